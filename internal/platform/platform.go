@@ -1,0 +1,49 @@
+// Package platform holds the small services every domain package is given: the clock and ID generation.
+package platform
+
+import (
+	"crypto/rand"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Clock returns the current time. Services read it once per operation so a transaction sees one instant.
+type Clock func() time.Time
+
+// SystemClock is the wall clock in UTC.
+func SystemClock() time.Time { return time.Now().UTC() }
+
+// IDs generates unique, time-ordered identifiers (ULIDs). It is safe for concurrent use.
+type IDs struct {
+	mu      sync.Mutex
+	now     Clock
+	entropy *ulid.MonotonicEntropy
+}
+
+// NewIDs returns an ID source reading time from now.
+func NewIDs(now Clock) *IDs {
+	return &IDs{now: now, entropy: ulid.Monotonic(rand.Reader, 0)}
+}
+
+// New returns a fresh ULID string, for global rows such as users and movies.
+func (g *IDs) New() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return ulid.MustNew(ulid.Timestamp(g.now()), g.entropy).String()
+}
+
+// Regional returns a fresh ID carrying a region's ID prefix, for example "use1_01JD...", so a call can be routed
+// to the region owning the row without a lookup.
+func (g *IDs) Regional(prefix string) string { return prefix + "_" + g.New() }
+
+// PrefixOf returns the region prefix of a regional ID, or "" when id has none.
+func PrefixOf(id string) string {
+	p, _, ok := strings.Cut(id, "_")
+	if !ok {
+		return ""
+	}
+	return p
+}

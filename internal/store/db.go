@@ -1,0 +1,116 @@
+// Package store implements the domain stores on PostgreSQL and CockroachDB with pgx. Every read-write
+// transaction goes through Transact, at SERIALIZABLE, retried whole on serialization failures.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/schema"
+)
+
+// DB is the database: a pgx pool plus the clock and ID source the stores use.
+type DB struct {
+	Pool *pgxpool.Pool
+	Now  platform.Clock
+	IDs  *platform.IDs
+	// MaxAttempts bounds how often Transact runs a transaction that keeps failing to serialize.
+	MaxAttempts int
+}
+
+// Open connects to url. maxConns of 0 keeps pgx's default.
+func Open(ctx context.Context, url string, maxConns int32, now platform.Clock) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store.Open: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store.Open: %w", err)
+	}
+	if now == nil {
+		now = platform.SystemClock
+	}
+	return &DB{Pool: pool, Now: now, IDs: platform.NewIDs(now), MaxAttempts: 100}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
+
+// Migrate applies every pending migration in schema/.
+func (db *DB) Migrate(ctx context.Context) error {
+	sqlDB := stdlib.OpenDBFromPool(db.Pool)
+	defer sqlDB.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, schema.FS)
+	if err != nil {
+		return fmt.Errorf("store.Migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store.Migrate: %w", err)
+	}
+	return nil
+}
+
+// Transact runs fn in a SERIALIZABLE transaction and commits it. When the transaction (including its COMMIT)
+// fails with a serialization failure or deadlock, the whole transaction is run again after a jittered
+// exponential backoff, as CockroachDB requires; fn must therefore have no effect outside the database.
+// It returns nil only when COMMIT succeeded.
+func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	backoff := time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, func(tx pgx.Tx) error {
+			return fn(ctx, tx)
+		})
+		if err == nil || !retryable(err) || attempt >= db.MaxAttempts {
+			return err
+		}
+		wait := backoff/2 + rand.N(backoff)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		backoff = min(backoff*2, 64*time.Millisecond)
+	}
+}
+
+// retryable reports whether err means the transaction lost a race and may succeed if run again:
+// SQLSTATE 40001 (serialization_failure, CockroachDB's restart error) or 40P01 (deadlock_detected).
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	return pgErr.Code == "40001" || pgErr.Code == "40P01"
+}
+
+// isUniqueViolation reports whether err is SQLSTATE 23505 on the named constraint (any when name is "").
+func isUniqueViolation(err error, name string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && (name == "" || pgErr.ConstraintName == name)
+}
+
+// notFound turns pgx.ErrNoRows into a NotFound error with a client-safe message.
+func notFound(op string, err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errs.E(op, errs.NotFound, what+" not found")
+	}
+	return errs.E(op, err)
+}

@@ -1,0 +1,113 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// TestTransactWriteSkew runs the classic write-skew: two doctors on call, each goes off call if the other is on.
+// Under SERIALIZABLE with whole-transaction retries, whatever the interleaving, at least one stays on call, and
+// every transaction that Transact reports as committed really is in the database.
+func TestTransactWriteSkew(t *testing.T) {
+	db := storetest.NewDB(t, nil)
+	ctx := context.Background()
+	mustExec(t, db, `CREATE TABLE oncall (name TEXT PRIMARY KEY, on_call BOOLEAN NOT NULL, went_off TEXT)`)
+	for round := 0; round < 20; round++ {
+		mustExec(t, db, `DELETE FROM oncall`)
+		mustExec(t, db, `INSERT INTO oncall VALUES ('alice', true, NULL), ('bob', true, NULL)`)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		committed := map[string]bool{}
+		start := make(chan struct{})
+		for _, name := range []string{"alice", "bob"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				err := db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+					var n int
+					if err := tx.QueryRow(ctx, `SELECT count(*) FROM oncall WHERE on_call`).Scan(&n); err != nil {
+						return err
+					}
+					if n < 2 {
+						return errNotEnough
+					}
+					_, err := tx.Exec(ctx, `UPDATE oncall SET on_call = false, went_off = $1 WHERE name = $1`, name)
+					return err
+				})
+				if err != nil && !errors.Is(err, errNotEnough) {
+					t.Errorf("%s: %v", name, err)
+				}
+				mu.Lock()
+				committed[name] = err == nil
+				mu.Unlock()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		var onCall int
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM oncall WHERE on_call`).Scan(&onCall); err != nil {
+			t.Fatal(err)
+		}
+		if onCall != 1 {
+			t.Fatalf("round %d: %d doctors on call, want exactly 1 (committed: %v)", round, onCall, committed)
+		}
+		for name, ok := range committed {
+			var wentOff bool
+			if err := db.Pool.QueryRow(ctx, `SELECT NOT on_call FROM oncall WHERE name = $1`, name).Scan(&wentOff); err != nil {
+				t.Fatal(err)
+			}
+			if ok != wentOff {
+				t.Fatalf("round %d: %s: Transact reported committed=%v but database says off-call=%v", round, name, ok, wentOff)
+			}
+		}
+	}
+}
+
+var errNotEnough = errors.New("not enough doctors on call")
+
+func TestTransactNonRetryableErrorRollsBack(t *testing.T) {
+	db := storetest.NewDB(t, nil)
+	ctx := context.Background()
+	mustExec(t, db, `CREATE TABLE kv (k TEXT PRIMARY KEY)`)
+	boom := errors.New("boom")
+	err := db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO kv VALUES ('x')`); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Transact error = %v, want boom", err)
+	}
+	var n int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM kv`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("rows after failed transaction = %d, want 0", n)
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	db := storetest.NewDB(t, nil)
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+}
+
+func mustExec(t *testing.T, db *store.DB, sql string) {
+	t.Helper()
+	if _, err := db.Pool.Exec(context.Background(), sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
