@@ -92,3 +92,13 @@ func ByPrefix(prefix string) (Region, bool) {
 	}
 	return Region{}, false
 }
+
+// OfID returns the region a regional ID (for example "use1_01JD...") is homed in.
+func OfID(id string) (Region, bool) {
+	for i := 0; i < len(id); i++ {
+		if id[i] == '_' {
+			return ByPrefix(id[:i])
+		}
+	}
+	return Region{}, false
+}

@@ -198,6 +198,7 @@ CREATE TABLE idempotency_keys (
     key          TEXT NOT NULL,
     request_hash BYTEA NOT NULL,
     resource_id  TEXT,
+    payment_id   TEXT,
     created_at   TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (user_id, operation, key)
 );

@@ -114,3 +114,11 @@ func notFound(op string, err error, what string) error {
 	}
 	return errs.E(op, err)
 }
+
+// wrap returns nil for a nil err, else err wrapped with op.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return errs.E(op, err)
+}

@@ -1,0 +1,147 @@
+// Package account registers moviegoers, checks their passwords and issues and verifies their bearer tokens.
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/platform"
+)
+
+// User is a registered moviegoer.
+type User struct {
+	ID          string
+	Email       string // lower-cased
+	DisplayName string
+	CreatedAt   time.Time
+}
+
+// Store keeps users. CreateUser returns a Conflict error when the email is taken.
+type Store interface {
+	CreateUser(ctx context.Context, u User, passwordHash string) error
+	UserByEmail(ctx context.Context, email string) (User, string, error)
+}
+
+// Service registers and authenticates users.
+type Service struct {
+	Store      Store
+	Now        platform.Clock
+	IDs        *platform.IDs
+	BcryptCost int           // bcrypt.DefaultCost when 0
+	Secret     []byte        // HMAC key for tokens; at least 32 bytes
+	TokenTTL   time.Duration // 24h when 0
+}
+
+const issuer = "marquee"
+
+// dummyHash is compared against when an email is unknown, so a failed login takes as long either way.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("marquee-dummy-password"), bcrypt.MinCost)
+
+// Register creates a user with a bcrypt-hashed password and returns it with a token.
+func (s *Service) Register(ctx context.Context, email, password, displayName string) (User, string, error) {
+	const op = "account.Register"
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return User{}, "", errs.E(op, err)
+	}
+	if len(password) < 8 || len(password) > 72 {
+		return User{}, "", errs.Errorf(op, errs.Invalid, "password must be 8 to 72 bytes long")
+	}
+	displayName = strings.TrimSpace(displayName)
+	if displayName == "" {
+		return User{}, "", errs.Errorf(op, errs.Invalid, "display name is required")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost())
+	if err != nil {
+		return User{}, "", errs.E(op, err)
+	}
+	u := User{ID: s.IDs.New(), Email: email, DisplayName: displayName, CreatedAt: s.Now()}
+	if err := s.Store.CreateUser(ctx, u, string(hash)); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			return User{}, "", errs.E(op, errs.Conflict, "an account with this email already exists", err)
+		}
+		return User{}, "", errs.E(op, err)
+	}
+	tok, err := s.issue(u.ID)
+	if err != nil {
+		return User{}, "", errs.E(op, err)
+	}
+	return u, tok, nil
+}
+
+// Login checks email and password and returns the user with a fresh token. A wrong email and a wrong
+// password fail the same way.
+func (s *Service) Login(ctx context.Context, email, password string) (User, string, error) {
+	const op = "account.Login"
+	bad := errs.Errorf(op, errs.Unauthenticated, "wrong email or password")
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return User{}, "", bad
+	}
+	u, hash, err := s.Store.UserByEmail(ctx, email)
+	if errs.Is(err, errs.NotFound) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return User{}, "", bad
+	}
+	if err != nil {
+		return User{}, "", errs.E(op, err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return User{}, "", bad
+	}
+	tok, err := s.issue(u.ID)
+	if err != nil {
+		return User{}, "", errs.E(op, err)
+	}
+	return u, tok, nil
+}
+
+// Authenticate verifies a bearer token and returns the user ID it was issued to.
+func (s *Service) Authenticate(token string) (string, error) {
+	const op = "account.Authenticate"
+	var claims jwt.RegisteredClaims
+	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.Secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(issuer),
+		jwt.WithTimeFunc(s.Now), jwt.WithExpirationRequired())
+	if err != nil || claims.Subject == "" {
+		return "", errs.E(op, errs.Unauthenticated, "invalid or expired token", err)
+	}
+	return claims.Subject, nil
+}
+
+func (s *Service) issue(userID string) (string, error) {
+	if len(s.Secret) < 32 {
+		return "", errors.New("account: token secret shorter than 32 bytes")
+	}
+	ttl := s.TokenTTL
+	if ttl == 0 {
+		ttl = 24 * time.Hour
+	}
+	now := s.Now()
+	claims := jwt.RegisteredClaims{Issuer: issuer, Subject: userID, IssuedAt: jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(now.Add(ttl))}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.Secret)
+}
+
+func (s *Service) cost() int {
+	if s.BcryptCost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return s.BcryptCost
+}
+
+func normalizeEmail(email string) (string, error) {
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != strings.TrimSpace(email) {
+		return "", errs.E(errs.Invalid, "not a valid email address", fmt.Errorf("%q: %v", email, err))
+	}
+	return strings.ToLower(a.Address), nil
+}

@@ -1,0 +1,62 @@
+// Package events names Marquee's events and encodes their payloads (protobuf messages from proto/). Events are
+// written to the outbox in the transaction that makes the change; a relay publishes them to NATS.
+package events
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+)
+
+// Event is an outbox entry: a subject "marquee.<region>.<aggregate>.<event>" and an encoded payload.
+type Event struct {
+	Region      string
+	Subject     string
+	AggregateID string
+	Type        string
+	Payload     []byte
+}
+
+// Subject returns "marquee.<region>.<aggregate>.<event>".
+func Subject(region, aggregate, event string) string {
+	return "marquee." + region + "." + aggregate + "." + event
+}
+
+// Booking is what booking events describe.
+type Booking struct {
+	Region, ID, ConfirmationCode, UserID, ShowtimeID string
+	SeatIDs                                          []string
+	Currency                                         string
+	AmountMinor                                      int64 // the total when confirmed, the refund when cancelled
+	At                                               time.Time
+}
+
+// BookingConfirmed is the event of a paid booking.
+func BookingConfirmed(b Booking) Event {
+	return encode(b.Region, "booking", "confirmed", b.ID, &marqueev1.BookingConfirmed{
+		BookingId: b.ID, ConfirmationCode: b.ConfirmationCode, UserId: b.UserID, ShowtimeId: b.ShowtimeID,
+		SeatIds: b.SeatIDs, Total: money(b), ConfirmedAt: timestamppb.New(b.At)})
+}
+
+// BookingCancelled is the event of a cancelled booking whose seats are free again.
+func BookingCancelled(b Booking) Event {
+	return encode(b.Region, "booking", "cancelled", b.ID, &marqueev1.BookingCancelled{
+		BookingId: b.ID, UserId: b.UserID, ShowtimeId: b.ShowtimeID, SeatIds: b.SeatIDs, Refund: money(b),
+		CancelledAt: timestamppb.New(b.At)})
+}
+
+func money(b Booking) *marqueev1.Money {
+	return &marqueev1.Money{CurrencyCode: b.Currency, AmountMinor: b.AmountMinor}
+}
+
+func encode(region, aggregate, event, id string, m proto.Message) Event {
+	payload, err := proto.Marshal(m)
+	if err != nil {
+		panic(err) // marshalling a well-formed message cannot fail
+	}
+	return Event{Region: region, Subject: Subject(region, aggregate, event), AggregateID: id,
+		Type: string(m.ProtoReflect().Descriptor().FullName()), Payload: payload}
+}

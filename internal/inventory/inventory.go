@@ -1,0 +1,192 @@
+// Package inventory shows a showtime's seats and holds them: all the requested seats or none, for a limited
+// time, never the same seat for two people.
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/marqueehq/marquee/internal/catalog"
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/regions"
+)
+
+// Status is a seat's state at one instant.
+type Status string
+
+// Seat statuses. A hold past its expiry counts as available.
+const (
+	Available Status = "available"
+	Held      Status = "held"
+	Booked    Status = "booked"
+)
+
+// SeatState is a seat of a showtime with its status and price.
+type SeatState struct {
+	catalog.Seat
+	Status     Status
+	PriceMinor int64
+}
+
+// SeatMap is every seat of a showtime.
+type SeatMap struct {
+	Showtime catalog.Showtime
+	Seats    []SeatState
+}
+
+// HoldStatus is where a hold is in its life; an active hold past ExpiresAt no longer holds anything.
+type HoldStatus string
+
+// Hold statuses.
+const (
+	HoldActive   HoldStatus = "active"
+	HoldReleased HoldStatus = "released"
+	HoldBooked   HoldStatus = "booked"
+)
+
+// Hold reserves seats of one showtime for one user until ExpiresAt.
+type Hold struct {
+	ID         string
+	Region     string
+	ShowtimeID string
+	UserID     string
+	SeatIDs    []string
+	Status     HoldStatus
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// Live reports whether h still holds its seats at now.
+func (h Hold) Live(now time.Time) bool { return h.Status == HoldActive && now.Before(h.ExpiresAt) }
+
+// HoldRules are the checks a store applies inside the hold transaction.
+type HoldRules struct {
+	// Showtime says whether the showtime can take holds.
+	Showtime func(catalog.Showtime) error
+	// MaxSeatsPerUser bounds the seats one user may hold at once for one showtime.
+	MaxSeatsPerUser int
+}
+
+// Store keeps seat inventory and holds.
+type Store interface {
+	SeatMap(ctx context.Context, region, showtimeID string, now time.Time) (SeatMap, error)
+	// CreateHold marks h's seats held, all or none. Seats not available give a *SeatsUnavailableError.
+	CreateHold(ctx context.Context, h Hold, rules HoldRules) error
+	// ReleaseHold frees a live hold of userID's seats.
+	ReleaseHold(ctx context.Context, region, holdID, userID string, now time.Time) error
+}
+
+// SeatsUnavailableError names the seats that could not be held.
+type SeatsUnavailableError struct{ SeatIDs []string }
+
+func (e *SeatsUnavailableError) Error() string {
+	return "seats not available: " + strings.Join(e.SeatIDs, ", ")
+}
+
+// Service applies the hold rules.
+type Service struct {
+	Store           Store
+	Now             platform.Clock
+	IDs             *platform.IDs
+	HoldTTL         time.Duration // how long a hold lasts; 8 minutes when 0
+	MaxSeatsPerUser int           // 10 when 0
+}
+
+// DefaultHoldTTL is how long a hold lasts unless configured.
+const DefaultHoldTTL = 8 * time.Minute
+
+// SeatMap returns every seat of a showtime with its status now.
+func (s *Service) SeatMap(ctx context.Context, showtimeID string) (SeatMap, error) {
+	const op = "inventory.SeatMap"
+	r, ok := regions.OfID(showtimeID)
+	if !ok {
+		return SeatMap{}, errs.Errorf(op, errs.NotFound, "showtime not found")
+	}
+	m, err := s.Store.SeatMap(ctx, r.Name, showtimeID, s.Now())
+	if err != nil {
+		return SeatMap{}, errs.E(op, err)
+	}
+	return m, nil
+}
+
+// Hold holds seatIDs of a showtime for userID, all or none.
+func (s *Service) Hold(ctx context.Context, userID, showtimeID string, seatIDs []string) (Hold, error) {
+	const op = "inventory.Hold"
+	r, ok := regions.OfID(showtimeID)
+	if !ok {
+		return Hold{}, errs.Errorf(op, errs.NotFound, "showtime not found")
+	}
+	if len(seatIDs) == 0 {
+		return Hold{}, errs.Errorf(op, errs.Invalid, "choose at least one seat")
+	}
+	seats := slices.Clone(seatIDs)
+	slices.Sort(seats)
+	if len(slices.Compact(seats)) != len(seatIDs) {
+		return Hold{}, errs.Errorf(op, errs.Invalid, "a seat is listed twice")
+	}
+	now := s.Now()
+	h := Hold{ID: s.IDs.Regional(r.IDPrefix), Region: r.Name, ShowtimeID: showtimeID, UserID: userID,
+		SeatIDs: seats, Status: HoldActive, CreatedAt: now, ExpiresAt: now.Add(s.ttl())}
+	rules := HoldRules{Showtime: func(st catalog.Showtime) error { return Holdable(st, now) },
+		MaxSeatsPerUser: s.maxSeats()}
+	if err := s.Store.CreateHold(ctx, h, rules); err != nil {
+		return Hold{}, errs.E(op, err)
+	}
+	return h, nil
+}
+
+// Release frees the seats of userID's hold.
+func (s *Service) Release(ctx context.Context, userID, holdID string) error {
+	const op = "inventory.Release"
+	r, ok := regions.OfID(holdID)
+	if !ok {
+		return errs.Errorf(op, errs.NotFound, "hold not found")
+	}
+	if err := s.Store.ReleaseHold(ctx, r.Name, holdID, userID, s.Now()); err != nil {
+		return errs.E(op, err)
+	}
+	return nil
+}
+
+// Holdable says whether seats of st can be held at now: it must be scheduled and not yet started.
+func Holdable(st catalog.Showtime, now time.Time) error {
+	const op = "inventory.Holdable"
+	if st.Status != catalog.ShowtimeScheduled {
+		return errs.Errorf(op, errs.Precondition, "showtime is %s", st.Status)
+	}
+	if !now.Before(st.StartsAt) {
+		return errs.Errorf(op, errs.Precondition, "showtime has already started")
+	}
+	return nil
+}
+
+// LimitError reports a hold that would take a user past the per-showtime limit.
+func LimitError(held, asked, limit int) error {
+	return errs.Errorf("inventory.Hold", errs.Exhausted,
+		"at most %d seats per person for a showtime: you hold %d and asked for %d", limit, held, asked)
+}
+
+func (s *Service) ttl() time.Duration {
+	if s.HoldTTL == 0 {
+		return DefaultHoldTTL
+	}
+	return s.HoldTTL
+}
+
+func (s *Service) maxSeats() int {
+	if s.MaxSeatsPerUser == 0 {
+		return 10
+	}
+	return s.MaxSeatsPerUser
+}
+
+// UnavailableError builds the Precondition error for seats that are taken.
+func UnavailableError(seatIDs []string) error {
+	e := &SeatsUnavailableError{SeatIDs: seatIDs}
+	return errs.E("inventory.Hold", errs.Precondition, fmt.Sprintf("seats not available: %s",
+		strings.Join(seatIDs, ", ")), e)
+}

@@ -1,0 +1,63 @@
+// Package rpc holds the Connect handlers: each decodes a request, authorizes it, makes one domain call and
+// encodes the answer. Errors are mapped to Connect codes in one table here.
+package rpc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"connectrpc.com/connect"
+
+	"github.com/marqueehq/marquee/internal/errs"
+)
+
+// codes maps every domain error kind to its Connect code. Other is absent: it becomes Internal.
+var codes = map[errs.Kind]connect.Code{
+	errs.Invalid:         connect.CodeInvalidArgument,
+	errs.NotFound:        connect.CodeNotFound,
+	errs.Conflict:        connect.CodeAlreadyExists,
+	errs.Precondition:    connect.CodeFailedPrecondition,
+	errs.Unauthenticated: connect.CodeUnauthenticated,
+	errs.Permission:      connect.CodePermissionDenied,
+	errs.Exhausted:       connect.CodeResourceExhausted,
+	errs.Unavailable:     connect.CodeUnavailable,
+}
+
+// toConnect turns a domain error into a Connect error with a client-safe message. Unexpected errors are logged
+// with their cause and reach the client only as "internal error".
+func toConnect(ctx context.Context, log *slog.Logger, procedure string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return connect.NewError(connect.CodeCanceled, errors.New("request cancelled"))
+	case errors.Is(err, context.DeadlineExceeded):
+		return connect.NewError(connect.CodeDeadlineExceeded, errors.New("deadline exceeded"))
+	}
+	code, ok := codes[errs.KindOf(err)]
+	if !ok {
+		log.ErrorContext(ctx, "internal error", "procedure", procedure, "err", err)
+		return connect.NewError(connect.CodeInternal, errors.New("internal error"))
+	}
+	msg := errs.Message(err)
+	if msg == "" {
+		msg = errs.KindOf(err).String()
+	}
+	return connect.NewError(code, errors.New(msg))
+}
+
+// errorInterceptor applies toConnect to every handler's error.
+func errorInterceptor(log *slog.Logger) connect.UnaryInterceptorFunc {
+	return func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			res, err := next(ctx, req)
+			return res, toConnect(ctx, log, req.Spec().Procedure, err)
+		}
+	}
+}

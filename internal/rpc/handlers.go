@@ -1,0 +1,189 @@
+package rpc
+
+import (
+	"context"
+	"time"
+
+	"connectrpc.com/connect"
+
+	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
+	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/catalog"
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/platform"
+)
+
+type accountHandler struct{ svc *account.Service }
+
+// NewAccountHandler serves AccountService.
+func NewAccountHandler(svc *account.Service) marqueev1connect.AccountServiceHandler {
+	return &accountHandler{svc: svc}
+}
+
+func (h *accountHandler) Register(ctx context.Context, req *connect.Request[marqueev1.RegisterRequest]) (*connect.Response[marqueev1.RegisterResponse], error) {
+	u, tok, err := h.svc.Register(ctx, req.Msg.Email, req.Msg.Password, req.Msg.DisplayName)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.RegisterResponse{User: userToProto(u), Token: tok}), nil
+}
+
+func (h *accountHandler) Login(ctx context.Context, req *connect.Request[marqueev1.LoginRequest]) (*connect.Response[marqueev1.LoginResponse], error) {
+	u, tok, err := h.svc.Login(ctx, req.Msg.Email, req.Msg.Password)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.LoginResponse{User: userToProto(u), Token: tok}), nil
+}
+
+type catalogHandler struct {
+	store catalog.Store
+	now   platform.Clock
+}
+
+// NewCatalogHandler serves CatalogService.
+func NewCatalogHandler(store catalog.Store, now platform.Clock) marqueev1connect.CatalogServiceHandler {
+	return &catalogHandler{store: store, now: now}
+}
+
+func (h *catalogHandler) ListCities(ctx context.Context, _ *connect.Request[marqueev1.ListCitiesRequest]) (*connect.Response[marqueev1.ListCitiesResponse], error) {
+	cs, err := h.store.ListCities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.ListCitiesResponse{Cities: mapSlice(cs, cityToProto)}), nil
+}
+
+func (h *catalogHandler) ListMovies(ctx context.Context, req *connect.Request[marqueev1.ListMoviesRequest]) (*connect.Response[marqueev1.ListMoviesResponse], error) {
+	ms, err := h.store.ListMovies(ctx, req.Msg.City, h.now())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.ListMoviesResponse{Movies: mapSlice(ms, movieToProto)}), nil
+}
+
+func (h *catalogHandler) ListTheatres(ctx context.Context, req *connect.Request[marqueev1.ListTheatresRequest]) (*connect.Response[marqueev1.ListTheatresResponse], error) {
+	ts, err := h.store.ListTheatres(ctx, req.Msg.City)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.ListTheatresResponse{Theatres: mapSlice(ts, theatreToProto)}), nil
+}
+
+func (h *catalogHandler) ListShowtimes(ctx context.Context, req *connect.Request[marqueev1.ListShowtimesRequest]) (*connect.Response[marqueev1.ListShowtimesResponse], error) {
+	f, err := showtimeFilter(req.Msg, h.now())
+	if err != nil {
+		return nil, err
+	}
+	ls, err := h.store.ListShowtimes(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	res := &marqueev1.ListShowtimesResponse{}
+	if len(ls) == f.Limit+1 {
+		ls = ls[:f.Limit]
+		last := ls[len(ls)-1]
+		res.NextPageToken = encodeCursor(catalog.Cursor{StartsAt: last.StartsAt, ID: last.ID})
+	}
+	res.Showtimes = mapSlice(ls, showtimeToProto)
+	return connect.NewResponse(res), nil
+}
+
+// showtimeFilter reads a ListShowtimes request; it asks the store for one row more than a page to know
+// whether another page follows.
+func showtimeFilter(m *marqueev1.ListShowtimesRequest, now time.Time) (catalog.ShowtimeFilter, error) {
+	after, err := decodeCursor(m.PageToken)
+	if err != nil {
+		return catalog.ShowtimeFilter{}, err
+	}
+	if m.Day != "" {
+		if _, err := time.Parse(time.DateOnly, m.Day); err != nil {
+			return catalog.ShowtimeFilter{}, errs.Errorf("rpc.ListShowtimes", errs.Invalid, "day must be a date YYYY-MM-DD")
+		}
+	}
+	size := int(m.PageSize)
+	if size == 0 {
+		size = 20
+	}
+	return catalog.ShowtimeFilter{CityID: m.City, MovieID: m.MovieId, TheatreID: m.TheatreId, Day: m.Day,
+		From: now, After: after, Limit: size + 1}, nil
+}
+
+type seatHandler struct{ svc *inventory.Service }
+
+// NewSeatHandler serves SeatService.
+func NewSeatHandler(svc *inventory.Service) marqueev1connect.SeatServiceHandler { return &seatHandler{svc: svc} }
+
+func (h *seatHandler) GetSeatMap(ctx context.Context, req *connect.Request[marqueev1.GetSeatMapRequest]) (*connect.Response[marqueev1.GetSeatMapResponse], error) {
+	m, err := h.svc.SeatMap(ctx, req.Msg.ShowtimeId)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(seatMapToProto(m)), nil
+}
+
+func (h *seatHandler) HoldSeats(ctx context.Context, req *connect.Request[marqueev1.HoldSeatsRequest]) (*connect.Response[marqueev1.HoldSeatsResponse], error) {
+	hold, err := h.svc.Hold(ctx, userID(ctx), req.Msg.ShowtimeId, req.Msg.SeatIds)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.HoldSeatsResponse{Hold: holdToProto(hold)}), nil
+}
+
+func (h *seatHandler) ReleaseHold(ctx context.Context, req *connect.Request[marqueev1.ReleaseHoldRequest]) (*connect.Response[marqueev1.ReleaseHoldResponse], error) {
+	if err := h.svc.Release(ctx, userID(ctx), req.Msg.HoldId); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.ReleaseHoldResponse{}), nil
+}
+
+type bookingHandler struct{ svc *booking.Service }
+
+// NewBookingHandler serves BookingService.
+func NewBookingHandler(svc *booking.Service) marqueev1connect.BookingServiceHandler {
+	return &bookingHandler{svc: svc}
+}
+
+func (h *bookingHandler) CreateBooking(ctx context.Context, req *connect.Request[marqueev1.CreateBookingRequest]) (*connect.Response[marqueev1.CreateBookingResponse], error) {
+	b, err := h.svc.Create(ctx, userID(ctx), req.Msg.HoldId, req.Msg.PaymentToken, req.Msg.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.CreateBookingResponse{Booking: bookingToProto(b)}), nil
+}
+
+func (h *bookingHandler) GetBooking(ctx context.Context, req *connect.Request[marqueev1.GetBookingRequest]) (*connect.Response[marqueev1.GetBookingResponse], error) {
+	b, err := h.svc.Get(ctx, userID(ctx), req.Msg.BookingId)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.GetBookingResponse{Booking: bookingToProto(b)}), nil
+}
+
+func (h *bookingHandler) ListMyBookings(ctx context.Context, _ *connect.Request[marqueev1.ListMyBookingsRequest]) (*connect.Response[marqueev1.ListMyBookingsResponse], error) {
+	bs, err := h.svc.List(ctx, userID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.ListMyBookingsResponse{Bookings: mapSlice(bs, bookingToProto)}), nil
+}
+
+func (h *bookingHandler) CancelBooking(ctx context.Context, req *connect.Request[marqueev1.CancelBookingRequest]) (*connect.Response[marqueev1.CancelBookingResponse], error) {
+	b, err := h.svc.Cancel(ctx, userID(ctx), req.Msg.BookingId, req.Msg.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.CancelBookingResponse{Booking: bookingToProto(b),
+		Refund: money(b.Currency, b.RefundMinor)}), nil
+}
+
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}

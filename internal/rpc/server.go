@@ -1,0 +1,81 @@
+package rpc
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"connectrpc.com/validate"
+
+	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
+	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/catalog"
+	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/platform"
+)
+
+// Services are the domain services the handlers call.
+type Services struct {
+	Accounts  *account.Service
+	Catalog   catalog.Store
+	Inventory *inventory.Service
+	Bookings  *booking.Service
+	Now       platform.Clock
+	// Ping checks the database for /healthz and gRPC health.
+	Ping func(context.Context) error
+}
+
+// public lists the procedures callable without signing in.
+var public = map[string]bool{
+	marqueev1connect.AccountServiceRegisterProcedure:      true,
+	marqueev1connect.AccountServiceLoginProcedure:         true,
+	marqueev1connect.CatalogServiceListCitiesProcedure:    true,
+	marqueev1connect.CatalogServiceListMoviesProcedure:    true,
+	marqueev1connect.CatalogServiceListTheatresProcedure:  true,
+	marqueev1connect.CatalogServiceListShowtimesProcedure: true,
+	marqueev1connect.SeatServiceGetSeatMapProcedure:       true,
+}
+
+// NewMux mounts every service with validation, authentication and error mapping, plus gRPC health and
+// reflection and GET /healthz.
+func NewMux(s Services, log *slog.Logger) *http.ServeMux {
+	opts := connect.WithInterceptors(errorInterceptor(log), validate.NewInterceptor(),
+		authInterceptor(s.Accounts, public))
+	mux := http.NewServeMux()
+	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts), opts))
+	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog, s.Now), opts))
+	mux.Handle(marqueev1connect.NewSeatServiceHandler(NewSeatHandler(s.Inventory), opts))
+	mux.Handle(marqueev1connect.NewBookingServiceHandler(NewBookingHandler(s.Bookings), opts))
+	names := []string{marqueev1connect.AccountServiceName, marqueev1connect.CatalogServiceName,
+		marqueev1connect.SeatServiceName, marqueev1connect.BookingServiceName}
+	mux.Handle(grpchealth.NewHandler(&healthChecker{ping: s.Ping}))
+	reflector := grpcreflect.NewStaticReflector(names...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.Ping(ctx); err != nil {
+			log.WarnContext(ctx, "health check failed", "err", err)
+			http.Error(w, "database unreachable\n", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}
+
+// healthChecker reports SERVING while the database answers.
+type healthChecker struct{ ping func(context.Context) error }
+
+func (c *healthChecker) Check(ctx context.Context, _ *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
+	if err := c.ping(ctx); err != nil {
+		return &grpchealth.CheckResponse{Status: grpchealth.StatusNotServing}, nil
+	}
+	return &grpchealth.CheckResponse{Status: grpchealth.StatusServing}, nil
+}

@@ -1,0 +1,43 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/errs"
+)
+
+// AccountStore keeps users.
+type AccountStore struct{ db *DB }
+
+var _ account.Store = (*AccountStore)(nil)
+
+// Accounts returns the account store.
+func (db *DB) Accounts() *AccountStore { return &AccountStore{db: db} }
+
+// CreateUser inserts u; a taken email is a Conflict.
+func (s *AccountStore) CreateUser(ctx context.Context, u account.User, passwordHash string) error {
+	const op = "store.CreateUser"
+	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO users (id, email, password_hash, display_name, created_at)
+			VALUES ($1, $2, $3, $4, $5)`, u.ID, u.Email, passwordHash, u.DisplayName, u.CreatedAt)
+		if isUniqueViolation(err, "users_email_key") {
+			return errs.E(op, errs.Conflict, err)
+		}
+		return wrap(op, err)
+	})
+}
+
+// UserByEmail returns the user with that (lower-cased) email and their password hash.
+func (s *AccountStore) UserByEmail(ctx context.Context, email string) (account.User, string, error) {
+	var u account.User
+	var hash string
+	err := s.db.Pool.QueryRow(ctx, `SELECT id, email, display_name, created_at, password_hash FROM users
+		WHERE email = $1`, email).Scan(&u.ID, &u.Email, &u.DisplayName, &u.CreatedAt, &hash)
+	if err != nil {
+		return account.User{}, "", notFound("store.UserByEmail", err, "user")
+	}
+	return u, hash, nil
+}
