@@ -110,7 +110,11 @@ func (s *Server) dataDir() string { return filepath.Join(s.dir, "data") }
 
 // prepareDir creates the directory and, when running as root, gives it to the postgres user.
 func (s *Server) prepareDir() error {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+	// Parents must be traversable by the postgres user; the cluster directory itself is private to it.
+	if err := os.MkdirAll(filepath.Dir(s.dir), 0o755); err != nil {
+		return err
+	}
+	if err := os.Mkdir(s.dir, 0o700); err != nil && !os.IsExist(err) {
 		return err
 	}
 	if os.Geteuid() != 0 {

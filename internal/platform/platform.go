@@ -13,8 +13,8 @@ import (
 // Clock returns the current time. Services read it once per operation so a transaction sees one instant.
 type Clock func() time.Time
 
-// SystemClock is the wall clock in UTC.
-func SystemClock() time.Time { return time.Now().UTC() }
+// SystemClock is the wall clock in UTC, to the microsecond, the precision the database keeps.
+func SystemClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // IDs generates unique, time-ordered identifiers (ULIDs). It is safe for concurrent use.
 type IDs struct {

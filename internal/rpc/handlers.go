@@ -83,8 +83,8 @@ func (h *catalogHandler) ListShowtimes(ctx context.Context, req *connect.Request
 		return nil, err
 	}
 	res := &marqueev1.ListShowtimesResponse{}
-	if len(ls) == f.Limit+1 {
-		ls = ls[:f.Limit]
+	if size := f.Limit - 1; len(ls) > size {
+		ls = ls[:size]
 		last := ls[len(ls)-1]
 		res.NextPageToken = encodeCursor(catalog.Cursor{StartsAt: last.StartsAt, ID: last.ID})
 	}

@@ -44,8 +44,8 @@ var public = map[string]bool{
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health and
 // reflection and GET /healthz.
 func NewMux(s Services, log *slog.Logger) *http.ServeMux {
-	opts := connect.WithInterceptors(errorInterceptor(log), validate.NewInterceptor(),
-		authInterceptor(s.Accounts, public))
+	opts := connect.WithInterceptors(errorInterceptor(log), authInterceptor(s.Accounts, public),
+		validate.NewInterceptor())
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts), opts))
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog, s.Now), opts))

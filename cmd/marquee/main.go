@@ -1,0 +1,101 @@
+// Command marquee is the one Marquee binary.
+//
+//	marquee dev      start the whole platform locally (private PostgreSQL, demo data)
+//	marquee region   serve one region against an existing database ($DATABASE_URL)
+//	marquee migrate  apply database migrations to $DATABASE_URL
+//	marquee loadgen  drive a full stack with concurrent clients and report throughput and latency
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/marqueehq/marquee/internal/app"
+	"github.com/marqueehq/marquee/internal/loadgen"
+	"github.com/marqueehq/marquee/internal/store"
+)
+
+const usage = `usage: marquee <command> [flags]
+
+commands:
+  dev       start the whole platform locally: private PostgreSQL under --data-dir, migrations, demo data
+  region    serve against an existing database (--database-url or $DATABASE_URL), without demo data
+  migrate   apply database migrations to --database-url or $DATABASE_URL
+  loadgen   run the load generator against a private full stack and print the results table
+
+run 'marquee <command> -h' for its flags
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "dev":
+		err = serve(ctx, cmd, args, true)
+	case "region":
+		err = serve(ctx, cmd, args, false)
+	case "migrate":
+		err = migrate(ctx, args)
+	case "loadgen":
+		err = loadgen.Main(ctx, args, os.Stdout)
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "marquee: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "marquee:", err)
+		os.Exit(1)
+	}
+}
+
+// serve runs the platform until SIGINT or SIGTERM. In dev mode a private PostgreSQL is started when no
+// database URL is given, and the demo catalog is loaded.
+func serve(ctx context.Context, name string, args []string, dev bool) error {
+	m := app.NewMain()
+	m.Config.Seed = dev
+	if err := m.ParseFlags("marquee "+name, args); err != nil {
+		return err
+	}
+	if !dev && m.Config.DatabaseURL == "" {
+		return fmt.Errorf("region needs --database-url or $DATABASE_URL")
+	}
+	if err := m.Run(ctx); err != nil {
+		_ = m.Close()
+		return err
+	}
+	fmt.Printf("Marquee is listening on http://%s (HTTP/1.1 and h2c)\n", m.Addr())
+	fmt.Printf("Try:\n  curl -s -H 'Content-Type: application/json' -d '{}' http://%s/marquee.v1.CatalogService/ListCities\n", m.Addr())
+	<-ctx.Done()
+	fmt.Println("shutting down")
+	return m.Close()
+}
+
+func migrate(ctx context.Context, args []string) error {
+	cfg := app.DefaultConfig()
+	if len(args) == 2 && args[0] == "--database-url" {
+		cfg.DatabaseURL = args[1]
+	}
+	if cfg.DatabaseURL == "" {
+		return fmt.Errorf("migrate needs --database-url URL or $DATABASE_URL")
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, 2, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Println("migrations applied")
+	return db.Catalog().EnsureRegions(ctx)
+}

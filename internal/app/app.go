@@ -1,0 +1,267 @@
+// Package app wires Marquee together: configuration, the database (a private PostgreSQL cluster when no
+// DATABASE_URL is given), the domain services and the HTTP server. `marquee dev` and the end-to-end tests both
+// run it.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/payment"
+	"github.com/marqueehq/marquee/internal/pgserver"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/rpc"
+	"github.com/marqueehq/marquee/internal/seed"
+	"github.com/marqueehq/marquee/internal/store"
+)
+
+// Config is what flags and the environment set.
+type Config struct {
+	Addr             string        // listen address; port 0 picks one
+	DataDir          string        // holds the private PostgreSQL cluster and the dev token secret
+	DatabaseURL      string        // an existing database; empty starts a private cluster under DataDir
+	HoldTTL          time.Duration // how long a seat hold lasts
+	RefundFullBefore time.Duration // full refund until this long before the show, none after
+	Seed             bool          // load the demo catalog into an empty database
+	BcryptCost       int
+	TokenSecret      string // HMAC key for bearer tokens; generated and kept in DataDir when empty
+	MaxConns         int    // database pool size
+}
+
+// DefaultConfig is the configuration of `marquee dev` before flags.
+func DefaultConfig() Config {
+	return Config{Addr: "127.0.0.1:8080", DataDir: ".marquee", DatabaseURL: os.Getenv("DATABASE_URL"),
+		HoldTTL: inventory.DefaultHoldTTL, RefundFullBefore: 2 * time.Hour, Seed: true, BcryptCost: 10,
+		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32}
+}
+
+// Main is a running Marquee process.
+type Main struct {
+	Config   Config
+	Now      platform.Clock   // the system clock unless a test sets another
+	Provider payment.Provider // the sandbox provider unless set
+	Log      *slog.Logger
+
+	pg     *pgserver.Server
+	db     *store.DB
+	server *http.Server
+	ln     net.Listener
+	done   chan error
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main {
+	return &Main{Config: DefaultConfig(), Now: platform.SystemClock,
+		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+}
+
+// ParseFlags reads command-line flags into m.Config.
+func (m *Main) ParseFlags(name string, args []string) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	c := &m.Config
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HTTP/1.1 and h2c)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the private PostgreSQL cluster and secrets")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL/CockroachDB URL (default $DATABASE_URL; empty starts a private cluster)")
+	fs.DurationVar(&c.HoldTTL, "hold-ttl", c.HoldTTL, "how long seats stay held (5m to 10m)")
+	fs.DurationVar(&c.RefundFullBefore, "refund-full-before", c.RefundFullBefore, "full refund until this long before the show, none after")
+	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the demo catalog into an empty database")
+	fs.IntVar(&c.BcryptCost, "bcrypt-cost", c.BcryptCost, "bcrypt cost of password hashes (4 to 31)")
+	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "database connection pool size")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if c.HoldTTL < 5*time.Minute || c.HoldTTL > 10*time.Minute {
+		return fmt.Errorf("--hold-ttl must be between 5m and 10m, got %v", c.HoldTTL)
+	}
+	if c.BcryptCost < 4 || c.BcryptCost > 31 {
+		return fmt.Errorf("--bcrypt-cost must be between 4 and 31")
+	}
+	return nil
+}
+
+// Run starts the database, migrates, seeds and starts serving; it returns once the server listens.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Now == nil {
+		m.Now = platform.SystemClock
+	}
+	if m.Log == nil {
+		m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := m.openDB(ctx); err != nil {
+		return err
+	}
+	if err := m.prepareDB(ctx); err != nil {
+		return err
+	}
+	services, err := m.services()
+	if err != nil {
+		return err
+	}
+	return m.serve(rpc.NewMux(services, m.Log))
+}
+
+func (m *Main) openDB(ctx context.Context) error {
+	url := m.Config.DatabaseURL
+	if url == "" {
+		var err error
+		m.pg, err = pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join(m.Config.DataDir, "pg"),
+			Settings: map[string]string{"synchronous_commit": "off"}})
+		if err != nil {
+			return err
+		}
+		m.Log.Info("started private PostgreSQL", "dir", m.pg.Dir())
+		if url, err = ensureDatabase(ctx, m.pg, "marquee"); err != nil {
+			return err
+		}
+	}
+	db, err := store.Open(ctx, url, int32(m.Config.MaxConns), m.Now)
+	if err != nil {
+		return err
+	}
+	m.db = db
+	return db.Ping(ctx)
+}
+
+// ensureDatabase creates database name in the private cluster if missing and returns its URL.
+func ensureDatabase(ctx context.Context, pg *pgserver.Server, name string) (string, error) {
+	c, err := pgx.Connect(ctx, pg.URL("postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer c.Close(ctx)
+	var exists bool
+	if err := c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if !exists {
+		if _, err := c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return "", err
+		}
+	}
+	return pg.URL(name), nil
+}
+
+func (m *Main) prepareDB(ctx context.Context) error {
+	if err := m.db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := m.db.Catalog().EnsureRegions(ctx); err != nil {
+		return err
+	}
+	if !m.Config.Seed {
+		return nil
+	}
+	start := time.Now()
+	sum, err := seed.Demo(ctx, m.db.Catalog(), m.db.IDs, m.Now())
+	if err != nil {
+		return err
+	}
+	if !sum.AlreadySeeded {
+		m.Log.Info("loaded demo catalog", "cities", sum.Cities, "theatres", sum.Theatres, "movies", sum.Movies,
+			"showtimes", sum.Showtimes, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+func (m *Main) services() (rpc.Services, error) {
+	secret, err := m.tokenSecret()
+	if err != nil {
+		return rpc.Services{}, err
+	}
+	if m.Provider == nil {
+		m.Provider = payment.NewSandbox()
+	}
+	ids := m.db.IDs
+	return rpc.Services{
+		Accounts: &account.Service{Store: m.db.Accounts(), Now: m.Now, IDs: ids, BcryptCost: m.Config.BcryptCost,
+			Secret: secret},
+		Catalog:   m.db.Catalog(),
+		Inventory: &inventory.Service{Store: m.db.Inventory(), Now: m.Now, IDs: ids, HoldTTL: m.Config.HoldTTL},
+		Bookings: &booking.Service{Store: m.db.Bookings(), Provider: m.Provider, Now: m.Now, IDs: ids,
+			Policy: booking.RefundPolicy{Tiers: []booking.Tier{{Before: m.Config.RefundFullBefore, Percent: 100}}}},
+		Now:  m.Now,
+		Ping: m.db.Ping,
+	}, nil
+}
+
+// tokenSecret returns the configured secret, or one generated once and kept in the data dir.
+func (m *Main) tokenSecret() ([]byte, error) {
+	if m.Config.TokenSecret != "" {
+		if len(m.Config.TokenSecret) < 32 {
+			return nil, errors.New("MARQUEE_TOKEN_SECRET must be at least 32 bytes")
+		}
+		return []byte(m.Config.TokenSecret), nil
+	}
+	path := filepath.Join(m.Config.DataDir, "token-secret")
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	return b, os.WriteFile(path, b, 0o600)
+}
+
+func (m *Main) serve(h http.Handler) error {
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.ln = ln
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	m.server = &http.Server{Handler: h, Protocols: p, ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.server.Serve(ln) }()
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// DB returns the database.
+func (m *Main) DB() *store.DB { return m.db }
+
+// PG returns the private PostgreSQL cluster, or nil when an external database is used.
+func (m *Main) PG() *pgserver.Server { return m.pg }
+
+// Close stops serving (letting requests in flight finish), closes the database and stops a private cluster.
+func (m *Main) Close() error {
+	var errList []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		errList = append(errList, m.server.Shutdown(ctx))
+		if err := <-m.done; !errors.Is(err, http.ErrServerClosed) {
+			errList = append(errList, err)
+		}
+	}
+	if m.db != nil {
+		m.db.Close()
+	}
+	if m.pg != nil {
+		errList = append(errList, m.pg.Stop())
+	}
+	return errors.Join(errList...)
+}
