@@ -22,7 +22,9 @@ type RefundPolicy struct {
 }
 
 // DefaultPolicy refunds in full until 2 hours before the show and nothing after.
-func DefaultPolicy() RefundPolicy { return RefundPolicy{Tiers: []Tier{{Before: 2 * time.Hour, Percent: 100}}} }
+func DefaultPolicy() RefundPolicy {
+	return RefundPolicy{Tiers: []Tier{{Before: 2 * time.Hour, Percent: 100}}}
+}
 
 // Validate checks the tiers: percentages 0-100, distinct non-negative durations.
 func (p RefundPolicy) Validate() error {

@@ -1,13 +1,164 @@
-// Package loadgen drives a full Marquee stack over HTTP with concurrent clients.
+// Package loadgen drives a full Marquee stack over HTTP with concurrent clients: a hold/release phase on one hot
+// showtime, an on-sale race that sells out a second showtime, a check on the database that no seat was sold
+// twice, and a pgbench baseline against the same PostgreSQL cluster. Run returns the numbers; Print formats
+// them as a Markdown table.
 package loadgen
 
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"runtime/pprof"
+	"time"
 )
 
-// Main runs the load generator with command-line args, writing the results table to out.
+// Options configures a load run.
+type Options struct {
+	Clients       int           // concurrent clients, each its own registered user
+	Duration      time.Duration // length of the hold phase and of the pgbench run
+	OnSaleTimeout time.Duration // the on-sale phase stops after this even if seats remain
+	MaxConns      int           // the server's database pool size
+	Rows          int           // rows of the screen both showtimes use
+	SeatsPerRow   int           // seats per row of that screen
+	Pgbench       bool          // run the pgbench -N baseline
+	PgbenchScale  int           // pgbench -i scale factor
+	CPUProfile    string        // when set, a CPU profile of the hold phase is written here
+	Log           io.Writer     // server warnings and errors; os.Stderr when nil
+}
+
+// DefaultOptions are the options of `marquee loadgen` before flags.
+func DefaultOptions() Options {
+	return Options{Clients: 64, Duration: 15 * time.Second, OnSaleTimeout: 120 * time.Second, MaxConns: 32,
+		Rows: 20, SeatsPerRow: 25, Pgbench: true, PgbenchScale: 10}
+}
+
+// Seats returns the number of seats of each showtime.
+func (o Options) Seats() int { return o.Rows * o.SeatsPerRow }
+
+// Main runs the load generator with command-line args and writes the results table to out. It returns an error
+// when the run fails or when the oversell check finds a violation (after printing the table).
 func Main(ctx context.Context, args []string, out io.Writer) error {
-	return errors.New("loadgen: not built yet")
+	opts, err := ParseFlags(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	res, err := Run(ctx, opts)
+	if err != nil {
+		return err
+	}
+	Print(out, res)
+	return res.Check.Err()
+}
+
+// ParseFlags reads the `marquee loadgen` flags into a copy of DefaultOptions.
+func ParseFlags(args []string) (Options, error) {
+	o := DefaultOptions()
+	fs := flag.NewFlagSet("marquee loadgen", flag.ContinueOnError)
+	fs.IntVar(&o.Clients, "clients", o.Clients, "concurrent clients (one user each)")
+	fs.DurationVar(&o.Duration, "duration", o.Duration, "length of the hold phase and of the pgbench run")
+	fs.DurationVar(&o.OnSaleTimeout, "onsale-timeout", o.OnSaleTimeout, "stop the on-sale phase after this long")
+	fs.IntVar(&o.MaxConns, "max-conns", o.MaxConns, "server database connection pool size")
+	fs.IntVar(&o.Rows, "rows", o.Rows, "rows of the test screen")
+	fs.IntVar(&o.SeatsPerRow, "seats-per-row", o.SeatsPerRow, "seats per row of the test screen")
+	fs.BoolVar(&o.Pgbench, "pgbench", o.Pgbench, "run the pgbench -N baseline on the same cluster")
+	fs.IntVar(&o.PgbenchScale, "pgbench-scale", o.PgbenchScale, "pgbench -i scale factor")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "write a CPU profile of the hold phase to this file")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	return o, o.validate()
+}
+
+func (o Options) validate() error {
+	switch {
+	case o.Clients < 1:
+		return errors.New("--clients must be at least 1")
+	case o.Duration < time.Second:
+		return errors.New("--duration must be at least 1s")
+	case o.OnSaleTimeout <= 0:
+		return errors.New("--onsale-timeout must be positive")
+	case o.MaxConns < 1:
+		return errors.New("--max-conns must be at least 1")
+	case o.Rows < 1 || o.Rows > 100 || o.SeatsPerRow < 2 || o.SeatsPerRow > 999:
+		return errors.New("--rows must be 1 to 100 and --seats-per-row 2 to 999")
+	case o.PgbenchScale < 1:
+		return errors.New("--pgbench-scale must be at least 1")
+	}
+	return nil
+}
+
+// Results is everything one run measured.
+type Results struct {
+	Options    Options
+	Holds      HoldResults
+	OnSale     SaleResults
+	PgbenchTPS float64 // 0 when pgbench was skipped
+	Check      Verification
+}
+
+// Run starts a private stack, runs both phases, verifies the database, runs the pgbench baseline when asked,
+// and stops the stack. An error means the run itself failed; oversell violations are in Results.Check.
+func Run(ctx context.Context, opts Options) (Results, error) {
+	if err := opts.validate(); err != nil {
+		return Results{}, err
+	}
+	s, err := Start(ctx, opts)
+	if err != nil {
+		return Results{}, err
+	}
+	res, err := s.Run(ctx)
+	return res, errors.Join(err, s.Close())
+}
+
+// Run runs the hold phase, the on-sale phase, the oversell check and, when enabled, pgbench.
+func (s *Stack) Run(ctx context.Context) (Results, error) {
+	res := Results{Options: s.opts}
+	var err error
+	if res.Holds, err = s.profiled(func() (HoldResults, error) { return s.RunHolds(ctx) }); err != nil {
+		return res, fmt.Errorf("hold phase: %w", err)
+	}
+	if res.OnSale, err = s.RunOnSale(ctx); err != nil {
+		return res, fmt.Errorf("on-sale phase: %w", err)
+	}
+	if res.Check, err = s.Verify(ctx); err != nil {
+		return res, fmt.Errorf("oversell check: %w", err)
+	}
+	if s.opts.Pgbench {
+		if res.PgbenchTPS, err = s.Pgbench(ctx); err != nil {
+			return res, fmt.Errorf("pgbench: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// profiled runs phase under a CPU profile when Options.CPUProfile is set.
+func (s *Stack) profiled(phase func() (HoldResults, error)) (HoldResults, error) {
+	if s.opts.CPUProfile == "" {
+		return phase()
+	}
+	f, err := os.Create(s.opts.CPUProfile)
+	if err != nil {
+		return HoldResults{}, err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return HoldResults{}, err
+	}
+	defer pprof.StopCPUProfile()
+	return phase()
+}
+
+func (o Options) logger() *slog.Logger {
+	w := o.Log
+	if w == nil {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

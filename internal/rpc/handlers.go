@@ -115,7 +115,9 @@ func showtimeFilter(m *marqueev1.ListShowtimesRequest, now time.Time) (catalog.S
 type seatHandler struct{ svc *inventory.Service }
 
 // NewSeatHandler serves SeatService.
-func NewSeatHandler(svc *inventory.Service) marqueev1connect.SeatServiceHandler { return &seatHandler{svc: svc} }
+func NewSeatHandler(svc *inventory.Service) marqueev1connect.SeatServiceHandler {
+	return &seatHandler{svc: svc}
+}
 
 func (h *seatHandler) GetSeatMap(ctx context.Context, req *connect.Request[marqueev1.GetSeatMapRequest]) (*connect.Response[marqueev1.GetSeatMapResponse], error) {
 	m, err := h.svc.SeatMap(ctx, req.Msg.ShowtimeId)

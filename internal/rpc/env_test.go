@@ -1,0 +1,186 @@
+package rpc_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
+	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/payment"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/rpc"
+	"github.com/marqueehq/marquee/internal/seed"
+	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/internal/store/storetest"
+	"github.com/marqueehq/marquee/regions"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// t0 is when every test starts; the fixture's showtime is a day later.
+var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// env is a Marquee API served over HTTP on a fresh database, with a manual clock and the sandbox provider.
+type env struct {
+	db       *store.DB
+	clock    *platform.ManualClock
+	sandbox  *payment.Sandbox
+	fix      seed.Fixture
+	accounts marqueev1connect.AccountServiceClient
+	catalog  marqueev1connect.CatalogServiceClient
+	seats    marqueev1connect.SeatServiceClient
+	bookings marqueev1connect.BookingServiceClient
+	url      string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{clock: platform.NewManualClock(t0), sandbox: payment.NewSandbox()}
+	e.db = storetest.NewDB(t, e.clock.Now)
+	fix, err := seed.NewFixture(context.Background(), e.db.Catalog(), e.db.IDs, usEast,
+		seed.Layout{Rows: 6, SeatsPerRow: 10, AisleAfter: []int{5}, PremiumRows: 2, WheelchairPairs: 1},
+		t0.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fix = fix
+	srv := httptest.NewServer(rpc.NewMux(e.services(), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	e.accounts = marqueev1connect.NewAccountServiceClient(srv.Client(), srv.URL)
+	e.catalog = marqueev1connect.NewCatalogServiceClient(srv.Client(), srv.URL)
+	e.seats = marqueev1connect.NewSeatServiceClient(srv.Client(), srv.URL)
+	e.bookings = marqueev1connect.NewBookingServiceClient(srv.Client(), srv.URL)
+	return e
+}
+
+func (e *env) services() rpc.Services {
+	ids := e.db.IDs
+	return rpc.Services{
+		Accounts: &account.Service{Store: e.db.Accounts(), Now: e.clock.Now, IDs: ids, BcryptCost: 4,
+			Secret: []byte("0123456789abcdef0123456789abcdef"), TokenTTL: 72 * time.Hour},
+		Catalog:   e.db.Catalog(),
+		Inventory: &inventory.Service{Store: e.db.Inventory(), Now: e.clock.Now, IDs: ids},
+		Bookings: &booking.Service{Store: e.db.Bookings(), Provider: e.sandbox, Policy: booking.DefaultPolicy(),
+			Now: e.clock.Now, IDs: ids},
+		Now:  e.clock.Now,
+		Ping: e.db.Ping,
+	}
+}
+
+// user is a registered test user.
+type user struct {
+	id, token string
+}
+
+var userSeq int
+
+func (e *env) mustRegister(t *testing.T) user {
+	t.Helper()
+	userSeq++
+	res, err := e.accounts.Register(context.Background(), connect.NewRequest(&marqueev1.RegisterRequest{
+		Email: "user" + strconv.Itoa(userSeq) + "@example.com", Password: "s3cret-pass", DisplayName: "User"}))
+	if err != nil {
+		t.Fatalf("Register: %v", err)
+	}
+	return user{id: res.Msg.User.Id, token: res.Msg.Token}
+}
+
+// as returns a request carrying u's bearer token.
+func as[T any](u user, msg *T) *connect.Request[T] {
+	req := connect.NewRequest(msg)
+	req.Header().Set("Authorization", "Bearer "+u.token)
+	return req
+}
+
+func (e *env) mustHold(t *testing.T, u user, seats ...string) *marqueev1.Hold {
+	t.Helper()
+	res, err := e.seats.HoldSeats(context.Background(), as(u, &marqueev1.HoldSeatsRequest{
+		ShowtimeId: e.fix.Showtime.ID, SeatIds: seats}))
+	if err != nil {
+		t.Fatalf("HoldSeats(%v): %v", seats, err)
+	}
+	return res.Msg.Hold
+}
+
+func (e *env) mustBook(t *testing.T, u user, holdID, key string) *marqueev1.Booking {
+	t.Helper()
+	res, err := e.bookings.CreateBooking(context.Background(), as(u, &marqueev1.CreateBookingRequest{
+		HoldId: holdID, PaymentToken: "tok_visa", IdempotencyKey: key}))
+	if err != nil {
+		t.Fatalf("CreateBooking: %v", err)
+	}
+	return res.Msg.Booking
+}
+
+// seatStatus returns each seat's status as GetSeatMap shows it.
+func (e *env) seatStatus(t *testing.T) map[string]marqueev1.SeatStatus {
+	t.Helper()
+	res, err := e.seats.GetSeatMap(context.Background(), connect.NewRequest(&marqueev1.GetSeatMapRequest{
+		ShowtimeId: e.fix.Showtime.ID}))
+	if err != nil {
+		t.Fatalf("GetSeatMap: %v", err)
+	}
+	m := map[string]marqueev1.SeatStatus{}
+	for _, s := range res.Msg.Seats {
+		m[s.Id] = s.Status
+	}
+	return m
+}
+
+// count runs a count(*) query.
+func (e *env) count(t *testing.T, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := e.db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+// wantCode fails unless err is a Connect error with code want.
+func wantCode(t *testing.T, err error, want connect.Code) *connect.Error {
+	t.Helper()
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("error = %v, want code %v", err, want)
+	}
+	if ce.Code() != want {
+		t.Fatalf("code = %v (%s), want %v", ce.Code(), ce.Message(), want)
+	}
+	return ce
+}
+
+// rawPost sends a JSON body to a procedure without going through a generated client.
+func rawPost(t *testing.T, url, procedure, body, token string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+procedure, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	return res
+}
+
+var usEast, _ = regions.ByName("us-east1")
