@@ -141,6 +141,6 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-	case <-t.Time():
+	case <-t.C:
 	}
 }

@@ -1,0 +1,118 @@
+package booking_test
+
+import (
+	"context"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/payment"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/seed"
+)
+
+func TestRefundPolicy(t *testing.T) {
+	start := time.Date(2026, 6, 1, 20, 0, 0, 0, time.UTC)
+	tiered := booking.RefundPolicy{Tiers: []booking.Tier{{Before: 20 * time.Minute, Percent: 50},
+		{Before: 24 * time.Hour, Percent: 100}, {Before: 2 * time.Hour, Percent: 75}}}
+	b := booking.Booking{TotalMinor: 2000}
+	for name, tc := range map[string]struct {
+		policy booking.RefundPolicy
+		before time.Duration
+		want   int64
+	}{
+		"DefaultFull":        {booking.DefaultPolicy(), 3 * time.Hour, 2000},
+		"DefaultAtCutoff":    {booking.DefaultPolicy(), 2 * time.Hour, 2000},
+		"DefaultNone":        {booking.DefaultPolicy(), 2*time.Hour - time.Second, 0},
+		"TieredFull":         {tiered, 48 * time.Hour, 2000},
+		"TieredThreeQuarter": {tiered, 3 * time.Hour, 1500},
+		"TieredHalf":         {tiered, time.Hour, 1000},
+		"TieredNone":         {tiered, 10 * time.Minute, 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := tc.policy.Refund(b, start, start.Add(-tc.before))
+			if err != nil || got != tc.want {
+				t.Fatalf("Refund = %d, %v; want %d", got, err, tc.want)
+			}
+		})
+	}
+	t.Run("ErrStarted", func(t *testing.T) {
+		_, err := booking.DefaultPolicy().Refund(b, start, start)
+		if !errs.Is(err, errs.Precondition) {
+			t.Fatalf("err = %v, want Precondition", err)
+		}
+	})
+	t.Run("Validate", func(t *testing.T) {
+		if err := tiered.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []booking.RefundPolicy{
+			{Tiers: []booking.Tier{{Before: time.Hour, Percent: 101}}},
+			{Tiers: []booking.Tier{{Before: -time.Hour, Percent: 50}}},
+			{Tiers: []booking.Tier{{Before: time.Hour, Percent: 50}, {Before: time.Hour, Percent: 20}}},
+		} {
+			if err := bad.Validate(); !errs.Is(err, errs.Invalid) {
+				t.Fatalf("Validate(%v) = %v, want Invalid", bad, err)
+			}
+		}
+	})
+}
+
+func TestConfirmationCode(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$`)
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		c := booking.NewConfirmationCode()
+		if !re.MatchString(c) || seen[c] {
+			t.Fatalf("code %q malformed or repeated", c)
+		}
+		seen[c] = true
+	}
+}
+
+// slowProvider lets something happen while a charge is in flight.
+type slowProvider struct {
+	*payment.Sandbox
+	during func()
+}
+
+func (p *slowProvider) Charge(ctx context.Context, r payment.ChargeRequest) (string, error) {
+	p.during()
+	return p.Sandbox.Charge(ctx, r)
+}
+
+// TestHoldLostDuringPaymentIsRefunded lets a hold expire and its seat go to someone else while the card is
+// being charged: the booking fails, the charge is refunded, and the other person keeps the seat.
+func TestHoldLostDuringPaymentIsRefunded(t *testing.T) {
+	w := newWorld(t, seed.Layout{Rows: 1, SeatsPerRow: 4})
+	clock := platform.NewManualClock(time.Now())
+	w.inv.Now, w.book.Now = clock.Now, clock.Now
+	users := w.mustUsers(t, 2)
+	ctx := context.Background()
+	h, err := w.inv.Hold(ctx, users[0], w.fix.Showtime.ID, []string{"A1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.book.Provider = &slowProvider{Sandbox: w.sandbox, during: func() {
+		clock.Advance(9 * time.Minute)
+		if _, err := w.inv.Hold(ctx, users[1], w.fix.Showtime.ID, []string{"A1"}); err != nil {
+			t.Errorf("second user's hold: %v", err)
+		}
+	}}
+	_, err = w.book.Create(ctx, users[0], h.ID, "tok_visa", "lost-hold-1")
+	if !errs.Is(err, errs.Precondition) {
+		t.Fatalf("Create = %v, want Precondition", err)
+	}
+	if charges, refunds := w.sandbox.Counts(); charges != 1 || refunds != 1 {
+		t.Fatalf("charges %d, refunds %d; want 1 and 1", charges, refunds)
+	}
+	if n := w.count(t, `SELECT count(*) FROM showtime_seats WHERE seat_id = 'A1' AND status = 'held' AND held_by = $1`, users[1]); n != 1 {
+		t.Fatal("the second user lost the seat")
+	}
+	if n := w.count(t, `SELECT count(*) FROM bookings`); n != 0 {
+		t.Fatalf("bookings = %d, want 0", n)
+	}
+	w.checkInvariants(t, clock.Now())
+}
