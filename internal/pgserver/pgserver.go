@@ -127,6 +127,11 @@ func (s *Server) prepareDir() error {
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	for d := filepath.Dir(s.dir); d != "/"; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("pgserver: the postgres user cannot enter %s (mode %v); use a data directory whose parents are world-searchable", d, fi.Mode().Perm())
+		}
+	}
 	return filepath.Walk(s.dir, func(p string, _ os.FileInfo, err error) error {
 		if err != nil {
 			return err

@@ -1,0 +1,49 @@
+# Marquee: `make run` starts the whole platform locally; `make test` runs every test. Both do their own set-up.
+SHELL := /bin/bash
+GO    ?= go
+BUF   := $(GO) run github.com/bufbuild/buf/cmd/buf@v1.75.0
+ARGS  ?=
+
+.PHONY: run test generate check-generate bench build vet deps
+
+## run: start the platform (private PostgreSQL under ./.marquee, demo data) on 127.0.0.1:8080
+run: deps
+	$(GO) build -o bin/marquee ./cmd/marquee
+	./bin/marquee dev $(ARGS)
+
+## test: generation check, vet, and every test with the race detector against real PostgreSQL
+test: deps check-generate vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## bench: load generator (with pgbench baseline on the same database) and Go benchmarks
+bench: deps
+	$(GO) build -o bin/marquee ./cmd/marquee
+	./bin/marquee loadgen $(ARGS)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## generate: rebuild protovalidate's validate.proto and regenerate api/ from proto/
+generate:
+	$(GO) run ./internal/tools/validateproto third_party/protovalidate
+	$(BUF) lint
+	$(BUF) generate
+
+## check-generate: fail if `make generate` changes anything
+check-generate: generate
+	@if [ -n "$$(git status --porcelain -- api third_party proto)" ]; then \
+		git status --porcelain -- api third_party proto; \
+		echo "generated code is out of date: run 'make generate' and commit the result"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+build:
+	$(GO) build -o bin/marquee ./cmd/marquee
+
+## deps: PostgreSQL server binaries (initdb, pg_ctl, pgbench), installed with apt-get on Debian when missing
+deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then exit 0; fi; \
+	echo "PostgreSQL server binaries not found; installing them with apt-get"; \
+	SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "no apt-get here: install PostgreSQL 15 server binaries (initdb, pg_ctl, pgbench) or set DATABASE_URL"; exit 1; fi; \
+	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends postgresql postgresql-contrib

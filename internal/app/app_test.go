@@ -1,0 +1,161 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/marqueehq/marquee/internal/app"
+)
+
+// startDev runs the `marquee dev` wiring (private PostgreSQL under dataDir, migrations, demo data) on port 0.
+func startDev(t *testing.T, dataDir string) *app.Main {
+	t.Helper()
+	m := app.NewMain()
+	m.Config.Addr = "127.0.0.1:0"
+	m.Config.DataDir = dataDir
+	m.Config.DatabaseURL = ""
+	m.Config.BcryptCost = 4
+	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := m.Run(context.Background()); err != nil {
+		_ = m.Close()
+		t.Fatalf("Run: %v", err)
+	}
+	return m
+}
+
+func dataDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "marquee-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil { // the cluster runs as the postgres user, who must reach dir/pg
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// client speaks Connect's JSON protocol, as curl does in the README.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c *client) call(procedure string, body any, wantStatus int) map[string]any {
+	c.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, c.base+"/marquee.v1."+procedure, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s: %v", procedure, err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		c.t.Fatalf("%s: decoding: %v", procedure, err)
+	}
+	if res.StatusCode != wantStatus {
+		c.t.Fatalf("%s: status %d (%v), want %d", procedure, res.StatusCode, out, wantStatus)
+	}
+	return out
+}
+
+// TestDevWalkthrough walks the README's tour over HTTP against the real dev wiring.
+func TestDevWalkthrough(t *testing.T) {
+	m := startDev(t, dataDir(t))
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	c := &client{t: t, base: "http://" + m.Addr()}
+	if res, err := http.Get(c.base + "/healthz"); err != nil || res.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", res, err)
+	}
+	cities := c.call("CatalogService/ListCities", map[string]any{}, 200)["cities"].([]any)
+	if len(cities) != 6 {
+		t.Fatalf("cities = %d, want 6", len(cities))
+	}
+	reg := c.call("AccountService/Register", map[string]any{"email": "ada@example.com", "password": "correct horse", "displayName": "Ada"}, 200)
+	c.token = reg["token"].(string)
+	shows := c.call("CatalogService/ListShowtimes", map[string]any{"city": "london", "pageSize": 5}, 200)
+	list := shows["showtimes"].([]any)
+	if len(list) != 5 || shows["nextPageToken"] == "" {
+		t.Fatalf("ListShowtimes = %v", shows)
+	}
+	// Book a show more than 2 hours away so that cancelling refunds in full.
+	var showID string
+	for _, s := range list {
+		st, _ := time.Parse(time.RFC3339, s.(map[string]any)["startsAt"].(string))
+		if time.Until(st) > 3*time.Hour {
+			showID = s.(map[string]any)["id"].(string)
+			break
+		}
+	}
+	if showID == "" {
+		shows = c.call("CatalogService/ListShowtimes", map[string]any{"city": "london", "day": time.Now().Add(48 * time.Hour).Format(time.DateOnly), "pageSize": 1}, 200)
+		showID = shows["showtimes"].([]any)[0].(map[string]any)["id"].(string)
+	}
+	seatMap := c.call("SeatService/GetSeatMap", map[string]any{"showtimeId": showID}, 200)
+	if n := len(seatMap["seats"].([]any)); n < 100 || n > 300 {
+		t.Fatalf("seat map has %d seats", n)
+	}
+	hold := c.call("SeatService/HoldSeats", map[string]any{"showtimeId": showID, "seatIds": []string{"C5", "C6"}}, 200)["hold"].(map[string]any)
+	c.call("SeatService/HoldSeats", map[string]any{"showtimeId": showID, "seatIds": []string{"C6"}}, 400)
+	bookReq := map[string]any{"holdId": hold["id"], "paymentToken": "tok_visa", "idempotencyKey": "e2e-book-0001"}
+	b := c.call("BookingService/CreateBooking", bookReq, 200)["booking"].(map[string]any)
+	if b["status"] != "BOOKING_STATUS_CONFIRMED" {
+		t.Fatalf("booking = %v", b)
+	}
+	again := c.call("BookingService/CreateBooking", bookReq, 200)["booking"].(map[string]any)
+	if again["id"] != b["id"] {
+		t.Fatalf("retry made booking %v, want %v", again["id"], b["id"])
+	}
+	mine := c.call("BookingService/ListMyBookings", map[string]any{}, 200)["bookings"].([]any)
+	if len(mine) != 1 {
+		t.Fatalf("ListMyBookings = %v", mine)
+	}
+	cancel := c.call("BookingService/CancelBooking", map[string]any{"bookingId": b["id"], "idempotencyKey": "e2e-cancel-0001"}, 200)
+	if cancel["booking"].(map[string]any)["status"] != "BOOKING_STATUS_CANCELLED" ||
+		cancel["refund"].(map[string]any)["amountMinor"] != b["total"].(map[string]any)["amountMinor"] {
+		t.Fatalf("cancel = %v, booking total %v", cancel, b["total"])
+	}
+	c.call("SeatService/HoldSeats", map[string]any{"showtimeId": showID, "seatIds": []string{"C5", "C6"}}, 200)
+}
+
+// TestDevKeepsDataBetweenRuns restarts on the same data directory: the cluster, the demo catalog and the token
+// secret survive, and the catalog is not loaded twice.
+func TestDevKeepsDataBetweenRuns(t *testing.T) {
+	dir := dataDir(t)
+	m := startDev(t, dir)
+	c := &client{t: t, base: "http://" + m.Addr()}
+	c.token = c.call("AccountService/Register", map[string]any{"email": "kept@example.com", "password": "kept-password", "displayName": "K"}, 200)["token"].(string)
+	if err := m.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pg", "data", "postmaster.pid")); !os.IsNotExist(err) {
+		t.Fatalf("PostgreSQL still running after Close (postmaster.pid: %v)", err)
+	}
+	m = startDev(t, dir)
+	t.Cleanup(func() { _ = m.Close() })
+	c.base = "http://" + m.Addr()
+	c.call("BookingService/ListMyBookings", map[string]any{}, 200) // the old token still works
+	theatres := c.call("CatalogService/ListTheatres", map[string]any{}, 200)["theatres"].([]any)
+	if len(theatres) != 20 {
+		t.Fatalf("theatres after restart = %d, want 20", len(theatres))
+	}
+}
