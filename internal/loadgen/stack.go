@@ -38,8 +38,12 @@ type Stack struct {
 	runID    string   // distinguishes this run's emails and idempotency keys
 }
 
-// Start starts the stack, creates the showtimes and registers Options.Clients users. Close stops it.
+// Start checks opts, starts the stack, creates the showtimes and registers Options.Clients users (then runs
+// ANALYZE when Options.Analyze is set). Close stops it.
 func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "marquee-loadgen-")
 	if err != nil {
 		return nil, err
@@ -63,6 +67,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	s.connect()
 	if err := s.registerUsers(ctx); err != nil {
 		return nil, fmt.Errorf("register users: %w", err)
+	}
+	if opts.Analyze {
+		if _, err := s.App.DB().Pool.Exec(ctx, "ANALYZE"); err != nil {
+			return nil, fmt.Errorf("analyze: %w", err)
+		}
 	}
 	return s, nil
 }

@@ -1,0 +1,161 @@
+package loadgen
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Targets the hold phase is measured against.
+const (
+	TargetRatio      = 0.6                   // holds/s at least this share of pgbench -N TPS
+	TargetHoldP99    = 25 * time.Millisecond // p99 HoldSeats latency at TargetClients clients
+	TargetClients    = 64
+	notMet, wasMet   = "not met", "met"
+	skipped, noValue = "skipped", "n/a"
+)
+
+// Print writes res as a Markdown table with the targets beside it, then the oversell verdict and notes on
+// where the time went.
+func Print(w io.Writer, res Results) {
+	writeTable(w, [3]string{"metric", "result", "target"}, rows(res))
+	fmt.Fprintf(w, "\noversell check: %s\n", res.Check.Summary())
+	for _, p := range res.Check.Problems {
+		fmt.Fprintf(w, "  - %s\n", p)
+	}
+	fmt.Fprintln(w, "\nNotes:")
+	for _, n := range notes(res) {
+		fmt.Fprintf(w, "- %s\n", n)
+	}
+}
+
+func rows(res Results) [][3]string {
+	h, o, v := res.Holds, res.OnSale, res.Check
+	return [][3]string{
+		{"clients", fmt.Sprint(res.Options.Clients), ""},
+		{"hold phase duration", res.Options.Duration.String(), ""},
+		{"holds/s", fmt.Sprintf("%.0f", h.PerSecond()), ""},
+		{"hold p50", ms(h.Latency.P50), ""},
+		{"hold p99", ms(h.Latency.P99), p99Target(res)},
+		{"hold conflicts", fmt.Sprintf("%d (%.1f%% of %d calls)", h.Conflicts, pct(h.Conflicts, h.Latency.N), h.Latency.N), ""},
+		{"hold errors", fmt.Sprintf("%d (+%d release errors)", h.Errors, h.ReleaseErrors), ""},
+		{"pgbench -N TPS", tps(res), ""},
+		{"holds/s ÷ pgbench TPS", ratio(res), ratioTarget(res)},
+		{"on-sale bookings/s", fmt.Sprintf("%.0f", o.PerSecond()), ""},
+		{"booking p50", ms(o.Booking.P50), ""},
+		{"booking p99", ms(o.Booking.P99), ""},
+		{"on-sale conflicts", fmt.Sprintf("%d (of %d HoldSeats calls)", o.Conflicts, o.Hold.N), ""},
+		{"on-sale errors", fmt.Sprintf("%d (+%d booking errors)", o.Errors, o.BookingErrors), ""},
+		{"time to sell out", sellOut(o), ""},
+		{"seats sold", fmt.Sprintf("%d/%d", v.SaleBooked, v.Seats), ""},
+		{"oversell check", v.Summary(), "0 seats sold twice"},
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+func pct(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return 100 * float64(n) / float64(of)
+}
+
+func tps(res Results) string {
+	if !res.Options.Pgbench {
+		return skipped
+	}
+	return fmt.Sprintf("%.0f", res.PgbenchTPS)
+}
+
+func ratio(res Results) string {
+	if res.PgbenchTPS == 0 {
+		return noValue
+	}
+	return fmt.Sprintf("%.2f", res.Holds.PerSecond()/res.PgbenchTPS)
+}
+
+func ratioTarget(res Results) string {
+	t := fmt.Sprintf(">= %.1f: ", TargetRatio)
+	if res.PgbenchTPS == 0 {
+		return t + noValue
+	}
+	return t + metOrNot(res.Holds.PerSecond()/res.PgbenchTPS >= TargetRatio)
+}
+
+func p99Target(res Results) string {
+	t := fmt.Sprintf("<= %s at %d clients: %s", ms(TargetHoldP99), TargetClients,
+		metOrNot(res.Holds.Latency.P99 <= TargetHoldP99))
+	if res.Options.Clients != TargetClients {
+		t += fmt.Sprintf(" (measured at %d)", res.Options.Clients)
+	}
+	return t
+}
+
+func metOrNot(ok bool) string {
+	if ok {
+		return wasMet
+	}
+	return notMet
+}
+
+func sellOut(o SaleResults) string {
+	d := o.SellOut.Round(time.Millisecond).String()
+	if !o.SoldOut {
+		return d + " (not sold out)"
+	}
+	return d
+}
+
+// notes explains where the time went in each phase.
+func notes(res Results) []string {
+	h, o := res.Holds, res.OnSale
+	n := []string{
+		fmt.Sprintf("hold phase: %d HoldSeats calls, %d holds; ReleaseHold p50 %s, p99 %s; max HoldSeats %s",
+			h.Latency.N, h.Holds, ms(h.Release.P50), ms(h.Release.P99), ms(h.Latency.Max)),
+		"hold phase " + cpuNote(h.Stats),
+		fmt.Sprintf("on-sale: %d bookings of %d seats (clients' count); GetSeatMap %d calls, p50 %s, p99 %s; "+
+			"HoldSeats p50 %s, p99 %s", o.Bookings, o.SeatsSold, o.SeatMap.N, ms(o.SeatMap.P50), ms(o.SeatMap.P99),
+			ms(o.Hold.P50), ms(o.Hold.P99)),
+		"on-sale " + cpuNote(o.Stats),
+	}
+	for _, e := range []string{h.FirstError, o.FirstError} {
+		if e != "" {
+			n = append(n, "first unexpected error: "+e)
+		}
+	}
+	return n
+}
+
+func cpuNote(s PhaseStats) string {
+	avail := s.Wall.Seconds() * float64(runtime.NumCPU())
+	return fmt.Sprintf("CPU over %.1fs wall on %d cores (%.1f core-s): Go process (clients + server) %.1fs, "+
+		"PostgreSQL %.1fs, the rest idle or other tenants; serialization failures retried by Transact: %d; "+
+		"deadlocks: %d", s.Wall.Seconds(), runtime.NumCPU(), avail, s.GoCPU.Seconds(), s.PGCPU.Seconds(),
+		s.SerializationFailures, s.Deadlocks)
+}
+
+// writeTable writes a Markdown table with padded columns.
+func writeTable(w io.Writer, head [3]string, body [][3]string) {
+	all := append([][3]string{head}, body...)
+	var width [3]int
+	for _, r := range all {
+		for i, c := range r {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	line := func(r [3]string) {
+		var b strings.Builder
+		for i, c := range r {
+			fmt.Fprintf(&b, "| %s%s ", c, strings.Repeat(" ", width[i]-len([]rune(c))))
+		}
+		fmt.Fprintln(w, b.String()+"|")
+	}
+	line(all[0])
+	line([3]string{strings.Repeat("-", width[0]), strings.Repeat("-", width[1]), strings.Repeat("-", width[2])})
+	for _, r := range all[1:] {
+		line(r)
+	}
+}
