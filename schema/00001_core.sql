@@ -149,12 +149,12 @@ CREATE TABLE bookings (
     status            TEXT NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
     currency          TEXT NOT NULL CHECK (length(currency) = 3),
     total_minor       BIGINT NOT NULL CHECK (total_minor >= 0),
-    refund_minor      BIGINT CHECK (refund_minor >= 0 AND refund_minor <= total_minor),
+    refund_minor      BIGINT NOT NULL DEFAULT 0 CHECK (refund_minor >= 0 AND refund_minor <= total_minor),
     created_at        TIMESTAMPTZ NOT NULL,
     cancelled_at      TIMESTAMPTZ,
     PRIMARY KEY (region, id),
     FOREIGN KEY (region, showtime_id) REFERENCES showtimes (region, id),
-    CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL AND refund_minor IS NOT NULL))
+    CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL))
 );
 CREATE INDEX bookings_user ON bookings (user_id, created_at DESC);
 

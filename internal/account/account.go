@@ -28,6 +28,8 @@ type User struct {
 type Store interface {
 	CreateUser(ctx context.Context, u User, passwordHash string) error
 	UserByEmail(ctx context.Context, email string) (User, string, error)
+	// MakeAdmin makes the user with this email a platform admin, if there is one.
+	MakeAdmin(ctx context.Context, email string) error
 }
 
 // Service registers and authenticates users.
@@ -38,6 +40,8 @@ type Service struct {
 	BcryptCost int           // bcrypt.DefaultCost when 0
 	Secret     []byte        // HMAC key for tokens; at least 32 bytes
 	TokenTTL   time.Duration // 24h when 0
+	// AdminEmail, when set, makes the account registered with this email a platform admin.
+	AdminEmail string
 }
 
 const issuer = "marquee"
@@ -69,6 +73,11 @@ func (s *Service) Register(ctx context.Context, email, password, displayName str
 			return User{}, "", errs.E(op, errs.Conflict, "an account with this email already exists", err)
 		}
 		return User{}, "", errs.E(op, err)
+	}
+	if s.AdminEmail != "" && strings.EqualFold(s.AdminEmail, email) {
+		if err := s.Store.MakeAdmin(ctx, email); err != nil {
+			return User{}, "", errs.E(op, err)
+		}
 	}
 	tok, err := s.issue(u.ID)
 	if err != nil {

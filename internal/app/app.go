@@ -20,7 +20,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/admin"
 	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/pgserver"
@@ -41,13 +43,19 @@ type Config struct {
 	BcryptCost       int
 	TokenSecret      string // HMAC key for bearer tokens; generated and kept in DataDir when empty
 	MaxConns         int    // database pool size
+	// StripeSecretKey selects the Stripe provider (else the sandbox); StripeAPIBase points it elsewhere than
+	// Stripe's API (stripe-mock); StripeWebhookSecret enables POST /webhooks/stripe.
+	StripeSecretKey, StripeAPIBase, StripeWebhookSecret string
+	// AdminEmail makes the account with this email a platform admin when it registers or at start.
+	AdminEmail string
 }
 
 // DefaultConfig is the configuration of `marquee dev` before flags.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: ".marquee", DatabaseURL: os.Getenv("DATABASE_URL"),
 		HoldTTL: inventory.DefaultHoldTTL, RefundFullBefore: 2 * time.Hour, Seed: true, BcryptCost: 10,
-		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32}
+		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32, StripeSecretKey: os.Getenv("STRIPE_SECRET_KEY"),
+		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL")}
 }
 
 // Main is a running Marquee process.
@@ -82,6 +90,8 @@ func (m *Main) ParseFlags(name string, args []string) error {
 	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the demo catalog into an empty database")
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", c.BcryptCost, "bcrypt cost of password hashes (4 to 31)")
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "database connection pool size")
+	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", c.StripeAPIBase, "Stripe API base URL (default Stripe's; for stripe-mock)")
+	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -163,6 +173,11 @@ func (m *Main) prepareDB(ctx context.Context) error {
 	if err := m.db.Catalog().EnsureRegions(ctx); err != nil {
 		return err
 	}
+	if m.Config.AdminEmail != "" {
+		if err := m.db.Accounts().MakeAdmin(ctx, m.Config.AdminEmail); err != nil {
+			return err
+		}
+	}
 	if !m.Config.Seed {
 		return nil
 	}
@@ -185,18 +200,32 @@ func (m *Main) services() (rpc.Services, error) {
 	}
 	if m.Provider == nil {
 		m.Provider = payment.NewSandbox()
+		if m.Config.StripeSecretKey != "" {
+			m.Provider = payment.NewStripe(m.Config.StripeSecretKey, m.Config.StripeAPIBase)
+		}
 	}
-	ids := m.db.IDs
+	return Services(m.db, m.Provider, m.Now, secret, m.Config), nil
+}
+
+// Services wires the domain services on db; app and tests share it.
+func Services(db *store.DB, provider payment.Provider, now platform.Clock, secret []byte, c Config) rpc.Services {
+	ids := db.IDs
+	def := catalog.DefaultChainPolicy("", c.RefundFullBefore)
+	inv := &inventory.Service{Store: db.Inventory(), Now: now, IDs: ids, HoldTTL: c.HoldTTL, DefaultPolicy: def}
 	return rpc.Services{
-		Accounts: &account.Service{Store: m.db.Accounts(), Now: m.Now, IDs: ids, BcryptCost: m.Config.BcryptCost,
-			Secret: secret},
-		Catalog:   m.db.Catalog(),
-		Inventory: &inventory.Service{Store: m.db.Inventory(), Now: m.Now, IDs: ids, HoldTTL: m.Config.HoldTTL},
-		Bookings: &booking.Service{Store: m.db.Bookings(), Provider: m.Provider, Now: m.Now, IDs: ids,
-			Policy: booking.RefundPolicy{Tiers: []booking.Tier{{Before: m.Config.RefundFullBefore, Percent: 100}}}},
-		Now:  m.Now,
-		Ping: m.db.Ping,
-	}, nil
+		Accounts: &account.Service{Store: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost,
+			Secret: secret, AdminEmail: c.AdminEmail},
+		Catalog:   db.Catalog(),
+		Inventory: inv,
+		Bookings: &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
+			DefaultPolicy: def, Seats: inv},
+		Admin:               &admin.Service{Store: db.Admin(), IDs: ids, Now: now, DefaultPolicy: def},
+		Wallet:              db.Wallet(),
+		StripeWebhookSecret: c.StripeWebhookSecret,
+		Webhooks:            db,
+		Now:                 now,
+		Ping:                db.Ping,
+	}
 }
 
 // tokenSecret returns the configured secret, or one generated once and kept in the data dir.

@@ -1,27 +1,48 @@
-// Package booking turns holds into paid bookings and cancels them under a refund policy. Payment happens
-// between two transactions (a saga): prepare (claim the idempotency key, price the hold), charge the provider
-// with an idempotency key, confirm (book the seats) or, if the seats were lost meanwhile, refund.
+// Package booking turns holds into paid bookings, adds seats to them and cancels them under the chain's refund
+// policy. Payment happens between two transactions (a saga): prepare (claim the idempotency key, price the hold,
+// reserve the promotion, take gift card and store credit), charge the card with an idempotency key, then
+// confirm (book the seats). A declined card or a hold lost meanwhile undoes what prepare took.
 package booking
 
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"time"
 
+	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/pricing"
 	"github.com/marqueehq/marquee/regions"
 )
 
 // Status is where a booking is in its life.
 type Status string
 
-// Booking statuses.
+// Booking statuses. A booking with some seats cancelled stays Confirmed.
 const (
 	Confirmed Status = "confirmed"
 	Cancelled Status = "cancelled"
 )
+
+// Method is a way of paying.
+type Method string
+
+// Payment methods, in the order a checkout uses them: gift card, store credit, then card for the rest.
+const (
+	Card        Method = "card"
+	GiftCard    Method = "gift_card"
+	StoreCredit Method = "store_credit"
+)
+
+// Tender is what one method paid, net of refunds.
+type Tender struct {
+	Method      Method
+	AmountMinor int64
+}
 
 // Booking is a paid set of seats of one showtime.
 type Booking struct {
@@ -32,117 +53,175 @@ type Booking struct {
 	ShowtimeID       string
 	HoldID           string
 	Status           Status
-	SeatIDs          []string
+	SeatIDs          []string // every seat ever booked, cancelled ones included
+	CancelledSeatIDs []string
 	Currency         string
-	TotalMinor       int64
-	RefundMinor      int64 // set when cancelled
+	TotalMinor       int64 // what was charged: seats - discount + fees
+	DiscountMinor    int64
+	FeesMinor        int64
+	RefundMinor      int64 // refunded so far
+	PromoCode        string
+	Tenders          []Tender
 	CreatedAt        time.Time
-	CancelledAt      time.Time // zero unless cancelled
+	CancelledAt      time.Time // zero unless wholly cancelled
 }
 
-// Attempt is a prepared booking attempt: what to charge, under which payment record.
+// Request is a checkout: CreateBooking, or AddSeats when BookingID is set.
+type Request struct {
+	UserID, HoldID, PaymentToken, Key string
+	PromoCode, GiftCardCode           string
+	UseStoreCredit                    bool
+	BookingID                         string // AddSeats: the booking the hold's seats join
+	// IdemHash, when set, identifies the request for idempotency instead of the fields above (AddSeats hashes
+	// what the client sent, not the hold made for it).
+	IdemHash []byte
+}
+
+// Operation names an idempotent operation.
+func (r Request) Operation() string {
+	if r.BookingID != "" {
+		return "add_seats"
+	}
+	return "create_booking"
+}
+
+func (r Request) hash() []byte {
+	if r.IdemHash != nil {
+		return r.IdemHash
+	}
+	return hash(r.HoldID, r.PaymentToken, pricing.NormalizeCode(r.PromoCode), r.GiftCardCode,
+		fmt.Sprint(r.UseStoreCredit), r.BookingID)
+}
+
+// Attempt is a prepared checkout: what was reserved and what the card must pay.
 type Attempt struct {
-	Region      string
-	UserID      string
-	HoldID      string
-	Key         string // the client's idempotency key
-	PaymentID   string
-	Provider    string
-	AmountMinor int64
-	Currency    string
-	Done        *Booking // set when the key already produced a booking
-}
-
-// Cancellation is a committed cancellation and the refund it owes.
-type Cancellation struct {
-	Booking       Booking
-	RefundPayment string // payment record of the refund, "" when nothing is refunded
-	ChargeRef     string // provider reference of the original charge
-	RefundDone    bool   // the refund already went through (a retried cancellation)
+	ID        string // the attempt, also the ID of its card payment
+	Region    string
+	Request   Request
+	Provider  string
+	Quote     pricing.Quote
+	CardMinor int64    // what the card pays after gift card and store credit
+	Done      *Booking // set when the key already produced a booking
 }
 
 // Store keeps bookings. Each method is one transaction.
 type Store interface {
-	// PrepareBooking claims (userID, key) for hash and prices the hold, or returns the booking the key made.
-	PrepareBooking(ctx context.Context, a Attempt, hash []byte, now time.Time) (Attempt, error)
-	// ConfirmBooking books the hold's seats and records the charge; it fails with Precondition if the hold
-	// lost its seats. If the key already produced a booking, that booking is returned.
+	// PrepareBooking claims the key, prices the hold and reserves the promotion, gift card and store credit,
+	// or returns the booking the key already made.
+	PrepareBooking(ctx context.Context, a Attempt, hash []byte, now time.Time, def catalog.ChainPolicy) (Attempt, error)
+	// ConfirmBooking books the hold's seats and records the payments; Precondition if the hold lost its seats.
 	ConfirmBooking(ctx context.Context, a Attempt, chargeRef string, b Booking) (Booking, error)
-	// FailAttempt records a failed charge and frees the idempotency key.
+	// FailAttempt undoes what PrepareBooking reserved and frees the key.
 	FailAttempt(ctx context.Context, a Attempt, reason string, now time.Time) error
+	// Quote prices userID's hold with an optional promotion code, reserving nothing.
+	Quote(ctx context.Context, region, holdID, userID, promoCode string, now time.Time, def catalog.ChainPolicy) (pricing.Quote, error)
 	GetBooking(ctx context.Context, region, id string) (Booking, error)
 	ListBookings(ctx context.Context, userID string, limit int) ([]Booking, error)
-	// CancelBooking cancels userID's booking, refunding refund(booking, showtime start), and frees its seats.
-	CancelBooking(ctx context.Context, c CancelRequest) (Cancellation, error)
-	// RecordRefund marks a refund payment as done with the provider's reference.
+	// CancelBooking cancels seats of a booking and records the refunds it owes.
+	CancelBooking(ctx context.Context, c CancelRequest, def catalog.ChainPolicy) (Cancellation, error)
+	// RecordRefund marks a card refund as made with the provider's reference.
 	RecordRefund(ctx context.Context, region, paymentID, ref string, now time.Time) error
+	// PendingHold returns, for an AddSeats key seen before, the hold it made and, once finished, the booking
+	// and what was charged.
+	PendingHold(ctx context.Context, userID, operation, key string, hash []byte) (string, *Booking, int64, error)
 }
 
-// CancelRequest is what CancelBooking needs.
-type CancelRequest struct {
-	Region, BookingID, UserID, Key, RefundPaymentID string
-	Now                                             time.Time
-	// Refund computes the refund of b for a show starting at startsAt; an error refuses the cancellation.
-	Refund func(b Booking, startsAt time.Time) (int64, error)
+// Seats is what booking needs of inventory to add seats.
+type Seats interface {
+	Hold(ctx context.Context, userID, showtimeID string, seatIDs []string) (inventory.Hold, error)
+	NextTo(ctx context.Context, showtimeID string, anchors []string, count int) ([]string, error)
+	Release(ctx context.Context, userID, holdID string) error
 }
 
-// Service books and cancels.
+// Service books, adds seats and cancels.
 type Service struct {
 	Store    Store
 	Provider payment.Provider
-	Policy   RefundPolicy
 	Now      platform.Clock
 	IDs      *platform.IDs
+	// DefaultPolicy is the policy of chains that have not set one (its ChainID is ignored).
+	DefaultPolicy catalog.ChainPolicy
+	// Seats holds seats for AddSeats.
+	Seats Seats
 }
 
-// Create pays for userID's hold and books its seats. The same key returns the first booking; the same key with
-// a different hold or token is refused. A declined payment keeps the hold so the user can try another card.
-func (s *Service) Create(ctx context.Context, userID, holdID, paymentToken, key string) (Booking, error) {
+// Create pays for the hold of r and books its seats (or adds them to r.BookingID). The same key returns the
+// first booking; the same key with a different request is refused. A declined payment keeps the hold.
+func (s *Service) Create(ctx context.Context, r Request) (Booking, error) {
+	b, _, err := s.checkout(ctx, r)
+	return b, err
+}
+
+// checkout runs the saga and returns the booking and what this checkout charged.
+func (s *Service) checkout(ctx context.Context, r Request) (Booking, int64, error) {
 	const op = "booking.Create"
-	r, ok := regions.OfID(holdID)
+	reg, ok := regions.OfID(r.HoldID)
 	if !ok {
-		return Booking{}, errs.Errorf(op, errs.Precondition, "hold not found")
+		return Booking{}, 0, errs.Errorf(op, errs.Precondition, "hold not found")
 	}
-	a := Attempt{Region: r.Name, UserID: userID, HoldID: holdID, Key: key, PaymentID: s.IDs.Regional(r.IDPrefix),
-		Provider: s.Provider.Name()}
-	a, err := s.Store.PrepareBooking(ctx, a, hash(holdID, paymentToken), s.Now())
+	a := Attempt{ID: s.IDs.Regional(reg.IDPrefix), Region: reg.Name, Request: r, Provider: s.Provider.Name()}
+	a, err := s.Store.PrepareBooking(ctx, a, r.hash(), s.Now(), s.DefaultPolicy)
 	if err != nil {
-		return Booking{}, errs.E(op, err)
+		return Booking{}, 0, errs.E(op, err)
 	}
 	if a.Done != nil {
-		return *a.Done, nil
+		return *a.Done, a.Quote.TotalMinor, nil
 	}
-	ref, err := s.Provider.Charge(ctx, payment.ChargeRequest{AmountMinor: a.AmountMinor, Currency: a.Currency,
-		Token: paymentToken, IdempotencyKey: "mq_charge_" + a.PaymentID, Description: "Marquee hold " + holdID})
+	ref, err := s.charge(ctx, a)
 	if err != nil {
 		if ferr := s.Store.FailAttempt(ctx, a, errs.Message(err), s.Now()); ferr != nil {
-			return Booking{}, errs.E(op, ferr)
+			return Booking{}, 0, errs.E(op, ferr)
 		}
-		return Booking{}, errs.E(op, err)
+		return Booking{}, 0, errs.E(op, err)
 	}
-	b := Booking{ID: s.IDs.Regional(r.IDPrefix), Region: r.Name, ConfirmationCode: NewConfirmationCode(),
-		UserID: userID, HoldID: holdID, Status: Confirmed, CreatedAt: s.Now()}
+	b := Booking{ID: s.IDs.Regional(reg.IDPrefix), Region: reg.Name, ConfirmationCode: NewConfirmationCode(),
+		UserID: r.UserID, HoldID: r.HoldID, Status: Confirmed, CreatedAt: s.Now()}
 	b, err = s.Store.ConfirmBooking(ctx, a, ref, b)
 	if errs.Is(err, errs.Precondition) {
-		return Booking{}, s.refundLost(ctx, a, ref, err)
+		return Booking{}, 0, s.undo(ctx, a, ref, err)
 	}
 	if err != nil {
-		return Booking{}, errs.E(op, err)
+		return Booking{}, 0, errs.E(op, err)
 	}
-	return b, nil
+	return b, a.Quote.TotalMinor, nil
 }
 
-// refundLost returns the money of a charge whose hold lost its seats before the booking could be confirmed.
-func (s *Service) refundLost(ctx context.Context, a Attempt, chargeRef string, cause error) error {
+// charge takes the card's share; nothing is charged when gift card and store credit cover the total.
+func (s *Service) charge(ctx context.Context, a Attempt) (string, error) {
+	if a.CardMinor == 0 {
+		return "", nil
+	}
+	return s.Provider.Charge(ctx, payment.ChargeRequest{AmountMinor: a.CardMinor, Currency: a.Quote.Currency,
+		Token: a.Request.PaymentToken, IdempotencyKey: "mq_charge_" + a.ID, Description: "Marquee hold " + a.Request.HoldID})
+}
+
+// undo refunds a charge whose hold lost its seats before confirmation, and releases what prepare reserved.
+func (s *Service) undo(ctx context.Context, a Attempt, chargeRef string, cause error) error {
 	const op = "booking.Create"
-	if _, err := s.Provider.Refund(ctx, payment.RefundRequest{ChargeRef: chargeRef, AmountMinor: a.AmountMinor,
-		Currency: a.Currency, IdempotencyKey: "mq_refund_" + a.PaymentID}); err != nil {
-		return errs.E(op, err)
+	if chargeRef != "" {
+		if _, err := s.Provider.Refund(ctx, payment.RefundRequest{ChargeRef: chargeRef, AmountMinor: a.CardMinor,
+			Currency: a.Quote.Currency, IdempotencyKey: "mq_refund_" + a.ID}); err != nil {
+			return errs.E(op, err)
+		}
 	}
 	if err := s.Store.FailAttempt(ctx, a, "hold lost before confirmation; refunded", s.Now()); err != nil {
 		return errs.E(op, err)
 	}
-	return errs.E(op, errs.Precondition, errs.Message(cause)+"; the payment was refunded", cause)
+	return errs.E(op, errs.Precondition, errs.Message(cause)+"; nothing was charged", cause)
+}
+
+// Quote prices userID's hold with an optional promotion code: exactly what Create would charge now.
+func (s *Service) Quote(ctx context.Context, userID, holdID, promoCode string) (pricing.Quote, error) {
+	const op = "booking.Quote"
+	reg, ok := regions.OfID(holdID)
+	if !ok {
+		return pricing.Quote{}, errs.Errorf(op, errs.Precondition, "hold not found")
+	}
+	q, err := s.Store.Quote(ctx, reg.Name, holdID, userID, promoCode, s.Now(), s.DefaultPolicy)
+	if err != nil {
+		return pricing.Quote{}, errs.E(op, err)
+	}
+	return q, nil
 }
 
 // Get returns userID's booking; other users' bookings are NotFound.
@@ -169,35 +248,6 @@ func (s *Service) List(ctx context.Context, userID string) ([]Booking, error) {
 		return nil, errs.E("booking.List", err)
 	}
 	return bs, nil
-}
-
-// Cancel cancels userID's booking, frees its seats and refunds by the policy. The same key returns the first
-// result and refunds once.
-func (s *Service) Cancel(ctx context.Context, userID, bookingID, key string) (Booking, error) {
-	const op = "booking.Cancel"
-	r, ok := regions.OfID(bookingID)
-	if !ok {
-		return Booking{}, errs.Errorf(op, errs.NotFound, "booking not found")
-	}
-	now := s.Now()
-	c, err := s.Store.CancelBooking(ctx, CancelRequest{Region: r.Name, BookingID: bookingID, UserID: userID,
-		Key: key, RefundPaymentID: s.IDs.Regional(r.IDPrefix), Now: now,
-		Refund: func(b Booking, startsAt time.Time) (int64, error) { return s.Policy.Refund(b, startsAt, now) }})
-	if err != nil {
-		return Booking{}, errs.E(op, err)
-	}
-	if c.RefundPayment != "" && !c.RefundDone {
-		// The cancellation stands even if the provider is down; the refund record stays pending for a retry.
-		ref, err := s.Provider.Refund(ctx, payment.RefundRequest{ChargeRef: c.ChargeRef,
-			AmountMinor: c.Booking.RefundMinor, Currency: c.Booking.Currency, IdempotencyKey: "mq_refund_" + c.RefundPayment})
-		if err == nil {
-			err = s.Store.RecordRefund(ctx, c.Booking.Region, c.RefundPayment, ref, s.Now())
-		}
-		if err != nil {
-			return Booking{}, errs.E(op, err)
-		}
-	}
-	return c.Booking, nil
 }
 
 func hash(parts ...string) []byte {

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/app"
 	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/payment"
@@ -41,10 +43,14 @@ func newWorld(t *testing.T, layout seed.Layout) *world {
 		t.Fatal(err)
 	}
 	sb := payment.NewSandbox()
-	return &world{db: db, fix: fix, sandbox: sb,
-		inv: &inventory.Service{Store: db.Inventory(), Now: platform.SystemClock, IDs: db.IDs},
-		book: &booking.Service{Store: db.Bookings(), Provider: sb, Policy: booking.DefaultPolicy(),
-			Now: platform.SystemClock, IDs: db.IDs}}
+	cfg := app.DefaultConfig()
+	svcs := app.Services(db, sb, platform.SystemClock, []byte("0123456789abcdef0123456789abcdef"), cfg)
+	// Random picks would often leave lone seats; these tests are about contention, not that rule.
+	if err := db.Catalog().SetChainPolicy(context.Background(), catalog.ChainPolicy{ChainID: fix.Chain.ID,
+		RefundTiers: []catalog.RefundTier{{Before: 2 * time.Hour, Percent: 100}}}); err != nil {
+		t.Fatal(err)
+	}
+	return &world{db: db, fix: fix, sandbox: sb, inv: svcs.Inventory, book: svcs.Bookings}
 }
 
 func (w *world) mustUsers(t *testing.T, n int) []string {
@@ -108,13 +114,13 @@ func TestContention(t *testing.T) {
 						t.Errorf("Release: %v", err)
 					}
 				default:
-					b, err := w.book.Create(context.Background(), uid, h.ID, "tok_visa", fmt.Sprintf("k-%s-%d", uid, op))
+					b, err := w.book.Create(context.Background(), booking.Request{UserID: uid, HoldID: h.ID, PaymentToken: "tok_visa", Key: fmt.Sprintf("k-%s-%d", uid, op)})
 					if err != nil {
 						t.Errorf("Create: %v", err)
 						continue
 					}
 					if rng.IntN(2) == 0 {
-						if _, err := w.book.Cancel(context.Background(), uid, b.ID, "c-"+b.ID); err != nil {
+						if _, err := w.book.Cancel(context.Background(), booking.CancelRequest{UserID: uid, BookingID: b.ID, Key: "c-" + b.ID}); err != nil {
 							t.Errorf("Cancel: %v", err)
 						}
 						continue
@@ -198,7 +204,7 @@ func TestConcurrentRetriesChargeOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := runConcurrently(t, 20, func() (string, error) {
-		b, err := w.book.Create(ctx, uid, h.ID, "tok_visa", "same-key-123")
+		b, err := w.book.Create(ctx, booking.Request{UserID: uid, HoldID: h.ID, PaymentToken: "tok_visa", Key: "same-key-123"})
 		return b.ID, err
 	})
 	for _, id := range ids {
@@ -207,8 +213,8 @@ func TestConcurrentRetriesChargeOnce(t *testing.T) {
 		}
 	}
 	refunds := runConcurrently(t, 20, func() (string, error) {
-		b, err := w.book.Cancel(ctx, uid, ids[0], "same-cancel-123")
-		return fmt.Sprintf("%s/%s/%d", b.ID, b.Status, b.RefundMinor), err
+		c, err := w.book.Cancel(ctx, booking.CancelRequest{UserID: uid, BookingID: ids[0], Key: "same-cancel-123"})
+		return fmt.Sprintf("%s/%s/%d", c.Booking.ID, c.Booking.Status, c.RefundMinor), err
 	})
 	for _, r := range refunds {
 		if r != fmt.Sprintf("%s/cancelled/2400", ids[0]) {

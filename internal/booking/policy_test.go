@@ -7,51 +7,49 @@ import (
 	"time"
 
 	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/seed"
 )
 
-func TestRefundPolicy(t *testing.T) {
-	start := time.Date(2026, 6, 1, 20, 0, 0, 0, time.UTC)
-	tiered := booking.RefundPolicy{Tiers: []booking.Tier{{Before: 20 * time.Minute, Percent: 50},
+func TestRefundOf(t *testing.T) {
+	policy := catalog.ChainPolicy{RefundTiers: []catalog.RefundTier{{Before: 20 * time.Minute, Percent: 50},
 		{Before: 24 * time.Hour, Percent: 100}, {Before: 2 * time.Hour, Percent: 75}}}
-	b := booking.Booking{TotalMinor: 2000}
 	for name, tc := range map[string]struct {
-		policy booking.RefundPolicy
-		before time.Duration
-		want   int64
+		left       time.Duration
+		refundFees bool
+		want       int64
 	}{
-		"DefaultFull":        {booking.DefaultPolicy(), 3 * time.Hour, 2000},
-		"DefaultAtCutoff":    {booking.DefaultPolicy(), 2 * time.Hour, 2000},
-		"DefaultNone":        {booking.DefaultPolicy(), 2*time.Hour - time.Second, 0},
-		"TieredFull":         {tiered, 48 * time.Hour, 2000},
-		"TieredThreeQuarter": {tiered, 3 * time.Hour, 1500},
-		"TieredHalf":         {tiered, time.Hour, 1000},
-		"TieredNone":         {tiered, 10 * time.Minute, 0},
+		"Full":          {48 * time.Hour, false, 1800},
+		"FullAtCutoff":  {24 * time.Hour, false, 1800},
+		"ThreeQuarters": {3 * time.Hour, false, 1350},
+		"Half":          {time.Hour, false, 900},
+		"HalfWithFees":  {time.Hour, true, 1000},
+		"None":          {10 * time.Minute, true, 0},
+		"FullWithFees":  {25 * time.Hour, true, 2000},
 	} {
 		t.Run(name, func(t *testing.T) {
-			got, err := tc.policy.Refund(b, start, start.Add(-tc.before))
-			if err != nil || got != tc.want {
-				t.Fatalf("Refund = %d, %v; want %d", got, err, tc.want)
+			pct := policy.RefundPercent(tc.left)
+			if got := booking.RefundOf(2000, 200, 200, pct, tc.refundFees); got != tc.want {
+				t.Fatalf("RefundOf at %d%% = %d, want %d", pct, got, tc.want)
 			}
 		})
 	}
-	t.Run("ErrStarted", func(t *testing.T) {
-		_, err := booking.DefaultPolicy().Refund(b, start, start)
-		if !errs.Is(err, errs.Precondition) {
-			t.Fatalf("err = %v, want Precondition", err)
-		}
-	})
+	if got := booking.WithBonus(1000, 10); got != 1100 {
+		t.Fatalf("WithBonus = %d, want 1100", got)
+	}
 	t.Run("Validate", func(t *testing.T) {
-		if err := tiered.Validate(); err != nil {
+		if err := policy.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		for _, bad := range []booking.RefundPolicy{
-			{Tiers: []booking.Tier{{Before: time.Hour, Percent: 101}}},
-			{Tiers: []booking.Tier{{Before: -time.Hour, Percent: 50}}},
-			{Tiers: []booking.Tier{{Before: time.Hour, Percent: 50}, {Before: time.Hour, Percent: 20}}},
+		for _, bad := range []catalog.ChainPolicy{
+			{RefundTiers: []catalog.RefundTier{{Before: time.Hour, Percent: 101}}},
+			{RefundTiers: []catalog.RefundTier{{Before: -time.Hour, Percent: 50}}},
+			{RefundTiers: []catalog.RefundTier{{Before: time.Hour, Percent: 50}, {Before: time.Hour, Percent: 20}}},
+			{StoreCreditBonusPercent: 150},
+			{FeePerSeatMinor: -1},
 		} {
 			if err := bad.Validate(); !errs.Is(err, errs.Invalid) {
 				t.Fatalf("Validate(%v) = %v, want Invalid", bad, err)
@@ -101,7 +99,7 @@ func TestHoldLostDuringPaymentIsRefunded(t *testing.T) {
 			t.Errorf("second user's hold: %v", err)
 		}
 	}}
-	_, err = w.book.Create(ctx, users[0], h.ID, "tok_visa", "lost-hold-1")
+	_, err = w.book.Create(ctx, booking.Request{UserID: users[0], HoldID: h.ID, PaymentToken: "tok_visa", Key: "lost-hold-1"})
 	if !errs.Is(err, errs.Precondition) {
 		t.Fatalf("Create = %v, want Precondition", err)
 	}

@@ -32,6 +32,7 @@ type Booking struct {
 	Currency                                         string
 	AmountMinor                                      int64 // the total when confirmed, the refund when cancelled
 	At                                               time.Time
+	Partial                                          bool // cancelled: only SeatIDs were cancelled
 }
 
 // BookingConfirmed is the event of a paid booking.
@@ -45,7 +46,7 @@ func BookingConfirmed(b Booking) Event {
 func BookingCancelled(b Booking) Event {
 	return encode(b.Region, "booking", "cancelled", b.ID, &marqueev1.BookingCancelled{
 		BookingId: b.ID, UserId: b.UserID, ShowtimeId: b.ShowtimeID, SeatIds: b.SeatIDs, Refund: money(b),
-		CancelledAt: timestamppb.New(b.At)})
+		CancelledAt: timestamppb.New(b.At), Partial: b.Partial})
 }
 
 func money(b Booking) *marqueev1.Money {
@@ -59,4 +60,12 @@ func encode(region, aggregate, event, id string, m proto.Message) Event {
 	}
 	return Event{Region: region, Subject: Subject(region, aggregate, event), AggregateID: id,
 		Type: string(m.ProtoReflect().Descriptor().FullName()), Payload: payload}
+}
+
+// BookingModified is the event of seats added to a booking; SeatIDs are the added seats and the amount what
+// they cost.
+func BookingModified(b Booking) Event {
+	return encode(b.Region, "booking", "modified", b.ID, &marqueev1.BookingModified{
+		BookingId: b.ID, UserId: b.UserID, ShowtimeId: b.ShowtimeID, AddedSeatIds: b.SeatIDs, Charged: money(b),
+		ModifiedAt: timestamppb.New(b.At)})
 }

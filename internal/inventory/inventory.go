@@ -12,6 +12,7 @@ import (
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/pricing"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -58,6 +59,17 @@ type Hold struct {
 	Status     HoldStatus
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	Currency   string
+	Lines      []pricing.SeatPrice // each seat's price, fixed when held, in SeatIDs order
+}
+
+// SubtotalMinor is the sum of the hold's seat prices.
+func (h Hold) SubtotalMinor() int64 {
+	var sum int64
+	for _, l := range h.Lines {
+		sum += l.AmountMinor
+	}
+	return sum
 }
 
 // Live reports whether h still holds its seats at now.
@@ -71,9 +83,24 @@ type HoldRules struct {
 	MaxSeatsPerUser int
 }
 
+// HoldInputs is what pricing and the orphan-seat rule need before seats are held. It is read outside the hold
+// transaction: prices and the orphan check use a snapshot at most milliseconds old, while the hold itself is
+// the conditional update that keeps a seat from being sold twice.
+type HoldInputs struct {
+	Showtime  catalog.Showtime
+	ChainID   string
+	Location  *time.Location
+	Policy    catalog.ChainPolicy
+	Rules     []pricing.Rule
+	Seats     []SeatState // the whole seat map when the orphan rule or a demand rule needs it, else the asked seats
+	Occupancy int         // percent of seats held or booked (0 unless the whole map was read)
+}
+
 // Store keeps seat inventory and holds.
 type Store interface {
 	SeatMap(ctx context.Context, region, showtimeID string, now time.Time) (SeatMap, error)
+	// HoldInputs reads what Hold needs to price seatIDs; def is the policy of chains that set none.
+	HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string, now time.Time, def catalog.ChainPolicy) (HoldInputs, error)
 	// CreateHold marks h's seats held, all or none. Seats not available give a *SeatsUnavailableError.
 	CreateHold(ctx context.Context, h Hold, rules HoldRules) error
 	// ReleaseHold frees a live hold of userID's seats.
@@ -94,6 +121,8 @@ type Service struct {
 	IDs             *platform.IDs
 	HoldTTL         time.Duration // how long a hold lasts; 8 minutes when 0
 	MaxSeatsPerUser int           // 10 when 0
+	// DefaultPolicy is the policy of chains that have not set one (its ChainID is ignored).
+	DefaultPolicy catalog.ChainPolicy
 }
 
 // DefaultHoldTTL is how long a hold lasts unless configured.
@@ -129,8 +158,16 @@ func (s *Service) Hold(ctx context.Context, userID, showtimeID string, seatIDs [
 		return Hold{}, errs.Errorf(op, errs.Invalid, "a seat is listed twice")
 	}
 	now := s.Now()
+	in, err := s.Store.HoldInputs(ctx, r.Name, showtimeID, seats, now, s.DefaultPolicy)
+	if err != nil {
+		return Hold{}, errs.E(op, err)
+	}
+	if err := checkSelection(in, seats); err != nil {
+		return Hold{}, errs.E(op, err)
+	}
 	h := Hold{ID: s.IDs.Regional(r.IDPrefix), Region: r.Name, ShowtimeID: showtimeID, UserID: userID,
-		SeatIDs: seats, Status: HoldActive, CreatedAt: now, ExpiresAt: now.Add(s.ttl())}
+		SeatIDs: seats, Status: HoldActive, CreatedAt: now, ExpiresAt: now.Add(s.ttl()),
+		Currency: in.Showtime.Currency, Lines: priceSeats(in, seats)}
 	rules := HoldRules{Showtime: func(st catalog.Showtime) error { return Holdable(st, now) },
 		MaxSeatsPerUser: s.maxSeats()}
 	if err := s.Store.CreateHold(ctx, h, rules); err != nil {
@@ -189,4 +226,37 @@ func UnavailableError(seatIDs []string) error {
 	e := &SeatsUnavailableError{SeatIDs: seatIDs}
 	return errs.E("inventory.Hold", errs.Precondition, fmt.Sprintf("seats not available: %s",
 		strings.Join(seatIDs, ", ")), e)
+}
+
+// checkSelection applies the orphan-seat rule when the chain has it on. Unknown seats are left for the hold
+// transaction to report.
+func checkSelection(in HoldInputs, seats []string) error {
+	if !in.Policy.OrphanSeatRule || len(in.Seats) == 0 {
+		return nil
+	}
+	byID := make(map[string]bool, len(in.Seats))
+	for _, s := range in.Seats {
+		byID[s.ID] = s.Status == Available
+	}
+	for _, id := range seats {
+		if !byID[id] {
+			return nil // unknown or taken: the conditional update gives the precise error
+		}
+	}
+	return CheckOrphans(in.Seats, seats)
+}
+
+// priceSeats prices each seat from the showtime's prices and the chain's rules.
+func priceSeats(in HoldInputs, seats []string) []pricing.SeatPrice {
+	types := make(map[string]catalog.SeatType, len(in.Seats))
+	for _, s := range in.Seats {
+		types[s.ID] = s.Type
+	}
+	show := pricing.Show{StartsAt: in.Showtime.StartsAt, Location: in.Location, Format: in.Showtime.Format,
+		OccupancyPercent: in.Occupancy}
+	lines := make([]pricing.SeatPrice, len(seats))
+	for i, id := range seats {
+		lines[i] = pricing.Price(id, in.Showtime.PriceOf(types[id]), show, in.Rules)
+	}
+	return lines
 }

@@ -16,23 +16,24 @@ type Clock func() time.Time
 // SystemClock is the wall clock in UTC, to the microsecond, the precision the database keeps.
 func SystemClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// IDs generates unique, time-ordered identifiers (ULIDs). It is safe for concurrent use.
+// IDs generates unique identifiers: 128 random bits written as 26 Crockford base32 characters (the ULID text
+// form). They are deliberately not time-ordered: sequential keys make every insert land on the same index page
+// (PostgreSQL's serializable checks then see conflicts between unrelated transactions) and on the same range
+// (a hot spot in CockroachDB). It is safe for concurrent use.
 type IDs struct {
-	mu      sync.Mutex
-	now     Clock
-	entropy *ulid.MonotonicEntropy
+	now Clock
 }
 
-// NewIDs returns an ID source reading time from now.
-func NewIDs(now Clock) *IDs {
-	return &IDs{now: now, entropy: ulid.Monotonic(rand.Reader, 0)}
-}
+// NewIDs returns an ID source. now is kept for callers that stamp rows with the same clock.
+func NewIDs(now Clock) *IDs { return &IDs{now: now} }
 
-// New returns a fresh ULID string, for global rows such as users and movies.
+// New returns a fresh random ID, for global rows such as users and movies.
 func (g *IDs) New() string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return ulid.MustNew(ulid.Timestamp(g.now()), g.entropy).String()
+	var id ulid.ULID
+	if _, err := rand.Read(id[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return id.String()
 }
 
 // Regional returns a fresh ID carrying a region's ID prefix, for example "use1_01JD...", so a call can be routed

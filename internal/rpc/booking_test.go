@@ -103,13 +103,18 @@ func TestCreateBookingBadHolds(t *testing.T) {
 		"ErrShortKey":   {HoldId: h.Id, PaymentToken: "tok_visa", IdempotencyKey: "k"},
 		"ErrNoKey":      {HoldId: h.Id, PaymentToken: "tok_visa"},
 		"ErrNoHold":     {PaymentToken: "tok_visa", IdempotencyKey: "nohold-0001"},
-		"ErrNoToken":    {HoldId: h.Id, IdempotencyKey: "notoken-0001"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := e.bookings.CreateBooking(ctx, as(alice, req))
 			wantCode(t, err, connect.CodeInvalidArgument)
 		})
 	}
+	t.Run("ErrNoTokenForTheRest", func(t *testing.T) {
+		ce := wantCode(t, book(alice, h.Id, "", "notoken-0001"), connect.CodeFailedPrecondition)
+		if !strings.Contains(ce.Message(), "payment token") {
+			t.Fatalf("message = %q", ce.Message())
+		}
+	})
 	t.Run("ErrExpiredHold", func(t *testing.T) {
 		e.clock.Advance(9 * time.Minute)
 		wantCode(t, book(alice, h.Id, "tok_visa", "expired-0001"), connect.CodeFailedPrecondition)

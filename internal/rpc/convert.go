@@ -65,7 +65,23 @@ func seatMapToProto(m inventory.SeatMap) *marqueev1.GetSeatMapResponse {
 }
 
 func holdToProto(h inventory.Hold) *marqueev1.Hold {
-	return &marqueev1.Hold{Id: h.ID, ShowtimeId: h.ShowtimeID, SeatIds: h.SeatIDs, ExpiresAt: timestamppb.New(h.ExpiresAt)}
+	p := &marqueev1.Hold{Id: h.ID, ShowtimeId: h.ShowtimeID, SeatIds: h.SeatIDs, ExpiresAt: timestamppb.New(h.ExpiresAt),
+		Subtotal: money(h.Currency, h.SubtotalMinor())}
+	for _, l := range h.Lines {
+		p.Prices = append(p.Prices, money(h.Currency, l.AmountMinor))
+	}
+	return p
+}
+
+// seatRequest reads a best-available request; an unspecified type means standard or premium.
+func seatRequest(count int32, t marqueev1.SeatType, accessible bool) inventory.SeatRequest {
+	r := inventory.SeatRequest{Count: int(count), Accessible: accessible}
+	for st, pt := range seatTypes {
+		if pt == t {
+			r.Type = st
+		}
+	}
+	return r
 }
 
 var bookingStatuses = map[booking.Status]marqueev1.BookingStatus{
@@ -77,11 +93,23 @@ func bookingToProto(b booking.Booking) *marqueev1.Booking {
 	p := &marqueev1.Booking{Id: b.ID, ConfirmationCode: b.ConfirmationCode, Status: bookingStatuses[b.Status],
 		ShowtimeId: b.ShowtimeID, SeatIds: b.SeatIDs, Total: money(b.Currency, b.TotalMinor),
 		CreatedAt: timestamppb.New(b.CreatedAt)}
+	p.Refund = money(b.Currency, b.RefundMinor)
+	p.Discount = money(b.Currency, b.DiscountMinor)
+	p.Fees = money(b.Currency, b.FeesMinor)
+	p.CancelledSeatIds = b.CancelledSeatIDs
 	if b.Status == booking.Cancelled {
 		p.CancelledAt = timestamppb.New(b.CancelledAt)
-		p.Refund = money(b.Currency, b.RefundMinor)
+	}
+	for _, t := range b.Tenders {
+		p.Tenders = append(p.Tenders, &marqueev1.Tender{Method: tenderMethods[t.Method], Amount: money(b.Currency, t.AmountMinor)})
 	}
 	return p
+}
+
+var tenderMethods = map[booking.Method]marqueev1.TenderMethod{
+	booking.Card:        marqueev1.TenderMethod_TENDER_METHOD_CARD,
+	booking.GiftCard:    marqueev1.TenderMethod_TENDER_METHOD_GIFT_CARD,
+	booking.StoreCredit: marqueev1.TenderMethod_TENDER_METHOD_STORE_CREDIT,
 }
 
 func money(currency string, minor int64) *marqueev1.Money {

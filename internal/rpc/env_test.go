@@ -16,9 +16,8 @@ import (
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
-	"github.com/marqueehq/marquee/internal/account"
-	"github.com/marqueehq/marquee/internal/booking"
-	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/app"
+	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/rpc"
@@ -57,6 +56,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.fix = fix
+	e.setPolicy(t, simplePolicy)
 	srv := httptest.NewServer(rpc.NewMux(e.services(), slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
@@ -68,18 +68,28 @@ func newEnv(t *testing.T) *env {
 }
 
 func (e *env) services() rpc.Services {
-	ids := e.db.IDs
-	return rpc.Services{
-		Accounts: &account.Service{Store: e.db.Accounts(), Now: e.clock.Now, IDs: ids, BcryptCost: 4,
-			Secret: []byte("0123456789abcdef0123456789abcdef"), TokenTTL: 72 * time.Hour},
-		Catalog:   e.db.Catalog(),
-		Inventory: &inventory.Service{Store: e.db.Inventory(), Now: e.clock.Now, IDs: ids},
-		Bookings: &booking.Service{Store: e.db.Bookings(), Provider: e.sandbox, Policy: booking.DefaultPolicy(),
-			Now: e.clock.Now, IDs: ids},
-		Now:  e.clock.Now,
-		Ping: e.db.Ping,
+	cfg := app.DefaultConfig()
+	cfg.BcryptCost, cfg.StripeWebhookSecret = 4, webhookSecret
+	svcs := app.Services(e.db, e.sandbox, e.clock.Now, []byte("0123456789abcdef0123456789abcdef"), cfg)
+	svcs.Accounts.TokenTTL = 72 * time.Hour
+	return svcs
+}
+
+// webhookSecret signs test webhooks.
+const webhookSecret = "whsec_test_secret"
+
+// setPolicy sets the fixture chain's policy.
+func (e *env) setPolicy(t *testing.T, p catalog.ChainPolicy) {
+	t.Helper()
+	p.ChainID = e.fix.Chain.ID
+	if err := e.db.Catalog().SetChainPolicy(context.Background(), p); err != nil {
+		t.Fatal(err)
 	}
 }
+
+// simplePolicy refunds in full until 2 hours before the show, with no fees and no orphan-seat rule, so tests
+// can pick seats freely.
+var simplePolicy = catalog.ChainPolicy{RefundTiers: []catalog.RefundTier{{Before: 2 * time.Hour, Percent: 100}}}
 
 // user is a registered test user.
 type user struct {

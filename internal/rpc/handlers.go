@@ -142,6 +142,24 @@ func (h *seatHandler) ReleaseHold(ctx context.Context, req *connect.Request[marq
 	return connect.NewResponse(&marqueev1.ReleaseHoldResponse{}), nil
 }
 
+func (h *seatHandler) BestAvailable(ctx context.Context, req *connect.Request[marqueev1.BestAvailableRequest]) (*connect.Response[marqueev1.BestAvailableResponse], error) {
+	m := req.Msg
+	ids, err := h.svc.Best(ctx, m.ShowtimeId, seatRequest(m.Count, m.SeatType, m.Accessible))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.BestAvailableResponse{SeatIds: ids}), nil
+}
+
+func (h *seatHandler) HoldBestAvailable(ctx context.Context, req *connect.Request[marqueev1.HoldBestAvailableRequest]) (*connect.Response[marqueev1.HoldBestAvailableResponse], error) {
+	m := req.Msg
+	hold, err := h.svc.HoldBest(ctx, userID(ctx), m.ShowtimeId, seatRequest(m.Count, m.SeatType, m.Accessible))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.HoldBestAvailableResponse{Hold: holdToProto(hold)}), nil
+}
+
 type bookingHandler struct{ svc *booking.Service }
 
 // NewBookingHandler serves BookingService.
@@ -150,7 +168,9 @@ func NewBookingHandler(svc *booking.Service) marqueev1connect.BookingServiceHand
 }
 
 func (h *bookingHandler) CreateBooking(ctx context.Context, req *connect.Request[marqueev1.CreateBookingRequest]) (*connect.Response[marqueev1.CreateBookingResponse], error) {
-	b, err := h.svc.Create(ctx, userID(ctx), req.Msg.HoldId, req.Msg.PaymentToken, req.Msg.IdempotencyKey)
+	m := req.Msg
+	b, err := h.svc.Create(ctx, booking.Request{UserID: userID(ctx), HoldID: m.HoldId, PaymentToken: m.PaymentToken,
+		Key: m.IdempotencyKey, PromoCode: m.PromoCode, GiftCardCode: m.GiftCardCode, UseStoreCredit: m.UseStoreCredit})
 	if err != nil {
 		return nil, err
 	}
@@ -174,12 +194,26 @@ func (h *bookingHandler) ListMyBookings(ctx context.Context, _ *connect.Request[
 }
 
 func (h *bookingHandler) CancelBooking(ctx context.Context, req *connect.Request[marqueev1.CancelBookingRequest]) (*connect.Response[marqueev1.CancelBookingResponse], error) {
-	b, err := h.svc.Cancel(ctx, userID(ctx), req.Msg.BookingId, req.Msg.IdempotencyKey)
+	m := req.Msg
+	c, err := h.svc.Cancel(ctx, booking.CancelRequest{BookingID: m.BookingId, UserID: userID(ctx),
+		Key: m.IdempotencyKey, SeatIDs: m.SeatIds, ToStoreCredit: m.RefundTo == marqueev1.RefundMethod_REFUND_METHOD_STORE_CREDIT})
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&marqueev1.CancelBookingResponse{Booking: bookingToProto(b),
-		Refund: money(b.Currency, b.RefundMinor)}), nil
+	cur := c.Booking.Currency
+	return connect.NewResponse(&marqueev1.CancelBookingResponse{Booking: bookingToProto(c.Booking),
+		Refund: money(cur, c.RefundMinor), StoreCredit: money(cur, c.StoreCreditMinor)}), nil
+}
+
+func (h *bookingHandler) AddSeats(ctx context.Context, req *connect.Request[marqueev1.AddSeatsRequest]) (*connect.Response[marqueev1.AddSeatsResponse], error) {
+	m := req.Msg
+	b, charged, err := h.svc.AddSeats(ctx, booking.AddRequest{Request: booking.Request{UserID: userID(ctx),
+		PaymentToken: m.PaymentToken, Key: m.IdempotencyKey, PromoCode: m.PromoCode, GiftCardCode: m.GiftCardCode,
+		UseStoreCredit: m.UseStoreCredit, BookingID: m.BookingId}, SeatIDs: m.SeatIds, Count: int(m.Count)})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.AddSeatsResponse{Booking: bookingToProto(b), Charged: money(b.Currency, charged)}), nil
 }
 
 func mapSlice[T, U any](in []T, f func(T) U) []U {

@@ -13,10 +13,12 @@ import (
 
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/admin"
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/store"
 )
 
 // Services are the domain services the handlers call.
@@ -25,7 +27,12 @@ type Services struct {
 	Catalog   catalog.Store
 	Inventory *inventory.Service
 	Bookings  *booking.Service
-	Now       platform.Clock
+	Admin     *admin.Service
+	Wallet    *store.WalletStore
+	// StripeWebhookSecret enables POST /webhooks/stripe when set; Webhooks applies its events.
+	StripeWebhookSecret string
+	Webhooks            WebhookApplier
+	Now                 platform.Clock
 	// Ping checks the database for /healthz and gRPC health.
 	Ping func(context.Context) error
 }
@@ -39,6 +46,7 @@ var public = map[string]bool{
 	marqueev1connect.CatalogServiceListTheatresProcedure:  true,
 	marqueev1connect.CatalogServiceListShowtimesProcedure: true,
 	marqueev1connect.SeatServiceGetSeatMapProcedure:       true,
+	marqueev1connect.SeatServiceBestAvailableProcedure:    true,
 }
 
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health and
@@ -51,8 +59,15 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog, s.Now), opts))
 	mux.Handle(marqueev1connect.NewSeatServiceHandler(NewSeatHandler(s.Inventory), opts))
 	mux.Handle(marqueev1connect.NewBookingServiceHandler(NewBookingHandler(s.Bookings), opts))
+	mux.Handle(marqueev1connect.NewPricingServiceHandler(NewPricingHandler(s.Bookings), opts))
+	mux.Handle(marqueev1connect.NewWalletServiceHandler(NewWalletHandler(s.Wallet), opts))
+	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin), opts))
+	if s.StripeWebhookSecret != "" {
+		mux.Handle("POST /webhooks/stripe", NewStripeWebhook(s.StripeWebhookSecret, s.Webhooks, s.Now, log))
+	}
 	names := []string{marqueev1connect.AccountServiceName, marqueev1connect.CatalogServiceName,
-		marqueev1connect.SeatServiceName, marqueev1connect.BookingServiceName}
+		marqueev1connect.SeatServiceName, marqueev1connect.BookingServiceName, marqueev1connect.PricingServiceName,
+		marqueev1connect.WalletServiceName, marqueev1connect.AdminServiceName}
 	mux.Handle(grpchealth.NewHandler(&healthChecker{ping: s.Ping}))
 	reflector := grpcreflect.NewStaticReflector(names...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

@@ -41,3 +41,11 @@ func (s *AccountStore) UserByEmail(ctx context.Context, email string) (account.U
 	}
 	return u, hash, nil
 }
+
+// MakeAdmin makes the user with this (lower-cased) email a platform admin; no such user is not an error.
+func (s *AccountStore) MakeAdmin(ctx context.Context, email string) error {
+	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE users SET role = 'admin', chain_id = NULL WHERE email = lower($1)`, email)
+		return wrap("store.MakeAdmin", err)
+	})
+}

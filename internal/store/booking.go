@@ -9,9 +9,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
-	"github.com/marqueehq/marquee/internal/events"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/pricing"
 )
 
 // BookingStore keeps bookings, their payments and idempotency keys.
@@ -22,22 +23,20 @@ var _ booking.Store = (*BookingStore)(nil)
 // Bookings returns the booking store.
 func (db *DB) Bookings() *BookingStore { return &BookingStore{db: db} }
 
-const (
-	opCreateBooking = "create_booking"
-	opCancelBooking = "cancel_booking"
-)
-
 // idemKey is a row of idempotency_keys.
 type idemKey struct {
 	hash       []byte
 	resourceID *string
 	paymentID  *string
+	holdID     *string
+	result     []byte
 }
 
 func getIdemKey(ctx context.Context, tx pgx.Tx, userID, operation, key string) (*idemKey, error) {
 	var k idemKey
-	err := tx.QueryRow(ctx, `SELECT request_hash, resource_id, payment_id FROM idempotency_keys
-		WHERE user_id = $1 AND operation = $2 AND key = $3`, userID, operation, key).Scan(&k.hash, &k.resourceID, &k.paymentID)
+	err := tx.QueryRow(ctx, `SELECT request_hash, resource_id, payment_id, hold_id, result FROM idempotency_keys
+		WHERE user_id = $1 AND operation = $2 AND key = $3`, userID, operation, key).Scan(&k.hash, &k.resourceID,
+		&k.paymentID, &k.holdID, &k.result)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -47,49 +46,235 @@ func getIdemKey(ctx context.Context, tx pgx.Tx, userID, operation, key string) (
 	return &k, nil
 }
 
-// PrepareBooking claims the idempotency key, checks the hold and prices it, and records a pending charge.
-func (s *BookingStore) PrepareBooking(ctx context.Context, a booking.Attempt, hash []byte, now time.Time) (booking.Attempt, error) {
+// PendingHold returns the hold an AddSeats attempt under key made, or "" for a new key; for a finished
+// attempt it returns the booking and what was charged instead.
+func (s *BookingStore) PendingHold(ctx context.Context, userID, operation, key string, hash []byte) (string, *booking.Booking, int64, error) {
+	var hold string
+	var done *booking.Booking
+	var charged int64
+	err := s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		k, err := getIdemKey(ctx, tx, userID, operation, key)
+		if err != nil || k == nil {
+			return err
+		}
+		if !bytes.Equal(k.hash, hash) {
+			return booking.KeyReusedError("store.PendingHold")
+		}
+		if k.holdID != nil {
+			hold = *k.holdID
+		}
+		if k.resourceID == nil {
+			return nil
+		}
+		var a booking.Attempt
+		if err := decodeAttempt(k.result, &a); err != nil {
+			return err
+		}
+		b, err := getBooking(ctx, tx, regionOf(*k.resourceID), *k.resourceID)
+		done, charged = &b, a.Quote.TotalMinor
+		return err
+	})
+	return hold, done, charged, err
+}
+
+// PrepareBooking claims the idempotency key, checks the hold, prices it with the promotion, reserves the
+// promotion, takes gift card and store credit, and records a pending card payment for the rest.
+func (s *BookingStore) PrepareBooking(ctx context.Context, a booking.Attempt, hash []byte, now time.Time,
+	def catalog.ChainPolicy) (booking.Attempt, error) {
 	const op = "store.PrepareBooking"
 	var out booking.Attempt
 	err := s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		out = a
-		k, err := getIdemKey(ctx, tx, a.UserID, opCreateBooking, a.Key)
+		r := a.Request
+		k, err := getIdemKey(ctx, tx, r.UserID, r.Operation(), r.Key)
 		if err != nil {
 			return err
 		}
-		if k != nil && !bytes.Equal(k.hash, hash) {
-			return booking.KeyReusedError(op)
+		if k != nil {
+			return s.resume(ctx, tx, &out, k, hash)
 		}
-		if k != nil && k.resourceID != nil {
-			b, err := getBooking(ctx, tx, a.Region, *k.resourceID)
-			out.Done = &b
-			return err
-		}
-		if k != nil && k.paymentID != nil {
-			out.PaymentID = *k.paymentID // a retry of an attempt still in flight: reuse its charge
-			return tx.QueryRow(ctx, `SELECT amount_minor, currency FROM payments WHERE region = $1 AND id = $2`,
-				a.Region, out.PaymentID).Scan(&out.AmountMinor, &out.Currency)
-		}
-		h, err := liveHold(ctx, tx, a.Region, a.HoldID, a.UserID, now)
-		if err != nil {
-			return err
-		}
-		if out.AmountMinor, out.Currency, err = priceHold(ctx, tx, h, now); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (user_id, operation, key, request_hash, payment_id,
-			created_at) VALUES ($1, $2, $3, $4, $5, $6)`, a.UserID, opCreateBooking, a.Key, hash, out.PaymentID, now); err != nil {
-			return errs.E(op, err)
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO payments (region, id, user_id, kind, provider, idempotency_key, status,
-			currency, amount_minor, created_at, updated_at) VALUES ($1, $2, $3, 'charge', $4, $5, 'pending', $6, $7, $8, $8)`,
-			a.Region, out.PaymentID, a.UserID, a.Provider, "mq_charge_"+out.PaymentID, out.Currency, out.AmountMinor, now)
-		return wrap(op, err)
+		return s.prepare(ctx, tx, &out, hash, now, def)
 	})
 	if err != nil {
 		return booking.Attempt{}, errs.E(op, err)
 	}
 	return out, nil
+}
+
+// resume handles a key seen before: a different request is refused, a finished one returns its booking, and
+// an unfinished one continues with the same attempt (the provider's idempotency key makes its charge safe).
+func (s *BookingStore) resume(ctx context.Context, tx pgx.Tx, a *booking.Attempt, k *idemKey, hash []byte) error {
+	if !bytes.Equal(k.hash, hash) {
+		return booking.KeyReusedError("store.resume")
+	}
+	if k.resourceID != nil {
+		b, err := getBooking(ctx, tx, a.Region, *k.resourceID)
+		a.Done = &b
+		if err == nil && k.result != nil {
+			err = decodeAttempt(k.result, a)
+		}
+		return err
+	}
+	if k.paymentID == nil || k.result == nil || (k.holdID != nil && *k.holdID != a.Request.HoldID) {
+		return errs.Errorf("store.resume", errs.Precondition, "this request is still being processed; retry shortly")
+	}
+	a.ID = *k.paymentID
+	return decodeAttempt(k.result, a)
+}
+
+func (s *BookingStore) prepare(ctx context.Context, tx pgx.Tx, a *booking.Attempt, hash []byte, now time.Time,
+	def catalog.ChainPolicy) error {
+	const op = "store.prepare"
+	r := a.Request
+	h, err := liveHold(ctx, tx, a.Region, r.HoldID, r.UserID, now)
+	if err != nil {
+		return err
+	}
+	if r.BookingID != "" {
+		if err := checkTarget(ctx, tx, a.Region, r.BookingID, r.UserID, h.ShowtimeID); err != nil {
+			return err
+		}
+	}
+	q, promo, si, err := quoteHold(ctx, tx, h, r.UserID, r.PromoCode, now, def)
+	if err != nil {
+		return err
+	}
+	a.Quote = q
+	if promo != nil {
+		if err := reservePromotion(ctx, tx, promo.ID, a, now); err != nil {
+			return err
+		}
+	}
+	if err := s.takeTenders(ctx, tx, a, si.ChainID, now); err != nil {
+		return err
+	}
+	result, err := encodeAttempt(*a)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO idempotency_keys (user_id, operation, key, request_hash, payment_id, hold_id,
+		result, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		r.UserID, r.Operation(), r.Key, hash, a.ID, r.HoldID, result, now)
+	return wrap(op, err)
+}
+
+// checkTarget checks that the booking seats are being added to is the user's, confirmed, and of the showtime.
+func checkTarget(ctx context.Context, tx pgx.Tx, region, bookingID, userID, showtimeID string) error {
+	const op = "store.checkTarget"
+	b, err := getBooking(ctx, tx, region, bookingID)
+	if errs.Is(err, errs.NotFound) || (err == nil && b.UserID != userID) {
+		return errs.Errorf(op, errs.NotFound, "booking not found")
+	}
+	switch {
+	case err != nil:
+		return err
+	case b.Status != booking.Confirmed:
+		return errs.Errorf(op, errs.Precondition, "the booking is %s", b.Status)
+	case b.ShowtimeID != showtimeID:
+		return errs.Errorf(op, errs.Precondition, "the seats are for a different showtime than the booking")
+	}
+	return nil
+}
+
+// quoteHold prices a live hold: its fixed seat prices, the promotion (checked, not reserved) and the chain's fee.
+func quoteHold(ctx context.Context, db q, h inventory.Hold, userID, code string, now time.Time,
+	def catalog.ChainPolicy) (pricing.Quote, *pricing.Promotion, ShowInfo, error) {
+	si, err := showInfo(ctx, db, h.Region, h.ShowtimeID)
+	if err != nil {
+		return pricing.Quote{}, nil, si, err
+	}
+	if err := inventory.Holdable(si.Showtime, now); err != nil {
+		return pricing.Quote{}, nil, si, err
+	}
+	policy, err := chainPolicy(ctx, db, si.ChainID, def)
+	if err != nil {
+		return pricing.Quote{}, nil, si, err
+	}
+	var promo *pricing.Promotion
+	var discount int64
+	if code = pricing.NormalizeCode(code); code != "" {
+		p, used, err := promotionByCode(ctx, db, code, userID)
+		if err != nil {
+			return pricing.Quote{}, nil, si, err
+		}
+		discount, err = p.Discount(pricing.Use{Now: now, ChainID: si.ChainID, TheatreID: si.Showtime.TheatreID,
+			MovieID: si.Showtime.MovieID, Seats: len(h.SeatIDs), SubtotalMinor: h.SubtotalMinor(),
+			Currency: h.Currency, UserRedemptions: used})
+		if err != nil {
+			return pricing.Quote{}, nil, si, err
+		}
+		promo = &p
+	}
+	return pricing.BuildQuote(h.Currency, h.Lines, promo, discount, policy.FeePerSeatMinor), promo, si, nil
+}
+
+// reservePromotion counts a redemption now, so a code with one use left is redeemed once however many
+// checkouts race for it; the row's CHECK backs the conditional update.
+func reservePromotion(ctx context.Context, tx pgx.Tx, promoID string, a *booking.Attempt, now time.Time) error {
+	const op = "store.reservePromotion"
+	tag, err := tx.Exec(ctx, `UPDATE promotions SET redemptions = redemptions + 1
+		WHERE id = $1 AND (total_limit = 0 OR redemptions < total_limit)`, promoID)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.Errorf(op, errs.Precondition, "this code has been fully redeemed")
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO promotion_redemptions (promotion_id, region, booking_id, user_id, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, promoID, a.Region, a.ID, a.Request.UserID, now)
+	return wrap(op, err)
+}
+
+// takeTenders pays the quote with the gift card, then store credit, and leaves the rest to the card.
+func (s *BookingStore) takeTenders(ctx context.Context, tx pgx.Tx, a *booking.Attempt, chainID string, now time.Time) error {
+	r, left, cur := a.Request, a.Quote.TotalMinor, a.Quote.Currency
+	if r.GiftCardCode != "" && left > 0 {
+		g, took, err := debitGiftCard(ctx, tx, r.GiftCardCode, chainID, cur, left)
+		if err != nil {
+			return err
+		}
+		if err := s.insertPayment(ctx, tx, a, booking.GiftCard, "succeeded", took, g.ID, now); err != nil {
+			return err
+		}
+		left -= took
+	}
+	if r.UseStoreCredit && left > 0 {
+		bal, err := storeCreditBalance(ctx, tx, r.UserID, cur)
+		if err != nil {
+			return err
+		}
+		if took := min(bal, left); took > 0 {
+			if err := s.db.moveStoreCredit(ctx, tx, r.UserID, cur, -took, "checkout", "", now); err != nil {
+				return err
+			}
+			if err := s.insertPayment(ctx, tx, a, booking.StoreCredit, "succeeded", took, "", now); err != nil {
+				return err
+			}
+			left -= took
+		}
+	}
+	a.CardMinor = left
+	if left == 0 {
+		return nil
+	}
+	if r.PaymentToken == "" {
+		return errs.Errorf("store.takeTenders", errs.Precondition, "a payment token is needed to pay the remaining %d", left)
+	}
+	return s.insertPayment(ctx, tx, a, booking.Card, "pending", left, "", now)
+}
+
+func (s *BookingStore) insertPayment(ctx context.Context, tx pgx.Tx, a *booking.Attempt, m booking.Method, status string,
+	amount int64, giftCardID string, now time.Time) error {
+	id, provider := a.ID, a.Provider
+	if m != booking.Card {
+		id, provider = s.db.IDs.Regional(prefixOf(a.Region)), "marquee"
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO payments (region, id, user_id, kind, provider, idempotency_key, status, currency,
+		amount_minor, method, gift_card_id, attempt_id, created_at, updated_at)
+		VALUES ($1, $2, $3, 'charge', $4, $5, $6, $7, $8, $9, NULLIF($10, ''), $11, $12, $12)`,
+		a.Region, id, a.Request.UserID, provider, "mq_charge_"+id, status, a.Quote.Currency, amount, string(m),
+		giftCardID, a.ID, now)
+	return wrap("store.insertPayment", err)
 }
 
 // liveHold returns userID's hold if it is active and unexpired; otherwise a Precondition error.
@@ -113,186 +298,20 @@ func liveHold(ctx context.Context, tx pgx.Tx, region, holdID, userID string, now
 	return h, nil
 }
 
-// priceHold returns the total price of the hold's seats and the currency, and checks the show can be booked.
-func priceHold(ctx context.Context, tx pgx.Tx, h inventory.Hold, now time.Time) (int64, string, error) {
-	st, err := getShowtime(ctx, tx, h.Region, h.ShowtimeID)
-	if err != nil {
-		return 0, "", err
-	}
-	if err := inventory.Holdable(st, now); err != nil {
-		return 0, "", err
-	}
-	prices, err := seatPrices(ctx, tx, h)
-	if err != nil {
-		return 0, "", err
-	}
-	var total int64
-	for _, p := range prices {
-		total += p
-	}
-	return total, st.Currency, nil
-}
-
-// seatPrices returns the price of each of the hold's seats, from the showtime's prices and the seat types.
-func seatPrices(ctx context.Context, tx pgx.Tx, h inventory.Hold) (map[string]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT se.id, CASE WHEN se.seat_type = 'premium' THEN st.premium_price_minor
-			ELSE st.base_price_minor END
-		FROM showtimes st JOIN seats se ON se.region = st.region AND se.screen_id = st.screen_id
-		WHERE st.region = $1 AND st.id = $2 AND se.id = ANY($3)`, h.Region, h.ShowtimeID, h.SeatIDs)
-	if err != nil {
-		return nil, errs.E("store.seatPrices", err)
-	}
-	prices := map[string]int64{}
-	var id string
-	var p int64
-	_, err = pgx.ForEachRow(rows, []any{&id, &p}, func() error { prices[id] = p; return nil })
-	if err == nil && len(prices) != len(h.SeatIDs) {
-		err = errors.New("hold names seats the screen does not have")
-	}
-	return prices, wrap("store.seatPrices", err)
-}
-
-// ConfirmBooking books the hold's seats for b, records the charge and writes BookingConfirmed to the outbox.
-func (s *BookingStore) ConfirmBooking(ctx context.Context, a booking.Attempt, chargeRef string, b booking.Booking) (booking.Booking, error) {
-	const op = "store.ConfirmBooking"
-	var out booking.Booking
+// Quote prices userID's live hold without reserving anything.
+func (s *BookingStore) Quote(ctx context.Context, region, holdID, userID, promoCode string, now time.Time,
+	def catalog.ChainPolicy) (pricing.Quote, error) {
+	var q pricing.Quote
 	err := s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		k, err := getIdemKey(ctx, tx, a.UserID, opCreateBooking, a.Key)
+		h, err := liveHold(ctx, tx, region, holdID, userID, now)
 		if err != nil {
 			return err
 		}
-		if k != nil && k.resourceID != nil { // a concurrent retry confirmed first
-			out, err = getBooking(ctx, tx, a.Region, *k.resourceID)
-			return err
-		}
-		out, err = s.confirm(ctx, tx, a, chargeRef, b)
+		q, _, _, err = quoteHold(ctx, tx, h, userID, promoCode, now, def)
 		return err
 	})
 	if err != nil {
-		return booking.Booking{}, errs.E(op, err)
+		return pricing.Quote{}, errs.E("store.Quote", err)
 	}
-	return out, nil
-}
-
-func (s *BookingStore) confirm(ctx context.Context, tx pgx.Tx, a booking.Attempt, chargeRef string, b booking.Booking) (booking.Booking, error) {
-	const op = "store.confirm"
-	h, err := getHold(ctx, tx, a.Region, a.HoldID)
-	if err != nil {
-		return b, err
-	}
-	prices, err := seatPrices(ctx, tx, h)
-	if err != nil {
-		return b, err
-	}
-	// The hold may have expired while the card was charged: that is fine as long as nobody took the seats.
-	tag, err := tx.Exec(ctx, `UPDATE showtime_seats
-		SET status = 'booked', booking_id = $4, hold_id = NULL, held_by = NULL, held_until = NULL
-		WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3) AND status = 'held' AND hold_id = $5`,
-		h.Region, h.ShowtimeID, h.SeatIDs, b.ID, h.ID)
-	if err != nil {
-		return b, errs.E(op, err)
-	}
-	if h.Status != inventory.HoldActive || int(tag.RowsAffected()) != len(h.SeatIDs) {
-		return b, errs.Errorf(op, errs.Precondition, "the hold expired and its seats were taken before payment completed")
-	}
-	b.ShowtimeID, b.SeatIDs, b.Currency, b.TotalMinor = h.ShowtimeID, h.SeatIDs, a.Currency, a.AmountMinor
-	if err := insertBooking(ctx, tx, b, prices); err != nil {
-		return b, err
-	}
-	stmts := []struct {
-		sql  string
-		args []any
-	}{
-		{`UPDATE holds SET status = 'booked' WHERE region = $1 AND id = $2`, []any{h.Region, h.ID}},
-		{`UPDATE payments SET status = 'succeeded', provider_ref = $3, booking_id = $4, updated_at = $5
-			WHERE region = $1 AND id = $2`, []any{a.Region, a.PaymentID, chargeRef, b.ID, b.CreatedAt}},
-		{`UPDATE idempotency_keys SET resource_id = $4 WHERE user_id = $1 AND operation = $2 AND key = $3`,
-			[]any{a.UserID, opCreateBooking, a.Key, b.ID}},
-	}
-	for _, st := range stmts {
-		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
-			return b, errs.E(op, err)
-		}
-	}
-	return b, s.db.insertEvent(ctx, tx, b.CreatedAt, events.BookingConfirmed(eventOf(b, b.TotalMinor, b.CreatedAt)))
-}
-
-func insertBooking(ctx context.Context, tx pgx.Tx, b booking.Booking, prices map[string]int64) error {
-	const op = "store.insertBooking"
-	_, err := tx.Exec(ctx, `INSERT INTO bookings (region, id, confirmation_code, user_id, showtime_id, hold_id, status,
-		currency, total_minor, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8, $9)`,
-		b.Region, b.ID, b.ConfirmationCode, b.UserID, b.ShowtimeID, b.HoldID, b.Currency, b.TotalMinor, b.CreatedAt)
-	if err != nil {
-		return errs.E(op, err) // a confirmation code collision (1 in 2^40) surfaces as an internal error
-	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"booking_seats"},
-		[]string{"region", "booking_id", "seat_id", "showtime_id", "status", "price_minor"},
-		pgx.CopyFromSlice(len(b.SeatIDs), func(i int) ([]any, error) {
-			return []any{b.Region, b.ID, b.SeatIDs[i], b.ShowtimeID, "confirmed", prices[b.SeatIDs[i]]}, nil
-		}))
-	return wrap(op, err)
-}
-
-// FailAttempt marks the pending charge failed and frees the key so the user may try again.
-func (s *BookingStore) FailAttempt(ctx context.Context, a booking.Attempt, reason string, now time.Time) error {
-	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'failed', failure_reason = $3, updated_at = $4
-			WHERE region = $1 AND id = $2 AND status = 'pending'`, a.Region, a.PaymentID, reason, now); err != nil {
-			return errs.E("store.FailAttempt", err)
-		}
-		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND operation = $2 AND key = $3
-			AND resource_id IS NULL`, a.UserID, opCreateBooking, a.Key)
-		return wrap("store.FailAttempt", err)
-	})
-}
-
-const bookingColumns = `b.region, b.id, b.confirmation_code, b.user_id, b.showtime_id, b.hold_id, b.status,
-	b.currency, b.total_minor, coalesce(b.refund_minor, 0), b.created_at, b.cancelled_at,
-	ARRAY(SELECT bs.seat_id FROM booking_seats bs WHERE bs.region = b.region AND bs.booking_id = b.id ORDER BY bs.seat_id)`
-
-func scanBooking(row pgx.Row) (booking.Booking, error) {
-	var b booking.Booking
-	var cancelled *time.Time
-	err := row.Scan(&b.Region, &b.ID, &b.ConfirmationCode, &b.UserID, &b.ShowtimeID, &b.HoldID, &b.Status,
-		&b.Currency, &b.TotalMinor, &b.RefundMinor, &b.CreatedAt, &cancelled, &b.SeatIDs)
-	if cancelled != nil {
-		b.CancelledAt = *cancelled
-	}
-	return b, err
-}
-
-func getBooking(ctx context.Context, db q, region, id string) (booking.Booking, error) {
-	b, err := scanBooking(db.QueryRow(ctx, `SELECT `+bookingColumns+` FROM bookings b WHERE b.region = $1 AND b.id = $2`,
-		region, id))
-	if err != nil {
-		return booking.Booking{}, notFound("store.getBooking", err, "booking")
-	}
-	return b, nil
-}
-
-// GetBooking returns a booking by ID.
-func (s *BookingStore) GetBooking(ctx context.Context, region, id string) (booking.Booking, error) {
-	return getBooking(ctx, s.db.Pool, region, id)
-}
-
-// ListBookings returns a user's latest bookings, newest first.
-func (s *BookingStore) ListBookings(ctx context.Context, userID string, limit int) ([]booking.Booking, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+bookingColumns+` FROM bookings b WHERE b.user_id = $1
-		ORDER BY b.created_at DESC, b.id DESC LIMIT $2`, userID, limit)
-	if err != nil {
-		return nil, errs.E("store.ListBookings", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (booking.Booking, error) { return scanBooking(r) })
-}
-
-func eventOf(b booking.Booking, amount int64, at time.Time) events.Booking {
-	return events.Booking{Region: b.Region, ID: b.ID, ConfirmationCode: b.ConfirmationCode, UserID: b.UserID,
-		ShowtimeID: b.ShowtimeID, SeatIDs: b.SeatIDs, Currency: b.Currency, AmountMinor: amount, At: at}
-}
-
-// insertEvent writes e to the outbox in tx, so it is published if and only if tx commits.
-func (db *DB) insertEvent(ctx context.Context, tx pgx.Tx, at time.Time, e events.Event) error {
-	_, err := tx.Exec(ctx, `INSERT INTO outbox (region, id, subject, aggregate_id, event_type, payload, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.Region, db.IDs.New(), e.Subject, e.AggregateID, e.Type, e.Payload, at)
-	return wrap("store.insertEvent", err)
+	return q, nil
 }

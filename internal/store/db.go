@@ -122,3 +122,9 @@ func wrap(op string, err error) error {
 	}
 	return errs.E(op, err)
 }
+
+// isCheckViolation reports whether err is SQLSTATE 23514 on the named constraint.
+func isCheckViolation(err error, name string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23514" && pgErr.ConstraintName == name
+}

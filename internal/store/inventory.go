@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -46,81 +47,141 @@ func getShowtime(ctx context.Context, db q, region, id string) (catalog.Showtime
 	return st, nil
 }
 
-// SeatMap returns every seat of a showtime with its status at now and its price.
+// SeatMap returns every seat of a showtime with its status at now and its price. It reads the screen's seats
+// and the showtime's inventory as two primary-key range scans and joins them here, which keeps the plan cheap
+// whatever the planner's statistics say.
 func (s *InventoryStore) SeatMap(ctx context.Context, region, showtimeID string, now time.Time) (inventory.SeatMap, error) {
 	const op = "store.SeatMap"
 	st, err := getShowtime(ctx, s.db.Pool, region, showtimeID)
 	if err != nil {
 		return inventory.SeatMap{}, errs.E(op, err)
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT s.id, s.row_label, s.number, s.seat_type, s.x, s.y,
-			CASE WHEN i.status = 'held' AND i.held_until <= $3 THEN 'available' ELSE i.status END
-		FROM showtime_seats i JOIN seats s ON s.region = i.region AND s.screen_id = $4 AND s.id = i.seat_id
-		WHERE i.region = $1 AND i.showtime_id = $2 ORDER BY s.y, s.x`, region, showtimeID, now, st.ScreenID)
+	b := &pgx.Batch{}
+	b.Queue(`SELECT id, row_label, number, seat_type, x, y FROM seats WHERE region = $1 AND screen_id = $2
+		ORDER BY y, x`, region, st.ScreenID)
+	b.Queue(`SELECT seat_id, CASE WHEN status = 'held' AND held_until <= $3 THEN 'available' ELSE status END
+		FROM showtime_seats WHERE region = $1 AND showtime_id = $2`, region, showtimeID, now)
+	br := s.db.Pool.SendBatch(ctx, b)
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
 		return inventory.SeatMap{}, errs.E(op, err)
 	}
 	seats, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ss inventory.SeatState, err error) {
-		err = r.Scan(&ss.ID, &ss.Row, &ss.Number, &ss.Type, &ss.X, &ss.Y, &ss.Status)
+		err = r.Scan(&ss.ID, &ss.Row, &ss.Number, &ss.Type, &ss.X, &ss.Y)
 		ss.PriceMinor = st.PriceOf(ss.Type)
 		return ss, err
 	})
 	if err != nil {
 		return inventory.SeatMap{}, errs.E(op, err)
 	}
+	if err := fillStatuses(br, seats); err != nil {
+		return inventory.SeatMap{}, errs.E(op, err)
+	}
 	return inventory.SeatMap{Showtime: st, Seats: seats}, nil
 }
 
-// CreateHold marks h's seats held in one transaction, all or none.
+func fillStatuses(br pgx.BatchResults, seats []inventory.SeatState) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	status := make(map[string]inventory.Status, len(seats))
+	var id string
+	var st inventory.Status
+	if _, err := pgx.ForEachRow(rows, []any{&id, &st}, func() error { status[id] = st; return nil }); err != nil {
+		return err
+	}
+	for i := range seats {
+		seats[i].Status = status[seats[i].ID]
+		if seats[i].Status == "" {
+			return errors.New("seat without inventory row: " + seats[i].ID)
+		}
+	}
+	return nil
+}
+
+// CreateHold marks h's seats held in one transaction, all or none. The showtime read, the per-user count, the
+// conditional update and the insert go to the database as one pipelined batch; the checks on their results
+// then commit or roll back the whole.
 func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules inventory.HoldRules) error {
 	const op = "store.CreateHold"
+	lines, err := encodeLines(h.Lines)
+	if err != nil {
+		return errs.E(op, err)
+	}
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		st, err := getShowtime(ctx, tx, h.Region, h.ShowtimeID)
+		b := &pgx.Batch{}
+		b.Queue(`SELECT `+showtimeColumns+` FROM showtimes WHERE region = $1 AND id = $2`, h.Region, h.ShowtimeID)
+		b.Queue(`SELECT coalesce(sum(array_length(seat_ids, 1)), 0) FROM holds
+			WHERE user_id = $1 AND showtime_id = $2 AND expires_at > $3 AND status = 'active'`,
+			h.UserID, h.ShowtimeID, h.CreatedAt)
+		b.Queue(`UPDATE showtime_seats
+			SET status = 'held', hold_id = $4, held_by = $5, held_until = $6, booking_id = NULL
+			WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3)
+			  AND (status = 'available' OR (status = 'held' AND held_until <= $7))
+			RETURNING seat_id`, h.Region, h.ShowtimeID, h.SeatIDs, h.ID, h.UserID, h.ExpiresAt, h.CreatedAt)
+		b.Queue(`INSERT INTO holds (region, id, showtime_id, user_id, seat_ids, status, created_at, expires_at,
+			price_lines) SELECT $1, $2, $3, $4, $5, 'active', $6, $7, $8
+			WHERE EXISTS (SELECT 1 FROM showtimes WHERE region = $1 AND id = $3)`,
+			h.Region, h.ID, h.ShowtimeID, h.UserID, h.SeatIDs, h.CreatedAt, h.ExpiresAt, lines)
+		res, err := runHoldBatch(ctx, tx, b)
 		if err != nil {
 			return errs.E(op, err)
 		}
-		if err := rules.Showtime(st); err != nil {
-			return err
-		}
-		var held int
-		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(array_length(seat_ids, 1)), 0) FROM holds
-			WHERE user_id = $1 AND showtime_id = $2 AND expires_at > $3 AND status = 'active'`,
-			h.UserID, h.ShowtimeID, h.CreatedAt).Scan(&held); err != nil {
-			return errs.E(op, err)
-		}
-		if held+len(h.SeatIDs) > rules.MaxSeatsPerUser {
-			return inventory.LimitError(held, len(h.SeatIDs), rules.MaxSeatsPerUser)
-		}
-		if err := takeSeats(ctx, tx, h); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO holds (region, id, showtime_id, user_id, seat_ids, status, created_at,
-			expires_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)`,
-			h.Region, h.ID, h.ShowtimeID, h.UserID, h.SeatIDs, h.CreatedAt, h.ExpiresAt)
-		return wrap(op, err)
+		return checkHold(ctx, tx, h, rules, res)
 	})
 }
 
-// takeSeats is the conditional update at the heart of holding: it marks the seats held only where they are
-// available (or held by a hold that has expired), and fails unless every seat was taken.
-func takeSeats(ctx context.Context, tx pgx.Tx, h inventory.Hold) error {
-	const op = "store.takeSeats"
-	rows, err := tx.Query(ctx, `UPDATE showtime_seats
-		SET status = 'held', hold_id = $4, held_by = $5, held_until = $6, booking_id = NULL
-		WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3)
-		  AND (status = 'available' OR (status = 'held' AND held_until <= $7))
-		RETURNING seat_id`, h.Region, h.ShowtimeID, h.SeatIDs, h.ID, h.UserID, h.ExpiresAt, h.CreatedAt)
-	if err != nil {
-		return errs.E(op, err)
+// holdBatch is what the hold batch read back.
+type holdBatch struct {
+	showtime catalog.Showtime
+	found    bool
+	held     int
+	taken    []string
+}
+
+func runHoldBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) (holdBatch, error) {
+	var res holdBatch
+	br := tx.SendBatch(ctx, b)
+	st, err := scanShowtime(br.QueryRow())
+	res.showtime, res.found = st, err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		br.Close()
+		return res, err
 	}
-	taken, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return errs.E(op, err)
+	if err := br.QueryRow().Scan(&res.held); err != nil {
+		br.Close()
+		return res, err
 	}
-	if len(taken) == len(h.SeatIDs) {
+	rows, err := br.Query()
+	if err == nil {
+		res.taken, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return res, err
+}
+
+// checkHold applies the rules to what the batch found; any failure rolls the transaction back.
+func checkHold(ctx context.Context, tx pgx.Tx, h inventory.Hold, rules inventory.HoldRules, res holdBatch) error {
+	if !res.found {
+		return errs.Errorf("store.CreateHold", errs.NotFound, "showtime not found")
+	}
+	if err := rules.Showtime(res.showtime); err != nil {
+		return err
+	}
+	if res.held+len(h.SeatIDs) > rules.MaxSeatsPerUser {
+		return inventory.LimitError(res.held, len(h.SeatIDs), rules.MaxSeatsPerUser)
+	}
+	if len(res.taken) == len(h.SeatIDs) {
 		return nil
 	}
-	return missingSeats(ctx, tx, h.Region, h.ShowtimeID, h.SeatIDs, taken)
+	return missingSeats(ctx, tx, h.Region, h.ShowtimeID, h.SeatIDs, res.taken)
 }
 
 // missingSeats explains why some seats could not be taken: unknown seats are Invalid, others unavailable.
@@ -150,43 +211,53 @@ func missingSeats(ctx context.Context, tx pgx.Tx, region, showtimeID string, wan
 	return inventory.UnavailableError(unavailable)
 }
 
-// ReleaseHold frees the seats of a hold belonging to userID. Releasing an expired hold succeeds.
+// ReleaseHold frees the seats of a hold belonging to userID. Releasing an expired hold succeeds. The common
+// case is one statement; only a refusal reads the hold again to say why.
 func (s *InventoryStore) ReleaseHold(ctx context.Context, region, holdID, userID string, now time.Time) error {
 	const op = "store.ReleaseHold"
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		h, err := getHold(ctx, tx, region, holdID)
+		var released int
+		err := tx.QueryRow(ctx, `WITH h AS (
+				UPDATE holds SET status = 'released'
+				WHERE region = $1 AND id = $2 AND user_id = $3 AND status = 'active'
+				RETURNING region, id, showtime_id, seat_ids),
+			freed AS (
+				UPDATE showtime_seats s SET status = 'available', hold_id = NULL, held_by = NULL, held_until = NULL
+				FROM h WHERE s.region = h.region AND s.showtime_id = h.showtime_id AND s.seat_id = ANY(h.seat_ids)
+				  AND s.hold_id = h.id
+				RETURNING s.seat_id)
+			SELECT (SELECT count(*) FROM h) + 0 * (SELECT count(*) FROM freed)`, region, holdID, userID).Scan(&released)
 		if err != nil {
 			return errs.E(op, err)
 		}
-		if h.UserID != userID {
-			return errs.Errorf(op, errs.NotFound, "hold not found")
+		if released == 1 {
+			return nil
 		}
-		if h.Status != inventory.HoldActive {
+		h, err := getHold(ctx, tx, region, holdID)
+		switch {
+		case err != nil:
+			return errs.E(op, err)
+		case h.UserID != userID:
+			return errs.Errorf(op, errs.NotFound, "hold not found")
+		default:
 			return errs.Errorf(op, errs.Precondition, "hold is already %s", h.Status)
 		}
-		if err := freeHeldSeats(ctx, tx, h); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE holds SET status = 'released' WHERE region = $1 AND id = $2`, region, holdID)
-		return wrap(op, err)
 	})
 }
 
-func freeHeldSeats(ctx context.Context, tx pgx.Tx, h inventory.Hold) error {
-	_, err := tx.Exec(ctx, `UPDATE showtime_seats
-		SET status = 'available', hold_id = NULL, held_by = NULL, held_until = NULL
-		WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3) AND hold_id = $4`,
-		h.Region, h.ShowtimeID, h.SeatIDs, h.ID)
-	return wrap("store.freeHeldSeats", err)
-}
-
-func getHold(ctx context.Context, tx pgx.Tx, region, id string) (inventory.Hold, error) {
+func getHold(ctx context.Context, db q, region, id string) (inventory.Hold, error) {
 	var h inventory.Hold
-	err := tx.QueryRow(ctx, `SELECT region, id, showtime_id, user_id, seat_ids, status, created_at, expires_at
-		FROM holds WHERE region = $1 AND id = $2`, region, id).Scan(&h.Region, &h.ID, &h.ShowtimeID, &h.UserID,
-		&h.SeatIDs, &h.Status, &h.CreatedAt, &h.ExpiresAt)
+	var lines []byte
+	err := db.QueryRow(ctx, `SELECT h.region, h.id, h.showtime_id, h.user_id, h.seat_ids, h.status, h.created_at,
+			h.expires_at, h.price_lines, s.currency
+		FROM holds h JOIN showtimes s ON s.region = h.region AND s.id = h.showtime_id
+		WHERE h.region = $1 AND h.id = $2`, region, id).Scan(&h.Region, &h.ID, &h.ShowtimeID, &h.UserID,
+		&h.SeatIDs, &h.Status, &h.CreatedAt, &h.ExpiresAt, &lines, &h.Currency)
 	if err != nil {
 		return inventory.Hold{}, notFound("store.getHold", err, "hold")
+	}
+	if h.Lines, err = decodeLines(lines); err != nil {
+		return inventory.Hold{}, errs.E("store.getHold", err)
 	}
 	return h, nil
 }

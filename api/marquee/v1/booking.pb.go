@@ -23,6 +23,111 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// RefundMethod is where a refund goes.
+type RefundMethod int32
+
+const (
+	// The way the booking was paid (card, gift card, store credit in their shares).
+	RefundMethod_REFUND_METHOD_UNSPECIFIED RefundMethod = 0
+	RefundMethod_REFUND_METHOD_ORIGINAL    RefundMethod = 1
+	// Instant store credit, plus the chain's bonus if it offers one.
+	RefundMethod_REFUND_METHOD_STORE_CREDIT RefundMethod = 2
+)
+
+// Enum value maps for RefundMethod.
+var (
+	RefundMethod_name = map[int32]string{
+		0: "REFUND_METHOD_UNSPECIFIED",
+		1: "REFUND_METHOD_ORIGINAL",
+		2: "REFUND_METHOD_STORE_CREDIT",
+	}
+	RefundMethod_value = map[string]int32{
+		"REFUND_METHOD_UNSPECIFIED":  0,
+		"REFUND_METHOD_ORIGINAL":     1,
+		"REFUND_METHOD_STORE_CREDIT": 2,
+	}
+)
+
+func (x RefundMethod) Enum() *RefundMethod {
+	p := new(RefundMethod)
+	*p = x
+	return p
+}
+
+func (x RefundMethod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RefundMethod) Descriptor() protoreflect.EnumDescriptor {
+	return file_marquee_v1_booking_proto_enumTypes[0].Descriptor()
+}
+
+func (RefundMethod) Type() protoreflect.EnumType {
+	return &file_marquee_v1_booking_proto_enumTypes[0]
+}
+
+func (x RefundMethod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RefundMethod.Descriptor instead.
+func (RefundMethod) EnumDescriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{0}
+}
+
+// TenderMethod is a way of paying.
+type TenderMethod int32
+
+const (
+	TenderMethod_TENDER_METHOD_UNSPECIFIED  TenderMethod = 0
+	TenderMethod_TENDER_METHOD_CARD         TenderMethod = 1
+	TenderMethod_TENDER_METHOD_GIFT_CARD    TenderMethod = 2
+	TenderMethod_TENDER_METHOD_STORE_CREDIT TenderMethod = 3
+)
+
+// Enum value maps for TenderMethod.
+var (
+	TenderMethod_name = map[int32]string{
+		0: "TENDER_METHOD_UNSPECIFIED",
+		1: "TENDER_METHOD_CARD",
+		2: "TENDER_METHOD_GIFT_CARD",
+		3: "TENDER_METHOD_STORE_CREDIT",
+	}
+	TenderMethod_value = map[string]int32{
+		"TENDER_METHOD_UNSPECIFIED":  0,
+		"TENDER_METHOD_CARD":         1,
+		"TENDER_METHOD_GIFT_CARD":    2,
+		"TENDER_METHOD_STORE_CREDIT": 3,
+	}
+)
+
+func (x TenderMethod) Enum() *TenderMethod {
+	p := new(TenderMethod)
+	*p = x
+	return p
+}
+
+func (x TenderMethod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TenderMethod) Descriptor() protoreflect.EnumDescriptor {
+	return file_marquee_v1_booking_proto_enumTypes[1].Descriptor()
+}
+
+func (TenderMethod) Type() protoreflect.EnumType {
+	return &file_marquee_v1_booking_proto_enumTypes[1]
+}
+
+func (x TenderMethod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TenderMethod.Descriptor instead.
+func (TenderMethod) EnumDescriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{1}
+}
+
 // BookingStatus is where a booking is in its life.
 type BookingStatus int32
 
@@ -57,11 +162,11 @@ func (x BookingStatus) String() string {
 }
 
 func (BookingStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_marquee_v1_booking_proto_enumTypes[0].Descriptor()
+	return file_marquee_v1_booking_proto_enumTypes[2].Descriptor()
 }
 
 func (BookingStatus) Type() protoreflect.EnumType {
-	return &file_marquee_v1_booking_proto_enumTypes[0]
+	return &file_marquee_v1_booking_proto_enumTypes[2]
 }
 
 func (x BookingStatus) Number() protoreflect.EnumNumber {
@@ -70,7 +175,60 @@ func (x BookingStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use BookingStatus.Descriptor instead.
 func (BookingStatus) EnumDescriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{2}
+}
+
+// Tender is one part of a payment.
+type Tender struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Method        TenderMethod           `protobuf:"varint,1,opt,name=method,proto3,enum=marquee.v1.TenderMethod" json:"method,omitempty"`
+	Amount        *Money                 `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tender) Reset() {
+	*x = Tender{}
+	mi := &file_marquee_v1_booking_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tender) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tender) ProtoMessage() {}
+
+func (x *Tender) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_booking_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tender.ProtoReflect.Descriptor instead.
+func (*Tender) Descriptor() ([]byte, []int) {
 	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Tender) GetMethod() TenderMethod {
+	if x != nil {
+		return x.Method
+	}
+	return TenderMethod_TENDER_METHOD_UNSPECIFIED
+}
+
+func (x *Tender) GetAmount() *Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
 }
 
 // Booking is a paid set of seats for one showtime.
@@ -86,15 +244,23 @@ type Booking struct {
 	CreatedAt        *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Set once cancelled.
 	CancelledAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=cancelled_at,json=cancelledAt,proto3" json:"cancelled_at,omitempty"`
-	// Refunded amount, set once cancelled.
-	Refund        *Money `protobuf:"bytes,9,opt,name=refund,proto3" json:"refund,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Refunded amount so far (cancelled seats).
+	Refund *Money `protobuf:"bytes,9,opt,name=refund,proto3" json:"refund,omitempty"`
+	// Promotion discount applied.
+	Discount *Money `protobuf:"bytes,10,opt,name=discount,proto3" json:"discount,omitempty"`
+	// Fees charged.
+	Fees *Money `protobuf:"bytes,11,opt,name=fees,proto3" json:"fees,omitempty"`
+	// How it was paid.
+	Tenders []*Tender `protobuf:"bytes,12,rep,name=tenders,proto3" json:"tenders,omitempty"`
+	// Seats cancelled from the booking, if any.
+	CancelledSeatIds []string `protobuf:"bytes,13,rep,name=cancelled_seat_ids,json=cancelledSeatIds,proto3" json:"cancelled_seat_ids,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Booking) Reset() {
 	*x = Booking{}
-	mi := &file_marquee_v1_booking_proto_msgTypes[0]
+	mi := &file_marquee_v1_booking_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -106,7 +272,7 @@ func (x *Booking) String() string {
 func (*Booking) ProtoMessage() {}
 
 func (x *Booking) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_booking_proto_msgTypes[0]
+	mi := &file_marquee_v1_booking_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -119,7 +285,7 @@ func (x *Booking) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Booking.ProtoReflect.Descriptor instead.
 func (*Booking) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{0}
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Booking) GetId() string {
@@ -185,20 +351,52 @@ func (x *Booking) GetRefund() *Money {
 	return nil
 }
 
+func (x *Booking) GetDiscount() *Money {
+	if x != nil {
+		return x.Discount
+	}
+	return nil
+}
+
+func (x *Booking) GetFees() *Money {
+	if x != nil {
+		return x.Fees
+	}
+	return nil
+}
+
+func (x *Booking) GetTenders() []*Tender {
+	if x != nil {
+		return x.Tenders
+	}
+	return nil
+}
+
+func (x *Booking) GetCancelledSeatIds() []string {
+	if x != nil {
+		return x.CancelledSeatIds
+	}
+	return nil
+}
+
 type CreateBookingRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	HoldId string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
-	// A payment method token from the payment provider, for example "tok_visa". Never a card number.
+	// A payment method token from the payment provider, for example "tok_visa". Never a card number. Needed
+	// unless a gift card and store credit cover the total.
 	PaymentToken string `protobuf:"bytes,2,opt,name=payment_token,json=paymentToken,proto3" json:"payment_token,omitempty"`
 	// Unique per booking attempt; retries reuse it.
 	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	PromoCode      string `protobuf:"bytes,4,opt,name=promo_code,json=promoCode,proto3" json:"promo_code,omitempty"`
+	GiftCardCode   string `protobuf:"bytes,5,opt,name=gift_card_code,json=giftCardCode,proto3" json:"gift_card_code,omitempty"`
+	UseStoreCredit bool   `protobuf:"varint,6,opt,name=use_store_credit,json=useStoreCredit,proto3" json:"use_store_credit,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateBookingRequest) Reset() {
 	*x = CreateBookingRequest{}
-	mi := &file_marquee_v1_booking_proto_msgTypes[1]
+	mi := &file_marquee_v1_booking_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -210,7 +408,7 @@ func (x *CreateBookingRequest) String() string {
 func (*CreateBookingRequest) ProtoMessage() {}
 
 func (x *CreateBookingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_booking_proto_msgTypes[1]
+	mi := &file_marquee_v1_booking_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -223,7 +421,7 @@ func (x *CreateBookingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBookingRequest.ProtoReflect.Descriptor instead.
 func (*CreateBookingRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{1}
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateBookingRequest) GetHoldId() string {
@@ -247,6 +445,27 @@ func (x *CreateBookingRequest) GetIdempotencyKey() string {
 	return ""
 }
 
+func (x *CreateBookingRequest) GetPromoCode() string {
+	if x != nil {
+		return x.PromoCode
+	}
+	return ""
+}
+
+func (x *CreateBookingRequest) GetGiftCardCode() string {
+	if x != nil {
+		return x.GiftCardCode
+	}
+	return ""
+}
+
+func (x *CreateBookingRequest) GetUseStoreCredit() bool {
+	if x != nil {
+		return x.UseStoreCredit
+	}
+	return false
+}
+
 type CreateBookingResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Booking       *Booking               `protobuf:"bytes,1,opt,name=booking,proto3" json:"booking,omitempty"`
@@ -256,7 +475,7 @@ type CreateBookingResponse struct {
 
 func (x *CreateBookingResponse) Reset() {
 	*x = CreateBookingResponse{}
-	mi := &file_marquee_v1_booking_proto_msgTypes[2]
+	mi := &file_marquee_v1_booking_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -268,7 +487,7 @@ func (x *CreateBookingResponse) String() string {
 func (*CreateBookingResponse) ProtoMessage() {}
 
 func (x *CreateBookingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_booking_proto_msgTypes[2]
+	mi := &file_marquee_v1_booking_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -281,7 +500,7 @@ func (x *CreateBookingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBookingResponse.ProtoReflect.Descriptor instead.
 func (*CreateBookingResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{2}
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateBookingResponse) GetBooking() *Booking {
@@ -300,7 +519,7 @@ type GetBookingRequest struct {
 
 func (x *GetBookingRequest) Reset() {
 	*x = GetBookingRequest{}
-	mi := &file_marquee_v1_booking_proto_msgTypes[3]
+	mi := &file_marquee_v1_booking_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -312,7 +531,7 @@ func (x *GetBookingRequest) String() string {
 func (*GetBookingRequest) ProtoMessage() {}
 
 func (x *GetBookingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_booking_proto_msgTypes[3]
+	mi := &file_marquee_v1_booking_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -325,7 +544,7 @@ func (x *GetBookingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookingRequest.ProtoReflect.Descriptor instead.
 func (*GetBookingRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{3}
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetBookingRequest) GetBookingId() string {
@@ -344,7 +563,7 @@ type GetBookingResponse struct {
 
 func (x *GetBookingResponse) Reset() {
 	*x = GetBookingResponse{}
-	mi := &file_marquee_v1_booking_proto_msgTypes[4]
+	mi := &file_marquee_v1_booking_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -356,7 +575,7 @@ func (x *GetBookingResponse) String() string {
 func (*GetBookingResponse) ProtoMessage() {}
 
 func (x *GetBookingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_booking_proto_msgTypes[4]
+	mi := &file_marquee_v1_booking_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -369,7 +588,7 @@ func (x *GetBookingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookingResponse.ProtoReflect.Descriptor instead.
 func (*GetBookingResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{4}
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetBookingResponse) GetBooking() *Booking {
@@ -387,7 +606,7 @@ type ListMyBookingsRequest struct {
 
 func (x *ListMyBookingsRequest) Reset() {
 	*x = ListMyBookingsRequest{}
-	mi := &file_marquee_v1_booking_proto_msgTypes[5]
+	mi := &file_marquee_v1_booking_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -399,7 +618,7 @@ func (x *ListMyBookingsRequest) String() string {
 func (*ListMyBookingsRequest) ProtoMessage() {}
 
 func (x *ListMyBookingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_booking_proto_msgTypes[5]
+	mi := &file_marquee_v1_booking_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -412,7 +631,7 @@ func (x *ListMyBookingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyBookingsRequest.ProtoReflect.Descriptor instead.
 func (*ListMyBookingsRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{5}
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{6}
 }
 
 type ListMyBookingsResponse struct {
@@ -424,7 +643,7 @@ type ListMyBookingsResponse struct {
 
 func (x *ListMyBookingsResponse) Reset() {
 	*x = ListMyBookingsResponse{}
-	mi := &file_marquee_v1_booking_proto_msgTypes[6]
+	mi := &file_marquee_v1_booking_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -436,7 +655,7 @@ func (x *ListMyBookingsResponse) String() string {
 func (*ListMyBookingsResponse) ProtoMessage() {}
 
 func (x *ListMyBookingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_booking_proto_msgTypes[6]
+	mi := &file_marquee_v1_booking_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -449,7 +668,7 @@ func (x *ListMyBookingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyBookingsResponse.ProtoReflect.Descriptor instead.
 func (*ListMyBookingsResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{6}
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListMyBookingsResponse) GetBookings() []*Booking {
@@ -464,13 +683,16 @@ type CancelBookingRequest struct {
 	BookingId string                 `protobuf:"bytes,1,opt,name=booking_id,json=bookingId,proto3" json:"booking_id,omitempty"`
 	// Unique per cancellation attempt; retries reuse it.
 	IdempotencyKey string `protobuf:"bytes,2,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Cancel only these seats of the booking; empty cancels all of it.
+	SeatIds       []string     `protobuf:"bytes,3,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	RefundTo      RefundMethod `protobuf:"varint,4,opt,name=refund_to,json=refundTo,proto3,enum=marquee.v1.RefundMethod" json:"refund_to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CancelBookingRequest) Reset() {
 	*x = CancelBookingRequest{}
-	mi := &file_marquee_v1_booking_proto_msgTypes[7]
+	mi := &file_marquee_v1_booking_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -482,7 +704,7 @@ func (x *CancelBookingRequest) String() string {
 func (*CancelBookingRequest) ProtoMessage() {}
 
 func (x *CancelBookingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_booking_proto_msgTypes[7]
+	mi := &file_marquee_v1_booking_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -495,7 +717,7 @@ func (x *CancelBookingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelBookingRequest.ProtoReflect.Descriptor instead.
 func (*CancelBookingRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{7}
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CancelBookingRequest) GetBookingId() string {
@@ -512,17 +734,34 @@ func (x *CancelBookingRequest) GetIdempotencyKey() string {
 	return ""
 }
 
+func (x *CancelBookingRequest) GetSeatIds() []string {
+	if x != nil {
+		return x.SeatIds
+	}
+	return nil
+}
+
+func (x *CancelBookingRequest) GetRefundTo() RefundMethod {
+	if x != nil {
+		return x.RefundTo
+	}
+	return RefundMethod_REFUND_METHOD_UNSPECIFIED
+}
+
 type CancelBookingResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Booking       *Booking               `protobuf:"bytes,1,opt,name=booking,proto3" json:"booking,omitempty"`
-	Refund        *Money                 `protobuf:"bytes,2,opt,name=refund,proto3" json:"refund,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Booking *Booking               `protobuf:"bytes,1,opt,name=booking,proto3" json:"booking,omitempty"`
+	// What this cancellation refunds (to the original method or as store credit).
+	Refund *Money `protobuf:"bytes,2,opt,name=refund,proto3" json:"refund,omitempty"`
+	// Store credit granted by this cancellation, bonus included.
+	StoreCredit   *Money `protobuf:"bytes,3,opt,name=store_credit,json=storeCredit,proto3" json:"store_credit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CancelBookingResponse) Reset() {
 	*x = CancelBookingResponse{}
-	mi := &file_marquee_v1_booking_proto_msgTypes[8]
+	mi := &file_marquee_v1_booking_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +773,7 @@ func (x *CancelBookingResponse) String() string {
 func (*CancelBookingResponse) ProtoMessage() {}
 
 func (x *CancelBookingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_booking_proto_msgTypes[8]
+	mi := &file_marquee_v1_booking_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +786,7 @@ func (x *CancelBookingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelBookingResponse.ProtoReflect.Descriptor instead.
 func (*CancelBookingResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{8}
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CancelBookingResponse) GetBooking() *Booking {
@@ -564,12 +803,176 @@ func (x *CancelBookingResponse) GetRefund() *Money {
 	return nil
 }
 
+func (x *CancelBookingResponse) GetStoreCredit() *Money {
+	if x != nil {
+		return x.StoreCredit
+	}
+	return nil
+}
+
+type AddSeatsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	BookingId string                 `protobuf:"bytes,1,opt,name=booking_id,json=bookingId,proto3" json:"booking_id,omitempty"`
+	// Seats to add; or leave empty and give count to get the best seats next to the booking's.
+	SeatIds        []string `protobuf:"bytes,2,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	Count          int32    `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	PaymentToken   string   `protobuf:"bytes,4,opt,name=payment_token,json=paymentToken,proto3" json:"payment_token,omitempty"`
+	IdempotencyKey string   `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	PromoCode      string   `protobuf:"bytes,6,opt,name=promo_code,json=promoCode,proto3" json:"promo_code,omitempty"`
+	GiftCardCode   string   `protobuf:"bytes,7,opt,name=gift_card_code,json=giftCardCode,proto3" json:"gift_card_code,omitempty"`
+	UseStoreCredit bool     `protobuf:"varint,8,opt,name=use_store_credit,json=useStoreCredit,proto3" json:"use_store_credit,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AddSeatsRequest) Reset() {
+	*x = AddSeatsRequest{}
+	mi := &file_marquee_v1_booking_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddSeatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddSeatsRequest) ProtoMessage() {}
+
+func (x *AddSeatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_booking_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddSeatsRequest.ProtoReflect.Descriptor instead.
+func (*AddSeatsRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *AddSeatsRequest) GetBookingId() string {
+	if x != nil {
+		return x.BookingId
+	}
+	return ""
+}
+
+func (x *AddSeatsRequest) GetSeatIds() []string {
+	if x != nil {
+		return x.SeatIds
+	}
+	return nil
+}
+
+func (x *AddSeatsRequest) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *AddSeatsRequest) GetPaymentToken() string {
+	if x != nil {
+		return x.PaymentToken
+	}
+	return ""
+}
+
+func (x *AddSeatsRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *AddSeatsRequest) GetPromoCode() string {
+	if x != nil {
+		return x.PromoCode
+	}
+	return ""
+}
+
+func (x *AddSeatsRequest) GetGiftCardCode() string {
+	if x != nil {
+		return x.GiftCardCode
+	}
+	return ""
+}
+
+func (x *AddSeatsRequest) GetUseStoreCredit() bool {
+	if x != nil {
+		return x.UseStoreCredit
+	}
+	return false
+}
+
+type AddSeatsResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Booking *Booking               `protobuf:"bytes,1,opt,name=booking,proto3" json:"booking,omitempty"`
+	// What adding the seats cost.
+	Charged       *Money `protobuf:"bytes,2,opt,name=charged,proto3" json:"charged,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddSeatsResponse) Reset() {
+	*x = AddSeatsResponse{}
+	mi := &file_marquee_v1_booking_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddSeatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddSeatsResponse) ProtoMessage() {}
+
+func (x *AddSeatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_booking_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddSeatsResponse.ProtoReflect.Descriptor instead.
+func (*AddSeatsResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *AddSeatsResponse) GetBooking() *Booking {
+	if x != nil {
+		return x.Booking
+	}
+	return nil
+}
+
+func (x *AddSeatsResponse) GetCharged() *Money {
+	if x != nil {
+		return x.Charged
+	}
+	return nil
+}
+
 var File_marquee_v1_booking_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/booking.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\"\x83\x03\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\"e\n" +
+	"\x06Tender\x120\n" +
+	"\x06method\x18\x01 \x01(\x0e2\x18.marquee.v1.TenderMethodR\x06method\x12)\n" +
+	"\x06amount\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06amount\"\xb5\x04\n" +
 	"\aBooking\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
 	"\x11confirmation_code\x18\x02 \x01(\tR\x10confirmationCode\x121\n" +
@@ -581,11 +984,20 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12=\n" +
 	"\fcancelled_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vcancelledAt\x12)\n" +
-	"\x06refund\x18\t \x01(\v2\x11.marquee.v1.MoneyR\x06refund\"\xc5\x01\n" +
+	"\x06refund\x18\t \x01(\v2\x11.marquee.v1.MoneyR\x06refund\x12-\n" +
+	"\bdiscount\x18\n" +
+	" \x01(\v2\x11.marquee.v1.MoneyR\bdiscount\x12%\n" +
+	"\x04fees\x18\v \x01(\v2\x11.marquee.v1.MoneyR\x04fees\x12,\n" +
+	"\atenders\x18\f \x03(\v2\x12.marquee.v1.TenderR\atenders\x12,\n" +
+	"\x12cancelled_seat_ids\x18\r \x03(\tR\x10cancelledSeatIds\"\xe7\x02\n" +
 	"\x14CreateBookingRequest\x12\"\n" +
-	"\ahold_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06holdId\x12@\n" +
-	"\rpayment_token\x18\x02 \x01(\tB\x1b\xbaH\x18r\x16\x10\x01\x18\xff\x012\x0f^[A-Za-z0-9_]+$R\fpaymentToken\x12G\n" +
-	"\x0fidempotency_key\x18\x03 \x01(\tB\x1e\xbaH\x1br\x19\x10\b\x18\x80\x012\x12^[A-Za-z0-9_:.-]+$R\x0eidempotencyKey\"F\n" +
+	"\ahold_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06holdId\x12>\n" +
+	"\rpayment_token\x18\x02 \x01(\tB\x19\xbaH\x16r\x14\x18\xff\x012\x0f^[A-Za-z0-9_]*$R\fpaymentToken\x12G\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tB\x1e\xbaH\x1br\x19\x10\b\x18\x80\x012\x12^[A-Za-z0-9_:.-]+$R\x0eidempotencyKey\x128\n" +
+	"\n" +
+	"promo_code\x18\x04 \x01(\tB\x19\xbaH\x16r\x14\x18 2\x10^[A-Za-z0-9_-]*$R\tpromoCode\x12>\n" +
+	"\x0egift_card_code\x18\x05 \x01(\tB\x18\xbaH\x15r\x13\x18 2\x0f^[A-Za-z0-9-]*$R\fgiftCardCode\x12(\n" +
+	"\x10use_store_credit\x18\x06 \x01(\bR\x0euseStoreCredit\"F\n" +
 	"\x15CreateBookingResponse\x12-\n" +
 	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\"=\n" +
 	"\x11GetBookingRequest\x12(\n" +
@@ -595,24 +1007,55 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\"\x17\n" +
 	"\x15ListMyBookingsRequest\"I\n" +
 	"\x16ListMyBookingsResponse\x12/\n" +
-	"\bbookings\x18\x01 \x03(\v2\x13.marquee.v1.BookingR\bbookings\"\x89\x01\n" +
+	"\bbookings\x18\x01 \x03(\v2\x13.marquee.v1.BookingR\bbookings\"\x8d\x02\n" +
 	"\x14CancelBookingRequest\x12(\n" +
 	"\n" +
 	"booking_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tbookingId\x12G\n" +
-	"\x0fidempotency_key\x18\x02 \x01(\tB\x1e\xbaH\x1br\x19\x10\b\x18\x80\x012\x12^[A-Za-z0-9_:.-]+$R\x0eidempotencyKey\"q\n" +
+	"\x0fidempotency_key\x18\x02 \x01(\tB\x1e\xbaH\x1br\x19\x10\b\x18\x80\x012\x12^[A-Za-z0-9_:.-]+$R\x0eidempotencyKey\x12A\n" +
+	"\bseat_ids\x18\x03 \x03(\tB&\xbaH#\x92\x01 \x10\n" +
+	"\x18\x01\"\x1ar\x182\x16^[A-Z]{1,2}[0-9]{1,3}$R\aseatIds\x12?\n" +
+	"\trefund_to\x18\x04 \x01(\x0e2\x18.marquee.v1.RefundMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\brefundTo\"\xa7\x01\n" +
 	"\x15CancelBookingResponse\x12-\n" +
 	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\x12)\n" +
-	"\x06refund\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06refund*k\n" +
+	"\x06refund\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06refund\x124\n" +
+	"\fstore_credit\x18\x03 \x01(\v2\x11.marquee.v1.MoneyR\vstoreCredit\"\xbb\x04\n" +
+	"\x0fAddSeatsRequest\x12(\n" +
+	"\n" +
+	"booking_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tbookingId\x12A\n" +
+	"\bseat_ids\x18\x02 \x03(\tB&\xbaH#\x92\x01 \x10\n" +
+	"\x18\x01\"\x1ar\x182\x16^[A-Z]{1,2}[0-9]{1,3}$R\aseatIds\x12\x1f\n" +
+	"\x05count\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
+	"(\x00R\x05count\x12>\n" +
+	"\rpayment_token\x18\x04 \x01(\tB\x19\xbaH\x16r\x14\x18\xff\x012\x0f^[A-Za-z0-9_]*$R\fpaymentToken\x12G\n" +
+	"\x0fidempotency_key\x18\x05 \x01(\tB\x1e\xbaH\x1br\x19\x10\b\x18\x80\x012\x12^[A-Za-z0-9_:.-]+$R\x0eidempotencyKey\x128\n" +
+	"\n" +
+	"promo_code\x18\x06 \x01(\tB\x19\xbaH\x16r\x14\x18 2\x10^[A-Za-z0-9_-]*$R\tpromoCode\x12>\n" +
+	"\x0egift_card_code\x18\a \x01(\tB\x18\xbaH\x15r\x13\x18 2\x0f^[A-Za-z0-9-]*$R\fgiftCardCode\x12(\n" +
+	"\x10use_store_credit\x18\b \x01(\bR\x0euseStoreCredit:m\xbaHj\x1ah\n" +
+	"\x18add_seats.seats_or_count\x12\x1dgive either seat_ids or count\x1a-(size(this.seat_ids) > 0) != (this.count > 0)\"n\n" +
+	"\x10AddSeatsResponse\x12-\n" +
+	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\x12+\n" +
+	"\acharged\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\acharged*i\n" +
+	"\fRefundMethod\x12\x1d\n" +
+	"\x19REFUND_METHOD_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16REFUND_METHOD_ORIGINAL\x10\x01\x12\x1e\n" +
+	"\x1aREFUND_METHOD_STORE_CREDIT\x10\x02*\x82\x01\n" +
+	"\fTenderMethod\x12\x1d\n" +
+	"\x19TENDER_METHOD_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12TENDER_METHOD_CARD\x10\x01\x12\x1b\n" +
+	"\x17TENDER_METHOD_GIFT_CARD\x10\x02\x12\x1e\n" +
+	"\x1aTENDER_METHOD_STORE_CREDIT\x10\x03*k\n" +
 	"\rBookingStatus\x12\x1e\n" +
 	"\x1aBOOKING_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18BOOKING_STATUS_CONFIRMED\x10\x01\x12\x1c\n" +
-	"\x18BOOKING_STATUS_CANCELLED\x10\x022\xec\x02\n" +
+	"\x18BOOKING_STATUS_CANCELLED\x10\x022\xb3\x03\n" +
 	"\x0eBookingService\x12T\n" +
 	"\rCreateBooking\x12 .marquee.v1.CreateBookingRequest\x1a!.marquee.v1.CreateBookingResponse\x12P\n" +
 	"\n" +
 	"GetBooking\x12\x1d.marquee.v1.GetBookingRequest\x1a\x1e.marquee.v1.GetBookingResponse\"\x03\x90\x02\x01\x12\\\n" +
 	"\x0eListMyBookings\x12!.marquee.v1.ListMyBookingsRequest\x1a\".marquee.v1.ListMyBookingsResponse\"\x03\x90\x02\x01\x12T\n" +
-	"\rCancelBooking\x12 .marquee.v1.CancelBookingRequest\x1a!.marquee.v1.CancelBookingResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\rCancelBooking\x12 .marquee.v1.CancelBookingRequest\x1a!.marquee.v1.CancelBookingResponse\x12E\n" +
+	"\bAddSeats\x12\x1b.marquee.v1.AddSeatsRequest\x1a\x1c.marquee.v1.AddSeatsResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_booking_proto_rawDescOnce sync.Once
@@ -626,46 +1069,62 @@ func file_marquee_v1_booking_proto_rawDescGZIP() []byte {
 	return file_marquee_v1_booking_proto_rawDescData
 }
 
-var file_marquee_v1_booking_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_marquee_v1_booking_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_marquee_v1_booking_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_marquee_v1_booking_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_marquee_v1_booking_proto_goTypes = []any{
-	(BookingStatus)(0),             // 0: marquee.v1.BookingStatus
-	(*Booking)(nil),                // 1: marquee.v1.Booking
-	(*CreateBookingRequest)(nil),   // 2: marquee.v1.CreateBookingRequest
-	(*CreateBookingResponse)(nil),  // 3: marquee.v1.CreateBookingResponse
-	(*GetBookingRequest)(nil),      // 4: marquee.v1.GetBookingRequest
-	(*GetBookingResponse)(nil),     // 5: marquee.v1.GetBookingResponse
-	(*ListMyBookingsRequest)(nil),  // 6: marquee.v1.ListMyBookingsRequest
-	(*ListMyBookingsResponse)(nil), // 7: marquee.v1.ListMyBookingsResponse
-	(*CancelBookingRequest)(nil),   // 8: marquee.v1.CancelBookingRequest
-	(*CancelBookingResponse)(nil),  // 9: marquee.v1.CancelBookingResponse
-	(*Money)(nil),                  // 10: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
+	(RefundMethod)(0),              // 0: marquee.v1.RefundMethod
+	(TenderMethod)(0),              // 1: marquee.v1.TenderMethod
+	(BookingStatus)(0),             // 2: marquee.v1.BookingStatus
+	(*Tender)(nil),                 // 3: marquee.v1.Tender
+	(*Booking)(nil),                // 4: marquee.v1.Booking
+	(*CreateBookingRequest)(nil),   // 5: marquee.v1.CreateBookingRequest
+	(*CreateBookingResponse)(nil),  // 6: marquee.v1.CreateBookingResponse
+	(*GetBookingRequest)(nil),      // 7: marquee.v1.GetBookingRequest
+	(*GetBookingResponse)(nil),     // 8: marquee.v1.GetBookingResponse
+	(*ListMyBookingsRequest)(nil),  // 9: marquee.v1.ListMyBookingsRequest
+	(*ListMyBookingsResponse)(nil), // 10: marquee.v1.ListMyBookingsResponse
+	(*CancelBookingRequest)(nil),   // 11: marquee.v1.CancelBookingRequest
+	(*CancelBookingResponse)(nil),  // 12: marquee.v1.CancelBookingResponse
+	(*AddSeatsRequest)(nil),        // 13: marquee.v1.AddSeatsRequest
+	(*AddSeatsResponse)(nil),       // 14: marquee.v1.AddSeatsResponse
+	(*Money)(nil),                  // 15: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
 }
 var file_marquee_v1_booking_proto_depIdxs = []int32{
-	0,  // 0: marquee.v1.Booking.status:type_name -> marquee.v1.BookingStatus
-	10, // 1: marquee.v1.Booking.total:type_name -> marquee.v1.Money
-	11, // 2: marquee.v1.Booking.created_at:type_name -> google.protobuf.Timestamp
-	11, // 3: marquee.v1.Booking.cancelled_at:type_name -> google.protobuf.Timestamp
-	10, // 4: marquee.v1.Booking.refund:type_name -> marquee.v1.Money
-	1,  // 5: marquee.v1.CreateBookingResponse.booking:type_name -> marquee.v1.Booking
-	1,  // 6: marquee.v1.GetBookingResponse.booking:type_name -> marquee.v1.Booking
-	1,  // 7: marquee.v1.ListMyBookingsResponse.bookings:type_name -> marquee.v1.Booking
-	1,  // 8: marquee.v1.CancelBookingResponse.booking:type_name -> marquee.v1.Booking
-	10, // 9: marquee.v1.CancelBookingResponse.refund:type_name -> marquee.v1.Money
-	2,  // 10: marquee.v1.BookingService.CreateBooking:input_type -> marquee.v1.CreateBookingRequest
-	4,  // 11: marquee.v1.BookingService.GetBooking:input_type -> marquee.v1.GetBookingRequest
-	6,  // 12: marquee.v1.BookingService.ListMyBookings:input_type -> marquee.v1.ListMyBookingsRequest
-	8,  // 13: marquee.v1.BookingService.CancelBooking:input_type -> marquee.v1.CancelBookingRequest
-	3,  // 14: marquee.v1.BookingService.CreateBooking:output_type -> marquee.v1.CreateBookingResponse
-	5,  // 15: marquee.v1.BookingService.GetBooking:output_type -> marquee.v1.GetBookingResponse
-	7,  // 16: marquee.v1.BookingService.ListMyBookings:output_type -> marquee.v1.ListMyBookingsResponse
-	9,  // 17: marquee.v1.BookingService.CancelBooking:output_type -> marquee.v1.CancelBookingResponse
-	14, // [14:18] is the sub-list for method output_type
-	10, // [10:14] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	1,  // 0: marquee.v1.Tender.method:type_name -> marquee.v1.TenderMethod
+	15, // 1: marquee.v1.Tender.amount:type_name -> marquee.v1.Money
+	2,  // 2: marquee.v1.Booking.status:type_name -> marquee.v1.BookingStatus
+	15, // 3: marquee.v1.Booking.total:type_name -> marquee.v1.Money
+	16, // 4: marquee.v1.Booking.created_at:type_name -> google.protobuf.Timestamp
+	16, // 5: marquee.v1.Booking.cancelled_at:type_name -> google.protobuf.Timestamp
+	15, // 6: marquee.v1.Booking.refund:type_name -> marquee.v1.Money
+	15, // 7: marquee.v1.Booking.discount:type_name -> marquee.v1.Money
+	15, // 8: marquee.v1.Booking.fees:type_name -> marquee.v1.Money
+	3,  // 9: marquee.v1.Booking.tenders:type_name -> marquee.v1.Tender
+	4,  // 10: marquee.v1.CreateBookingResponse.booking:type_name -> marquee.v1.Booking
+	4,  // 11: marquee.v1.GetBookingResponse.booking:type_name -> marquee.v1.Booking
+	4,  // 12: marquee.v1.ListMyBookingsResponse.bookings:type_name -> marquee.v1.Booking
+	0,  // 13: marquee.v1.CancelBookingRequest.refund_to:type_name -> marquee.v1.RefundMethod
+	4,  // 14: marquee.v1.CancelBookingResponse.booking:type_name -> marquee.v1.Booking
+	15, // 15: marquee.v1.CancelBookingResponse.refund:type_name -> marquee.v1.Money
+	15, // 16: marquee.v1.CancelBookingResponse.store_credit:type_name -> marquee.v1.Money
+	4,  // 17: marquee.v1.AddSeatsResponse.booking:type_name -> marquee.v1.Booking
+	15, // 18: marquee.v1.AddSeatsResponse.charged:type_name -> marquee.v1.Money
+	5,  // 19: marquee.v1.BookingService.CreateBooking:input_type -> marquee.v1.CreateBookingRequest
+	7,  // 20: marquee.v1.BookingService.GetBooking:input_type -> marquee.v1.GetBookingRequest
+	9,  // 21: marquee.v1.BookingService.ListMyBookings:input_type -> marquee.v1.ListMyBookingsRequest
+	11, // 22: marquee.v1.BookingService.CancelBooking:input_type -> marquee.v1.CancelBookingRequest
+	13, // 23: marquee.v1.BookingService.AddSeats:input_type -> marquee.v1.AddSeatsRequest
+	6,  // 24: marquee.v1.BookingService.CreateBooking:output_type -> marquee.v1.CreateBookingResponse
+	8,  // 25: marquee.v1.BookingService.GetBooking:output_type -> marquee.v1.GetBookingResponse
+	10, // 26: marquee.v1.BookingService.ListMyBookings:output_type -> marquee.v1.ListMyBookingsResponse
+	12, // 27: marquee.v1.BookingService.CancelBooking:output_type -> marquee.v1.CancelBookingResponse
+	14, // 28: marquee.v1.BookingService.AddSeats:output_type -> marquee.v1.AddSeatsResponse
+	24, // [24:29] is the sub-list for method output_type
+	19, // [19:24] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_booking_proto_init() }
@@ -679,8 +1138,8 @@ func file_marquee_v1_booking_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_booking_proto_rawDesc), len(file_marquee_v1_booking_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   9,
+			NumEnums:      3,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

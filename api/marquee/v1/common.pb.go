@@ -7,6 +7,7 @@
 package marqueev1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -81,9 +82,10 @@ var File_marquee_v1_common_proto protoreflect.FileDescriptor
 const file_marquee_v1_common_proto_rawDesc = "" +
 	"\n" +
 	"\x17marquee/v1/common.proto\x12\n" +
-	"marquee.v1\"O\n" +
-	"\x05Money\x12#\n" +
-	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x12!\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\"b\n" +
+	"\x05Money\x126\n" +
+	"\rcurrency_code\x18\x01 \x01(\tB\x11\xbaH\x0er\f2\n" +
+	"^[A-Z]{3}$R\fcurrencyCode\x12!\n" +
 	"\famount_minor\x18\x02 \x01(\x03R\vamountMinorB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (

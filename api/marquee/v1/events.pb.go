@@ -117,13 +117,15 @@ func (x *BookingConfirmed) GetConfirmedAt() *timestamppb.Timestamp {
 
 // BookingCancelled is published when a booking is cancelled and its seats are free again.
 type BookingCancelled struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	BookingId     string                 `protobuf:"bytes,1,opt,name=booking_id,json=bookingId,proto3" json:"booking_id,omitempty"`
-	UserId        string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	ShowtimeId    string                 `protobuf:"bytes,3,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
-	SeatIds       []string               `protobuf:"bytes,4,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
-	Refund        *Money                 `protobuf:"bytes,5,opt,name=refund,proto3" json:"refund,omitempty"`
-	CancelledAt   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=cancelled_at,json=cancelledAt,proto3" json:"cancelled_at,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	BookingId   string                 `protobuf:"bytes,1,opt,name=booking_id,json=bookingId,proto3" json:"booking_id,omitempty"`
+	UserId      string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	ShowtimeId  string                 `protobuf:"bytes,3,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	SeatIds     []string               `protobuf:"bytes,4,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	Refund      *Money                 `protobuf:"bytes,5,opt,name=refund,proto3" json:"refund,omitempty"`
+	CancelledAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=cancelled_at,json=cancelledAt,proto3" json:"cancelled_at,omitempty"`
+	// Only some seats were cancelled; the booking stays confirmed with the rest.
+	Partial       bool `protobuf:"varint,7,opt,name=partial,proto3" json:"partial,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -200,6 +202,98 @@ func (x *BookingCancelled) GetCancelledAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *BookingCancelled) GetPartial() bool {
+	if x != nil {
+		return x.Partial
+	}
+	return false
+}
+
+// BookingModified is published when seats are added to a booking.
+type BookingModified struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BookingId     string                 `protobuf:"bytes,1,opt,name=booking_id,json=bookingId,proto3" json:"booking_id,omitempty"`
+	UserId        string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	ShowtimeId    string                 `protobuf:"bytes,3,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	AddedSeatIds  []string               `protobuf:"bytes,4,rep,name=added_seat_ids,json=addedSeatIds,proto3" json:"added_seat_ids,omitempty"`
+	Charged       *Money                 `protobuf:"bytes,5,opt,name=charged,proto3" json:"charged,omitempty"`
+	ModifiedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=modified_at,json=modifiedAt,proto3" json:"modified_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BookingModified) Reset() {
+	*x = BookingModified{}
+	mi := &file_marquee_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BookingModified) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BookingModified) ProtoMessage() {}
+
+func (x *BookingModified) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BookingModified.ProtoReflect.Descriptor instead.
+func (*BookingModified) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *BookingModified) GetBookingId() string {
+	if x != nil {
+		return x.BookingId
+	}
+	return ""
+}
+
+func (x *BookingModified) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *BookingModified) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+func (x *BookingModified) GetAddedSeatIds() []string {
+	if x != nil {
+		return x.AddedSeatIds
+	}
+	return nil
+}
+
+func (x *BookingModified) GetCharged() *Money {
+	if x != nil {
+		return x.Charged
+	}
+	return nil
+}
+
+func (x *BookingModified) GetModifiedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ModifiedAt
+	}
+	return nil
+}
+
 var File_marquee_v1_events_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_events_proto_rawDesc = "" +
@@ -215,7 +309,7 @@ const file_marquee_v1_events_proto_rawDesc = "" +
 	"showtimeId\x12\x19\n" +
 	"\bseat_ids\x18\x05 \x03(\tR\aseatIds\x12'\n" +
 	"\x05total\x18\x06 \x01(\v2\x11.marquee.v1.MoneyR\x05total\x12=\n" +
-	"\fconfirmed_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAt\"\xf0\x01\n" +
+	"\fconfirmed_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAt\"\x8a\x02\n" +
 	"\x10BookingCancelled\x12\x1d\n" +
 	"\n" +
 	"booking_id\x18\x01 \x01(\tR\tbookingId\x12\x17\n" +
@@ -224,7 +318,18 @@ const file_marquee_v1_events_proto_rawDesc = "" +
 	"showtimeId\x12\x19\n" +
 	"\bseat_ids\x18\x04 \x03(\tR\aseatIds\x12)\n" +
 	"\x06refund\x18\x05 \x01(\v2\x11.marquee.v1.MoneyR\x06refund\x12=\n" +
-	"\fcancelled_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vcancelledAtB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\fcancelled_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vcancelledAt\x12\x18\n" +
+	"\apartial\x18\a \x01(\bR\apartial\"\xfa\x01\n" +
+	"\x0fBookingModified\x12\x1d\n" +
+	"\n" +
+	"booking_id\x18\x01 \x01(\tR\tbookingId\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1f\n" +
+	"\vshowtime_id\x18\x03 \x01(\tR\n" +
+	"showtimeId\x12$\n" +
+	"\x0eadded_seat_ids\x18\x04 \x03(\tR\faddedSeatIds\x12+\n" +
+	"\acharged\x18\x05 \x01(\v2\x11.marquee.v1.MoneyR\acharged\x12;\n" +
+	"\vmodified_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"modifiedAtB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_events_proto_rawDescOnce sync.Once
@@ -238,23 +343,26 @@ func file_marquee_v1_events_proto_rawDescGZIP() []byte {
 	return file_marquee_v1_events_proto_rawDescData
 }
 
-var file_marquee_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_marquee_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_marquee_v1_events_proto_goTypes = []any{
 	(*BookingConfirmed)(nil),      // 0: marquee.v1.BookingConfirmed
 	(*BookingCancelled)(nil),      // 1: marquee.v1.BookingCancelled
-	(*Money)(nil),                 // 2: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*BookingModified)(nil),       // 2: marquee.v1.BookingModified
+	(*Money)(nil),                 // 3: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
 }
 var file_marquee_v1_events_proto_depIdxs = []int32{
-	2, // 0: marquee.v1.BookingConfirmed.total:type_name -> marquee.v1.Money
-	3, // 1: marquee.v1.BookingConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
-	2, // 2: marquee.v1.BookingCancelled.refund:type_name -> marquee.v1.Money
-	3, // 3: marquee.v1.BookingCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	3, // 0: marquee.v1.BookingConfirmed.total:type_name -> marquee.v1.Money
+	4, // 1: marquee.v1.BookingConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
+	3, // 2: marquee.v1.BookingCancelled.refund:type_name -> marquee.v1.Money
+	4, // 3: marquee.v1.BookingCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
+	3, // 4: marquee.v1.BookingModified.charged:type_name -> marquee.v1.Money
+	4, // 5: marquee.v1.BookingModified.modified_at:type_name -> google.protobuf.Timestamp
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_events_proto_init() }
@@ -269,7 +377,7 @@ func file_marquee_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_events_proto_rawDesc), len(file_marquee_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

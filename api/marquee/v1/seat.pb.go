@@ -239,11 +239,15 @@ func (x *Seat) GetY() int32 {
 
 // Hold reserves seats for one user until it expires.
 type Hold struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	ShowtimeId    string                 `protobuf:"bytes,2,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
-	SeatIds       []string               `protobuf:"bytes,3,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
-	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	ShowtimeId string                 `protobuf:"bytes,2,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	SeatIds    []string               `protobuf:"bytes,3,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	ExpiresAt  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// Price of each seat, fixed when the seats were held, in seat_ids order.
+	Prices []*Money `protobuf:"bytes,5,rep,name=prices,proto3" json:"prices,omitempty"`
+	// Sum of prices.
+	Subtotal      *Money `protobuf:"bytes,6,opt,name=subtotal,proto3" json:"subtotal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -302,6 +306,20 @@ func (x *Hold) GetSeatIds() []string {
 func (x *Hold) GetExpiresAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *Hold) GetPrices() []*Money {
+	if x != nil {
+		return x.Prices
+	}
+	return nil
+}
+
+func (x *Hold) GetSubtotal() *Money {
+	if x != nil {
+		return x.Subtotal
 	}
 	return nil
 }
@@ -578,6 +596,234 @@ func (*ReleaseHoldResponse) Descriptor() ([]byte, []int) {
 	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{7}
 }
 
+type BestAvailableRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	// Number of seats; with accessible, the number of wheelchair spaces (each comes with a companion seat).
+	Count int32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	// Only seats of this type; unspecified means standard or premium.
+	SeatType SeatType `protobuf:"varint,3,opt,name=seat_type,json=seatType,proto3,enum=marquee.v1.SeatType" json:"seat_type,omitempty"`
+	// Wheelchair spaces, each paired with the companion seat beside it.
+	Accessible    bool `protobuf:"varint,4,opt,name=accessible,proto3" json:"accessible,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BestAvailableRequest) Reset() {
+	*x = BestAvailableRequest{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BestAvailableRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BestAvailableRequest) ProtoMessage() {}
+
+func (x *BestAvailableRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BestAvailableRequest.ProtoReflect.Descriptor instead.
+func (*BestAvailableRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *BestAvailableRequest) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+func (x *BestAvailableRequest) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *BestAvailableRequest) GetSeatType() SeatType {
+	if x != nil {
+		return x.SeatType
+	}
+	return SeatType_SEAT_TYPE_UNSPECIFIED
+}
+
+func (x *BestAvailableRequest) GetAccessible() bool {
+	if x != nil {
+		return x.Accessible
+	}
+	return false
+}
+
+type BestAvailableResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SeatIds       []string               `protobuf:"bytes,1,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BestAvailableResponse) Reset() {
+	*x = BestAvailableResponse{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BestAvailableResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BestAvailableResponse) ProtoMessage() {}
+
+func (x *BestAvailableResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BestAvailableResponse.ProtoReflect.Descriptor instead.
+func (*BestAvailableResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BestAvailableResponse) GetSeatIds() []string {
+	if x != nil {
+		return x.SeatIds
+	}
+	return nil
+}
+
+type HoldBestAvailableRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	// As in BestAvailableRequest.
+	Count         int32    `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	SeatType      SeatType `protobuf:"varint,3,opt,name=seat_type,json=seatType,proto3,enum=marquee.v1.SeatType" json:"seat_type,omitempty"`
+	Accessible    bool     `protobuf:"varint,4,opt,name=accessible,proto3" json:"accessible,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoldBestAvailableRequest) Reset() {
+	*x = HoldBestAvailableRequest{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoldBestAvailableRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoldBestAvailableRequest) ProtoMessage() {}
+
+func (x *HoldBestAvailableRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoldBestAvailableRequest.ProtoReflect.Descriptor instead.
+func (*HoldBestAvailableRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *HoldBestAvailableRequest) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+func (x *HoldBestAvailableRequest) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *HoldBestAvailableRequest) GetSeatType() SeatType {
+	if x != nil {
+		return x.SeatType
+	}
+	return SeatType_SEAT_TYPE_UNSPECIFIED
+}
+
+func (x *HoldBestAvailableRequest) GetAccessible() bool {
+	if x != nil {
+		return x.Accessible
+	}
+	return false
+}
+
+type HoldBestAvailableResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hold          *Hold                  `protobuf:"bytes,1,opt,name=hold,proto3" json:"hold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoldBestAvailableResponse) Reset() {
+	*x = HoldBestAvailableResponse{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoldBestAvailableResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoldBestAvailableResponse) ProtoMessage() {}
+
+func (x *HoldBestAvailableResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoldBestAvailableResponse.ProtoReflect.Descriptor instead.
+func (*HoldBestAvailableResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *HoldBestAvailableResponse) GetHold() *Hold {
+	if x != nil {
+		return x.Hold
+	}
+	return nil
+}
+
 var File_marquee_v1_seat_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_seat_proto_rawDesc = "" +
@@ -592,14 +838,16 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\x06status\x18\x05 \x01(\x0e2\x16.marquee.v1.SeatStatusR\x06status\x12'\n" +
 	"\x05price\x18\x06 \x01(\v2\x11.marquee.v1.MoneyR\x05price\x12\f\n" +
 	"\x01x\x18\a \x01(\x05R\x01x\x12\f\n" +
-	"\x01y\x18\b \x01(\x05R\x01y\"\x8d\x01\n" +
+	"\x01y\x18\b \x01(\x05R\x01y\"\xe7\x01\n" +
 	"\x04Hold\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vshowtime_id\x18\x02 \x01(\tR\n" +
 	"showtimeId\x12\x19\n" +
 	"\bseat_ids\x18\x03 \x03(\tR\aseatIds\x129\n" +
 	"\n" +
-	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"?\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12)\n" +
+	"\x06prices\x18\x05 \x03(\v2\x11.marquee.v1.MoneyR\x06prices\x12-\n" +
+	"\bsubtotal\x18\x06 \x01(\v2\x11.marquee.v1.MoneyR\bsubtotal\"?\n" +
 	"\x11GetSeatMapRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId\"]\n" +
@@ -616,7 +864,29 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold\"8\n" +
 	"\x12ReleaseHoldRequest\x12\"\n" +
 	"\ahold_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06holdId\"\x15\n" +
-	"\x13ReleaseHoldResponse*\x87\x01\n" +
+	"\x13ReleaseHoldResponse\"\xc0\x01\n" +
+	"\x14BestAvailableRequest\x12*\n" +
+	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"showtimeId\x12\x1f\n" +
+	"\x05count\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
+	"(\x01R\x05count\x12;\n" +
+	"\tseat_type\x18\x03 \x01(\x0e2\x14.marquee.v1.SeatTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\bseatType\x12\x1e\n" +
+	"\n" +
+	"accessible\x18\x04 \x01(\bR\n" +
+	"accessible\"2\n" +
+	"\x15BestAvailableResponse\x12\x19\n" +
+	"\bseat_ids\x18\x01 \x03(\tR\aseatIds\"\xc4\x01\n" +
+	"\x18HoldBestAvailableRequest\x12*\n" +
+	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"showtimeId\x12\x1f\n" +
+	"\x05count\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
+	"(\x01R\x05count\x12;\n" +
+	"\tseat_type\x18\x03 \x01(\x0e2\x14.marquee.v1.SeatTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\bseatType\x12\x1e\n" +
+	"\n" +
+	"accessible\x18\x04 \x01(\bR\n" +
+	"accessible\"A\n" +
+	"\x19HoldBestAvailableResponse\x12$\n" +
+	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold*\x87\x01\n" +
 	"\bSeatType\x12\x19\n" +
 	"\x15SEAT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SEAT_TYPE_STANDARD\x10\x01\x12\x15\n" +
@@ -628,12 +898,14 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\x17SEAT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15SEAT_STATUS_AVAILABLE\x10\x01\x12\x14\n" +
 	"\x10SEAT_STATUS_HELD\x10\x02\x12\x16\n" +
-	"\x12SEAT_STATUS_BOOKED\x10\x032\xf9\x01\n" +
+	"\x12SEAT_STATUS_BOOKED\x10\x032\xb6\x03\n" +
 	"\vSeatService\x12P\n" +
 	"\n" +
 	"GetSeatMap\x12\x1d.marquee.v1.GetSeatMapRequest\x1a\x1e.marquee.v1.GetSeatMapResponse\"\x03\x90\x02\x01\x12H\n" +
 	"\tHoldSeats\x12\x1c.marquee.v1.HoldSeatsRequest\x1a\x1d.marquee.v1.HoldSeatsResponse\x12N\n" +
-	"\vReleaseHold\x12\x1e.marquee.v1.ReleaseHoldRequest\x1a\x1f.marquee.v1.ReleaseHoldResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\vReleaseHold\x12\x1e.marquee.v1.ReleaseHoldRequest\x1a\x1f.marquee.v1.ReleaseHoldResponse\x12Y\n" +
+	"\rBestAvailable\x12 .marquee.v1.BestAvailableRequest\x1a!.marquee.v1.BestAvailableResponse\"\x03\x90\x02\x01\x12`\n" +
+	"\x11HoldBestAvailable\x12$.marquee.v1.HoldBestAvailableRequest\x1a%.marquee.v1.HoldBestAvailableResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_seat_proto_rawDescOnce sync.Once
@@ -648,39 +920,52 @@ func file_marquee_v1_seat_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_seat_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_marquee_v1_seat_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_marquee_v1_seat_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_marquee_v1_seat_proto_goTypes = []any{
-	(SeatType)(0),                 // 0: marquee.v1.SeatType
-	(SeatStatus)(0),               // 1: marquee.v1.SeatStatus
-	(*Seat)(nil),                  // 2: marquee.v1.Seat
-	(*Hold)(nil),                  // 3: marquee.v1.Hold
-	(*GetSeatMapRequest)(nil),     // 4: marquee.v1.GetSeatMapRequest
-	(*GetSeatMapResponse)(nil),    // 5: marquee.v1.GetSeatMapResponse
-	(*HoldSeatsRequest)(nil),      // 6: marquee.v1.HoldSeatsRequest
-	(*HoldSeatsResponse)(nil),     // 7: marquee.v1.HoldSeatsResponse
-	(*ReleaseHoldRequest)(nil),    // 8: marquee.v1.ReleaseHoldRequest
-	(*ReleaseHoldResponse)(nil),   // 9: marquee.v1.ReleaseHoldResponse
-	(*Money)(nil),                 // 10: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(SeatType)(0),                     // 0: marquee.v1.SeatType
+	(SeatStatus)(0),                   // 1: marquee.v1.SeatStatus
+	(*Seat)(nil),                      // 2: marquee.v1.Seat
+	(*Hold)(nil),                      // 3: marquee.v1.Hold
+	(*GetSeatMapRequest)(nil),         // 4: marquee.v1.GetSeatMapRequest
+	(*GetSeatMapResponse)(nil),        // 5: marquee.v1.GetSeatMapResponse
+	(*HoldSeatsRequest)(nil),          // 6: marquee.v1.HoldSeatsRequest
+	(*HoldSeatsResponse)(nil),         // 7: marquee.v1.HoldSeatsResponse
+	(*ReleaseHoldRequest)(nil),        // 8: marquee.v1.ReleaseHoldRequest
+	(*ReleaseHoldResponse)(nil),       // 9: marquee.v1.ReleaseHoldResponse
+	(*BestAvailableRequest)(nil),      // 10: marquee.v1.BestAvailableRequest
+	(*BestAvailableResponse)(nil),     // 11: marquee.v1.BestAvailableResponse
+	(*HoldBestAvailableRequest)(nil),  // 12: marquee.v1.HoldBestAvailableRequest
+	(*HoldBestAvailableResponse)(nil), // 13: marquee.v1.HoldBestAvailableResponse
+	(*Money)(nil),                     // 14: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),     // 15: google.protobuf.Timestamp
 }
 var file_marquee_v1_seat_proto_depIdxs = []int32{
 	0,  // 0: marquee.v1.Seat.type:type_name -> marquee.v1.SeatType
 	1,  // 1: marquee.v1.Seat.status:type_name -> marquee.v1.SeatStatus
-	10, // 2: marquee.v1.Seat.price:type_name -> marquee.v1.Money
-	11, // 3: marquee.v1.Hold.expires_at:type_name -> google.protobuf.Timestamp
-	2,  // 4: marquee.v1.GetSeatMapResponse.seats:type_name -> marquee.v1.Seat
-	3,  // 5: marquee.v1.HoldSeatsResponse.hold:type_name -> marquee.v1.Hold
-	4,  // 6: marquee.v1.SeatService.GetSeatMap:input_type -> marquee.v1.GetSeatMapRequest
-	6,  // 7: marquee.v1.SeatService.HoldSeats:input_type -> marquee.v1.HoldSeatsRequest
-	8,  // 8: marquee.v1.SeatService.ReleaseHold:input_type -> marquee.v1.ReleaseHoldRequest
-	5,  // 9: marquee.v1.SeatService.GetSeatMap:output_type -> marquee.v1.GetSeatMapResponse
-	7,  // 10: marquee.v1.SeatService.HoldSeats:output_type -> marquee.v1.HoldSeatsResponse
-	9,  // 11: marquee.v1.SeatService.ReleaseHold:output_type -> marquee.v1.ReleaseHoldResponse
-	9,  // [9:12] is the sub-list for method output_type
-	6,  // [6:9] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	14, // 2: marquee.v1.Seat.price:type_name -> marquee.v1.Money
+	15, // 3: marquee.v1.Hold.expires_at:type_name -> google.protobuf.Timestamp
+	14, // 4: marquee.v1.Hold.prices:type_name -> marquee.v1.Money
+	14, // 5: marquee.v1.Hold.subtotal:type_name -> marquee.v1.Money
+	2,  // 6: marquee.v1.GetSeatMapResponse.seats:type_name -> marquee.v1.Seat
+	3,  // 7: marquee.v1.HoldSeatsResponse.hold:type_name -> marquee.v1.Hold
+	0,  // 8: marquee.v1.BestAvailableRequest.seat_type:type_name -> marquee.v1.SeatType
+	0,  // 9: marquee.v1.HoldBestAvailableRequest.seat_type:type_name -> marquee.v1.SeatType
+	3,  // 10: marquee.v1.HoldBestAvailableResponse.hold:type_name -> marquee.v1.Hold
+	4,  // 11: marquee.v1.SeatService.GetSeatMap:input_type -> marquee.v1.GetSeatMapRequest
+	6,  // 12: marquee.v1.SeatService.HoldSeats:input_type -> marquee.v1.HoldSeatsRequest
+	8,  // 13: marquee.v1.SeatService.ReleaseHold:input_type -> marquee.v1.ReleaseHoldRequest
+	10, // 14: marquee.v1.SeatService.BestAvailable:input_type -> marquee.v1.BestAvailableRequest
+	12, // 15: marquee.v1.SeatService.HoldBestAvailable:input_type -> marquee.v1.HoldBestAvailableRequest
+	5,  // 16: marquee.v1.SeatService.GetSeatMap:output_type -> marquee.v1.GetSeatMapResponse
+	7,  // 17: marquee.v1.SeatService.HoldSeats:output_type -> marquee.v1.HoldSeatsResponse
+	9,  // 18: marquee.v1.SeatService.ReleaseHold:output_type -> marquee.v1.ReleaseHoldResponse
+	11, // 19: marquee.v1.SeatService.BestAvailable:output_type -> marquee.v1.BestAvailableResponse
+	13, // 20: marquee.v1.SeatService.HoldBestAvailable:output_type -> marquee.v1.HoldBestAvailableResponse
+	16, // [16:21] is the sub-list for method output_type
+	11, // [11:16] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_seat_proto_init() }
@@ -695,7 +980,7 @@ func file_marquee_v1_seat_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_seat_proto_rawDesc), len(file_marquee_v1_seat_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   8,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -45,6 +45,8 @@ const (
 	// BookingServiceCancelBookingProcedure is the fully-qualified name of the BookingService's
 	// CancelBooking RPC.
 	BookingServiceCancelBookingProcedure = "/marquee.v1.BookingService/CancelBooking"
+	// BookingServiceAddSeatsProcedure is the fully-qualified name of the BookingService's AddSeats RPC.
+	BookingServiceAddSeatsProcedure = "/marquee.v1.BookingService/AddSeats"
 )
 
 // BookingServiceClient is a client for the marquee.v1.BookingService service.
@@ -55,8 +57,10 @@ type BookingServiceClient interface {
 	GetBooking(context.Context, *connect.Request[v1.GetBookingRequest]) (*connect.Response[v1.GetBookingResponse], error)
 	// ListMyBookings returns the caller's bookings, newest first.
 	ListMyBookings(context.Context, *connect.Request[v1.ListMyBookingsRequest]) (*connect.Response[v1.ListMyBookingsResponse], error)
-	// CancelBooking cancels a booking, refunds by the refund policy and frees its seats.
+	// CancelBooking cancels a booking, or some of its seats, refunds by the chain's refund policy and frees the seats.
 	CancelBooking(context.Context, *connect.Request[v1.CancelBookingRequest]) (*connect.Response[v1.CancelBookingResponse], error)
+	// AddSeats adds seats to a confirmed booking, next to its seats when a count is given, and charges only them.
+	AddSeats(context.Context, *connect.Request[v1.AddSeatsRequest]) (*connect.Response[v1.AddSeatsResponse], error)
 }
 
 // NewBookingServiceClient constructs a client for the marquee.v1.BookingService service. By
@@ -96,6 +100,12 @@ func NewBookingServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(bookingServiceMethods.ByName("CancelBooking")),
 			connect.WithClientOptions(opts...),
 		),
+		addSeats: connect.NewClient[v1.AddSeatsRequest, v1.AddSeatsResponse](
+			httpClient,
+			baseURL+BookingServiceAddSeatsProcedure,
+			connect.WithSchema(bookingServiceMethods.ByName("AddSeats")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -105,6 +115,7 @@ type bookingServiceClient struct {
 	getBooking     *connect.Client[v1.GetBookingRequest, v1.GetBookingResponse]
 	listMyBookings *connect.Client[v1.ListMyBookingsRequest, v1.ListMyBookingsResponse]
 	cancelBooking  *connect.Client[v1.CancelBookingRequest, v1.CancelBookingResponse]
+	addSeats       *connect.Client[v1.AddSeatsRequest, v1.AddSeatsResponse]
 }
 
 // CreateBooking calls marquee.v1.BookingService.CreateBooking.
@@ -127,6 +138,11 @@ func (c *bookingServiceClient) CancelBooking(ctx context.Context, req *connect.R
 	return c.cancelBooking.CallUnary(ctx, req)
 }
 
+// AddSeats calls marquee.v1.BookingService.AddSeats.
+func (c *bookingServiceClient) AddSeats(ctx context.Context, req *connect.Request[v1.AddSeatsRequest]) (*connect.Response[v1.AddSeatsResponse], error) {
+	return c.addSeats.CallUnary(ctx, req)
+}
+
 // BookingServiceHandler is an implementation of the marquee.v1.BookingService service.
 type BookingServiceHandler interface {
 	// CreateBooking pays for a hold and books its seats. Retries with the same idempotency key return the first result.
@@ -135,8 +151,10 @@ type BookingServiceHandler interface {
 	GetBooking(context.Context, *connect.Request[v1.GetBookingRequest]) (*connect.Response[v1.GetBookingResponse], error)
 	// ListMyBookings returns the caller's bookings, newest first.
 	ListMyBookings(context.Context, *connect.Request[v1.ListMyBookingsRequest]) (*connect.Response[v1.ListMyBookingsResponse], error)
-	// CancelBooking cancels a booking, refunds by the refund policy and frees its seats.
+	// CancelBooking cancels a booking, or some of its seats, refunds by the chain's refund policy and frees the seats.
 	CancelBooking(context.Context, *connect.Request[v1.CancelBookingRequest]) (*connect.Response[v1.CancelBookingResponse], error)
+	// AddSeats adds seats to a confirmed booking, next to its seats when a count is given, and charges only them.
+	AddSeats(context.Context, *connect.Request[v1.AddSeatsRequest]) (*connect.Response[v1.AddSeatsResponse], error)
 }
 
 // NewBookingServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -172,6 +190,12 @@ func NewBookingServiceHandler(svc BookingServiceHandler, opts ...connect.Handler
 		connect.WithSchema(bookingServiceMethods.ByName("CancelBooking")),
 		connect.WithHandlerOptions(opts...),
 	)
+	bookingServiceAddSeatsHandler := connect.NewUnaryHandler(
+		BookingServiceAddSeatsProcedure,
+		svc.AddSeats,
+		connect.WithSchema(bookingServiceMethods.ByName("AddSeats")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.BookingService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case BookingServiceCreateBookingProcedure:
@@ -182,6 +206,8 @@ func NewBookingServiceHandler(svc BookingServiceHandler, opts ...connect.Handler
 			bookingServiceListMyBookingsHandler.ServeHTTP(w, r)
 		case BookingServiceCancelBookingProcedure:
 			bookingServiceCancelBookingHandler.ServeHTTP(w, r)
+		case BookingServiceAddSeatsProcedure:
+			bookingServiceAddSeatsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -205,4 +231,8 @@ func (UnimplementedBookingServiceHandler) ListMyBookings(context.Context, *conne
 
 func (UnimplementedBookingServiceHandler) CancelBooking(context.Context, *connect.Request[v1.CancelBookingRequest]) (*connect.Response[v1.CancelBookingResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.BookingService.CancelBooking is not implemented"))
+}
+
+func (UnimplementedBookingServiceHandler) AddSeats(context.Context, *connect.Request[v1.AddSeatsRequest]) (*connect.Response[v1.AddSeatsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.BookingService.AddSeats is not implemented"))
 }

@@ -39,6 +39,12 @@ const (
 	SeatServiceHoldSeatsProcedure = "/marquee.v1.SeatService/HoldSeats"
 	// SeatServiceReleaseHoldProcedure is the fully-qualified name of the SeatService's ReleaseHold RPC.
 	SeatServiceReleaseHoldProcedure = "/marquee.v1.SeatService/ReleaseHold"
+	// SeatServiceBestAvailableProcedure is the fully-qualified name of the SeatService's BestAvailable
+	// RPC.
+	SeatServiceBestAvailableProcedure = "/marquee.v1.SeatService/BestAvailable"
+	// SeatServiceHoldBestAvailableProcedure is the fully-qualified name of the SeatService's
+	// HoldBestAvailable RPC.
+	SeatServiceHoldBestAvailableProcedure = "/marquee.v1.SeatService/HoldBestAvailable"
 )
 
 // SeatServiceClient is a client for the marquee.v1.SeatService service.
@@ -49,6 +55,11 @@ type SeatServiceClient interface {
 	HoldSeats(context.Context, *connect.Request[v1.HoldSeatsRequest]) (*connect.Response[v1.HoldSeatsResponse], error)
 	// ReleaseHold gives held seats back; only the holder may release.
 	ReleaseHold(context.Context, *connect.Request[v1.ReleaseHoldRequest]) (*connect.Response[v1.ReleaseHoldResponse], error)
+	// BestAvailable suggests the best available seats: together in one row, near the centre line and the
+	// preferred rows, leaving no single empty seat. No sign-in is needed.
+	BestAvailable(context.Context, *connect.Request[v1.BestAvailableRequest]) (*connect.Response[v1.BestAvailableResponse], error)
+	// HoldBestAvailable picks the best available seats and holds them in one call.
+	HoldBestAvailable(context.Context, *connect.Request[v1.HoldBestAvailableRequest]) (*connect.Response[v1.HoldBestAvailableResponse], error)
 }
 
 // NewSeatServiceClient constructs a client for the marquee.v1.SeatService service. By default, it
@@ -81,14 +92,29 @@ func NewSeatServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(seatServiceMethods.ByName("ReleaseHold")),
 			connect.WithClientOptions(opts...),
 		),
+		bestAvailable: connect.NewClient[v1.BestAvailableRequest, v1.BestAvailableResponse](
+			httpClient,
+			baseURL+SeatServiceBestAvailableProcedure,
+			connect.WithSchema(seatServiceMethods.ByName("BestAvailable")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		holdBestAvailable: connect.NewClient[v1.HoldBestAvailableRequest, v1.HoldBestAvailableResponse](
+			httpClient,
+			baseURL+SeatServiceHoldBestAvailableProcedure,
+			connect.WithSchema(seatServiceMethods.ByName("HoldBestAvailable")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // seatServiceClient implements SeatServiceClient.
 type seatServiceClient struct {
-	getSeatMap  *connect.Client[v1.GetSeatMapRequest, v1.GetSeatMapResponse]
-	holdSeats   *connect.Client[v1.HoldSeatsRequest, v1.HoldSeatsResponse]
-	releaseHold *connect.Client[v1.ReleaseHoldRequest, v1.ReleaseHoldResponse]
+	getSeatMap        *connect.Client[v1.GetSeatMapRequest, v1.GetSeatMapResponse]
+	holdSeats         *connect.Client[v1.HoldSeatsRequest, v1.HoldSeatsResponse]
+	releaseHold       *connect.Client[v1.ReleaseHoldRequest, v1.ReleaseHoldResponse]
+	bestAvailable     *connect.Client[v1.BestAvailableRequest, v1.BestAvailableResponse]
+	holdBestAvailable *connect.Client[v1.HoldBestAvailableRequest, v1.HoldBestAvailableResponse]
 }
 
 // GetSeatMap calls marquee.v1.SeatService.GetSeatMap.
@@ -106,6 +132,16 @@ func (c *seatServiceClient) ReleaseHold(ctx context.Context, req *connect.Reques
 	return c.releaseHold.CallUnary(ctx, req)
 }
 
+// BestAvailable calls marquee.v1.SeatService.BestAvailable.
+func (c *seatServiceClient) BestAvailable(ctx context.Context, req *connect.Request[v1.BestAvailableRequest]) (*connect.Response[v1.BestAvailableResponse], error) {
+	return c.bestAvailable.CallUnary(ctx, req)
+}
+
+// HoldBestAvailable calls marquee.v1.SeatService.HoldBestAvailable.
+func (c *seatServiceClient) HoldBestAvailable(ctx context.Context, req *connect.Request[v1.HoldBestAvailableRequest]) (*connect.Response[v1.HoldBestAvailableResponse], error) {
+	return c.holdBestAvailable.CallUnary(ctx, req)
+}
+
 // SeatServiceHandler is an implementation of the marquee.v1.SeatService service.
 type SeatServiceHandler interface {
 	// GetSeatMap returns every seat of a showtime with its status and price. No sign-in is needed.
@@ -114,6 +150,11 @@ type SeatServiceHandler interface {
 	HoldSeats(context.Context, *connect.Request[v1.HoldSeatsRequest]) (*connect.Response[v1.HoldSeatsResponse], error)
 	// ReleaseHold gives held seats back; only the holder may release.
 	ReleaseHold(context.Context, *connect.Request[v1.ReleaseHoldRequest]) (*connect.Response[v1.ReleaseHoldResponse], error)
+	// BestAvailable suggests the best available seats: together in one row, near the centre line and the
+	// preferred rows, leaving no single empty seat. No sign-in is needed.
+	BestAvailable(context.Context, *connect.Request[v1.BestAvailableRequest]) (*connect.Response[v1.BestAvailableResponse], error)
+	// HoldBestAvailable picks the best available seats and holds them in one call.
+	HoldBestAvailable(context.Context, *connect.Request[v1.HoldBestAvailableRequest]) (*connect.Response[v1.HoldBestAvailableResponse], error)
 }
 
 // NewSeatServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -142,6 +183,19 @@ func NewSeatServiceHandler(svc SeatServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(seatServiceMethods.ByName("ReleaseHold")),
 		connect.WithHandlerOptions(opts...),
 	)
+	seatServiceBestAvailableHandler := connect.NewUnaryHandler(
+		SeatServiceBestAvailableProcedure,
+		svc.BestAvailable,
+		connect.WithSchema(seatServiceMethods.ByName("BestAvailable")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	seatServiceHoldBestAvailableHandler := connect.NewUnaryHandler(
+		SeatServiceHoldBestAvailableProcedure,
+		svc.HoldBestAvailable,
+		connect.WithSchema(seatServiceMethods.ByName("HoldBestAvailable")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.SeatService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SeatServiceGetSeatMapProcedure:
@@ -150,6 +204,10 @@ func NewSeatServiceHandler(svc SeatServiceHandler, opts ...connect.HandlerOption
 			seatServiceHoldSeatsHandler.ServeHTTP(w, r)
 		case SeatServiceReleaseHoldProcedure:
 			seatServiceReleaseHoldHandler.ServeHTTP(w, r)
+		case SeatServiceBestAvailableProcedure:
+			seatServiceBestAvailableHandler.ServeHTTP(w, r)
+		case SeatServiceHoldBestAvailableProcedure:
+			seatServiceHoldBestAvailableHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -169,4 +227,12 @@ func (UnimplementedSeatServiceHandler) HoldSeats(context.Context, *connect.Reque
 
 func (UnimplementedSeatServiceHandler) ReleaseHold(context.Context, *connect.Request[v1.ReleaseHoldRequest]) (*connect.Response[v1.ReleaseHoldResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.SeatService.ReleaseHold is not implemented"))
+}
+
+func (UnimplementedSeatServiceHandler) BestAvailable(context.Context, *connect.Request[v1.BestAvailableRequest]) (*connect.Response[v1.BestAvailableResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.SeatService.BestAvailable is not implemented"))
+}
+
+func (UnimplementedSeatServiceHandler) HoldBestAvailable(context.Context, *connect.Request[v1.HoldBestAvailableRequest]) (*connect.Response[v1.HoldBestAvailableResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.SeatService.HoldBestAvailable is not implemented"))
 }

@@ -1,0 +1,217 @@
+// Package admin lets operators run their chain (pricing rules, promotions, policy, gift cards) and platform
+// admins manage roles. Every call is authorized here: an operator of one chain may not touch another's.
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"strings"
+	"time"
+
+	"github.com/marqueehq/marquee/internal/catalog"
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/pricing"
+)
+
+// Role is what an account may do.
+type Role string
+
+// Roles.
+const (
+	Customer Role = "customer"
+	Operator Role = "operator" // of one chain
+	Admin    Role = "admin"    // of the platform
+)
+
+// Principal is an authenticated account with its role.
+type Principal struct {
+	UserID  string
+	Role    Role
+	ChainID string // set for operators
+}
+
+// GiftCard is an issued gift card.
+type GiftCard struct {
+	ID, Code, ChainID, Currency string
+	BalanceMinor                int64
+}
+
+// Store keeps what admins manage.
+type Store interface {
+	Principal(ctx context.Context, userID string) (Principal, error)
+	SetRole(ctx context.Context, userID string, role Role, chainID string) error
+	UpsertRule(ctx context.Context, r pricing.Rule) error
+	ListRules(ctx context.Context, chainID string) ([]pricing.Rule, error)
+	DeleteRule(ctx context.Context, chainID, id string) error
+	UpsertPromotion(ctx context.Context, p pricing.Promotion) (pricing.Promotion, error)
+	ListPromotions(ctx context.Context, chainID string) ([]pricing.Promotion, error)
+	SetChainPolicy(ctx context.Context, p catalog.ChainPolicy) error
+	ChainPolicy(ctx context.Context, chainID string, def catalog.ChainPolicy) (catalog.ChainPolicy, error)
+	IssueGiftCard(ctx context.Context, g GiftCard, now time.Time) error
+}
+
+// Service authorizes and validates admin operations.
+type Service struct {
+	Store         Store
+	IDs           *platform.IDs
+	Now           platform.Clock
+	DefaultPolicy catalog.ChainPolicy
+}
+
+// authorize allows platform admins everything and operators their own chain.
+func (s *Service) authorize(ctx context.Context, userID, chainID string) error {
+	const op = "admin.authorize"
+	p, err := s.Store.Principal(ctx, userID)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	switch {
+	case p.Role == Admin:
+		return nil
+	case p.Role == Operator && p.ChainID == chainID:
+		return nil
+	case p.Role == Operator:
+		return errs.Errorf(op, errs.Permission, "you do not operate this chain")
+	}
+	return errs.Errorf(op, errs.Permission, "only operators and admins may do this")
+}
+
+// SetUserRole gives a user a role; only platform admins may.
+func (s *Service) SetUserRole(ctx context.Context, callerID, userID string, role Role, chainID string) error {
+	const op = "admin.SetUserRole"
+	p, err := s.Store.Principal(ctx, callerID)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	if p.Role != Admin {
+		return errs.Errorf(op, errs.Permission, "only platform admins may set roles")
+	}
+	if (role == Operator) != (chainID != "") {
+		return errs.Errorf(op, errs.Invalid, "operators need a chain, and only operators have one")
+	}
+	if err := s.Store.SetRole(ctx, userID, role, chainID); err != nil {
+		return errs.E(op, err)
+	}
+	return nil
+}
+
+// UpsertPricingRule validates and saves a rule of the caller's chain; a rule without ID is new.
+func (s *Service) UpsertPricingRule(ctx context.Context, callerID string, r pricing.Rule) (pricing.Rule, error) {
+	const op = "admin.UpsertPricingRule"
+	if err := s.authorize(ctx, callerID, r.ChainID); err != nil {
+		return r, err
+	}
+	if r.ID == "" {
+		r.ID = s.IDs.New()
+	}
+	if err := r.Validate(); err != nil {
+		return r, errs.E(op, err)
+	}
+	if err := s.Store.UpsertRule(ctx, r); err != nil {
+		return r, errs.E(op, err)
+	}
+	return r, nil
+}
+
+// ListPricingRules lists a chain's rules.
+func (s *Service) ListPricingRules(ctx context.Context, callerID, chainID string) ([]pricing.Rule, error) {
+	if err := s.authorize(ctx, callerID, chainID); err != nil {
+		return nil, err
+	}
+	return s.Store.ListRules(ctx, chainID)
+}
+
+// DeletePricingRule removes a chain's rule.
+func (s *Service) DeletePricingRule(ctx context.Context, callerID, chainID, ruleID string) error {
+	if err := s.authorize(ctx, callerID, chainID); err != nil {
+		return err
+	}
+	return s.Store.DeleteRule(ctx, chainID, ruleID)
+}
+
+// UpsertPromotion validates and saves a promotion of the caller's chain; one without ID is new.
+func (s *Service) UpsertPromotion(ctx context.Context, callerID string, p pricing.Promotion) (pricing.Promotion, error) {
+	const op = "admin.UpsertPromotion"
+	if err := s.authorize(ctx, callerID, p.ChainID); err != nil {
+		return p, err
+	}
+	if p.ID == "" {
+		p.ID = s.IDs.New()
+	}
+	p.Code = pricing.NormalizeCode(p.Code)
+	if err := p.Validate(); err != nil {
+		return p, errs.E(op, err)
+	}
+	out, err := s.Store.UpsertPromotion(ctx, p)
+	if err != nil {
+		return p, errs.E(op, err)
+	}
+	return out, nil
+}
+
+// ListPromotions lists a chain's promotions.
+func (s *Service) ListPromotions(ctx context.Context, callerID, chainID string) ([]pricing.Promotion, error) {
+	if err := s.authorize(ctx, callerID, chainID); err != nil {
+		return nil, err
+	}
+	return s.Store.ListPromotions(ctx, chainID)
+}
+
+// SetChainPolicy validates and saves a chain's policy.
+func (s *Service) SetChainPolicy(ctx context.Context, callerID string, p catalog.ChainPolicy) (catalog.ChainPolicy, error) {
+	const op = "admin.SetChainPolicy"
+	if err := s.authorize(ctx, callerID, p.ChainID); err != nil {
+		return p, err
+	}
+	if err := p.Validate(); err != nil {
+		return p, errs.E(op, err)
+	}
+	if err := s.Store.SetChainPolicy(ctx, p); err != nil {
+		return p, errs.E(op, err)
+	}
+	return p, nil
+}
+
+// GetChainPolicy returns a chain's policy (the default when it set none).
+func (s *Service) GetChainPolicy(ctx context.Context, callerID, chainID string) (catalog.ChainPolicy, error) {
+	if err := s.authorize(ctx, callerID, chainID); err != nil {
+		return catalog.ChainPolicy{}, err
+	}
+	return s.Store.ChainPolicy(ctx, chainID, s.DefaultPolicy)
+}
+
+// IssueGiftCard creates a gift card of the caller's chain with a positive balance.
+func (s *Service) IssueGiftCard(ctx context.Context, callerID, chainID, currency string, amount int64) (GiftCard, error) {
+	const op = "admin.IssueGiftCard"
+	if err := s.authorize(ctx, callerID, chainID); err != nil {
+		return GiftCard{}, err
+	}
+	if amount <= 0 || amount > 100_000_00 {
+		return GiftCard{}, errs.Errorf(op, errs.Invalid, "a gift card holds between 0.01 and 100000.00")
+	}
+	g := GiftCard{ID: s.IDs.New(), Code: NewGiftCardCode(), ChainID: chainID, Currency: strings.ToUpper(currency),
+		BalanceMinor: amount}
+	if err := s.Store.IssueGiftCard(ctx, g, s.Now()); err != nil {
+		return GiftCard{}, errs.E(op, err)
+	}
+	return g, nil
+}
+
+const codeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// NewGiftCardCode returns a random code like "7KQ2-M9XD-4HPA-Z3RT" (80 bits).
+func NewGiftCardCode() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	code := make([]byte, 0, 19)
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			code = append(code, '-')
+		}
+		code = append(code, codeAlphabet[int(c)%len(codeAlphabet)])
+	}
+	return string(code)
+}

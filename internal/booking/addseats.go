@@ -1,0 +1,83 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/pricing"
+)
+
+// AddRequest adds seats to a booking: the given SeatIDs, or Count seats next to the booking's.
+type AddRequest struct {
+	Request
+	SeatIDs []string
+	Count   int
+}
+
+func (r AddRequest) hash() []byte {
+	seats := slices.Clone(r.SeatIDs)
+	slices.Sort(seats)
+	return hash(append([]string{r.BookingID, fmt.Sprint(r.Count), r.PaymentToken, pricing.NormalizeCode(r.PromoCode),
+		r.GiftCardCode, fmt.Sprint(r.UseStoreCredit)}, seats...)...)
+}
+
+// AddSeats holds the requested seats (or the best ones next to the booking's), charges only them and adds them
+// to the booking, keeping its ID and confirmation code. It returns the booking and what was charged. The same
+// key returns the first result.
+func (s *Service) AddSeats(ctx context.Context, r AddRequest) (Booking, int64, error) {
+	const op = "booking.AddSeats"
+	if (len(r.SeatIDs) == 0) == (r.Count == 0) {
+		return Booking{}, 0, errs.Errorf(op, errs.Invalid, "give either seat_ids or count")
+	}
+	b, err := s.Get(ctx, r.UserID, r.BookingID)
+	if err != nil {
+		return Booking{}, 0, errs.E(op, err)
+	}
+	r.IdemHash = r.hash()
+	holdID, done, charged, err := s.Store.PendingHold(ctx, r.UserID, r.Operation(), r.Key, r.IdemHash)
+	if err != nil {
+		return Booking{}, 0, errs.E(op, err)
+	}
+	if done != nil {
+		return *done, charged, nil
+	}
+	made := holdID == ""
+	if made {
+		if b.Status != Confirmed {
+			return Booking{}, 0, errs.Errorf(op, errs.Precondition, "the booking is %s", b.Status)
+		}
+		if holdID, err = s.holdFor(ctx, b, r); err != nil {
+			return Booking{}, 0, errs.E(op, err)
+		}
+	}
+	r.HoldID = holdID
+	out, charged, err := s.checkout(ctx, r.Request)
+	if err != nil && made && !errs.Is(err, errs.Other) {
+		_ = s.Seats.Release(ctx, r.UserID, holdID) // nothing was bought: give the seats back at once
+	}
+	if err != nil {
+		return Booking{}, 0, errs.E(op, err)
+	}
+	return out, charged, nil
+}
+
+// holdFor holds the seats to add: the ones asked for, or the best ones next to the booking's live seats.
+func (s *Service) holdFor(ctx context.Context, b Booking, r AddRequest) (string, error) {
+	seats := r.SeatIDs
+	if len(seats) == 0 {
+		var live []string
+		for _, id := range b.SeatIDs {
+			if !slices.Contains(b.CancelledSeatIDs, id) {
+				live = append(live, id)
+			}
+		}
+		var err error
+		if seats, err = s.Seats.NextTo(ctx, b.ShowtimeID, live, r.Count); err != nil {
+			return "", err
+		}
+	}
+	h, err := s.Seats.Hold(ctx, r.UserID, b.ShowtimeID, seats)
+	return h.ID, err
+}

@@ -1,0 +1,86 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/payment"
+	"github.com/marqueehq/marquee/regions"
+)
+
+// CancelRequest cancels a booking, or some of its seats.
+type CancelRequest struct {
+	Region, BookingID, UserID, Key string
+	SeatIDs                        []string // empty: every seat still booked
+	ToStoreCredit                  bool     // refund as store credit (plus the chain's bonus) instead of the original methods
+	AttemptID                      string   // ID for this cancellation's refund records
+	Now                            time.Time
+}
+
+func (c CancelRequest) hash() []byte {
+	seats := slices.Clone(c.SeatIDs)
+	slices.Sort(seats)
+	return hash(append([]string{c.BookingID, fmt.Sprint(c.ToStoreCredit)}, seats...)...)
+}
+
+// Hash identifies the request for idempotency.
+func (c CancelRequest) Hash() []byte { return c.hash() }
+
+// CardRefund is a refund the provider still has to make.
+type CardRefund struct {
+	PaymentID, ChargeRef string
+	AmountMinor          int64
+}
+
+// Cancellation is a committed cancellation.
+type Cancellation struct {
+	Booking          Booking
+	RefundMinor      int64        // refunded by this cancellation, before any store credit bonus
+	StoreCreditMinor int64        // store credit granted, bonus included
+	CardRefunds      []CardRefund // card refunds not yet made
+}
+
+// Cancel cancels userID's booking, or the given seats of it, frees the seats and refunds by the chain's policy,
+// to the original methods or as store credit. The same key returns the first result and refunds once.
+func (s *Service) Cancel(ctx context.Context, c CancelRequest) (Cancellation, error) {
+	const op = "booking.Cancel"
+	r, ok := regions.OfID(c.BookingID)
+	if !ok {
+		return Cancellation{}, errs.Errorf(op, errs.NotFound, "booking not found")
+	}
+	c.Region, c.AttemptID, c.Now = r.Name, s.IDs.Regional(r.IDPrefix), s.Now()
+	out, err := s.Store.CancelBooking(ctx, c, s.DefaultPolicy)
+	if err != nil {
+		return Cancellation{}, errs.E(op, err)
+	}
+	// The cancellation stands even if the provider fails now; the refund stays pending and a retry with the
+	// same key tries it again.
+	for _, cr := range out.CardRefunds {
+		ref, err := s.Provider.Refund(ctx, payment.RefundRequest{ChargeRef: cr.ChargeRef, AmountMinor: cr.AmountMinor,
+			Currency: out.Booking.Currency, IdempotencyKey: "mq_refund_" + cr.PaymentID})
+		if err == nil {
+			err = s.Store.RecordRefund(ctx, out.Booking.Region, cr.PaymentID, ref, s.Now())
+		}
+		if err != nil {
+			return Cancellation{}, errs.E(op, err)
+		}
+	}
+	out.CardRefunds = nil
+	return out, nil
+}
+
+// RefundOf returns what cancelling a seat refunds at pct percent: its price net of its discount share, and its
+// fee too when the chain refunds fees. Amounts round down to a minor unit.
+func RefundOf(priceMinor, discountMinor, feeMinor int64, pct int, refundFees bool) int64 {
+	refund := (priceMinor - discountMinor) * int64(pct) / 100
+	if refundFees {
+		refund += feeMinor * int64(pct) / 100
+	}
+	return refund
+}
+
+// WithBonus adds a store credit bonus of pct percent (rounded down).
+func WithBonus(amount int64, pct int) int64 { return amount + amount*int64(pct)/100 }

@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/marqueehq/marquee/internal/catalog"
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/pricing"
+)
+
+// HoldInputs reads, outside any transaction, what pricing and the orphan-seat rule need to hold seatIDs: the
+// showtime with its chain, time zone and policy, the chain's pricing rules and the asked seats, in one round
+// trip; and the whole seat map only when the orphan rule or a demand rule needs it.
+func (s *InventoryStore) HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string, now time.Time,
+	def catalog.ChainPolicy) (inventory.HoldInputs, error) {
+	const op = "store.HoldInputs"
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+prefixed("s.", showtimeColumns)+`, t.chain_id, t.time_zone, p.refund_tiers, p.refund_fees,
+			p.store_credit_bonus_percent, p.orphan_seat_rule, p.fee_per_seat_minor
+		FROM showtimes s JOIN theatres t ON t.region = s.region AND t.id = s.theatre_id
+		LEFT JOIN chain_policies p ON p.chain_id = t.chain_id
+		WHERE s.region = $1 AND s.id = $2`, region, showtimeID)
+	b.Queue(`SELECT `+prefixed("r.", ruleColumns)+` FROM pricing_rules r
+		JOIN theatres t ON t.chain_id = r.chain_id JOIN showtimes s ON s.region = t.region AND s.theatre_id = t.id
+		WHERE s.region = $1 AND s.id = $2 ORDER BY r.priority, r.id`, region, showtimeID)
+	b.Queue(`SELECT se.id, se.row_label, se.number, se.seat_type, se.x, se.y FROM seats se
+		JOIN showtimes s ON s.region = se.region AND s.screen_id = se.screen_id
+		WHERE s.region = $1 AND s.id = $2 AND se.id = ANY($3)`, region, showtimeID, seatIDs)
+	in, err := readHoldInputs(s.db.Pool.SendBatch(ctx, b), def)
+	if err != nil {
+		return in, errs.E(op, err)
+	}
+	if !in.Policy.OrphanSeatRule && !hasDemandRule(in.Rules) {
+		return in, nil
+	}
+	m, err := s.SeatMap(ctx, region, showtimeID, now)
+	if err != nil {
+		return in, errs.E(op, err)
+	}
+	in.Seats, in.Occupancy = m.Seats, occupancy(m.Seats)
+	return in, nil
+}
+
+func readHoldInputs(br pgx.BatchResults, def catalog.ChainPolicy) (in inventory.HoldInputs, err error) {
+	defer func() {
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if in, err = scanHoldShow(br.QueryRow(), def); err != nil {
+		return in, notFound("store.HoldInputs", err, "showtime")
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return in, err
+	}
+	if in.Rules, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (pricing.Rule, error) { return scanRule(r) }); err != nil {
+		return in, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return in, err
+	}
+	in.Seats, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ss inventory.SeatState, err error) {
+		err = r.Scan(&ss.ID, &ss.Row, &ss.Number, &ss.Type, &ss.X, &ss.Y)
+		return ss, err
+	})
+	return in, err
+}
+
+func scanHoldShow(row pgx.Row, def catalog.ChainPolicy) (inventory.HoldInputs, error) {
+	var in inventory.HoldInputs
+	st := &in.Showtime
+	var tz string
+	var tiers []byte
+	var fees, orphan *bool
+	var bonus *int
+	var fee *int64
+	if err := row.Scan(&st.Region, &st.ID, &st.MovieID, &st.TheatreID, &st.ScreenID, &st.StartsAt, &st.EndsAt,
+		&st.Format, &st.Language, &st.Currency, &st.BasePriceMinor, &st.PremiumPriceMinor, &st.Status,
+		&in.ChainID, &tz, &tiers, &fees, &bonus, &orphan, &fee); err != nil {
+		return in, err
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return in, err
+	}
+	in.Location, in.Policy = loc, def
+	in.Policy.ChainID = in.ChainID
+	if tiers != nil {
+		in.Policy = catalog.ChainPolicy{ChainID: in.ChainID, RefundFees: *fees, StoreCreditBonusPercent: *bonus,
+			OrphanSeatRule: *orphan, FeePerSeatMinor: *fee}
+		in.Policy.RefundTiers, err = decodeTiers(tiers)
+	}
+	return in, err
+}
+
+func prefixed(p, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func hasDemandRule(rules []pricing.Rule) bool {
+	for _, r := range rules {
+		if r.Kind == pricing.RuleKind("demand") {
+			return true
+		}
+	}
+	return false
+}
+
+func occupancy(seats []inventory.SeatState) int {
+	if len(seats) == 0 {
+		return 0
+	}
+	taken := 0
+	for _, s := range seats {
+		if s.Status != inventory.Available {
+			taken++
+		}
+	}
+	return taken * 100 / len(seats)
+}
+
+// seatTypes returns the asked seats of a screen with their types (status left empty).
+func seatTypes(ctx context.Context, db q, region, screenID string, seatIDs []string) ([]inventory.SeatState, error) {
+	rows, err := db.Query(ctx, `SELECT id, row_label, number, seat_type, x, y FROM seats
+		WHERE region = $1 AND screen_id = $2 AND id = ANY($3)`, region, screenID, seatIDs)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ss inventory.SeatState, err error) {
+		err = r.Scan(&ss.ID, &ss.Row, &ss.Number, &ss.Type, &ss.X, &ss.Y)
+		return ss, err
+	})
+}
+
+// lineJSON is how a held seat's price is kept in holds.price_lines.
+type lineJSON struct {
+	SeatID      string    `json:"seatId"`
+	BaseMinor   int64     `json:"base"`
+	AmountMinor int64     `json:"amount"`
+	Adjustments []adjJSON `json:"adjustments,omitempty"`
+}
+
+type adjJSON struct {
+	RuleID      string `json:"ruleId"`
+	Description string `json:"description"`
+	AmountMinor int64  `json:"amount"`
+}
+
+func encodeLines(lines []pricing.SeatPrice) ([]byte, error) {
+	out := make([]lineJSON, len(lines))
+	for i, l := range lines {
+		out[i] = lineJSON{SeatID: l.SeatID, BaseMinor: l.BaseMinor, AmountMinor: l.AmountMinor}
+		for _, a := range l.Adjustments {
+			out[i].Adjustments = append(out[i].Adjustments, adjJSON{a.RuleID, a.Description, a.AmountMinor})
+		}
+	}
+	return json.Marshal(out)
+}
+
+func decodeLines(b []byte) ([]pricing.SeatPrice, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var in []lineJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, err
+	}
+	out := make([]pricing.SeatPrice, len(in))
+	for i, l := range in {
+		out[i] = pricing.SeatPrice{SeatID: l.SeatID, BaseMinor: l.BaseMinor, AmountMinor: l.AmountMinor}
+		for _, a := range l.Adjustments {
+			out[i].Adjustments = append(out[i].Adjustments, pricing.Adjustment{RuleID: a.RuleID,
+				Description: a.Description, AmountMinor: a.AmountMinor})
+		}
+	}
+	return out, nil
+}
