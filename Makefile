@@ -4,7 +4,9 @@ GO    ?= go
 BUF   := $(GO) run github.com/bufbuild/buf/cmd/buf@v1.75.0
 ARGS  ?=
 
-.PHONY: run test generate check-generate bench build vet deps
+.PHONY: run test generate check-generate bench build vet deps tools
+
+STRIPE_MOCK_VERSION := v0.203.0
 
 ## run: start the platform (private PostgreSQL under ./.marquee, demo data) on 127.0.0.1:8080
 run: deps
@@ -12,7 +14,7 @@ run: deps
 	./bin/marquee dev $(ARGS)
 
 ## test: generation check, vet, and every test with the race detector against real PostgreSQL
-test: deps check-generate vet
+test: deps tools check-generate vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## bench: load generator (with pgbench baseline on the same database) and Go benchmarks
@@ -38,6 +40,12 @@ vet:
 
 build:
 	$(GO) build -o bin/marquee ./cmd/marquee
+
+## tools: Go programs the tests run, pinned, installed into ./bin
+tools: bin/stripe-mock
+
+bin/stripe-mock:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
 ## deps: PostgreSQL server binaries (initdb, pg_ctl, pgbench), installed with apt-get on Debian when missing
 deps:

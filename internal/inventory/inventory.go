@@ -37,6 +37,8 @@ type SeatState struct {
 type SeatMap struct {
 	Showtime catalog.Showtime
 	Seats    []SeatState
+	Rules    []pricing.Rule // the chain's pricing rules
+	Location *time.Location // the theatre's time zone
 }
 
 // HoldStatus is where a hold is in its life; an active hold past ExpiresAt no longer holds anything.
@@ -139,7 +141,35 @@ func (s *Service) SeatMap(ctx context.Context, showtimeID string) (SeatMap, erro
 	if err != nil {
 		return SeatMap{}, errs.E(op, err)
 	}
+	applyRules(&m)
 	return m, nil
+}
+
+// applyRules prices each seat as a hold made now would: the showtime's price adjusted by the chain's rules at
+// the current occupancy.
+func applyRules(m *SeatMap) {
+	if len(m.Rules) == 0 {
+		return
+	}
+	show := pricing.Show{StartsAt: m.Showtime.StartsAt, Location: m.Location, Format: m.Showtime.Format,
+		OccupancyPercent: Occupancy(m.Seats)}
+	for i, seat := range m.Seats {
+		m.Seats[i].PriceMinor = pricing.Price(seat.ID, m.Showtime.PriceOf(seat.Type), show, m.Rules).AmountMinor
+	}
+}
+
+// Occupancy is the percentage of seats held or booked.
+func Occupancy(seats []SeatState) int {
+	if len(seats) == 0 {
+		return 0
+	}
+	taken := 0
+	for _, s := range seats {
+		if s.Status != Available {
+			taken++
+		}
+	}
+	return taken * 100 / len(seats)
 }
 
 // Hold holds seatIDs of a showtime for userID, all or none.

@@ -43,7 +43,7 @@ func (s *InventoryStore) HoldInputs(ctx context.Context, region, showtimeID stri
 	if err != nil {
 		return in, errs.E(op, err)
 	}
-	in.Seats, in.Occupancy = m.Seats, occupancy(m.Seats)
+	in.Seats, in.Occupancy = m.Seats, inventory.Occupancy(m.Seats)
 	return in, nil
 }
 
@@ -110,37 +110,11 @@ func prefixed(p, columns string) string {
 
 func hasDemandRule(rules []pricing.Rule) bool {
 	for _, r := range rules {
-		if r.Kind == pricing.RuleKind("demand") {
+		if r.Kind == pricing.RuleDemand {
 			return true
 		}
 	}
 	return false
-}
-
-func occupancy(seats []inventory.SeatState) int {
-	if len(seats) == 0 {
-		return 0
-	}
-	taken := 0
-	for _, s := range seats {
-		if s.Status != inventory.Available {
-			taken++
-		}
-	}
-	return taken * 100 / len(seats)
-}
-
-// seatTypes returns the asked seats of a screen with their types (status left empty).
-func seatTypes(ctx context.Context, db q, region, screenID string, seatIDs []string) ([]inventory.SeatState, error) {
-	rows, err := db.Query(ctx, `SELECT id, row_label, number, seat_type, x, y FROM seats
-		WHERE region = $1 AND screen_id = $2 AND id = ANY($3)`, region, screenID, seatIDs)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ss inventory.SeatState, err error) {
-		err = r.Scan(&ss.ID, &ss.Row, &ss.Number, &ss.Type, &ss.X, &ss.Y)
-		return ss, err
-	})
 }
 
 // lineJSON is how a held seat's price is kept in holds.price_lines.

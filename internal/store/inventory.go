@@ -12,6 +12,7 @@ import (
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/pricing"
 )
 
 // InventoryStore keeps seat inventory and holds.
@@ -47,38 +48,62 @@ func getShowtime(ctx context.Context, db q, region, id string) (catalog.Showtime
 	return st, nil
 }
 
-// SeatMap returns every seat of a showtime with its status at now and its price. It reads the screen's seats
-// and the showtime's inventory as two primary-key range scans and joins them here, which keeps the plan cheap
-// whatever the planner's statistics say.
+// SeatMap returns every seat of a showtime with its status at now and its showtime price, plus the chain's
+// pricing rules and the theatre's time zone so the caller can show rule-adjusted prices. It reads the screen's
+// seats and the showtime's inventory as two primary-key range scans and joins them here, which keeps the plan
+// cheap whatever the planner's statistics say.
 func (s *InventoryStore) SeatMap(ctx context.Context, region, showtimeID string, now time.Time) (inventory.SeatMap, error) {
 	const op = "store.SeatMap"
-	st, err := getShowtime(ctx, s.db.Pool, region, showtimeID)
+	var m inventory.SeatMap
+	var tz string
+	st := &m.Showtime
+	err := s.db.Pool.QueryRow(ctx, `SELECT `+prefixed("s.", showtimeColumns)+`, t.time_zone
+		FROM showtimes s JOIN theatres t ON t.region = s.region AND t.id = s.theatre_id
+		WHERE s.region = $1 AND s.id = $2`, region, showtimeID).Scan(&st.Region, &st.ID, &st.MovieID, &st.TheatreID,
+		&st.ScreenID, &st.StartsAt, &st.EndsAt, &st.Format, &st.Language, &st.Currency, &st.BasePriceMinor,
+		&st.PremiumPriceMinor, &st.Status, &tz)
 	if err != nil {
-		return inventory.SeatMap{}, errs.E(op, err)
+		return m, notFound(op, err, "showtime")
+	}
+	if m.Location, err = time.LoadLocation(tz); err != nil {
+		return m, errs.E(op, err)
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT id, row_label, number, seat_type, x, y FROM seats WHERE region = $1 AND screen_id = $2
 		ORDER BY y, x`, region, st.ScreenID)
 	b.Queue(`SELECT seat_id, CASE WHEN status = 'held' AND held_until <= $3 THEN 'available' ELSE status END
 		FROM showtime_seats WHERE region = $1 AND showtime_id = $2`, region, showtimeID, now)
+	b.Queue(`SELECT `+prefixed("r.", ruleColumns)+` FROM pricing_rules r JOIN theatres t ON t.chain_id = r.chain_id
+		WHERE t.region = $1 AND t.id = $2 ORDER BY r.priority, r.id`, region, st.TheatreID)
 	br := s.db.Pool.SendBatch(ctx, b)
 	defer br.Close()
+	if err := readSeatMap(br, &m); err != nil {
+		return m, errs.E(op, err)
+	}
+	return m, nil
+}
+
+func readSeatMap(br pgx.BatchResults, m *inventory.SeatMap) error {
 	rows, err := br.Query()
 	if err != nil {
-		return inventory.SeatMap{}, errs.E(op, err)
+		return err
 	}
-	seats, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ss inventory.SeatState, err error) {
+	m.Seats, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ss inventory.SeatState, err error) {
 		err = r.Scan(&ss.ID, &ss.Row, &ss.Number, &ss.Type, &ss.X, &ss.Y)
-		ss.PriceMinor = st.PriceOf(ss.Type)
+		ss.PriceMinor = m.Showtime.PriceOf(ss.Type)
 		return ss, err
 	})
 	if err != nil {
-		return inventory.SeatMap{}, errs.E(op, err)
+		return err
 	}
-	if err := fillStatuses(br, seats); err != nil {
-		return inventory.SeatMap{}, errs.E(op, err)
+	if err := fillStatuses(br, m.Seats); err != nil {
+		return err
 	}
-	return inventory.SeatMap{Showtime: st, Seats: seats}, nil
+	if rows, err = br.Query(); err != nil {
+		return err
+	}
+	m.Rules, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (pricing.Rule, error) { return scanRule(r) })
+	return err
 }
 
 func fillStatuses(br pgx.BatchResults, seats []inventory.SeatState) error {
