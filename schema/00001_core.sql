@@ -137,7 +137,17 @@ CREATE TABLE holds (
     FOREIGN KEY (region, showtime_id) REFERENCES showtimes (region, id),
     CHECK (expires_at > created_at)
 );
-CREATE INDEX holds_user_showtime ON holds (user_id, showtime_id, expires_at);
+
+-- Each user's live holds per showtime, for the per-person seat limit: {"<hold id>": {"n": seats, "exp": time}}.
+-- A hold reads and updates only its own user's row, so the limit check does not make concurrent holds by
+-- different people conflict (as counting rows of the shared holds table would under SERIALIZABLE).
+CREATE TABLE hold_quotas (
+    region      TEXT NOT NULL,
+    showtime_id TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    holds       JSONB NOT NULL,
+    PRIMARY KEY (region, showtime_id, user_id)
+);
 
 CREATE TABLE bookings (
     region            TEXT NOT NULL,
@@ -223,6 +233,7 @@ DROP TABLE idempotency_keys;
 DROP TABLE payments;
 DROP TABLE booking_seats;
 DROP TABLE bookings;
+DROP TABLE hold_quotas;
 DROP TABLE holds;
 DROP TABLE showtime_seats;
 DROP TABLE showtimes;

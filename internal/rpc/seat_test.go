@@ -172,3 +172,28 @@ func TestReleaseHold(t *testing.T) {
 		}
 	})
 }
+
+// TestLimitCountsOnlyLiveHolds checks that released, booked and expired holds stop counting against the
+// per-person limit.
+func TestLimitCountsOnlyLiveHolds(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	u := e.mustRegister(t)
+	hold := func(seats ...string) error {
+		_, err := e.seats.HoldSeats(ctx, as(u, &marqueev1.HoldSeatsRequest{ShowtimeId: e.fix.Showtime.ID, SeatIds: seats}))
+		return err
+	}
+	h := e.mustHold(t, u, "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
+	wantCode(t, hold("B3", "B4", "B5"), connect.CodeResourceExhausted)
+	if _, err := e.seats.ReleaseHold(ctx, as(u, &marqueev1.ReleaseHoldRequest{HoldId: h.Id})); err != nil {
+		t.Fatal(err)
+	}
+	b := e.mustHold(t, u, "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
+	e.mustBook(t, u, b.Id, "limit-book-1")
+	e.mustHold(t, u, "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
+	wantCode(t, hold("E1", "E2", "E3"), connect.CodeResourceExhausted)
+	e.clock.Advance(9 * time.Minute) // the D hold expires
+	if err := hold("E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10"); err != nil {
+		t.Fatalf("after the other holds ended, a full 10-seat hold: %v", err)
+	}
+}

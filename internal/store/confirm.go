@@ -69,7 +69,7 @@ func (s *BookingStore) confirm(ctx context.Context, tx pgx.Tx, a booking.Attempt
 	if err := s.settle(ctx, tx, a, chargeRef, b); err != nil {
 		return b, err
 	}
-	return s.announce(ctx, tx, a, b.ID)
+	return s.announce(ctx, tx, a, b.ID, b.CreatedAt)
 }
 
 // writeBooking inserts the booking (or adds to it) and its seats with their prices, discount shares and fees.
@@ -102,8 +102,10 @@ func (s *BookingStore) writeBooking(ctx context.Context, tx pgx.Tx, a booking.At
 	if err != nil {
 		return errs.E(op, err)
 	}
-	_, err = tx.Exec(ctx, `UPDATE holds SET status = 'booked' WHERE region = $1 AND id = $2`, h.Region, h.ID)
-	return wrap(op, err)
+	if _, err = tx.Exec(ctx, `UPDATE holds SET status = 'booked' WHERE region = $1 AND id = $2`, h.Region, h.ID); err != nil {
+		return errs.E(op, err)
+	}
+	return dropFromQuota(ctx, tx, h.Region, h.ShowtimeID, h.UserID, h.ID)
 }
 
 // settle marks the attempt's payments as the booking's, the card's as succeeded, the promotion redemption as
@@ -132,19 +134,19 @@ func (s *BookingStore) settle(ctx context.Context, tx pgx.Tx, a booking.Attempt,
 	return nil
 }
 
-// announce writes BookingConfirmed for a new booking or BookingModified for added seats, and returns the
-// booking as it now is.
-func (s *BookingStore) announce(ctx context.Context, tx pgx.Tx, a booking.Attempt, id string) (booking.Booking, error) {
+// announce writes BookingConfirmed for a new booking or BookingModified for added seats, both dated at (when
+// this checkout confirmed, not when the booking was first made), and returns the booking as it now is.
+func (s *BookingStore) announce(ctx context.Context, tx pgx.Tx, a booking.Attempt, id string, at time.Time) (booking.Booking, error) {
 	b, err := getBooking(ctx, tx, a.Region, id)
 	if err != nil {
 		return b, err
 	}
-	ev := eventOf(b, b.TotalMinor, b.CreatedAt)
+	ev := eventOf(b, b.TotalMinor, at)
 	if a.Request.BookingID == "" {
-		return b, s.db.insertEvent(ctx, tx, b.CreatedAt, events.BookingConfirmed(ev))
+		return b, s.db.insertEvent(ctx, tx, at, events.BookingConfirmed(ev))
 	}
 	ev.SeatIDs, ev.AmountMinor = seatsOf(a.Quote.Lines), a.Quote.TotalMinor
-	return b, s.db.insertEvent(ctx, tx, b.CreatedAt, events.BookingModified(ev))
+	return b, s.db.insertEvent(ctx, tx, at, events.BookingModified(ev))
 }
 
 // FailAttempt undoes a prepared attempt: gift card and store credit are given back, the promotion redemption is

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -138,9 +139,8 @@ func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`SELECT `+showtimeColumns+` FROM showtimes WHERE region = $1 AND id = $2`, h.Region, h.ShowtimeID)
-		b.Queue(`SELECT coalesce(sum(array_length(seat_ids, 1)), 0) FROM holds
-			WHERE user_id = $1 AND showtime_id = $2 AND expires_at > $3 AND status = 'active'`,
-			h.UserID, h.ShowtimeID, h.CreatedAt)
+		b.Queue(`SELECT holds FROM hold_quotas WHERE region = $1 AND showtime_id = $2 AND user_id = $3`,
+			h.Region, h.ShowtimeID, h.UserID)
 		b.Queue(`UPDATE showtime_seats
 			SET status = 'held', hold_id = $4, held_by = $5, held_until = $6, booking_id = NULL
 			WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3)
@@ -150,7 +150,11 @@ func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules
 			price_lines) SELECT $1, $2, $3, $4, $5, 'active', $6, $7, $8
 			WHERE EXISTS (SELECT 1 FROM showtimes WHERE region = $1 AND id = $3)`,
 			h.Region, h.ID, h.ShowtimeID, h.UserID, h.SeatIDs, h.CreatedAt, h.ExpiresAt, lines)
-		res, err := runHoldBatch(ctx, tx, b)
+		b.Queue(`INSERT INTO hold_quotas (region, showtime_id, user_id, holds)
+			VALUES ($1, $2, $3, jsonb_build_object($4::TEXT, jsonb_build_object('n', $5::INT, 'exp', $6::TIMESTAMPTZ)))
+			ON CONFLICT (region, showtime_id, user_id) DO UPDATE SET holds = hold_quotas.holds || excluded.holds`,
+			h.Region, h.ShowtimeID, h.UserID, h.ID, len(h.SeatIDs), h.ExpiresAt)
+		res, err := runHoldBatch(ctx, tx, b, h.CreatedAt)
 		if err != nil {
 			return errs.E(op, err)
 		}
@@ -166,7 +170,7 @@ type holdBatch struct {
 	taken    []string
 }
 
-func runHoldBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) (holdBatch, error) {
+func runHoldBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, now time.Time) (holdBatch, error) {
 	var res holdBatch
 	br := tx.SendBatch(ctx, b)
 	st, err := scanShowtime(br.QueryRow())
@@ -175,13 +179,21 @@ func runHoldBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) (holdBatch, erro
 		br.Close()
 		return res, err
 	}
-	if err := br.QueryRow().Scan(&res.held); err != nil {
+	var quota []byte
+	if err := br.QueryRow().Scan(&quota); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		br.Close()
+		return res, err
+	}
+	if res.held, err = liveSeats(quota, now); err != nil {
 		br.Close()
 		return res, err
 	}
 	rows, err := br.Query()
 	if err == nil {
 		res.taken, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err == nil {
+		_, err = br.Exec()
 	}
 	if err == nil {
 		_, err = br.Exec()
@@ -236,38 +248,71 @@ func missingSeats(ctx context.Context, tx pgx.Tx, region, showtimeID string, wan
 	return inventory.UnavailableError(unavailable)
 }
 
-// ReleaseHold frees the seats of a hold belonging to userID. Releasing an expired hold succeeds. The common
-// case is one statement; only a refusal reads the hold again to say why.
+// ReleaseHold frees the seats of a hold belonging to userID. Releasing an expired hold succeeds. Each
+// statement names the exact rows it touches (by primary key), so the transaction's reads stay narrow.
 func (s *InventoryStore) ReleaseHold(ctx context.Context, region, holdID, userID string, now time.Time) error {
 	const op = "store.ReleaseHold"
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var released int
-		err := tx.QueryRow(ctx, `WITH h AS (
-				UPDATE holds SET status = 'released'
-				WHERE region = $1 AND id = $2 AND user_id = $3 AND status = 'active'
-				RETURNING region, id, showtime_id, seat_ids),
-			freed AS (
-				UPDATE showtime_seats s SET status = 'available', hold_id = NULL, held_by = NULL, held_until = NULL
-				FROM h WHERE s.region = h.region AND s.showtime_id = h.showtime_id AND s.seat_id = ANY(h.seat_ids)
-				  AND s.hold_id = h.id
-				RETURNING s.seat_id)
-			SELECT (SELECT count(*) FROM h) + 0 * (SELECT count(*) FROM freed)`, region, holdID, userID).Scan(&released)
+		var showtimeID string
+		var seats []string
+		err := tx.QueryRow(ctx, `UPDATE holds SET status = 'released'
+			WHERE region = $1 AND id = $2 AND user_id = $3 AND status = 'active'
+			RETURNING showtime_id, seat_ids`, region, holdID, userID).Scan(&showtimeID, &seats)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return whyNotReleased(ctx, tx, region, holdID, userID)
+		}
 		if err != nil {
 			return errs.E(op, err)
 		}
-		if released == 1 {
-			return nil
-		}
-		h, err := getHold(ctx, tx, region, holdID)
-		switch {
-		case err != nil:
+		_, err = tx.Exec(ctx, `UPDATE showtime_seats SET status = 'available', hold_id = NULL, held_by = NULL,
+			held_until = NULL WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3) AND hold_id = $4`,
+			region, showtimeID, seats, holdID)
+		if err != nil {
 			return errs.E(op, err)
-		case h.UserID != userID:
-			return errs.Errorf(op, errs.NotFound, "hold not found")
-		default:
-			return errs.Errorf(op, errs.Precondition, "hold is already %s", h.Status)
 		}
+		return dropFromQuota(ctx, tx, region, showtimeID, userID, holdID)
 	})
+}
+
+// dropFromQuota removes a hold that no longer holds seats from its user's quota.
+func dropFromQuota(ctx context.Context, tx pgx.Tx, region, showtimeID, userID, holdID string) error {
+	_, err := tx.Exec(ctx, `UPDATE hold_quotas SET holds = holds - $4
+		WHERE region = $1 AND showtime_id = $2 AND user_id = $3`, region, showtimeID, userID, holdID)
+	return wrap("store.dropFromQuota", err)
+}
+
+// liveSeats sums the seats of a quota's holds that have not expired at now.
+func liveSeats(quota []byte, now time.Time) (int, error) {
+	if quota == nil {
+		return 0, nil
+	}
+	var holds map[string]struct {
+		N   int       `json:"n"`
+		Exp time.Time `json:"exp"`
+	}
+	if err := json.Unmarshal(quota, &holds); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, h := range holds {
+		if h.Exp.After(now) {
+			n += h.N
+		}
+	}
+	return n, nil
+}
+
+func whyNotReleased(ctx context.Context, tx pgx.Tx, region, holdID, userID string) error {
+	const op = "store.ReleaseHold"
+	h, err := getHold(ctx, tx, region, holdID)
+	switch {
+	case err != nil:
+		return errs.E(op, err)
+	case h.UserID != userID:
+		return errs.Errorf(op, errs.NotFound, "hold not found")
+	default:
+		return errs.Errorf(op, errs.Precondition, "hold is already %s", h.Status)
+	}
 }
 
 func getHold(ctx context.Context, db q, region, id string) (inventory.Hold, error) {

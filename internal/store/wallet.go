@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/marqueehq/marquee/internal/errs"
 )
@@ -100,9 +101,21 @@ func creditGiftCard(ctx context.Context, tx pgx.Tx, id string, amount int64) err
 func (db *DB) moveStoreCredit(ctx context.Context, tx pgx.Tx, userID, currency string, amount int64, reason,
 	bookingID string, now time.Time) error {
 	const op = "store.moveStoreCredit"
-	_, err := tx.Exec(ctx, `INSERT INTO store_credit_balances (user_id, currency, balance_minor) VALUES ($1, $2, $3)
-		ON CONFLICT (user_id, currency) DO UPDATE SET balance_minor = store_credit_balances.balance_minor + excluded.balance_minor`,
-		userID, currency, amount)
+	// PostgreSQL checks the CHECK on the row an INSERT proposes before ON CONFLICT turns it into an update, so a
+	// debit (a negative row) must be a plain UPDATE.
+	var err error
+	if amount >= 0 {
+		_, err = tx.Exec(ctx, `INSERT INTO store_credit_balances (user_id, currency, balance_minor) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id, currency) DO UPDATE SET balance_minor = store_credit_balances.balance_minor + excluded.balance_minor`,
+			userID, currency, amount)
+	} else {
+		var tag pgconn.CommandTag
+		tag, err = tx.Exec(ctx, `UPDATE store_credit_balances SET balance_minor = balance_minor + $3
+			WHERE user_id = $1 AND currency = $2`, userID, currency, amount)
+		if err == nil && tag.RowsAffected() == 0 {
+			return errs.Errorf(op, errs.Precondition, "not enough store credit")
+		}
+	}
 	if isCheckViolation(err, "store_credit_nonnegative") {
 		return errs.E(op, errs.Precondition, "not enough store credit", err)
 	}
