@@ -89,13 +89,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 }
 
 func serverFlags(dir string, settings map[string]string) string {
-	// Serializable isolation tracks reads with predicate locks; past a few rows per page or a few dozen per
-	// table PostgreSQL coarsens them to page or table locks, which then conflict with unrelated writes to the
-	// same page. Holds touch few rows each, so finer tracking costs little memory and avoids most false
-	// conflicts on a popular showtime.
 	all := map[string]string{"listen_addresses": "''", "unix_socket_directories": "'" + dir + "'",
-		"max_connections": "400", "shared_buffers": "256MB", "max_pred_locks_per_transaction": "1024",
-		"max_pred_locks_per_page": "64", "max_pred_locks_per_relation": "-4"}
+		"max_connections": "400", "shared_buffers": "256MB"}
 	for k, v := range settings {
 		all[k] = v
 	}

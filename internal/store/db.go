@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -65,24 +64,6 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store.Migrate: %w", err)
-	}
-	return db.tunePostgres(ctx)
-}
-
-// tunePostgres applies PostgreSQL-only storage settings that CockroachDB has no use for (and might not accept).
-// Seat inventory rows are updated in place all the time; room on each page lets PostgreSQL update them without
-// new index entries (HOT updates). Under SERIALIZABLE, an index entry added to a page other transactions have
-// read counts as a conflict with all of them, so this matters for a popular showtime.
-func (db *DB) tunePostgres(ctx context.Context) error {
-	var version string
-	if err := db.Pool.QueryRow(ctx, `SELECT version()`).Scan(&version); err != nil {
-		return fmt.Errorf("store.tunePostgres: %w", err)
-	}
-	if !strings.HasPrefix(version, "PostgreSQL") {
-		return nil
-	}
-	if _, err := db.Pool.Exec(ctx, `ALTER TABLE showtime_seats SET (fillfactor = 40)`); err != nil {
-		return fmt.Errorf("store.tunePostgres: %w", err)
 	}
 	return nil
 }
