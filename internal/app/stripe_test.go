@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,37 +70,43 @@ func TestStripeBookAndCancel(t *testing.T) {
 		t.Fatalf("refund = %v, want the total %v", cancel["refund"], total)
 	}
 
-	rows, err := m.DB().Pool.Query(context.Background(), `SELECT kind, provider, status, method, amount_minor,
+	rows, err := m.DB().Pool.Query(context.Background(), `SELECT id, kind, provider, status, method, amount_minor,
 		coalesce(provider_ref, '') FROM payments WHERE booking_id = $1 ORDER BY kind`, b["id"])
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	var got []stripePayment
+	var ids []string
 	for rows.Next() {
 		var p stripePayment
-		var ref string
-		if err := rows.Scan(&p.Kind, &p.Provider, &p.Status, &p.Method, &p.Amount, &ref); err != nil {
+		var id, ref string
+		if err := rows.Scan(&id, &p.Kind, &p.Provider, &p.Status, &p.Method, &p.Amount, &ref); err != nil {
 			t.Fatal(err)
 		}
 		p.RefPrefix, _, _ = strings.Cut(ref, "_")
 		got = append(got, p)
+		ids = append(ids, id)
 	}
-	var amount int64
-	for _, ch := range total.(string) {
-		amount = amount*10 + int64(ch-'0')
+	amount, err := strconv.ParseInt(total.(string), 10, 64) // protojson writes int64 as a string
+	if err != nil {
+		t.Fatal(err)
 	}
 	want := []stripePayment{{"charge", "stripe", "succeeded", "card", amount, "pi"},
 		{"refund", "stripe", "succeeded", "card", amount, "re"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("payments mismatch (-want +got):\n%s", diff)
 	}
-	var paths []string
-	for _, r := range tr.Requests() {
-		paths = append(paths, r.Method+" "+r.Path)
+	if len(ids) != 2 {
+		t.FailNow()
 	}
-	wantPaths := []string{"POST /v1/payment_methods", "POST /v1/payment_intents", "POST /v1/refunds"}
-	if diff := cmp.Diff(wantPaths, paths); diff != "" {
+	var sent []string
+	for _, r := range tr.Requests() {
+		sent = append(sent, r.Method+" "+r.Path+" "+r.IdempotencyKey)
+	}
+	wantSent := []string{"POST /v1/payment_methods mq_charge_" + ids[0] + ":pm", "POST /v1/payment_intents mq_charge_" + ids[0],
+		"POST /v1/refunds mq_refund_" + ids[1]}
+	if diff := cmp.Diff(wantSent, sent); diff != "" {
 		t.Errorf("Stripe requests mismatch (-want +got):\n%s", diff)
 	}
 }

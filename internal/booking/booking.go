@@ -38,7 +38,7 @@ const (
 	StoreCredit Method = "store_credit"
 )
 
-// Tender is what one method paid, net of refunds.
+// Tender is what one method paid (refunds are not subtracted).
 type Tender struct {
 	Method      Method
 	AmountMinor int64

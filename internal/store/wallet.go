@@ -43,7 +43,7 @@ func (s *WalletStore) GiftCard(ctx context.Context, code string) (GiftCard, erro
 
 func giftCard(ctx context.Context, db q, code string) (GiftCard, error) {
 	var g GiftCard
-	err := db.QueryRow(ctx, `SELECT id, code, chain_id, currency, balance_minor FROM gift_cards WHERE code = $1`,
+	err := db.QueryRow(ctx, `SELECT id, code, chain_id, currency, balance_minor FROM gift_cards WHERE code = upper($1)`,
 		code).Scan(&g.ID, &g.Code, &g.ChainID, &g.Currency, &g.BalanceMinor)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return g, errs.Errorf("store.giftCard", errs.NotFound, "gift card not found")
