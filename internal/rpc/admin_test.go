@@ -12,6 +12,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -310,39 +311,36 @@ func TestAdminInvalidRules(t *testing.T) {
 	e := newEnv(t)
 	ctx, a := context.Background(), e.adminSvc()
 	op := e.mustOperator(t, e.fix.Chain.ID)
-	kind := func(k marqueev1.PricingRuleKind) func(*marqueev1.PricingRule) {
-		return func(r *marqueev1.PricingRule) { r.Kind = k }
-	}
+	const (
+		days   = marqueev1.PricingRuleKind_PRICING_RULE_KIND_DAY_OF_WEEK
+		format = marqueev1.PricingRuleKind_PRICING_RULE_KIND_FORMAT
+		demand = marqueev1.PricingRuleKind_PRICING_RULE_KIND_DEMAND
+	)
+	type rule = marqueev1.PricingRule
 	for _, tc := range []struct {
 		name string
-		edit []func(*marqueev1.PricingRule)
+		edit func(r *rule) // of a valid time-of-day rule, 360 to 720, -10%
 		msg  string
 	}{
-		{"ErrNegativeStart", []func(*marqueev1.PricingRule){func(r *marqueev1.PricingRule) { r.StartMinute = -1 }}, "between 0 and 1440"},
-		{"ErrEndPastMidnight", []func(*marqueev1.PricingRule){func(r *marqueev1.PricingRule) { r.EndMinute = 1441 }}, "between 0 and 1440"},
-		{"ErrStartNotBeforeEnd", []func(*marqueev1.PricingRule){func(r *marqueev1.PricingRule) { r.StartMinute = 720 }}, "before end_minute"},
-		{"ErrNoKind", []func(*marqueev1.PricingRule){kind(marqueev1.PricingRuleKind_PRICING_RULE_KIND_UNSPECIFIED)}, "kind"},
-		{"ErrNoDays", []func(*marqueev1.PricingRule){kind(marqueev1.PricingRuleKind_PRICING_RULE_KIND_DAY_OF_WEEK)}, "days_of_week"},
-		{"ErrBadDay", []func(*marqueev1.PricingRule){kind(marqueev1.PricingRuleKind_PRICING_RULE_KIND_DAY_OF_WEEK),
-			func(r *marqueev1.PricingRule) { r.DaysOfWeek = []int32{1, 7} }}, "days_of_week"},
-		{"ErrNoFormats", []func(*marqueev1.PricingRule){kind(marqueev1.PricingRuleKind_PRICING_RULE_KIND_FORMAT)}, "formats"},
-		{"ErrBlankFormat", []func(*marqueev1.PricingRule){kind(marqueev1.PricingRuleKind_PRICING_RULE_KIND_FORMAT),
-			func(r *marqueev1.PricingRule) { r.Formats = []string{"IMAX", " "} }}, "formats"},
-		{"ErrNoOccupancy", []func(*marqueev1.PricingRule){kind(marqueev1.PricingRuleKind_PRICING_RULE_KIND_DEMAND)}, "occupancy_percent"},
-		{"ErrOccupancyOver100", []func(*marqueev1.PricingRule){kind(marqueev1.PricingRuleKind_PRICING_RULE_KIND_DEMAND),
-			func(r *marqueev1.PricingRule) { r.OccupancyPercent = 101 }}, "occupancy_percent"},
-		{"ErrPercentAndAmount", []func(*marqueev1.PricingRule){func(r *marqueev1.PricingRule) { r.AmountMinor = 100 }}, "not both"},
-		{"ErrNoChange", []func(*marqueev1.PricingRule){func(r *marqueev1.PricingRule) { r.Percent = 0 }}, "non-zero"},
-		{"ErrPercentBelow100", []func(*marqueev1.PricingRule){func(r *marqueev1.PricingRule) { r.Percent = -101 }}, "percent"},
-		{"ErrCapOnNonDemandRule", []func(*marqueev1.PricingRule){func(r *marqueev1.PricingRule) { r.CapMinor = 300 }}, "only to demand"},
-		{"ErrNegativeCap", []func(*marqueev1.PricingRule){kind(marqueev1.PricingRuleKind_PRICING_RULE_KIND_DEMAND),
-			func(r *marqueev1.PricingRule) { r.OccupancyPercent, r.Percent, r.CapMinor = 50, 20, -1 }}, "cap_minor"},
+		{"ErrNegativeStart", func(r *rule) { r.StartMinute = -1 }, "between 0 and 1440"},
+		{"ErrEndPastMidnight", func(r *rule) { r.EndMinute = 1441 }, "between 0 and 1440"},
+		{"ErrStartNotBeforeEnd", func(r *rule) { r.StartMinute = 720 }, "before end_minute"},
+		{"ErrNoKind", func(r *rule) { r.Kind = marqueev1.PricingRuleKind_PRICING_RULE_KIND_UNSPECIFIED }, "kind"},
+		{"ErrNoDays", func(r *rule) { r.Kind = days }, "days_of_week"},
+		{"ErrBadDay", func(r *rule) { r.Kind, r.DaysOfWeek = days, []int32{1, 7} }, "days_of_week"},
+		{"ErrNoFormats", func(r *rule) { r.Kind = format }, "formats"},
+		{"ErrBlankFormat", func(r *rule) { r.Kind, r.Formats = format, []string{"IMAX", " "} }, "formats"},
+		{"ErrNoOccupancy", func(r *rule) { r.Kind = demand }, "occupancy_percent"},
+		{"ErrOccupancyOver100", func(r *rule) { r.Kind, r.OccupancyPercent = demand, 101 }, "occupancy_percent"},
+		{"ErrPercentAndAmount", func(r *rule) { r.AmountMinor = 100 }, "not both"},
+		{"ErrNoChange", func(r *rule) { r.Percent = 0 }, "non-zero"},
+		{"ErrPercentBelow100", func(r *rule) { r.Percent = -101 }, "percent"},
+		{"ErrCapOnNonDemandRule", func(r *rule) { r.CapMinor = 300 }, "only to demand"},
+		{"ErrNegativeCap", func(r *rule) { r.Kind, r.OccupancyPercent, r.CapMinor = demand, 50, -1 }, "cap_minor"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := timeRule(e.fix.Chain.ID, "Matinee", 360, 720, -10, 1)
-			for _, f := range tc.edit {
-				f(r)
-			}
+			tc.edit(r)
 			before := e.dbState(t)
 			_, err := a.UpsertPricingRule(ctx, as(op, &marqueev1.UpsertPricingRuleRequest{Rule: r}))
 			ce := wantCode(t, err, connect.CodeInvalidArgument)
@@ -717,6 +715,19 @@ func TestAdminRoundTrips(t *testing.T) {
 		if err != nil || len(res.Msg.Promotions) != 0 {
 			t.Fatalf("ListPromotions of the other chain = %v, %v; want none", res, err)
 		}
+		t.Run("ErrTotalLimitBelowRedemptions", func(t *testing.T) {
+			bob := e.mustRegister(t)
+			if _, err := e.bookings.CreateBooking(ctx, as(bob, &marqueev1.CreateBookingRequest{HoldId: e.mustHold(t, bob, "A3", "A4").Id,
+				PaymentToken: "tok_visa", IdempotencyKey: "roundtrip-0002", PromoCode: "TAKE5"})); err != nil {
+				t.Fatal(err)
+			}
+			before := e.dbState(t)
+			lower := proto.Clone(fixed).(*marqueev1.Promotion)
+			lower.TotalLimit = 1
+			_, err := a.UpsertPromotion(ctx, as(op, &marqueev1.UpsertPromotionRequest{Promotion: lower}))
+			wantCode(t, err, connect.CodeInvalidArgument)
+			e.wantUnchanged(t, before)
+		})
 	})
 	t.Run("ChainPolicy", func(t *testing.T) {
 		want := &marqueev1.ChainPolicy{ChainId: chain, RefundTiers: []*marqueev1.RefundTier{

@@ -3,6 +3,9 @@ package rpc_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -10,10 +13,15 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
+	"github.com/marqueehq/marquee/internal/app"
+	"github.com/marqueehq/marquee/internal/payment"
+	"github.com/marqueehq/marquee/internal/rpc"
 )
 
 func usd(minor int64) *marqueev1.Money {
@@ -86,6 +94,10 @@ func TestPricingRulesChangeHoldPrices(t *testing.T) {
 	if diff := cmp.Diff(wantQuote, e.mustQuote(t, alice, h.Id, ""), quoteOpts); diff != "" {
 		t.Errorf("Quote mismatch (-want +got):\n%s", diff)
 	}
+	t.Run("ErrOthersHold", func(t *testing.T) {
+		_, err := e.pricingSvc().Quote(context.Background(), as(op, &marqueev1.QuoteRequest{HoldId: h.Id}))
+		wantCode(t, err, connect.CodeFailedPrecondition)
+	})
 	t.Run("RuleAddedAfterHoldKeepsHeldPrice", func(t *testing.T) {
 		tuesday := e.mustUpsertRule(t, op, &marqueev1.PricingRule{ChainId: chain, Name: "Tuesday",
 			Kind: marqueev1.PricingRuleKind_PRICING_RULE_KIND_DAY_OF_WEEK, DaysOfWeek: []int32{2}, AmountMinor: 500, Priority: 4})
@@ -100,9 +112,9 @@ func TestPricingRulesChangeHoldPrices(t *testing.T) {
 			t.Errorf("booked prices mismatch (-want +got):\n%s", diff)
 		}
 		h2 := e.mustHold(t, alice, "A2")
-		want := &marqueev1.Quote{HoldId: h2.Id, LineItems: []*marqueev1.LineItem{{SeatId: "A2", Base: usd(1200),
-			Adjustments: append(adjust(300, -375), &marqueev1.PriceAdjustment{RuleId: tuesday.Id, Description: "Tuesday", Amount: usd(500)}),
-			Amount: usd(1625)}}, Subtotal: usd(1625), Total: usd(1625)}
+		a2 := &marqueev1.LineItem{SeatId: "A2", Base: usd(1200), Amount: usd(1625), Adjustments: append(adjust(300, -375),
+			&marqueev1.PriceAdjustment{RuleId: tuesday.Id, Description: "Tuesday", Amount: usd(500)})}
+		want := &marqueev1.Quote{HoldId: h2.Id, LineItems: []*marqueev1.LineItem{a2}, Subtotal: usd(1625), Total: usd(1625)}
 		if diff := cmp.Diff(want, e.mustQuote(t, alice, h2.Id, ""), quoteOpts); diff != "" {
 			t.Errorf("Quote of a new hold mismatch (-want +got):\n%s", diff)
 		}
@@ -166,7 +178,9 @@ func TestQuoteMatchesBookingWithPromoCode(t *testing.T) {
 	e.mustUpsertPromotion(t, op, percentPromo(chain, "SPRING15", 15))
 	e.mustUpsertPromotion(t, op, fixedPromo(chain, "FIVEOFF", 500))
 	e.mustUpsertPromotion(t, op, fixedPromo(chain, "FIFTYOFF", 5000))
-	fees := func(n int64) []*marqueev1.Fee { return []*marqueev1.Fee{{Description: "Booking fee", Amount: usd(150 * n)}} }
+	fees := func(n int64) []*marqueev1.Fee {
+		return []*marqueev1.Fee{{Description: "Booking fee", Amount: usd(150 * n)}}
+	}
 	for i, tc := range []struct {
 		name  string
 		code  string
@@ -314,6 +328,23 @@ func TestPromotionRefusals(t *testing.T) {
 	}
 }
 
+func TestMalformedPromoCode(t *testing.T) {
+	e := newEnv(t)
+	ctx, alice := context.Background(), e.mustRegister(t)
+	h := e.mustHold(t, alice, "A1")
+	for i, code := range []string{"SAVE 10", "SAVE10;--", strings.Repeat("A", 33)} {
+		t.Run(fmt.Sprintf("Err%d", i), func(t *testing.T) {
+			before := e.dbState(t)
+			_, err := e.pricingSvc().Quote(ctx, as(alice, &marqueev1.QuoteRequest{HoldId: h.Id, PromoCode: code}))
+			wantCode(t, err, connect.CodeInvalidArgument)
+			_, err = e.bookings.CreateBooking(ctx, as(alice, &marqueev1.CreateBookingRequest{HoldId: h.Id, PaymentToken: "tok_visa",
+				IdempotencyKey: fmt.Sprintf("malformed-%d", i), PromoCode: code}))
+			wantCode(t, err, connect.CodeInvalidArgument)
+			e.wantUnchanged(t, before)
+		})
+	}
+}
+
 func TestPromotionTotalLimitRace(t *testing.T) {
 	e := newEnv(t)
 	ctx, chain := context.Background(), e.fix.Chain.ID
@@ -439,5 +470,65 @@ func TestPromotionReleasedOnDecline(t *testing.T) {
 	}
 	if count, rows := e.redemptions(t, "LASTONE"); count != 1 || rows != 1 {
 		t.Errorf("after booking: redemptions = %d with %d rows, want 1", count, rows)
+	}
+}
+
+// hookProvider is the sandbox with a hook run when a card is charged, between prepare and confirm.
+type hookProvider struct {
+	*payment.Sandbox
+	beforeCharge func()
+}
+
+func (p *hookProvider) Charge(ctx context.Context, r payment.ChargeRequest) (string, error) {
+	if p.beforeCharge != nil {
+		p.beforeCharge()
+	}
+	return p.Sandbox.Charge(ctx, r)
+}
+
+// bookingsVia serves the API on e's database with another payment provider and returns its booking client.
+func (e *env) bookingsVia(t *testing.T, p payment.Provider) marqueev1connect.BookingServiceClient {
+	t.Helper()
+	cfg := app.DefaultConfig()
+	cfg.BcryptCost, cfg.StripeWebhookSecret = 4, webhookSecret
+	svcs := app.Services(e.db, p, e.clock.Now, []byte("0123456789abcdef0123456789abcdef"), cfg)
+	srv := httptest.NewServer(rpc.NewMux(svcs, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(srv.Close)
+	return marqueev1connect.NewBookingServiceClient(srv.Client(), srv.URL)
+}
+
+// TestPromotionReleasedWhenCodeChangesDuringCheckout declines a card while an operator renames the code being
+// redeemed and gives its old code to a new promotion: the redemption must go back to the promotion it was taken
+// from, and the new promotion must be left alone.
+func TestPromotionReleasedWhenCodeChangesDuringCheckout(t *testing.T) {
+	e := newEnv(t)
+	ctx, chain := context.Background(), e.fix.Chain.ID
+	op, alice := e.mustOperator(t, chain), e.mustRegister(t)
+	p := percentPromo(chain, "SUMMER", 10)
+	p.TotalLimit = 1
+	summer := e.mustUpsertPromotion(t, op, p)
+	prov := &hookProvider{Sandbox: payment.NewSandbox()}
+	prov.beforeCharge = func() { // runs in the server's goroutine: no t.Fatal
+		renamed := proto.Clone(summer).(*marqueev1.Promotion)
+		renamed.Code = "SUMMER-OLD"
+		for _, p := range []*marqueev1.Promotion{renamed, percentPromo(chain, "SUMMER", 5)} {
+			if _, err := e.adminSvc().UpsertPromotion(ctx, as(op, &marqueev1.UpsertPromotionRequest{Promotion: p})); err != nil {
+				t.Errorf("UpsertPromotion(%s) during checkout: %v", p.Code, err)
+			}
+		}
+	}
+	h := e.mustHold(t, alice, "C1")
+	_, err := e.bookingsVia(t, prov).CreateBooking(ctx, as(alice, &marqueev1.CreateBookingRequest{HoldId: h.Id,
+		PaymentToken: "tok_chargeDeclined", IdempotencyKey: "rename-decline-1", PromoCode: "SUMMER"}))
+	if ce := wantCode(t, err, connect.CodeFailedPrecondition); !strings.Contains(ce.Message(), "declined") {
+		t.Fatalf("message = %q, want a decline", ce.Message())
+	}
+	for _, code := range []string{"SUMMER-OLD", "SUMMER"} {
+		if count, rows := e.redemptions(t, code); count != 0 || rows != 0 {
+			t.Errorf("%s: redemptions = %d with %d rows, want 0", code, count, rows)
+		}
+	}
+	if n := e.count(t, `SELECT count(*) FROM payments WHERE status = 'failed'`); n != 1 {
+		t.Errorf("failed payments = %d, want 1", n)
 	}
 }

@@ -161,17 +161,16 @@ func (s *BookingStore) FailAttempt(ctx context.Context, a booking.Attempt, reaso
 			WHERE region = $1 AND attempt_id = $2 AND status <> 'failed'`, a.Region, a.ID, reason, now); err != nil {
 			return errs.E(op, err)
 		}
-		tag, err := tx.Exec(ctx, `DELETE FROM promotion_redemptions WHERE region = $1 AND booking_id = $2`, a.Region, a.ID)
-		if err != nil {
+		// By promotion ID, not by code: an operator may have renamed the code (or given it to another
+		// promotion) while the card was being charged.
+		if _, err := tx.Exec(ctx, `WITH released AS (
+				DELETE FROM promotion_redemptions WHERE region = $1 AND booking_id = $2 RETURNING promotion_id)
+			UPDATE promotions p SET redemptions = p.redemptions - r.n
+			FROM (SELECT promotion_id, count(*) AS n FROM released GROUP BY promotion_id) r
+			WHERE p.id = r.promotion_id`, a.Region, a.ID); err != nil {
 			return errs.E(op, err)
 		}
-		if tag.RowsAffected() > 0 {
-			if _, err := tx.Exec(ctx, `UPDATE promotions SET redemptions = redemptions - 1 WHERE code = $1`,
-				pricing.NormalizeCode(a.Request.PromoCode)); err != nil {
-				return errs.E(op, err)
-			}
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND operation = $2 AND key = $3
+		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND operation = $2 AND key = $3
 			AND resource_id IS NULL`, a.Request.UserID, a.Request.Operation(), a.Request.Key)
 		return wrap(op, err)
 	})
