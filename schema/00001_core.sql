@@ -130,7 +130,7 @@ CREATE TABLE holds (
     showtime_id TEXT NOT NULL,
     user_id     TEXT NOT NULL REFERENCES users (id),
     seat_ids    TEXT[] NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('active', 'released', 'booked')),
+    status      TEXT NOT NULL CHECK (status IN ('active', 'released', 'booked', 'expired')),
     created_at  TIMESTAMPTZ NOT NULL,
     expires_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (region, id),
@@ -141,6 +141,9 @@ CREATE TABLE holds (
 -- Each user's live holds per showtime, for the per-person seat limit: {"<hold id>": {"n": seats, "exp": time}}.
 -- A hold reads and updates only its own user's row, so the limit check does not make concurrent holds by
 -- different people conflict (as counting rows of the shared holds table would under SERIALIZABLE).
+-- The sweeper's work list: live holds by expiry.
+CREATE INDEX holds_expiry ON holds (expires_at) WHERE status = 'active';
+
 CREATE TABLE hold_quotas (
     region      TEXT NOT NULL,
     showtime_id TEXT NOT NULL,

@@ -29,6 +29,7 @@ import (
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/rpc"
 	"github.com/marqueehq/marquee/internal/seed"
+	"github.com/marqueehq/marquee/internal/standby"
 	"github.com/marqueehq/marquee/internal/store"
 )
 
@@ -48,6 +49,8 @@ type Config struct {
 	StripeSecretKey, StripeAPIBase, StripeWebhookSecret string
 	// AdminEmail makes the account with this email a platform admin when it registers or at start.
 	AdminEmail string
+	// WorkerInterval is how often the background loop sweeps expired holds and serves standby lines.
+	WorkerInterval time.Duration
 }
 
 // DefaultConfig is the configuration of `marquee dev` before flags.
@@ -55,7 +58,8 @@ func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: ".marquee", DatabaseURL: os.Getenv("DATABASE_URL"),
 		HoldTTL: inventory.DefaultHoldTTL, RefundFullBefore: 2 * time.Hour, Seed: true, BcryptCost: 10,
 		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32, StripeSecretKey: os.Getenv("STRIPE_SECRET_KEY"),
-		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL")}
+		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL"),
+		WorkerInterval: 500 * time.Millisecond}
 }
 
 // Main is a running Marquee process.
@@ -68,8 +72,10 @@ type Main struct {
 	pg     *pgserver.Server
 	db     *store.DB
 	server *http.Server
-	ln     net.Listener
-	done   chan error
+	// stopWorker stops the background loop and waits for it.
+	stopWorker func()
+	ln         net.Listener
+	done       chan error
 }
 
 // NewMain returns a Main with the default configuration.
@@ -122,7 +128,18 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.startWorker(services)
 	return m.serve(rpc.NewMux(services, m.Log))
+}
+
+// startWorker runs the background loop: expired holds released, standby lines closed and served.
+func (m *Main) startWorker(s rpc.Services) {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &standby.Worker{Service: s.Standby, Sweeper: s.Inventory, Lines: m.db.Standby(), Interval: m.Config.WorkerInterval,
+		Log: m.Log}
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	m.stopWorker = func() { cancel(); <-done }
 }
 
 func (m *Main) openDB(ctx context.Context) error {
@@ -212,13 +229,16 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	ids := db.IDs
 	def := catalog.DefaultChainPolicy("", c.RefundFullBefore)
 	inv := &inventory.Service{Store: db.Inventory(), Now: now, IDs: ids, HoldTTL: c.HoldTTL, DefaultPolicy: def}
+	bookings := &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
+		DefaultPolicy: def, Seats: inv}
 	return rpc.Services{
 		Accounts: &account.Service{Store: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost,
 			Secret: secret, AdminEmail: c.AdminEmail},
 		Catalog:   db.Catalog(),
 		Inventory: inv,
-		Bookings: &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
-			DefaultPolicy: def, Seats: inv},
+		Bookings:  bookings,
+		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,
+			Window: standby.DefaultWindow},
 		Admin:               &admin.Service{Store: db.Admin(), IDs: ids, Now: now, DefaultPolicy: def},
 		Wallet:              db.Wallet(),
 		StripeWebhookSecret: c.StripeWebhookSecret,
@@ -278,6 +298,9 @@ func (m *Main) PG() *pgserver.Server { return m.pg }
 // Close stops serving (letting requests in flight finish), closes the database and stops a private cluster.
 func (m *Main) Close() error {
 	var errList []error
+	if m.stopWorker != nil {
+		m.stopWorker()
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -114,8 +114,9 @@ func TestDevWalkthrough(t *testing.T) {
 	if n := len(seatMap["seats"].([]any)); n < 100 || n > 300 {
 		t.Fatalf("seat map has %d seats", n)
 	}
-	hold := c.call("SeatService/HoldSeats", map[string]any{"showtimeId": showID, "seatIds": []string{"C5", "C6"}}, 200)["hold"].(map[string]any)
-	c.call("SeatService/HoldSeats", map[string]any{"showtimeId": showID, "seatIds": []string{"C6"}}, 400)
+	best := c.call("SeatService/BestAvailable", map[string]any{"showtimeId": showID, "count": 2}, 200)["seatIds"].([]any)
+	hold := c.call("SeatService/HoldSeats", map[string]any{"showtimeId": showID, "seatIds": best}, 200)["hold"].(map[string]any)
+	c.call("SeatService/HoldSeats", map[string]any{"showtimeId": showID, "seatIds": best[1:]}, 400)
 	bookReq := map[string]any{"holdId": hold["id"], "paymentToken": "tok_visa", "idempotencyKey": "e2e-book-0001"}
 	b := c.call("BookingService/CreateBooking", bookReq, 200)["booking"].(map[string]any)
 	if b["status"] != "BOOKING_STATUS_CONFIRMED" {
@@ -134,7 +135,7 @@ func TestDevWalkthrough(t *testing.T) {
 		cancel["refund"].(map[string]any)["amountMinor"] != b["total"].(map[string]any)["amountMinor"] {
 		t.Fatalf("cancel = %v, booking total %v", cancel, b["total"])
 	}
-	c.call("SeatService/HoldSeats", map[string]any{"showtimeId": showID, "seatIds": []string{"C5", "C6"}}, 200)
+	c.call("SeatService/HoldSeats", map[string]any{"showtimeId": showID, "seatIds": best}, 200)
 }
 
 // TestDevKeepsDataBetweenRuns restarts on the same data directory: the cluster, the demo catalog and the token

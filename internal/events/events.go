@@ -69,3 +69,22 @@ func BookingModified(b Booking) Event {
 		BookingId: b.ID, UserId: b.UserID, ShowtimeId: b.ShowtimeID, AddedSeatIds: b.SeatIDs, Charged: money(b),
 		ModifiedAt: timestamppb.New(b.At)})
 }
+
+// SeatsReleased is the event of held seats freed without a booking; reason is "expired", "released" or
+// "declined".
+func SeatsReleased(region, showtimeID, holdID string, seatIDs []string, reason string, at time.Time) Event {
+	return encode(region, "seats", "released", showtimeID, &marqueev1.SeatsReleased{ShowtimeId: showtimeID,
+		SeatIds: seatIDs, HoldId: holdID, Reason: reason, ReleasedAt: timestamppb.New(at)})
+}
+
+// StandbyOffered is the event of seats held for a person in line.
+func StandbyOffered(region, entryID, offerID, userID, showtimeID string, seatIDs []string, expires time.Time) Event {
+	return encode(region, "standby", "offered", entryID, &marqueev1.StandbyOffered{EntryId: entryID, OfferId: offerID,
+		UserId: userID, ShowtimeId: showtimeID, SeatIds: seatIDs, ExpiresAt: timestamppb.New(expires)})
+}
+
+// StandbyClosed is the event of a line closed because its show started.
+func StandbyClosed(region, entryID, userID, showtimeID string) Event {
+	return encode(region, "standby", "closed", entryID, &marqueev1.StandbyClosed{EntryId: entryID, UserId: userID,
+		ShowtimeId: showtimeID})
+}

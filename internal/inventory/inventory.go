@@ -105,8 +105,11 @@ type Store interface {
 	HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string, now time.Time, def catalog.ChainPolicy) (HoldInputs, error)
 	// CreateHold marks h's seats held, all or none. Seats not available give a *SeatsUnavailableError.
 	CreateHold(ctx context.Context, h Hold, rules HoldRules) error
-	// ReleaseHold frees a live hold of userID's seats.
+	// ReleaseHold frees a live hold of userID's seats and announces them (SeatsReleased).
 	ReleaseHold(ctx context.Context, region, holdID, userID string, now time.Time) error
+	// ExpireHolds frees up to limit holds that expired by now, each in its own transaction with a
+	// SeatsReleased event (and the standby offer it carried, if any, marked expired), and returns how many.
+	ExpireHolds(ctx context.Context, now time.Time, limit int) (int, error)
 }
 
 // SeatsUnavailableError names the seats that could not be held.
@@ -172,8 +175,18 @@ func Occupancy(seats []SeatState) int {
 	return taken * 100 / len(seats)
 }
 
-// Hold holds seatIDs of a showtime for userID, all or none.
+// Hold holds seatIDs of a showtime for userID, all or none, for the configured hold time. The chain's
+// orphan-seat rule applies.
 func (s *Service) Hold(ctx context.Context, userID, showtimeID string, seatIDs []string) (Hold, error) {
+	return s.hold(ctx, userID, showtimeID, seatIDs, s.ttl(), true)
+}
+
+// HoldFor holds seats chosen by the system (a standby offer) for ttl, without the orphan-seat rule.
+func (s *Service) HoldFor(ctx context.Context, userID, showtimeID string, seatIDs []string, ttl time.Duration) (Hold, error) {
+	return s.hold(ctx, userID, showtimeID, seatIDs, ttl, false)
+}
+
+func (s *Service) hold(ctx context.Context, userID, showtimeID string, seatIDs []string, ttl time.Duration, orphans bool) (Hold, error) {
 	const op = "inventory.Hold"
 	r, ok := regions.OfID(showtimeID)
 	if !ok {
@@ -192,11 +205,13 @@ func (s *Service) Hold(ctx context.Context, userID, showtimeID string, seatIDs [
 	if err != nil {
 		return Hold{}, errs.E(op, err)
 	}
-	if err := checkSelection(in, seats); err != nil {
-		return Hold{}, errs.E(op, err)
+	if orphans {
+		if err := checkSelection(in, seats); err != nil {
+			return Hold{}, errs.E(op, err)
+		}
 	}
 	h := Hold{ID: s.IDs.Regional(r.IDPrefix), Region: r.Name, ShowtimeID: showtimeID, UserID: userID,
-		SeatIDs: seats, Status: HoldActive, CreatedAt: now, ExpiresAt: now.Add(s.ttl()),
+		SeatIDs: seats, Status: HoldActive, CreatedAt: now, ExpiresAt: now.Add(ttl),
 		Currency: in.Showtime.Currency, Lines: priceSeats(in, seats)}
 	rules := HoldRules{Showtime: func(st catalog.Showtime) error { return Holdable(st, now) },
 		MaxSeatsPerUser: s.maxSeats()}
@@ -289,4 +304,14 @@ func priceSeats(in HoldInputs, seats []string) []pricing.SeatPrice {
 		lines[i] = pricing.Price(id, in.Showtime.PriceOf(types[id]), show, in.Rules)
 	}
 	return lines
+}
+
+// Sweep releases holds that have expired, so their seats are announced (to standby) even though reads already
+// treat them as free. It returns how many holds it released.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	n, err := s.Store.ExpireHolds(ctx, s.Now(), 500)
+	if err != nil {
+		return n, errs.E("inventory.Sweep", err)
+	}
+	return n, nil
 }

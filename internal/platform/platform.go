@@ -21,11 +21,21 @@ func SystemClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond
 // (PostgreSQL's serializable checks then see conflicts between unrelated transactions) and on the same range
 // (a hot spot in CockroachDB). It is safe for concurrent use.
 type IDs struct {
-	now Clock
+	now     Clock
+	mu      sync.Mutex
+	entropy *ulid.MonotonicEntropy
 }
 
-// NewIDs returns an ID source. now is kept for callers that stamp rows with the same clock.
-func NewIDs(now Clock) *IDs { return &IDs{now: now} }
+// NewIDs returns an ID source; Ordered reads time from now.
+func NewIDs(now Clock) *IDs { return &IDs{now: now, entropy: ulid.Monotonic(rand.Reader, 0)} }
+
+// Ordered returns a time-ordered ID (a monotonic ULID) with a region prefix, for rows whose IDs must sort in
+// creation order even within one clock tick, such as places in a standby line.
+func (g *IDs) Ordered(prefix string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return prefix + "_" + ulid.MustNew(ulid.Timestamp(g.now()), g.entropy).String()
+}
 
 // New returns a fresh random ID, for global rows such as users and movies.
 func (g *IDs) New() string {

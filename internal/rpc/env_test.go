@@ -43,6 +43,7 @@ type env struct {
 	seats    marqueev1connect.SeatServiceClient
 	bookings marqueev1connect.BookingServiceClient
 	url      string
+	svcs     rpc.Services
 }
 
 func newEnv(t *testing.T) *env {
@@ -57,7 +58,8 @@ func newEnv(t *testing.T) *env {
 	}
 	e.fix = fix
 	e.setPolicy(t, simplePolicy)
-	srv := httptest.NewServer(rpc.NewMux(e.services(), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	e.svcs = e.services()
+	srv := httptest.NewServer(rpc.NewMux(e.svcs, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	e.accounts = marqueev1connect.NewAccountServiceClient(srv.Client(), srv.URL)

@@ -18,6 +18,7 @@ import (
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/standby"
 	"github.com/marqueehq/marquee/internal/store"
 )
 
@@ -28,6 +29,7 @@ type Services struct {
 	Inventory *inventory.Service
 	Bookings  *booking.Service
 	Admin     *admin.Service
+	Standby   *standby.Service
 	Wallet    *store.WalletStore
 	// StripeWebhookSecret enables POST /webhooks/stripe when set; Webhooks applies its events.
 	StripeWebhookSecret string
@@ -62,12 +64,13 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	mux.Handle(marqueev1connect.NewPricingServiceHandler(NewPricingHandler(s.Bookings), opts))
 	mux.Handle(marqueev1connect.NewWalletServiceHandler(NewWalletHandler(s.Wallet), opts))
 	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin), opts))
+	mux.Handle(marqueev1connect.NewStandbyServiceHandler(NewStandbyHandler(s.Standby), opts))
 	if s.StripeWebhookSecret != "" {
 		mux.Handle("POST /webhooks/stripe", NewStripeWebhook(s.StripeWebhookSecret, s.Webhooks, s.Now, log))
 	}
 	names := []string{marqueev1connect.AccountServiceName, marqueev1connect.CatalogServiceName,
 		marqueev1connect.SeatServiceName, marqueev1connect.BookingServiceName, marqueev1connect.PricingServiceName,
-		marqueev1connect.WalletServiceName, marqueev1connect.AdminServiceName}
+		marqueev1connect.WalletServiceName, marqueev1connect.AdminServiceName, marqueev1connect.StandbyServiceName}
 	mux.Handle(grpchealth.NewHandler(&healthChecker{ping: s.Ping}))
 	reflector := grpcreflect.NewStaticReflector(names...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/events"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/pricing"
 )
@@ -270,8 +271,84 @@ func (s *InventoryStore) ReleaseHold(ctx context.Context, region, holdID, userID
 		if err != nil {
 			return errs.E(op, err)
 		}
-		return dropFromQuota(ctx, tx, region, showtimeID, userID, holdID)
+		if err := dropFromQuota(ctx, tx, region, showtimeID, userID, holdID); err != nil {
+			return err
+		}
+		return s.db.insertEvent(ctx, tx, now, events.SeatsReleased(region, showtimeID, holdID, seats, "released", now))
 	})
+}
+
+// ExpireHolds frees holds that expired by now, oldest first, each in its own small transaction so a busy
+// showtime never waits on a long sweep.
+func (s *InventoryStore) ExpireHolds(ctx context.Context, now time.Time, limit int) (int, error) {
+	const op = "store.ExpireHolds"
+	rows, err := s.db.Pool.Query(ctx, `SELECT region, id FROM holds WHERE status = 'active' AND expires_at <= $1
+		ORDER BY expires_at LIMIT $2`, now, limit)
+	if err != nil {
+		return 0, errs.E(op, err)
+	}
+	type key struct{ region, id string }
+	var ks []key
+	var k key
+	if _, err := pgx.ForEachRow(rows, []any{&k.region, &k.id}, func() error { ks = append(ks, k); return nil }); err != nil {
+		return 0, errs.E(op, err)
+	}
+	n := 0
+	for _, k := range ks {
+		done, err := s.expireHold(ctx, k.region, k.id, now)
+		if err != nil {
+			return n, err
+		}
+		if done {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *InventoryStore) expireHold(ctx context.Context, region, id string, now time.Time) (bool, error) {
+	const op = "store.expireHold"
+	var done bool
+	err := s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var showtimeID, userID string
+		var seats []string
+		err := tx.QueryRow(ctx, `UPDATE holds SET status = 'expired'
+			WHERE region = $1 AND id = $2 AND status = 'active' AND expires_at <= $3
+			RETURNING showtime_id, user_id, seat_ids`, region, id, now).Scan(&showtimeID, &userID, &seats)
+		if done = err == nil; errors.Is(err, pgx.ErrNoRows) {
+			return nil // released or booked meanwhile
+		}
+		if err != nil {
+			return errs.E(op, err)
+		}
+		tag, err := tx.Exec(ctx, `UPDATE showtime_seats SET status = 'available', hold_id = NULL, held_by = NULL,
+			held_until = NULL WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3) AND hold_id = $4`,
+			region, showtimeID, seats, id)
+		if err != nil {
+			return errs.E(op, err)
+		}
+		if err := dropFromQuota(ctx, tx, region, showtimeID, userID, id); err != nil {
+			return err
+		}
+		if err := expireOffer(ctx, tx, region, id, now); err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // its seats were already taken by a later hold
+		}
+		return s.db.insertEvent(ctx, tx, now, events.SeatsReleased(region, showtimeID, id, seats, "expired", now))
+	})
+	return done, err
+}
+
+// expireOffer marks the standby offer a hold carried, if any, as expired and its entry as missed.
+func expireOffer(ctx context.Context, tx pgx.Tx, region, holdID string, now time.Time) error {
+	_, err := tx.Exec(ctx, `WITH o AS (
+			UPDATE standby_offers SET status = 'expired' WHERE region = $1 AND hold_id = $2 AND status = 'open'
+			RETURNING region, entry_id)
+		UPDATE standby_entries e SET status = 'missed', updated_at = $3 FROM o
+		WHERE e.region = o.region AND e.id = o.entry_id AND e.status = 'offered'`, region, holdID, now)
+	return wrap("store.expireOffer", err)
 }
 
 // dropFromQuota removes a hold that no longer holds seats from its user's quota.

@@ -294,6 +294,231 @@ func (x *BookingModified) GetModifiedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// SeatsReleased is published when held seats are freed without a booking: a hold expired or was released, or
+// a standby offer was declined or ran out.
+type SeatsReleased struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	SeatIds    []string               `protobuf:"bytes,2,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	HoldId     string                 `protobuf:"bytes,3,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
+	// "expired", "released" or "declined".
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	ReleasedAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=released_at,json=releasedAt,proto3" json:"released_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SeatsReleased) Reset() {
+	*x = SeatsReleased{}
+	mi := &file_marquee_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SeatsReleased) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SeatsReleased) ProtoMessage() {}
+
+func (x *SeatsReleased) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SeatsReleased.ProtoReflect.Descriptor instead.
+func (*SeatsReleased) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SeatsReleased) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+func (x *SeatsReleased) GetSeatIds() []string {
+	if x != nil {
+		return x.SeatIds
+	}
+	return nil
+}
+
+func (x *SeatsReleased) GetHoldId() string {
+	if x != nil {
+		return x.HoldId
+	}
+	return ""
+}
+
+func (x *SeatsReleased) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SeatsReleased) GetReleasedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReleasedAt
+	}
+	return nil
+}
+
+// StandbyOffered is published when seats are held for a person in line.
+type StandbyOffered struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EntryId       string                 `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	OfferId       string                 `protobuf:"bytes,2,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	UserId        string                 `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	ShowtimeId    string                 `protobuf:"bytes,4,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	SeatIds       []string               `protobuf:"bytes,5,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StandbyOffered) Reset() {
+	*x = StandbyOffered{}
+	mi := &file_marquee_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StandbyOffered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StandbyOffered) ProtoMessage() {}
+
+func (x *StandbyOffered) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StandbyOffered.ProtoReflect.Descriptor instead.
+func (*StandbyOffered) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *StandbyOffered) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *StandbyOffered) GetOfferId() string {
+	if x != nil {
+		return x.OfferId
+	}
+	return ""
+}
+
+func (x *StandbyOffered) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *StandbyOffered) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+func (x *StandbyOffered) GetSeatIds() []string {
+	if x != nil {
+		return x.SeatIds
+	}
+	return nil
+}
+
+func (x *StandbyOffered) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+// StandbyClosed is published when a show starts with people still in line.
+type StandbyClosed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EntryId       string                 `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	UserId        string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	ShowtimeId    string                 `protobuf:"bytes,3,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StandbyClosed) Reset() {
+	*x = StandbyClosed{}
+	mi := &file_marquee_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StandbyClosed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StandbyClosed) ProtoMessage() {}
+
+func (x *StandbyClosed) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StandbyClosed.ProtoReflect.Descriptor instead.
+func (*StandbyClosed) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *StandbyClosed) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *StandbyClosed) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *StandbyClosed) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
 var File_marquee_v1_events_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_events_proto_rawDesc = "" +
@@ -329,7 +554,29 @@ const file_marquee_v1_events_proto_rawDesc = "" +
 	"\x0eadded_seat_ids\x18\x04 \x03(\tR\faddedSeatIds\x12+\n" +
 	"\acharged\x18\x05 \x01(\v2\x11.marquee.v1.MoneyR\acharged\x12;\n" +
 	"\vmodified_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"modifiedAtB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"modifiedAt\"\xb9\x01\n" +
+	"\rSeatsReleased\x12\x1f\n" +
+	"\vshowtime_id\x18\x01 \x01(\tR\n" +
+	"showtimeId\x12\x19\n" +
+	"\bseat_ids\x18\x02 \x03(\tR\aseatIds\x12\x17\n" +
+	"\ahold_id\x18\x03 \x01(\tR\x06holdId\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
+	"\vreleased_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"releasedAt\"\xd6\x01\n" +
+	"\x0eStandbyOffered\x12\x19\n" +
+	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x19\n" +
+	"\boffer_id\x18\x02 \x01(\tR\aofferId\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\tR\x06userId\x12\x1f\n" +
+	"\vshowtime_id\x18\x04 \x01(\tR\n" +
+	"showtimeId\x12\x19\n" +
+	"\bseat_ids\x18\x05 \x03(\tR\aseatIds\x129\n" +
+	"\n" +
+	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"d\n" +
+	"\rStandbyClosed\x12\x19\n" +
+	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1f\n" +
+	"\vshowtime_id\x18\x03 \x01(\tR\n" +
+	"showtimeIdB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_events_proto_rawDescOnce sync.Once
@@ -343,26 +590,31 @@ func file_marquee_v1_events_proto_rawDescGZIP() []byte {
 	return file_marquee_v1_events_proto_rawDescData
 }
 
-var file_marquee_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_marquee_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_marquee_v1_events_proto_goTypes = []any{
 	(*BookingConfirmed)(nil),      // 0: marquee.v1.BookingConfirmed
 	(*BookingCancelled)(nil),      // 1: marquee.v1.BookingCancelled
 	(*BookingModified)(nil),       // 2: marquee.v1.BookingModified
-	(*Money)(nil),                 // 3: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*SeatsReleased)(nil),         // 3: marquee.v1.SeatsReleased
+	(*StandbyOffered)(nil),        // 4: marquee.v1.StandbyOffered
+	(*StandbyClosed)(nil),         // 5: marquee.v1.StandbyClosed
+	(*Money)(nil),                 // 6: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_marquee_v1_events_proto_depIdxs = []int32{
-	3, // 0: marquee.v1.BookingConfirmed.total:type_name -> marquee.v1.Money
-	4, // 1: marquee.v1.BookingConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
-	3, // 2: marquee.v1.BookingCancelled.refund:type_name -> marquee.v1.Money
-	4, // 3: marquee.v1.BookingCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
-	3, // 4: marquee.v1.BookingModified.charged:type_name -> marquee.v1.Money
-	4, // 5: marquee.v1.BookingModified.modified_at:type_name -> google.protobuf.Timestamp
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	6, // 0: marquee.v1.BookingConfirmed.total:type_name -> marquee.v1.Money
+	7, // 1: marquee.v1.BookingConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
+	6, // 2: marquee.v1.BookingCancelled.refund:type_name -> marquee.v1.Money
+	7, // 3: marquee.v1.BookingCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
+	6, // 4: marquee.v1.BookingModified.charged:type_name -> marquee.v1.Money
+	7, // 5: marquee.v1.BookingModified.modified_at:type_name -> google.protobuf.Timestamp
+	7, // 6: marquee.v1.SeatsReleased.released_at:type_name -> google.protobuf.Timestamp
+	7, // 7: marquee.v1.StandbyOffered.expires_at:type_name -> google.protobuf.Timestamp
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_events_proto_init() }
@@ -377,7 +629,7 @@ func file_marquee_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_events_proto_rawDesc), len(file_marquee_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,87 @@
+package rpc
+
+import (
+	"context"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
+	"github.com/marqueehq/marquee/internal/standby"
+)
+
+type standbyHandler struct{ svc *standby.Service }
+
+// NewStandbyHandler serves StandbyService.
+func NewStandbyHandler(svc *standby.Service) marqueev1connect.StandbyServiceHandler {
+	return &standbyHandler{svc: svc}
+}
+
+func (h *standbyHandler) JoinStandby(ctx context.Context, req *connect.Request[marqueev1.JoinStandbyRequest]) (*connect.Response[marqueev1.JoinStandbyResponse], error) {
+	m := req.Msg
+	e, err := h.svc.Join(ctx, standby.Entry{ShowtimeID: m.ShowtimeId, UserID: userID(ctx), SeatCount: int(m.SeatCount),
+		Together: m.Together, Accessible: m.Accessible})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.JoinStandbyResponse{Entry: entryToProto(e)}), nil
+}
+
+func (h *standbyHandler) LeaveStandby(ctx context.Context, req *connect.Request[marqueev1.LeaveStandbyRequest]) (*connect.Response[marqueev1.LeaveStandbyResponse], error) {
+	if err := h.svc.Leave(ctx, userID(ctx), req.Msg.EntryId); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.LeaveStandbyResponse{}), nil
+}
+
+func (h *standbyHandler) GetStandby(ctx context.Context, req *connect.Request[marqueev1.GetStandbyRequest]) (*connect.Response[marqueev1.GetStandbyResponse], error) {
+	e, err := h.svc.Get(ctx, userID(ctx), req.Msg.EntryId)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.GetStandbyResponse{Entry: entryToProto(e)}), nil
+}
+
+func (h *standbyHandler) ListMyStandby(ctx context.Context, _ *connect.Request[marqueev1.ListMyStandbyRequest]) (*connect.Response[marqueev1.ListMyStandbyResponse], error) {
+	es, err := h.svc.List(ctx, userID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.ListMyStandbyResponse{Entries: mapSlice(es, entryToProto)}), nil
+}
+
+func (h *standbyHandler) AcceptOffer(ctx context.Context, req *connect.Request[marqueev1.AcceptOfferRequest]) (*connect.Response[marqueev1.AcceptOfferResponse], error) {
+	m := req.Msg
+	b, err := h.svc.Accept(ctx, userID(ctx), m.OfferId, m.PaymentToken, m.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.AcceptOfferResponse{Booking: bookingToProto(b)}), nil
+}
+
+func (h *standbyHandler) DeclineOffer(ctx context.Context, req *connect.Request[marqueev1.DeclineOfferRequest]) (*connect.Response[marqueev1.DeclineOfferResponse], error) {
+	if err := h.svc.Decline(ctx, userID(ctx), req.Msg.OfferId); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.DeclineOfferResponse{}), nil
+}
+
+var standbyStatuses = map[standby.Status]marqueev1.StandbyStatus{
+	standby.Waiting: marqueev1.StandbyStatus_STANDBY_STATUS_WAITING,
+	standby.Offered: marqueev1.StandbyStatus_STANDBY_STATUS_OFFERED,
+	standby.Booked:  marqueev1.StandbyStatus_STANDBY_STATUS_BOOKED,
+	standby.Left:    marqueev1.StandbyStatus_STANDBY_STATUS_LEFT,
+	standby.Closed:  marqueev1.StandbyStatus_STANDBY_STATUS_CLOSED,
+	standby.Missed:  marqueev1.StandbyStatus_STANDBY_STATUS_MISSED,
+}
+
+func entryToProto(e standby.Entry) *marqueev1.StandbyEntry {
+	p := &marqueev1.StandbyEntry{Id: e.ID, ShowtimeId: e.ShowtimeID, SeatCount: int32(e.SeatCount), Together: e.Together,
+		Accessible: e.Accessible, Status: standbyStatuses[e.Status], Position: int32(e.Position),
+		JoinedAt: timestamppb.New(e.JoinedAt)}
+	if o := e.Offer; o != nil {
+		p.Offer = &marqueev1.StandbyOffer{Id: o.ID, HoldId: o.HoldID, SeatIds: o.SeatIDs, ExpiresAt: timestamppb.New(o.ExpiresAt)}
+	}
+	return p
+}
