@@ -15,15 +15,20 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/marqueehq/marquee/internal/account"
 	"github.com/marqueehq/marquee/internal/admin"
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
+	"github.com/marqueehq/marquee/internal/events/relay"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/natsserver"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/pgserver"
 	"github.com/marqueehq/marquee/internal/platform"
@@ -51,6 +56,8 @@ type Config struct {
 	AdminEmail string
 	// WorkerInterval is how often the background loop sweeps expired holds and serves standby lines.
 	WorkerInterval time.Duration
+	// NATSURL is a NATS server with JetStream; empty starts an embedded one under DataDir/nats.
+	NATSURL string
 }
 
 // DefaultConfig is the configuration of `marquee dev` before flags.
@@ -59,7 +66,7 @@ func DefaultConfig() Config {
 		HoldTTL: inventory.DefaultHoldTTL, RefundFullBefore: 2 * time.Hour, Seed: true, BcryptCost: 10,
 		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32, StripeSecretKey: os.Getenv("STRIPE_SECRET_KEY"),
 		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL"),
-		WorkerInterval: 500 * time.Millisecond}
+		WorkerInterval: 500 * time.Millisecond, NATSURL: os.Getenv("NATS_URL")}
 }
 
 // Main is a running Marquee process.
@@ -74,6 +81,10 @@ type Main struct {
 	server *http.Server
 	// stopWorker stops the background loop and waits for it.
 	stopWorker func()
+	natsSrv    *natsserver.Server // the embedded NATS, nil with --nats-url
+	nc         *nats.Conn
+	natsURL    string
+	stopRelay  func() // stops the outbox relay and waits for it
 	ln         net.Listener
 	done       chan error
 }
@@ -97,6 +108,7 @@ func (m *Main) ParseFlags(name string, args []string) error {
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", c.BcryptCost, "bcrypt cost of password hashes (4 to 31)")
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "database connection pool size")
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", c.StripeAPIBase, "Stripe API base URL (default Stripe's; for stripe-mock)")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS server URL (default $NATS_URL; empty starts an embedded server under --data-dir)")
 	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -128,9 +140,50 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := m.startEvents(services); err != nil {
+		return err
+	}
 	m.startWorker(services)
 	return m.serve(rpc.NewMux(services, m.Log))
 }
+
+// startEvents connects to NATS (an embedded server under DataDir/nats unless --nats-url) and starts the outbox
+// relay, which publishes every committed outbox row to JetStream, and the consumers.
+func (m *Main) startEvents(s rpc.Services) error {
+	url := m.Config.NATSURL
+	if url == "" {
+		srv, err := natsserver.Start(natsserver.Options{StoreDir: filepath.Join(m.Config.DataDir, "nats")})
+		if err != nil {
+			return err
+		}
+		m.natsSrv, url = srv, srv.URL()
+		m.Log.Info("started embedded NATS", "url", url, "dir", srv.StoreDir())
+	}
+	nc, err := relay.Connect(url, "marquee")
+	if err != nil {
+		return err
+	}
+	m.nc, m.natsURL = nc, url
+	r, err := relay.New(m.db, nc, relay.Options{Log: m.Log})
+	if err != nil {
+		return err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = r.Run(ctx) }()
+	standbyConsumer := &relay.Consumer{Durable: "standby", Filter: "marquee.>", Handle: standbyTrigger(s.Standby), Log: m.Log}
+	go func() { defer wg.Done(); _ = standbyConsumer.Run(ctx, js) }()
+	m.stopRelay = func() { cancel(); wg.Wait() }
+	return nil
+}
+
+// NATSURL returns the URL of the NATS server events go to.
+func (m *Main) NATSURL() string { return m.natsURL }
 
 // startWorker runs the background loop: expired holds released, standby lines closed and served.
 func (m *Main) startWorker(s rpc.Services) {
@@ -308,6 +361,15 @@ func (m *Main) Close() error {
 		if err := <-m.done; !errors.Is(err, http.ErrServerClosed) {
 			errList = append(errList, err)
 		}
+	}
+	if m.stopRelay != nil {
+		m.stopRelay()
+	}
+	if m.nc != nil {
+		m.nc.Close()
+	}
+	if m.natsSrv != nil {
+		m.natsSrv.Shutdown()
 	}
 	if m.db != nil {
 		m.db.Close()

@@ -1,0 +1,188 @@
+package relay
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/marqueehq/marquee/internal/store"
+)
+
+// Options tune a Relay. Zero values take the defaults.
+type Options struct {
+	Region     string        // publish only this region's rows; "" publishes every region's (one database, dev)
+	BatchSize  int           // rows read and published per round; default 500
+	Idle       time.Duration // wait after a round that was not full; default 50ms (a full round goes again at once)
+	MaxBackoff time.Duration // longest wait between failed rounds; default 5s (the first waits 100ms)
+	AckTimeout time.Duration // how long JetStream may take to acknowledge a publish; default 5s
+	Log        *slog.Logger  // default discards
+}
+
+// Relay publishes outbox rows to JetStream and marks them published once JetStream has stored them. It is safe
+// to run several relays (in one or many processes) on the same database; see the package comment.
+type Relay struct {
+	db   *store.DB
+	js   jetstream.JetStream
+	opts Options
+
+	published  atomic.Int64
+	duplicates atomic.Int64
+}
+
+// Stats counts what a relay has done since it was made.
+type Stats struct {
+	Published  int64 // rows acknowledged by JetStream and marked published
+	Duplicates int64 // of those, copies JetStream recognised by their Nats-Msg-Id and did not store again
+}
+
+// New returns a relay from db to the JetStream of nc (see Connect for suitable connection options).
+func New(db *store.DB, nc *nats.Conn, opts Options) (*Relay, error) {
+	opts.BatchSize = cmp.Or(opts.BatchSize, 500)
+	opts.Idle = cmp.Or(opts.Idle, 50*time.Millisecond)
+	opts.MaxBackoff = cmp.Or(opts.MaxBackoff, 5*time.Second)
+	opts.AckTimeout = cmp.Or(opts.AckTimeout, 5*time.Second)
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(opts.AckTimeout),
+		jetstream.WithPublishAsyncMaxPending(2*opts.BatchSize))
+	if err != nil {
+		return nil, fmt.Errorf("relay.New: %w", err)
+	}
+	return &Relay{db: db, js: js, opts: opts}, nil
+}
+
+// Stats returns the relay's counters.
+func (r *Relay) Stats() Stats {
+	return Stats{Published: r.published.Load(), Duplicates: r.duplicates.Load()}
+}
+
+// Run ensures the stream and relays rows until ctx is done, then returns nil. Failures (NATS or the database
+// down) are logged and retried with a jittered exponential backoff; unpublished rows stay in the outbox meanwhile.
+func (r *Relay) Run(ctx context.Context) error {
+	ensured, failures := false, 0
+	for {
+		n, err := r.round(ctx, &ensured)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := r.opts.Idle
+		switch {
+		case err != nil:
+			failures++
+			ensured = false
+			wait = r.backoff(failures)
+			r.opts.Log.Warn("relay: publishing events failed, retrying", "err", err, "published", n, "in", wait)
+		case n >= r.opts.BatchSize:
+			failures, wait = 0, 0
+		default:
+			failures = 0
+		}
+		if !sleep(ctx, wait) {
+			return nil
+		}
+	}
+}
+
+// round ensures the stream when it has not been (or a failure may have lost it), then relays one batch.
+func (r *Relay) round(ctx context.Context, ensured *bool) (int, error) {
+	if !*ensured {
+		ctx, cancel := context.WithTimeout(ctx, r.opts.AckTimeout)
+		err := EnsureStream(ctx, r.js)
+		cancel()
+		if err != nil {
+			return 0, err
+		}
+		*ensured = true
+	}
+	return r.RelayOnce(ctx)
+}
+
+// backoff returns the wait after the given number of consecutive failures: 100ms doubling up to MaxBackoff,
+// with jitter so relays that failed together do not retry together.
+func (r *Relay) backoff(failures int) time.Duration {
+	d := r.opts.MaxBackoff
+	if failures < 16 {
+		d = min(100*time.Millisecond<<(failures-1), d)
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// RelayOnce publishes one batch of the oldest unpublished rows and marks the acknowledged ones published. It
+// returns how many rows it marked, with the first error met; rows not acknowledged stay unpublished for the next
+// round. It does not create the stream (see EnsureStream).
+func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
+	rows, err := pending(ctx, r.db, r.opts.Region, r.opts.BatchSize)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	acked, pubErr := r.publish(ctx, rows)
+	if err := markPublished(ctx, r.db, acked); err != nil {
+		return 0, err
+	}
+	r.published.Add(int64(len(acked)))
+	return len(acked), pubErr
+}
+
+// publish sends rows asynchronously, in order, and returns those JetStream acknowledged (stored now or already
+// stored under the same Nats-Msg-Id). It stops sending at the first failed send, such as while disconnected.
+func (r *Relay) publish(ctx context.Context, rows []row) ([]row, error) {
+	futures := make([]jetstream.PubAckFuture, 0, len(rows))
+	var err error
+	for _, o := range rows {
+		f, sendErr := r.js.PublishMsgAsync(message(o))
+		if sendErr != nil {
+			err = fmt.Errorf("relay.publish %s: %w", o.Subject, sendErr)
+			break
+		}
+		futures = append(futures, f)
+	}
+	acked := make([]row, 0, len(futures))
+	for i, f := range futures {
+		select {
+		case ack := <-f.Ok():
+			acked = append(acked, rows[i])
+			if ack.Duplicate {
+				r.duplicates.Add(1)
+			}
+		case ackErr := <-f.Err():
+			err = cmp.Or(err, fmt.Errorf("relay.publish %s: %w", rows[i].Subject, ackErr))
+		case <-ctx.Done():
+			return acked, ctx.Err()
+		}
+	}
+	return acked, err
+}
+
+// message is the NATS message of an outbox row; Nats-Msg-Id is the row's id, which JetStream dedupes on.
+func message(o row) *nats.Msg {
+	m := nats.NewMsg(o.Subject)
+	m.Data = o.Payload
+	m.Header.Set(jetstream.MsgIDHeader, o.ID)
+	m.Header.Set(TypeHeader, o.Type)
+	m.Header.Set(AggregateHeader, o.AggregateID)
+	return m
+}
+
+// sleep waits d or until ctx is done, reporting whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,99 @@
+// Package relay carries Marquee's events from the database to NATS JetStream and from JetStream to consumers.
+//
+// The database is the source of truth: a change and its outbox row commit in one transaction. A Relay reads
+// unpublished outbox rows in (created_at, id) order, publishes each to the MARQUEE stream with the header
+// Nats-Msg-Id set to the row's id, waits for JetStream's acknowledgements and only then marks the rows published.
+// A row is therefore published at least once, never lost: if NATS is down the rows stay unpublished and the relay
+// retries with backoff.
+//
+// Several relays may run against the same rows (one per process, no locks). Two of them may publish the same row,
+// and a relay that dies between publishing and marking publishes the row again when it comes back; JetStream
+// drops the second copy because it has the same Nats-Msg-Id within the stream's duplicate window (DupWindow).
+// A copy published after the window has passed (a relay stalled for longer than DupWindow between publishing
+// and marking) would reach consumers twice, so consumers are idempotent anyway: they apply an event inside their
+// own transaction guarded by Once.
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// StreamName is the JetStream stream that holds every Marquee event.
+const StreamName = "MARQUEE"
+
+// DupWindow is how long JetStream remembers a Nats-Msg-Id to drop a re-published copy.
+const DupWindow = 2 * time.Minute
+
+// MaxAge is how long the stream keeps an event; the outbox remains the record.
+const MaxAge = 7 * 24 * time.Hour
+
+// Headers set on every published event besides jetstream.MsgIDHeader (the outbox id).
+const (
+	TypeHeader      = "Marquee-Event-Type"   // the protobuf message's full name
+	AggregateHeader = "Marquee-Aggregate-Id" // the ID of the thing the event is about
+)
+
+// StreamConfig returns the configuration of the MARQUEE stream: subjects "marquee.>", file storage and the
+// duplicate window the relay's at-least-once publishing relies on.
+func StreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:       StreamName,
+		Subjects:   []string{"marquee.>"},
+		Storage:    jetstream.FileStorage,
+		Retention:  jetstream.LimitsPolicy,
+		MaxAge:     MaxAge,
+		Duplicates: DupWindow,
+	}
+}
+
+// EnsureStream creates the MARQUEE stream, or updates it when its configuration differs from StreamConfig. It is
+// idempotent and safe to call from many processes; an existing stream that already matches is left untouched
+// (a needless update racing a consumer creation trips a data race in nats-server v2.15.2).
+func EnsureStream(ctx context.Context, js jetstream.JetStream) error {
+	want := StreamConfig()
+	s, err := js.Stream(ctx, StreamName)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		_, err = js.CreateStream(ctx, want)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return EnsureStream(ctx, js) // another process created it first, perhaps differently
+		}
+	case err == nil && !matches(s.CachedInfo().Config, want):
+		_, err = js.UpdateStream(ctx, want)
+	}
+	if err != nil {
+		return fmt.Errorf("relay.EnsureStream: %w", err)
+	}
+	return nil
+}
+
+// matches reports whether the stream configuration has the settings StreamConfig sets.
+func matches(got, want jetstream.StreamConfig) bool {
+	return slices.Equal(got.Subjects, want.Subjects) && got.Storage == want.Storage &&
+		got.Retention == want.Retention && got.MaxAge == want.MaxAge && got.Duplicates == want.Duplicates
+}
+
+// Connect connects to the NATS server at url for the relay and consumers. The connection reconnects forever and
+// does not buffer publishes while disconnected, so a publish during an outage fails at once and the relay keeps
+// the rows for its next attempt instead of guessing what a buffer will do.
+func Connect(url, name string, opts ...nats.Option) (*nats.Conn, error) {
+	base := []nats.Option{
+		nats.Name(name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.ReconnectBufSize(-1),
+		nats.RetryOnFailedConnect(true),
+	}
+	nc, err := nats.Connect(url, append(base, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("relay.Connect: %w", err)
+	}
+	return nc, nil
+}
