@@ -18,16 +18,22 @@ import (
 // startDev runs the `marquee dev` wiring (private PostgreSQL under dataDir, migrations, demo data) on port 0.
 func startDev(t *testing.T, dataDir string) *app.Main {
 	t.Helper()
-	m := app.NewMain()
-	m.Config.Addr = "127.0.0.1:0"
-	m.Config.DataDir = dataDir
-	m.Config.DatabaseURL = ""
-	m.Config.BcryptCost = 4
-	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	m := newDev(dataDir)
 	if err := m.Run(context.Background()); err != nil {
 		_ = m.Close()
 		t.Fatalf("Run: %v", err)
 	}
+	return m
+}
+
+// newDev configures the dev wiring on port 0 with a private PostgreSQL and embedded NATS under dataDir.
+func newDev(dataDir string) *app.Main {
+	m := app.NewMain()
+	m.Config.Addr = "127.0.0.1:0"
+	m.Config.DataDir = dataDir
+	m.Config.DatabaseURL, m.Config.NATSURL = "", ""
+	m.Config.BcryptCost = 4
+	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	return m
 }
 
