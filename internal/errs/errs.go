@@ -47,7 +47,7 @@ type Error struct {
 }
 
 // E builds an *Error from its arguments: a string op (first string), a Kind, a client-safe message (a second
-// string) and an error cause, in any order. A cause that is itself an *Error lends its kind and message when
+// string) and an error cause (nil is ignored), in any order. A cause that is itself an *Error lends its kind and message when
 // none is given.
 func E(args ...any) error {
 	e := &Error{}
@@ -63,6 +63,8 @@ func E(args ...any) error {
 			e.Kind = a
 		case error:
 			e.Err = a
+		case nil:
+			// a nil cause adds nothing
 		default:
 			panic(fmt.Sprintf("errs.E: bad argument %T", a))
 		}

@@ -228,8 +228,11 @@ func (s *Service) Serve(ctx context.Context, showtimeID string) ([]Offer, error)
 		return nil, errs.Errorf(op, errs.NotFound, "showtime not found")
 	}
 	line, err := s.Store.Waiting(ctx, r.Name, showtimeID)
-	if err != nil || len(line) == 0 {
+	if err != nil {
 		return nil, errs.E(op, err)
+	}
+	if len(line) == 0 {
+		return nil, nil
 	}
 	m, err := s.Seats.SeatMap(ctx, showtimeID)
 	if err != nil {
