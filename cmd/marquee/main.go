@@ -4,6 +4,7 @@
 //	marquee region   serve one region against an existing database ($DATABASE_URL)
 //	marquee migrate  apply database migrations to $DATABASE_URL
 //	marquee loadgen  drive a full stack with concurrent clients and report throughput and latency
+//	marquee ticket verify [--public-key FILE] <payload>  check a QR ticket offline
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/marqueehq/marquee/internal/app"
 	"github.com/marqueehq/marquee/internal/loadgen"
+	"github.com/marqueehq/marquee/internal/notify/ticket"
 	"github.com/marqueehq/marquee/internal/store"
 )
 
@@ -25,6 +27,7 @@ commands:
   region    serve against an existing database (--database-url or $DATABASE_URL), without demo data
   migrate   apply database migrations to --database-url or $DATABASE_URL
   loadgen   run the load generator against a private full stack and print the results table
+  ticket    ticket verify [--public-key FILE] <payload>: check a QR ticket's signature offline
 
 run 'marquee <command> -h' for its flags
 `
@@ -46,6 +49,12 @@ func main() {
 		err = migrate(ctx, args)
 	case "loadgen":
 		err = loadgen.Main(ctx, args, os.Stdout)
+	case "ticket":
+		if len(args) == 0 || args[0] != "verify" {
+			fmt.Fprint(os.Stderr, "usage: marquee ticket verify [--public-key FILE] <payload>\n")
+			os.Exit(2)
+		}
+		err = ticket.VerifyCommand(args[1:], os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 	default:

@@ -29,6 +29,8 @@ import (
 	"github.com/marqueehq/marquee/internal/events/relay"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/natsserver"
+	"github.com/marqueehq/marquee/internal/notify"
+	"github.com/marqueehq/marquee/internal/notify/ticket"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/pgserver"
 	"github.com/marqueehq/marquee/internal/platform"
@@ -58,6 +60,10 @@ type Config struct {
 	WorkerInterval time.Duration
 	// NATSURL is a NATS server with JetStream; empty starts an embedded one under DataDir/nats.
 	NATSURL string
+	// SMTPAddr is the mail submission server; empty writes emails as .eml files under DataDir/mail.
+	SMTPAddr, MailFrom string
+	// TicketKey is the Ed25519 key (PKCS#8 PEM) that signs QR tickets; created under DataDir/keys when empty.
+	TicketKey string
 }
 
 // DefaultConfig is the configuration of `marquee dev` before flags.
@@ -66,7 +72,8 @@ func DefaultConfig() Config {
 		HoldTTL: inventory.DefaultHoldTTL, RefundFullBefore: 2 * time.Hour, Seed: true, BcryptCost: 10,
 		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32, StripeSecretKey: os.Getenv("STRIPE_SECRET_KEY"),
 		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL"),
-		WorkerInterval: 500 * time.Millisecond, NATSURL: os.Getenv("NATS_URL")}
+		WorkerInterval: 500 * time.Millisecond, NATSURL: os.Getenv("NATS_URL"), SMTPAddr: os.Getenv("SMTP_ADDR"),
+		MailFrom: "Marquee <tickets@marquee.local>", TicketKey: os.Getenv("MARQUEE_TICKET_KEY")}
 }
 
 // Main is a running Marquee process.
@@ -109,6 +116,9 @@ func (m *Main) ParseFlags(name string, args []string) error {
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "database connection pool size")
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", c.StripeAPIBase, "Stripe API base URL (default Stripe's; for stripe-mock)")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS server URL (default $NATS_URL; empty starts an embedded server under --data-dir)")
+	fs.StringVar(&c.SMTPAddr, "smtp-addr", c.SMTPAddr, "SMTP server host:port (default $SMTP_ADDR; empty writes .eml files under --data-dir/mail)")
+	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "sender of notification emails")
+	fs.StringVar(&c.TicketKey, "ticket-key", c.TicketKey, "Ed25519 PEM key signing QR tickets (default $MARQUEE_TICKET_KEY; created under --data-dir/keys)")
 	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -172,14 +182,63 @@ func (m *Main) startEvents(s rpc.Services) error {
 	if err != nil {
 		return err
 	}
+	n, err := m.notifier()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = r.Run(ctx) }()
+	run := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
+	run(func() { _ = r.Run(ctx) })
 	standbyConsumer := &relay.Consumer{Durable: "standby", Filter: "marquee.>", Handle: standbyTrigger(s.Standby), Log: m.Log}
-	go func() { defer wg.Done(); _ = standbyConsumer.Run(ctx, js) }()
+	run(func() { _ = standbyConsumer.Run(ctx, js) })
+	notifyConsumer := &relay.Consumer{Durable: "notify", Filter: "marquee.>", Handle: n.handle, Log: m.Log}
+	run(func() { _ = notifyConsumer.Run(ctx, js) })
+	run(func() { _ = n.sender.Run(ctx, 250*time.Millisecond) })
+	run(func() { every(ctx, time.Minute, func() { logErr(m.Log, "reminders", n.remind(ctx)) }) })
 	m.stopRelay = func() { cancel(); wg.Wait() }
 	return nil
+}
+
+// notifier builds the notification pipeline: the ticket key, the email channel and the delivery sender.
+func (m *Main) notifier() (*notifier, error) {
+	keyPath := m.Config.TicketKey
+	if keyPath == "" {
+		keyPath = filepath.Join(m.Config.DataDir, "keys", "ticket-ed25519.pem")
+	}
+	key, err := ticket.LoadOrCreateKey(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	var email notify.Channel = mailbox{dir: filepath.Join(m.Config.DataDir, "mail"), from: m.Config.MailFrom, now: m.Now}
+	if m.Config.SMTPAddr != "" {
+		if email, err = notify.NewSMTP(notify.SMTPConfig{Addr: m.Config.SMTPAddr, From: m.Config.MailFrom}); err != nil {
+			return nil, err
+		}
+	}
+	sender := notify.NewSender(m.db.Deliveries(), map[string]notify.Channel{notify.ChannelEmail: email}, m.Now)
+	sender.Logger = m.Log
+	return &notifier{db: m.db, sender: sender, key: key, now: m.Now, log: m.Log}, nil
+}
+
+// every runs f now and then every d until ctx ends.
+func every(ctx context.Context, d time.Duration, f func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		f()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func logErr(log *slog.Logger, what string, err error) {
+	if err != nil {
+		log.Warn(what, "err", err)
+	}
 }
 
 // NATSURL returns the URL of the NATS server events go to.

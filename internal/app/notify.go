@@ -1,0 +1,162 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/events/relay"
+	"github.com/marqueehq/marquee/internal/notify"
+	"github.com/marqueehq/marquee/internal/notify/ticket"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/store"
+)
+
+// notifier turns events into notifications: it renders them and enqueues a delivery whose ID is derived from
+// what is notified (the booking, the offer), so a redelivered event never sends a second copy.
+type notifier struct {
+	db     *store.DB
+	sender *notify.Sender
+	key    ed25519.PrivateKey
+	now    platform.Clock
+	log    *slog.Logger
+}
+
+// handle is the consumer of every event.
+func (n *notifier) handle(ctx context.Context, m relay.Msg) error {
+	region := regionOfSubject(m.Subject)
+	var err error
+	switch {
+	case strings.HasSuffix(m.Subject, ".booking.confirmed"):
+		var ev marqueev1.BookingConfirmed
+		if proto.Unmarshal(m.Data, &ev) == nil {
+			err = n.confirmation(ctx, region, ev.BookingId, "booking_confirmed/"+ev.BookingId, ev.ConfirmedAt.AsTime())
+		}
+	case strings.HasSuffix(m.Subject, ".booking.modified"):
+		var ev marqueev1.BookingModified
+		if proto.Unmarshal(m.Data, &ev) == nil {
+			err = n.confirmation(ctx, region, ev.BookingId, "booking_modified/"+m.ID, ev.ModifiedAt.AsTime())
+		}
+	case strings.HasSuffix(m.Subject, ".booking.cancelled"):
+		var ev marqueev1.BookingCancelled
+		if proto.Unmarshal(m.Data, &ev) == nil {
+			err = n.cancellation(ctx, region, m.ID, &ev)
+		}
+	case strings.HasSuffix(m.Subject, ".standby.offered"):
+		var ev marqueev1.StandbyOffered
+		if proto.Unmarshal(m.Data, &ev) == nil {
+			err = n.offer(ctx, region, &ev)
+		}
+	}
+	return err
+}
+
+func regionOfSubject(subject string) string {
+	parts := strings.Split(subject, ".")
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[1]
+}
+
+// enqueue stores a delivery; one that exists already (a redelivered event) is not an error.
+func (n *notifier) enqueue(ctx context.Context, id, kind string, m notify.Message) error {
+	_, err := n.sender.Enqueue(ctx, id+"/"+notify.ChannelEmail, notify.ChannelEmail, kind, m)
+	if errors.Is(err, notify.ErrDuplicate) || errs.Is(err, errs.Conflict) {
+		return nil
+	}
+	return err
+}
+
+// confirmation sends the booking's confirmation with a signed QR ticket and a calendar file.
+func (n *notifier) confirmation(ctx context.Context, region, bookingID, id string, at time.Time) error {
+	b, total, to, err := n.db.BookingNotice(ctx, region, bookingID)
+	if err != nil {
+		return err
+	}
+	tok, err := ticket.Sign(n.key, ticket.Ticket{BookingID: b.ID, ConfirmationCode: b.ConfirmationCode,
+		ShowtimeID: b.Show.ShowtimeID, TheatreName: b.Show.TheatreName, MovieTitle: b.Show.MovieTitle,
+		StartsAt: b.Show.StartsAt, SeatIDs: b.Seats, IssuedAt: at})
+	if err != nil {
+		return err
+	}
+	msg, err := notify.ConfirmationEmail(to.Email, notify.Confirmation{Booking: b, Total: total, Ticket: tok, ConfirmedAt: at})
+	if err != nil {
+		return err
+	}
+	return n.enqueue(ctx, id, notify.KindConfirmation, msg)
+}
+
+// cancellation tells the customer what was cancelled and refunded.
+func (n *notifier) cancellation(ctx context.Context, region, eventID string, ev *marqueev1.BookingCancelled) error {
+	b, _, to, err := n.db.BookingNotice(ctx, region, ev.BookingId)
+	if err != nil {
+		return err
+	}
+	b.Seats = ev.SeatIds
+	c, err := notify.RenderCancellation(notify.Cancellation{Booking: b, Partial: ev.Partial,
+		Refund: notify.Money{AmountMinor: ev.Refund.GetAmountMinor(), Currency: ev.Refund.GetCurrencyCode()}})
+	if err != nil {
+		return err
+	}
+	return n.enqueue(ctx, "booking_cancelled/"+eventID, notify.KindCancellation, c.Email(to.Email))
+}
+
+// offer tells the person in line which seats are held for them and until when.
+func (n *notifier) offer(ctx context.Context, region string, ev *marqueev1.StandbyOffered) error {
+	show, err := n.db.ShowFor(ctx, region, ev.ShowtimeId)
+	if err != nil {
+		return err
+	}
+	to, err := n.db.RecipientOf(ctx, ev.UserId)
+	if err != nil {
+		return err
+	}
+	c, err := notify.RenderStandbyOffer(notify.StandbyOffer{Name: to.Name, Show: show, Seats: ev.SeatIds,
+		Deadline: ev.ExpiresAt.AsTime()})
+	if err != nil {
+		return err
+	}
+	return n.enqueue(ctx, "standby_offer/"+ev.OfferId, notify.KindStandbyOffer, c.Email(to.Email))
+}
+
+// remind enqueues the 24-hour and 3-hour reminders that are due: for bookings whose show starts within the
+// next d (and that were made before that point), once per booking and reminder.
+func (n *notifier) remind(ctx context.Context) error {
+	now := n.now()
+	for _, d := range []time.Duration{24 * time.Hour, 3 * time.Hour} {
+		due, err := n.db.UpcomingBookings(ctx, now.Add(d-time.Hour), now.Add(d))
+		if err != nil {
+			return err
+		}
+		for _, u := range due {
+			if u.BookedAt.After(u.StartsAt.Add(-d)) {
+				continue // booked after the reminder's moment: the confirmation is reminder enough
+			}
+			if err := n.reminder(ctx, u, d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (n *notifier) reminder(ctx context.Context, u store.Due, d time.Duration) error {
+	b, _, to, err := n.db.BookingNotice(ctx, u.Region, u.BookingID)
+	if err != nil {
+		return err
+	}
+	c, err := notify.RenderReminder(notify.Reminder{Booking: b, Before: d})
+	if err != nil {
+		return err
+	}
+	kind := notify.ReminderKind(d)
+	return n.enqueue(ctx, kind+"/"+u.BookingID, kind, c.Email(to.Email))
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/notify"
+)
+
+// Recipient is who a notification goes to.
+type Recipient struct {
+	UserID, Email, Name string
+}
+
+// ShowFor returns what notifications show about a showtime.
+func (db *DB) ShowFor(ctx context.Context, region, showtimeID string) (notify.Show, error) {
+	var s notify.Show
+	err := db.Pool.QueryRow(ctx, `SELECT st.id, m.title, t.name, t.address, sc.name, st.starts_at, st.ends_at, t.time_zone
+		FROM showtimes st JOIN movies m ON m.id = st.movie_id
+		JOIN theatres t ON t.region = st.region AND t.id = st.theatre_id
+		JOIN screens sc ON sc.region = st.region AND sc.id = st.screen_id
+		WHERE st.region = $1 AND st.id = $2`, region, showtimeID).Scan(&s.ShowtimeID, &s.MovieTitle, &s.TheatreName,
+		&s.TheatreAddress, &s.Screen, &s.StartsAt, &s.EndsAt, &s.TimeZone)
+	if err != nil {
+		return s, notFound("store.ShowFor", err, "showtime")
+	}
+	return s, nil
+}
+
+// RecipientOf returns a user's email and display name.
+func (db *DB) RecipientOf(ctx context.Context, userID string) (Recipient, error) {
+	r := Recipient{UserID: userID}
+	err := db.Pool.QueryRow(ctx, `SELECT email, display_name FROM users WHERE id = $1`, userID).Scan(&r.Email, &r.Name)
+	if err != nil {
+		return r, notFound("store.RecipientOf", err, "user")
+	}
+	return r, nil
+}
+
+// BookingNotice returns what a booking notification shows: the booking with its live seats and show, the
+// total, and the recipient.
+func (db *DB) BookingNotice(ctx context.Context, region, bookingID string) (notify.Booking, notify.Money, Recipient, error) {
+	const op = "store.BookingNotice"
+	b, err := getBooking(ctx, db.Pool, region, bookingID)
+	if err != nil {
+		return notify.Booking{}, notify.Money{}, Recipient{}, errs.E(op, err)
+	}
+	show, err := db.ShowFor(ctx, region, b.ShowtimeID)
+	if err != nil {
+		return notify.Booking{}, notify.Money{}, Recipient{}, errs.E(op, err)
+	}
+	r, err := db.RecipientOf(ctx, b.UserID)
+	if err != nil {
+		return notify.Booking{}, notify.Money{}, Recipient{}, errs.E(op, err)
+	}
+	var live []string
+	for _, id := range b.SeatIDs {
+		if !slices.Contains(b.CancelledSeatIDs, id) {
+			live = append(live, id)
+		}
+	}
+	nb := notify.Booking{ID: b.ID, ConfirmationCode: b.ConfirmationCode, Name: r.Name, Show: show, Seats: live}
+	return nb, notify.Money{AmountMinor: b.TotalMinor, Currency: b.Currency}, r, nil
+}
+
+// Due is a booking a reminder may be due for.
+type Due struct {
+	Region, BookingID  string
+	StartsAt, BookedAt time.Time
+}
+
+// UpcomingBookings returns confirmed bookings whose shows start in [from, to), for reminders.
+func (db *DB) UpcomingBookings(ctx context.Context, from, to time.Time) ([]Due, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT b.region, b.id, s.starts_at, b.created_at FROM bookings b
+		JOIN showtimes s ON s.region = b.region AND s.id = b.showtime_id
+		WHERE b.status = 'confirmed' AND s.starts_at >= $1 AND s.starts_at < $2 ORDER BY s.starts_at LIMIT 1000`, from, to)
+	if err != nil {
+		return nil, errs.E("store.UpcomingBookings", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (d Due, err error) {
+		err = r.Scan(&d.Region, &d.BookingID, &d.StartsAt, &d.BookedAt)
+		return d, err
+	})
+}
