@@ -49,6 +49,14 @@ type Store interface {
 	SetChainPolicy(ctx context.Context, p catalog.ChainPolicy) error
 	ChainPolicy(ctx context.Context, chainID string, def catalog.ChainPolicy) (catalog.ChainPolicy, error)
 	IssueGiftCard(ctx context.Context, g GiftCard, now time.Time) error
+	DeadDeliveries(ctx context.Context, limit int) ([]DeadDelivery, error)
+	RetryDelivery(ctx context.Context, id string, now time.Time) error
+}
+
+// DeadDelivery is a notification that gave up after its retries.
+type DeadDelivery struct {
+	ID, Channel, Recipient, Kind, LastError string
+	Attempts                                int
 }
 
 // Service authorizes and validates admin operations.
@@ -214,4 +222,35 @@ func NewGiftCardCode() string {
 		code = append(code, codeAlphabet[int(c)%len(codeAlphabet)])
 	}
 	return string(code)
+}
+
+// requireAdmin allows platform admins only.
+func (s *Service) requireAdmin(ctx context.Context, callerID string) error {
+	p, err := s.Store.Principal(ctx, callerID)
+	if err != nil {
+		return errs.E("admin.requireAdmin", err)
+	}
+	if p.Role != Admin {
+		return errs.Errorf("admin.requireAdmin", errs.Permission, "only platform admins may do this")
+	}
+	return nil
+}
+
+// DeadDeliveries lists notifications that gave up, newest first.
+func (s *Service) DeadDeliveries(ctx context.Context, callerID string, limit int) ([]DeadDelivery, error) {
+	if err := s.requireAdmin(ctx, callerID); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	return s.Store.DeadDeliveries(ctx, limit)
+}
+
+// RetryDelivery queues a dead notification again.
+func (s *Service) RetryDelivery(ctx context.Context, callerID, id string) error {
+	if err := s.requireAdmin(ctx, callerID); err != nil {
+		return err
+	}
+	return s.Store.RetryDelivery(ctx, id, s.Now())
 }

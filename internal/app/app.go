@@ -64,6 +64,8 @@ type Config struct {
 	SMTPAddr, MailFrom string
 	// TicketKey is the Ed25519 key (PKCS#8 PEM) that signs QR tickets; created under DataDir/keys when empty.
 	TicketKey string
+	// SMSURL and PushURL are the SMS and push providers' endpoints; requests are signed with NotifySecret.
+	SMSURL, PushURL, NotifySecret string
 }
 
 // DefaultConfig is the configuration of `marquee dev` before flags.
@@ -73,7 +75,8 @@ func DefaultConfig() Config {
 		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32, StripeSecretKey: os.Getenv("STRIPE_SECRET_KEY"),
 		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL"),
 		WorkerInterval: 500 * time.Millisecond, NATSURL: os.Getenv("NATS_URL"), SMTPAddr: os.Getenv("SMTP_ADDR"),
-		MailFrom: "Marquee <tickets@marquee.local>", TicketKey: os.Getenv("MARQUEE_TICKET_KEY")}
+		MailFrom: "Marquee <tickets@marquee.local>", TicketKey: os.Getenv("MARQUEE_TICKET_KEY"),
+		SMSURL: os.Getenv("SMS_URL"), PushURL: os.Getenv("PUSH_URL"), NotifySecret: os.Getenv("NOTIFY_SIGNING_SECRET")}
 }
 
 // Main is a running Marquee process.
@@ -118,6 +121,8 @@ func (m *Main) ParseFlags(name string, args []string) error {
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS server URL (default $NATS_URL; empty starts an embedded server under --data-dir)")
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", c.SMTPAddr, "SMTP server host:port (default $SMTP_ADDR; empty writes .eml files under --data-dir/mail)")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "sender of notification emails")
+	fs.StringVar(&c.SMSURL, "sms-url", c.SMSURL, "SMS provider endpoint (default $SMS_URL; requests signed with $NOTIFY_SIGNING_SECRET)")
+	fs.StringVar(&c.PushURL, "push-url", c.PushURL, "push provider endpoint (default $PUSH_URL)")
 	fs.StringVar(&c.TicketKey, "ticket-key", c.TicketKey, "Ed25519 PEM key signing QR tickets (default $MARQUEE_TICKET_KEY; created under --data-dir/keys)")
 	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
 	if err := fs.Parse(args); err != nil {
@@ -216,9 +221,34 @@ func (m *Main) notifier() (*notifier, error) {
 			return nil, err
 		}
 	}
-	sender := notify.NewSender(m.db.Deliveries(), map[string]notify.Channel{notify.ChannelEmail: email}, m.Now)
+	channels := map[string]notify.Channel{notify.ChannelEmail: email}
+	if err := m.httpChannels(channels); err != nil {
+		return nil, err
+	}
+	sender := notify.NewSender(m.db.Deliveries(), channels, m.Now)
 	sender.Logger = m.Log
-	return &notifier{db: m.db, sender: sender, key: key, now: m.Now, log: m.Log}, nil
+	return &notifier{db: m.db, settings: m.db.Accounts(), sender: sender, key: key, now: m.Now, log: m.Log}, nil
+}
+
+// httpChannels adds the SMS and push providers that are configured.
+func (m *Main) httpChannels(channels map[string]notify.Channel) error {
+	cfg := notify.HTTPConfig{Secret: []byte(m.Config.NotifySecret), Timeout: 10 * time.Second, Now: m.Now}
+	for name, url := range map[string]string{notify.ChannelSMS: m.Config.SMSURL, notify.ChannelPush: m.Config.PushURL} {
+		if url == "" {
+			continue
+		}
+		cfg.Endpoint = url
+		newChannel := notify.NewSMS
+		if name == notify.ChannelPush {
+			newChannel = notify.NewPush
+		}
+		ch, err := newChannel(cfg)
+		if err != nil {
+			return err
+		}
+		channels[name] = ch
+	}
+	return nil
 }
 
 // every runs f now and then every d until ctx ends.
@@ -346,6 +376,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	return rpc.Services{
 		Accounts: &account.Service{Store: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost,
 			Secret: secret, AdminEmail: c.AdminEmail},
+		Settings:  db.Accounts(),
 		Catalog:   db.Catalog(),
 		Inventory: inv,
 		Bookings:  bookings,

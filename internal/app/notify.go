@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/internal/account"
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/events/relay"
 	"github.com/marqueehq/marquee/internal/notify"
@@ -22,11 +23,12 @@ import (
 // notifier turns events into notifications: it renders them and enqueues a delivery whose ID is derived from
 // what is notified (the booking, the offer), so a redelivered event never sends a second copy.
 type notifier struct {
-	db     *store.DB
-	sender *notify.Sender
-	key    ed25519.PrivateKey
-	now    platform.Clock
-	log    *slog.Logger
+	db       *store.DB
+	settings account.SettingsStore
+	sender   *notify.Sender
+	key      ed25519.PrivateKey
+	now      platform.Clock
+	log      *slog.Logger
 }
 
 // handle is the consumer of every event.
@@ -66,13 +68,32 @@ func regionOfSubject(subject string) string {
 	return parts[1]
 }
 
-// enqueue stores a delivery; one that exists already (a redelivered event) is not an error.
-func (n *notifier) enqueue(ctx context.Context, id, kind string, m notify.Message) error {
-	_, err := n.sender.Enqueue(ctx, id+"/"+notify.ChannelEmail, notify.ChannelEmail, kind, m)
-	if errors.Is(err, notify.ErrDuplicate) || errs.Is(err, errs.Conflict) {
-		return nil
+// deliver queues a notification on each channel the person chose for its kind (email when they chose none):
+// email gets the full message, SMS and push the short text. A delivery that exists already (a redelivered
+// event) is not an error; a channel this process has no provider for is skipped and logged.
+func (n *notifier) deliver(ctx context.Context, userID, id, kind string, c notify.Content, email notify.Message) error {
+	st, err := n.settings.NotificationSettings(ctx, userID)
+	if err != nil {
+		return err
 	}
-	return err
+	for _, ch := range st.ChannelsFor(kind) {
+		if _, ok := n.sender.Channels[ch]; !ok {
+			n.log.Warn("notification channel not configured", "channel", ch, "kind", kind)
+			continue
+		}
+		m := email
+		switch ch {
+		case notify.ChannelSMS:
+			m = c.SMS(st.Phone)
+		case notify.ChannelPush:
+			m = c.Push(st.PushToken)
+		}
+		_, err := n.sender.Enqueue(ctx, id+"/"+ch, ch, kind, m)
+		if err != nil && !errors.Is(err, notify.ErrDuplicate) && !errs.Is(err, errs.Conflict) {
+			return err
+		}
+	}
+	return nil
 }
 
 // confirmation sends the booking's confirmation with a signed QR ticket and a calendar file.
@@ -87,11 +108,16 @@ func (n *notifier) confirmation(ctx context.Context, region, bookingID, id strin
 	if err != nil {
 		return err
 	}
-	msg, err := notify.ConfirmationEmail(to.Email, notify.Confirmation{Booking: b, Total: total, Ticket: tok, ConfirmedAt: at})
+	conf := notify.Confirmation{Booking: b, Total: total, Ticket: tok, ConfirmedAt: at}
+	msg, err := notify.ConfirmationEmail(to.Email, conf)
 	if err != nil {
 		return err
 	}
-	return n.enqueue(ctx, id, notify.KindConfirmation, msg)
+	c, err := notify.RenderConfirmation(conf)
+	if err != nil {
+		return err
+	}
+	return n.deliver(ctx, to.UserID, id, notify.KindConfirmation, c, msg)
 }
 
 // cancellation tells the customer what was cancelled and refunded.
@@ -106,7 +132,7 @@ func (n *notifier) cancellation(ctx context.Context, region, eventID string, ev 
 	if err != nil {
 		return err
 	}
-	return n.enqueue(ctx, "booking_cancelled/"+eventID, notify.KindCancellation, c.Email(to.Email))
+	return n.deliver(ctx, to.UserID, "booking_cancelled/"+eventID, notify.KindCancellation, c, c.Email(to.Email))
 }
 
 // offer tells the person in line which seats are held for them and until when.
@@ -124,7 +150,7 @@ func (n *notifier) offer(ctx context.Context, region string, ev *marqueev1.Stand
 	if err != nil {
 		return err
 	}
-	return n.enqueue(ctx, "standby_offer/"+ev.OfferId, notify.KindStandbyOffer, c.Email(to.Email))
+	return n.deliver(ctx, to.UserID, "standby_offer/"+ev.OfferId, notify.KindStandbyOffer, c, c.Email(to.Email))
 }
 
 // remind enqueues the 24-hour and 3-hour reminders that are due: for bookings whose show starts within the
@@ -158,5 +184,5 @@ func (n *notifier) reminder(ctx context.Context, u store.Due, d time.Duration) e
 		return err
 	}
 	kind := notify.ReminderKind(d)
-	return n.enqueue(ctx, kind+"/"+u.BookingID, kind, c.Email(to.Email))
+	return n.deliver(ctx, to.UserID, kind+"/"+u.BookingID, kind, c, c.Email(to.Email))
 }

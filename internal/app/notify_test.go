@@ -2,12 +2,16 @@ package app_test
 
 import (
 	"context"
+	"io"
 	"mime"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/marqueehq/marquee/internal/notify"
 	"github.com/marqueehq/marquee/internal/notify/smtptest"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/seed"
@@ -47,9 +51,20 @@ func decodeSubject(s string) string {
 func TestStandbyEmailsEndToEnd(t *testing.T) {
 	smtp := smtptest.NewServer(t)
 	clock := platform.NewManualClock(time.Now())
+	sms := make(chan string, 10)
+	smsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := notify.VerifySignature([]byte("sms-secret"), r.Header.Get("X-Marquee-Signature"), body, clock.Now(), time.Hour); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		sms <- string(body)
+	}))
+	t.Cleanup(smsSrv.Close)
 	m := newDev(dataDir(t))
 	m.Now = clock.Now
 	m.Config.SMTPAddr = smtp.Addr()
+	m.Config.SMSURL, m.Config.NotifySecret = smsSrv.URL, "sms-secret"
 	m.Config.WorkerInterval = 50 * time.Millisecond
 	if err := m.Run(context.Background()); err != nil {
 		_ = m.Close()
@@ -83,8 +98,18 @@ func TestStandbyEmailsEndToEnd(t *testing.T) {
 		e := c.call("StandbyService/JoinStandby", map[string]any{"showtimeId": fix.Showtime.ID, "seatCount": 2, "together": true}, 200)["entry"].(map[string]any)
 		entries = append(entries, e["id"].(string))
 	}
+	line[0].call("AccountService/UpdateNotificationSettings", map[string]any{"settings": map[string]any{"phone": "+14155550123",
+		"preferences": []any{map[string]any{"kind": "standby_offer", "channels": []string{"NOTIFICATION_CHANNEL_EMAIL", "NOTIFICATION_CHANNEL_SMS"}}}}}, 200)
 	seller.call("BookingService/CancelBooking", map[string]any{"bookingId": last, "idempotencyKey": "cancel-for-line"}, 200)
 	mailTo(t, smtp, "first@example.com", "seats")
+	select {
+	case body := <-sms:
+		if !strings.Contains(body, `"to":"+14155550123"`) {
+			t.Fatalf("SMS = %s", body)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no signed SMS for the first person's offer")
+	}
 	clock.Advance(16 * time.Minute) // the first offer (15 minutes two days ahead) runs out
 	mailTo(t, smtp, "second@example.com", "seats")
 	e := line[1].call("StandbyService/GetStandby", map[string]any{"entryId": entries[1]}, 200)["entry"].(map[string]any)

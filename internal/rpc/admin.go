@@ -99,6 +99,26 @@ func (h *adminHandler) IssueGiftCard(ctx context.Context, req *connect.Request[m
 	return connect.NewResponse(&marqueev1.IssueGiftCardResponse{Code: g.Code, Balance: money(g.Currency, g.BalanceMinor)}), nil
 }
 
+func (h *adminHandler) ListDeadDeliveries(ctx context.Context, req *connect.Request[marqueev1.ListDeadDeliveriesRequest]) (*connect.Response[marqueev1.ListDeadDeliveriesResponse], error) {
+	ds, err := h.svc.DeadDeliveries(ctx, userID(ctx), int(req.Msg.Limit))
+	if err != nil {
+		return nil, err
+	}
+	res := &marqueev1.ListDeadDeliveriesResponse{}
+	for _, d := range ds {
+		res.Deliveries = append(res.Deliveries, &marqueev1.DeadDelivery{Id: d.ID, Channel: d.Channel, Recipient: d.Recipient,
+			Kind: d.Kind, Attempts: int32(d.Attempts), LastError: d.LastError})
+	}
+	return connect.NewResponse(res), nil
+}
+
+func (h *adminHandler) RetryDelivery(ctx context.Context, req *connect.Request[marqueev1.RetryDeliveryRequest]) (*connect.Response[marqueev1.RetryDeliveryResponse], error) {
+	if err := h.svc.RetryDelivery(ctx, userID(ctx), req.Msg.DeliveryId); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.RetryDeliveryResponse{}), nil
+}
+
 var ruleKinds = map[marqueev1.PricingRuleKind]pricing.RuleKind{
 	marqueev1.PricingRuleKind_PRICING_RULE_KIND_TIME_OF_DAY: pricing.RuleTimeOfDay,
 	marqueev1.PricingRuleKind_PRICING_RULE_KIND_DAY_OF_WEEK: pricing.RuleDayOfWeek,

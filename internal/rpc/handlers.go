@@ -2,6 +2,8 @@ package rpc
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"connectrpc.com/connect"
@@ -16,11 +18,14 @@ import (
 	"github.com/marqueehq/marquee/internal/platform"
 )
 
-type accountHandler struct{ svc *account.Service }
+type accountHandler struct {
+	svc      *account.Service
+	settings account.SettingsStore
+}
 
 // NewAccountHandler serves AccountService.
-func NewAccountHandler(svc *account.Service) marqueev1connect.AccountServiceHandler {
-	return &accountHandler{svc: svc}
+func NewAccountHandler(svc *account.Service, settings account.SettingsStore) marqueev1connect.AccountServiceHandler {
+	return &accountHandler{svc: svc, settings: settings}
 }
 
 func (h *accountHandler) Register(ctx context.Context, req *connect.Request[marqueev1.RegisterRequest]) (*connect.Response[marqueev1.RegisterResponse], error) {
@@ -37,6 +42,53 @@ func (h *accountHandler) Login(ctx context.Context, req *connect.Request[marquee
 		return nil, err
 	}
 	return connect.NewResponse(&marqueev1.LoginResponse{User: userToProto(u), Token: tok}), nil
+}
+
+var channelNames = map[marqueev1.NotificationChannel]string{
+	marqueev1.NotificationChannel_NOTIFICATION_CHANNEL_EMAIL: account.Email,
+	marqueev1.NotificationChannel_NOTIFICATION_CHANNEL_SMS:   account.SMS,
+	marqueev1.NotificationChannel_NOTIFICATION_CHANNEL_PUSH:  account.Push,
+}
+
+func (h *accountHandler) GetNotificationSettings(ctx context.Context, _ *connect.Request[marqueev1.GetNotificationSettingsRequest]) (*connect.Response[marqueev1.GetNotificationSettingsResponse], error) {
+	st, err := h.settings.NotificationSettings(ctx, userID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.GetNotificationSettingsResponse{Settings: settingsToProto(st)}), nil
+}
+
+func (h *accountHandler) UpdateNotificationSettings(ctx context.Context, req *connect.Request[marqueev1.UpdateNotificationSettingsRequest]) (*connect.Response[marqueev1.UpdateNotificationSettingsResponse], error) {
+	p := req.Msg.Settings
+	st := account.Settings{Phone: p.Phone, PushToken: p.PushToken, Channels: map[string][]string{}}
+	for _, pref := range p.Preferences {
+		cs := []string{}
+		for _, c := range pref.Channels {
+			cs = append(cs, channelNames[c])
+		}
+		st.Channels[pref.Kind] = cs
+	}
+	st, err := account.UpdateSettings(ctx, h.settings, userID(ctx), st)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.UpdateNotificationSettingsResponse{Settings: settingsToProto(st)}), nil
+}
+
+func settingsToProto(st account.Settings) *marqueev1.NotificationSettings {
+	p := &marqueev1.NotificationSettings{Phone: st.Phone, PushToken: st.PushToken}
+	for _, kind := range slices.Sorted(maps.Keys(st.Channels)) {
+		pref := &marqueev1.NotificationPreference{Kind: kind}
+		for _, c := range st.Channels[kind] {
+			for pc, name := range channelNames {
+				if name == c {
+					pref.Channels = append(pref.Channels, pc)
+				}
+			}
+		}
+		p.Preferences = append(p.Preferences, pref)
+	}
+	return p
 }
 
 type catalogHandler struct {

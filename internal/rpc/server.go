@@ -25,6 +25,7 @@ import (
 // Services are the domain services the handlers call.
 type Services struct {
 	Accounts  *account.Service
+	Settings  account.SettingsStore
 	Catalog   catalog.Store
 	Inventory *inventory.Service
 	Bookings  *booking.Service
@@ -57,7 +58,7 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	opts := connect.WithInterceptors(errorInterceptor(log), authInterceptor(s.Accounts, public),
 		validate.NewInterceptor())
 	mux := http.NewServeMux()
-	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts), opts))
+	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Settings), opts))
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog, s.Now), opts))
 	mux.Handle(marqueev1connect.NewSeatServiceHandler(NewSeatHandler(s.Inventory), opts))
 	mux.Handle(marqueev1connect.NewBookingServiceHandler(NewBookingHandler(s.Bookings), opts))

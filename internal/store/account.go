@@ -49,3 +49,40 @@ func (s *AccountStore) MakeAdmin(ctx context.Context, email string) error {
 		return wrap("store.MakeAdmin", err)
 	})
 }
+
+// NotificationSettings returns a user's phone, push token and channels per kind.
+func (s *AccountStore) NotificationSettings(ctx context.Context, userID string) (account.Settings, error) {
+	const op = "store.NotificationSettings"
+	st := account.Settings{Channels: map[string][]string{}}
+	if err := s.db.Pool.QueryRow(ctx, `SELECT phone, push_token FROM users WHERE id = $1`, userID).Scan(&st.Phone, &st.PushToken); err != nil {
+		return st, notFound(op, err, "user")
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT kind, channels FROM notification_prefs WHERE user_id = $1 ORDER BY kind`, userID)
+	if err != nil {
+		return st, errs.E(op, err)
+	}
+	var kind string
+	var cs []string
+	_, err = pgx.ForEachRow(rows, []any{&kind, &cs}, func() error { st.Channels[kind] = cs; return nil })
+	return st, wrap(op, err)
+}
+
+// SetNotificationSettings replaces a user's notification settings.
+func (s *AccountStore) SetNotificationSettings(ctx context.Context, userID string, st account.Settings) error {
+	const op = "store.SetNotificationSettings"
+	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET phone = $2, push_token = $3 WHERE id = $1`, userID, st.Phone, st.PushToken); err != nil {
+			return errs.E(op, err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM notification_prefs WHERE user_id = $1`, userID); err != nil {
+			return errs.E(op, err)
+		}
+		for kind, cs := range st.Channels {
+			if _, err := tx.Exec(ctx, `INSERT INTO notification_prefs (user_id, kind, channels) VALUES ($1, $2, $3)`,
+				userID, kind, nonNil(cs)); err != nil {
+				return errs.E(op, err)
+			}
+		}
+		return nil
+	})
+}

@@ -70,3 +70,22 @@ func (s *AdminStore) ChainPolicy(ctx context.Context, chainID string, def catalo
 func (s *AdminStore) IssueGiftCard(ctx context.Context, g admin.GiftCard, now time.Time) error {
 	return s.db.Wallet().IssueGiftCard(ctx, GiftCard(g), now)
 }
+
+// DeadDeliveries lists deliveries that gave up.
+func (s *AdminStore) DeadDeliveries(ctx context.Context, limit int) ([]admin.DeadDelivery, error) {
+	ds, err := s.db.Deliveries().DeadDeliveries(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]admin.DeadDelivery, len(ds))
+	for i, d := range ds {
+		out[i] = admin.DeadDelivery{ID: d.ID, Channel: d.Channel, Recipient: d.To, Kind: d.Kind, LastError: d.LastError,
+			Attempts: d.Attempts}
+	}
+	return out, nil
+}
+
+// RetryDelivery queues a dead delivery again.
+func (s *AdminStore) RetryDelivery(ctx context.Context, id string, now time.Time) error {
+	return s.db.Deliveries().RetryDelivery(ctx, id, now)
+}

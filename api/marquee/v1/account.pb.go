@@ -22,6 +22,343 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// NotificationChannel is a way of reaching a person.
+type NotificationChannel int32
+
+const (
+	NotificationChannel_NOTIFICATION_CHANNEL_UNSPECIFIED NotificationChannel = 0
+	NotificationChannel_NOTIFICATION_CHANNEL_EMAIL       NotificationChannel = 1
+	NotificationChannel_NOTIFICATION_CHANNEL_SMS         NotificationChannel = 2
+	NotificationChannel_NOTIFICATION_CHANNEL_PUSH        NotificationChannel = 3
+)
+
+// Enum value maps for NotificationChannel.
+var (
+	NotificationChannel_name = map[int32]string{
+		0: "NOTIFICATION_CHANNEL_UNSPECIFIED",
+		1: "NOTIFICATION_CHANNEL_EMAIL",
+		2: "NOTIFICATION_CHANNEL_SMS",
+		3: "NOTIFICATION_CHANNEL_PUSH",
+	}
+	NotificationChannel_value = map[string]int32{
+		"NOTIFICATION_CHANNEL_UNSPECIFIED": 0,
+		"NOTIFICATION_CHANNEL_EMAIL":       1,
+		"NOTIFICATION_CHANNEL_SMS":         2,
+		"NOTIFICATION_CHANNEL_PUSH":        3,
+	}
+)
+
+func (x NotificationChannel) Enum() *NotificationChannel {
+	p := new(NotificationChannel)
+	*p = x
+	return p
+}
+
+func (x NotificationChannel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NotificationChannel) Descriptor() protoreflect.EnumDescriptor {
+	return file_marquee_v1_account_proto_enumTypes[0].Descriptor()
+}
+
+func (NotificationChannel) Type() protoreflect.EnumType {
+	return &file_marquee_v1_account_proto_enumTypes[0]
+}
+
+func (x NotificationChannel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NotificationChannel.Descriptor instead.
+func (NotificationChannel) EnumDescriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{0}
+}
+
+// NotificationPreference lists the channels for one kind of notification: "booking_confirmed",
+// "booking_cancelled", "standby_offer", "reminder_24h", "reminder_3h".
+type NotificationPreference struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Channels      []NotificationChannel  `protobuf:"varint,2,rep,packed,name=channels,proto3,enum=marquee.v1.NotificationChannel" json:"channels,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationPreference) Reset() {
+	*x = NotificationPreference{}
+	mi := &file_marquee_v1_account_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationPreference) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationPreference) ProtoMessage() {}
+
+func (x *NotificationPreference) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationPreference.ProtoReflect.Descriptor instead.
+func (*NotificationPreference) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *NotificationPreference) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *NotificationPreference) GetChannels() []NotificationChannel {
+	if x != nil {
+		return x.Channels
+	}
+	return nil
+}
+
+// NotificationSettings are where and how a person is notified. Kinds not listed go by email.
+type NotificationSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// E.164, for example "+14155550123".
+	Phone         string                    `protobuf:"bytes,1,opt,name=phone,proto3" json:"phone,omitempty"`
+	PushToken     string                    `protobuf:"bytes,2,opt,name=push_token,json=pushToken,proto3" json:"push_token,omitempty"`
+	Preferences   []*NotificationPreference `protobuf:"bytes,3,rep,name=preferences,proto3" json:"preferences,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationSettings) Reset() {
+	*x = NotificationSettings{}
+	mi := &file_marquee_v1_account_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationSettings) ProtoMessage() {}
+
+func (x *NotificationSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationSettings.ProtoReflect.Descriptor instead.
+func (*NotificationSettings) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *NotificationSettings) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *NotificationSettings) GetPushToken() string {
+	if x != nil {
+		return x.PushToken
+	}
+	return ""
+}
+
+func (x *NotificationSettings) GetPreferences() []*NotificationPreference {
+	if x != nil {
+		return x.Preferences
+	}
+	return nil
+}
+
+type GetNotificationSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetNotificationSettingsRequest) Reset() {
+	*x = GetNotificationSettingsRequest{}
+	mi := &file_marquee_v1_account_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNotificationSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNotificationSettingsRequest) ProtoMessage() {}
+
+func (x *GetNotificationSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNotificationSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetNotificationSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{2}
+}
+
+type GetNotificationSettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *NotificationSettings  `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetNotificationSettingsResponse) Reset() {
+	*x = GetNotificationSettingsResponse{}
+	mi := &file_marquee_v1_account_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNotificationSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNotificationSettingsResponse) ProtoMessage() {}
+
+func (x *GetNotificationSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNotificationSettingsResponse.ProtoReflect.Descriptor instead.
+func (*GetNotificationSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetNotificationSettingsResponse) GetSettings() *NotificationSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+type UpdateNotificationSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *NotificationSettings  `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateNotificationSettingsRequest) Reset() {
+	*x = UpdateNotificationSettingsRequest{}
+	mi := &file_marquee_v1_account_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateNotificationSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateNotificationSettingsRequest) ProtoMessage() {}
+
+func (x *UpdateNotificationSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateNotificationSettingsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateNotificationSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *UpdateNotificationSettingsRequest) GetSettings() *NotificationSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+type UpdateNotificationSettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *NotificationSettings  `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateNotificationSettingsResponse) Reset() {
+	*x = UpdateNotificationSettingsResponse{}
+	mi := &file_marquee_v1_account_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateNotificationSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateNotificationSettingsResponse) ProtoMessage() {}
+
+func (x *UpdateNotificationSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateNotificationSettingsResponse.ProtoReflect.Descriptor instead.
+func (*UpdateNotificationSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *UpdateNotificationSettingsResponse) GetSettings() *NotificationSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 // User is a moviegoer's public profile.
 type User struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -34,7 +371,7 @@ type User struct {
 
 func (x *User) Reset() {
 	*x = User{}
-	mi := &file_marquee_v1_account_proto_msgTypes[0]
+	mi := &file_marquee_v1_account_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -46,7 +383,7 @@ func (x *User) String() string {
 func (*User) ProtoMessage() {}
 
 func (x *User) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_account_proto_msgTypes[0]
+	mi := &file_marquee_v1_account_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -59,7 +396,7 @@ func (x *User) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use User.ProtoReflect.Descriptor instead.
 func (*User) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_account_proto_rawDescGZIP(), []int{0}
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *User) GetId() string {
@@ -94,7 +431,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_marquee_v1_account_proto_msgTypes[1]
+	mi := &file_marquee_v1_account_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -106,7 +443,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_account_proto_msgTypes[1]
+	mi := &file_marquee_v1_account_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -119,7 +456,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_account_proto_rawDescGZIP(), []int{1}
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RegisterRequest) GetEmail() string {
@@ -154,7 +491,7 @@ type RegisterResponse struct {
 
 func (x *RegisterResponse) Reset() {
 	*x = RegisterResponse{}
-	mi := &file_marquee_v1_account_proto_msgTypes[2]
+	mi := &file_marquee_v1_account_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -166,7 +503,7 @@ func (x *RegisterResponse) String() string {
 func (*RegisterResponse) ProtoMessage() {}
 
 func (x *RegisterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_account_proto_msgTypes[2]
+	mi := &file_marquee_v1_account_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -179,7 +516,7 @@ func (x *RegisterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterResponse.ProtoReflect.Descriptor instead.
 func (*RegisterResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_account_proto_rawDescGZIP(), []int{2}
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RegisterResponse) GetUser() *User {
@@ -206,7 +543,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_marquee_v1_account_proto_msgTypes[3]
+	mi := &file_marquee_v1_account_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -218,7 +555,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_account_proto_msgTypes[3]
+	mi := &file_marquee_v1_account_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -231,7 +568,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_account_proto_rawDescGZIP(), []int{3}
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LoginRequest) GetEmail() string {
@@ -259,7 +596,7 @@ type LoginResponse struct {
 
 func (x *LoginResponse) Reset() {
 	*x = LoginResponse{}
-	mi := &file_marquee_v1_account_proto_msgTypes[4]
+	mi := &file_marquee_v1_account_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -271,7 +608,7 @@ func (x *LoginResponse) String() string {
 func (*LoginResponse) ProtoMessage() {}
 
 func (x *LoginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_account_proto_msgTypes[4]
+	mi := &file_marquee_v1_account_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -284,7 +621,7 @@ func (x *LoginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginResponse.ProtoReflect.Descriptor instead.
 func (*LoginResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_account_proto_rawDescGZIP(), []int{4}
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *LoginResponse) GetUser() *User {
@@ -306,7 +643,23 @@ var File_marquee_v1_account_proto protoreflect.FileDescriptor
 const file_marquee_v1_account_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/account.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\"O\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\"\xd5\x01\n" +
+	"\x16NotificationPreference\x12i\n" +
+	"\x04kind\x18\x01 \x01(\tBU\xbaHRrPR\x11booking_confirmedR\x11booking_cancelledR\rstandby_offerR\freminder_24hR\vreminder_3hR\x04kind\x12P\n" +
+	"\bchannels\x18\x02 \x03(\x0e2\x1f.marquee.v1.NotificationChannelB\x13\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bchannels\"\xc5\x01\n" +
+	"\x14NotificationSettings\x124\n" +
+	"\x05phone\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^$|^\\+[1-9][0-9]{6,14}$R\x05phone\x12'\n" +
+	"\n" +
+	"push_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpushToken\x12N\n" +
+	"\vpreferences\x18\x03 \x03(\v2\".marquee.v1.NotificationPreferenceB\b\xbaH\x05\x92\x01\x02\x10\n" +
+	"R\vpreferences\" \n" +
+	"\x1eGetNotificationSettingsRequest\"_\n" +
+	"\x1fGetNotificationSettingsResponse\x12<\n" +
+	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsR\bsettings\"i\n" +
+	"!UpdateNotificationSettingsRequest\x12D\n" +
+	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsB\x06\xbaH\x03\xc8\x01\x01R\bsettings\"b\n" +
+	"\"UpdateNotificationSettingsResponse\x12<\n" +
+	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsR\bsettings\"O\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
@@ -327,10 +680,17 @@ const file_marquee_v1_account_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\bpassword\"K\n" +
 	"\rLoginResponse\x12$\n" +
 	"\x04user\x18\x01 \x01(\v2\x10.marquee.v1.UserR\x04user\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token2\x95\x01\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token*\x98\x01\n" +
+	"\x13NotificationChannel\x12$\n" +
+	" NOTIFICATION_CHANNEL_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aNOTIFICATION_CHANNEL_EMAIL\x10\x01\x12\x1c\n" +
+	"\x18NOTIFICATION_CHANNEL_SMS\x10\x02\x12\x1d\n" +
+	"\x19NOTIFICATION_CHANNEL_PUSH\x10\x032\x8b\x03\n" +
 	"\x0eAccountService\x12E\n" +
 	"\bRegister\x12\x1b.marquee.v1.RegisterRequest\x1a\x1c.marquee.v1.RegisterResponse\x12<\n" +
-	"\x05Login\x12\x18.marquee.v1.LoginRequest\x1a\x19.marquee.v1.LoginResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\x05Login\x12\x18.marquee.v1.LoginRequest\x1a\x19.marquee.v1.LoginResponse\x12w\n" +
+	"\x17GetNotificationSettings\x12*.marquee.v1.GetNotificationSettingsRequest\x1a+.marquee.v1.GetNotificationSettingsResponse\"\x03\x90\x02\x01\x12{\n" +
+	"\x1aUpdateNotificationSettings\x12-.marquee.v1.UpdateNotificationSettingsRequest\x1a..marquee.v1.UpdateNotificationSettingsResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_account_proto_rawDescOnce sync.Once
@@ -344,26 +704,43 @@ func file_marquee_v1_account_proto_rawDescGZIP() []byte {
 	return file_marquee_v1_account_proto_rawDescData
 }
 
-var file_marquee_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_marquee_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_marquee_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_marquee_v1_account_proto_goTypes = []any{
-	(*User)(nil),             // 0: marquee.v1.User
-	(*RegisterRequest)(nil),  // 1: marquee.v1.RegisterRequest
-	(*RegisterResponse)(nil), // 2: marquee.v1.RegisterResponse
-	(*LoginRequest)(nil),     // 3: marquee.v1.LoginRequest
-	(*LoginResponse)(nil),    // 4: marquee.v1.LoginResponse
+	(NotificationChannel)(0),                   // 0: marquee.v1.NotificationChannel
+	(*NotificationPreference)(nil),             // 1: marquee.v1.NotificationPreference
+	(*NotificationSettings)(nil),               // 2: marquee.v1.NotificationSettings
+	(*GetNotificationSettingsRequest)(nil),     // 3: marquee.v1.GetNotificationSettingsRequest
+	(*GetNotificationSettingsResponse)(nil),    // 4: marquee.v1.GetNotificationSettingsResponse
+	(*UpdateNotificationSettingsRequest)(nil),  // 5: marquee.v1.UpdateNotificationSettingsRequest
+	(*UpdateNotificationSettingsResponse)(nil), // 6: marquee.v1.UpdateNotificationSettingsResponse
+	(*User)(nil),             // 7: marquee.v1.User
+	(*RegisterRequest)(nil),  // 8: marquee.v1.RegisterRequest
+	(*RegisterResponse)(nil), // 9: marquee.v1.RegisterResponse
+	(*LoginRequest)(nil),     // 10: marquee.v1.LoginRequest
+	(*LoginResponse)(nil),    // 11: marquee.v1.LoginResponse
 }
 var file_marquee_v1_account_proto_depIdxs = []int32{
-	0, // 0: marquee.v1.RegisterResponse.user:type_name -> marquee.v1.User
-	0, // 1: marquee.v1.LoginResponse.user:type_name -> marquee.v1.User
-	1, // 2: marquee.v1.AccountService.Register:input_type -> marquee.v1.RegisterRequest
-	3, // 3: marquee.v1.AccountService.Login:input_type -> marquee.v1.LoginRequest
-	2, // 4: marquee.v1.AccountService.Register:output_type -> marquee.v1.RegisterResponse
-	4, // 5: marquee.v1.AccountService.Login:output_type -> marquee.v1.LoginResponse
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	0,  // 0: marquee.v1.NotificationPreference.channels:type_name -> marquee.v1.NotificationChannel
+	1,  // 1: marquee.v1.NotificationSettings.preferences:type_name -> marquee.v1.NotificationPreference
+	2,  // 2: marquee.v1.GetNotificationSettingsResponse.settings:type_name -> marquee.v1.NotificationSettings
+	2,  // 3: marquee.v1.UpdateNotificationSettingsRequest.settings:type_name -> marquee.v1.NotificationSettings
+	2,  // 4: marquee.v1.UpdateNotificationSettingsResponse.settings:type_name -> marquee.v1.NotificationSettings
+	7,  // 5: marquee.v1.RegisterResponse.user:type_name -> marquee.v1.User
+	7,  // 6: marquee.v1.LoginResponse.user:type_name -> marquee.v1.User
+	8,  // 7: marquee.v1.AccountService.Register:input_type -> marquee.v1.RegisterRequest
+	10, // 8: marquee.v1.AccountService.Login:input_type -> marquee.v1.LoginRequest
+	3,  // 9: marquee.v1.AccountService.GetNotificationSettings:input_type -> marquee.v1.GetNotificationSettingsRequest
+	5,  // 10: marquee.v1.AccountService.UpdateNotificationSettings:input_type -> marquee.v1.UpdateNotificationSettingsRequest
+	9,  // 11: marquee.v1.AccountService.Register:output_type -> marquee.v1.RegisterResponse
+	11, // 12: marquee.v1.AccountService.Login:output_type -> marquee.v1.LoginResponse
+	4,  // 13: marquee.v1.AccountService.GetNotificationSettings:output_type -> marquee.v1.GetNotificationSettingsResponse
+	6,  // 14: marquee.v1.AccountService.UpdateNotificationSettings:output_type -> marquee.v1.UpdateNotificationSettingsResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_account_proto_init() }
@@ -376,13 +753,14 @@ func file_marquee_v1_account_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_account_proto_rawDesc), len(file_marquee_v1_account_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   5,
+			NumEnums:      1,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_marquee_v1_account_proto_goTypes,
 		DependencyIndexes: file_marquee_v1_account_proto_depIdxs,
+		EnumInfos:         file_marquee_v1_account_proto_enumTypes,
 		MessageInfos:      file_marquee_v1_account_proto_msgTypes,
 	}.Build()
 	File_marquee_v1_account_proto = out.File

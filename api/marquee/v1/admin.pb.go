@@ -187,6 +187,259 @@ func (PromotionKind) EnumDescriptor() ([]byte, []int) {
 	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{2}
 }
 
+// DeadDelivery is a notification that could not be delivered.
+type DeadDelivery struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Channel       string                 `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`
+	Recipient     string                 `protobuf:"bytes,3,opt,name=recipient,proto3" json:"recipient,omitempty"`
+	Kind          string                 `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	Attempts      int32                  `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	LastError     string                 `protobuf:"bytes,6,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeadDelivery) Reset() {
+	*x = DeadDelivery{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeadDelivery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeadDelivery) ProtoMessage() {}
+
+func (x *DeadDelivery) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeadDelivery.ProtoReflect.Descriptor instead.
+func (*DeadDelivery) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *DeadDelivery) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeadDelivery) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *DeadDelivery) GetRecipient() string {
+	if x != nil {
+		return x.Recipient
+	}
+	return ""
+}
+
+func (x *DeadDelivery) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *DeadDelivery) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *DeadDelivery) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+type ListDeadDeliveriesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Limit         int32                  `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeadDeliveriesRequest) Reset() {
+	*x = ListDeadDeliveriesRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeadDeliveriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeadDeliveriesRequest) ProtoMessage() {}
+
+func (x *ListDeadDeliveriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeadDeliveriesRequest.ProtoReflect.Descriptor instead.
+func (*ListDeadDeliveriesRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListDeadDeliveriesRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type ListDeadDeliveriesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deliveries    []*DeadDelivery        `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeadDeliveriesResponse) Reset() {
+	*x = ListDeadDeliveriesResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeadDeliveriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeadDeliveriesResponse) ProtoMessage() {}
+
+func (x *ListDeadDeliveriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeadDeliveriesResponse.ProtoReflect.Descriptor instead.
+func (*ListDeadDeliveriesResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListDeadDeliveriesResponse) GetDeliveries() []*DeadDelivery {
+	if x != nil {
+		return x.Deliveries
+	}
+	return nil
+}
+
+type RetryDeliveryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DeliveryId    string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryDeliveryRequest) Reset() {
+	*x = RetryDeliveryRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryDeliveryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryDeliveryRequest) ProtoMessage() {}
+
+func (x *RetryDeliveryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryDeliveryRequest.ProtoReflect.Descriptor instead.
+func (*RetryDeliveryRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RetryDeliveryRequest) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+type RetryDeliveryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryDeliveryResponse) Reset() {
+	*x = RetryDeliveryResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryDeliveryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryDeliveryResponse) ProtoMessage() {}
+
+func (x *RetryDeliveryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryDeliveryResponse.ProtoReflect.Descriptor instead.
+func (*RetryDeliveryResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{4}
+}
+
 // PricingRule adjusts seat prices of a chain's shows. Rules apply in priority order (lowest first), each to
 // the price so far; demand rules never raise a seat by more than cap.
 type PricingRule struct {
@@ -213,7 +466,7 @@ type PricingRule struct {
 
 func (x *PricingRule) Reset() {
 	*x = PricingRule{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[0]
+	mi := &file_marquee_v1_admin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -225,7 +478,7 @@ func (x *PricingRule) String() string {
 func (*PricingRule) ProtoMessage() {}
 
 func (x *PricingRule) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[0]
+	mi := &file_marquee_v1_admin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -238,7 +491,7 @@ func (x *PricingRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PricingRule.ProtoReflect.Descriptor instead.
 func (*PricingRule) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{0}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PricingRule) GetId() string {
@@ -359,7 +612,7 @@ type Promotion struct {
 
 func (x *Promotion) Reset() {
 	*x = Promotion{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[1]
+	mi := &file_marquee_v1_admin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -371,7 +624,7 @@ func (x *Promotion) String() string {
 func (*Promotion) ProtoMessage() {}
 
 func (x *Promotion) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[1]
+	mi := &file_marquee_v1_admin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -384,7 +637,7 @@ func (x *Promotion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Promotion.ProtoReflect.Descriptor instead.
 func (*Promotion) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{1}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Promotion) GetId() string {
@@ -503,7 +756,7 @@ type RefundTier struct {
 
 func (x *RefundTier) Reset() {
 	*x = RefundTier{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[2]
+	mi := &file_marquee_v1_admin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +768,7 @@ func (x *RefundTier) String() string {
 func (*RefundTier) ProtoMessage() {}
 
 func (x *RefundTier) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[2]
+	mi := &file_marquee_v1_admin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +781,7 @@ func (x *RefundTier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundTier.ProtoReflect.Descriptor instead.
 func (*RefundTier) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{2}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RefundTier) GetMinutesBefore() int32 {
@@ -564,7 +817,7 @@ type ChainPolicy struct {
 
 func (x *ChainPolicy) Reset() {
 	*x = ChainPolicy{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[3]
+	mi := &file_marquee_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -576,7 +829,7 @@ func (x *ChainPolicy) String() string {
 func (*ChainPolicy) ProtoMessage() {}
 
 func (x *ChainPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[3]
+	mi := &file_marquee_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -589,7 +842,7 @@ func (x *ChainPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainPolicy.ProtoReflect.Descriptor instead.
 func (*ChainPolicy) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{3}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ChainPolicy) GetChainId() string {
@@ -646,7 +899,7 @@ type SetUserRoleRequest struct {
 
 func (x *SetUserRoleRequest) Reset() {
 	*x = SetUserRoleRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[4]
+	mi := &file_marquee_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -658,7 +911,7 @@ func (x *SetUserRoleRequest) String() string {
 func (*SetUserRoleRequest) ProtoMessage() {}
 
 func (x *SetUserRoleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[4]
+	mi := &file_marquee_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -671,7 +924,7 @@ func (x *SetUserRoleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetUserRoleRequest.ProtoReflect.Descriptor instead.
 func (*SetUserRoleRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{4}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SetUserRoleRequest) GetUserId() string {
@@ -703,7 +956,7 @@ type SetUserRoleResponse struct {
 
 func (x *SetUserRoleResponse) Reset() {
 	*x = SetUserRoleResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[5]
+	mi := &file_marquee_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +968,7 @@ func (x *SetUserRoleResponse) String() string {
 func (*SetUserRoleResponse) ProtoMessage() {}
 
 func (x *SetUserRoleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[5]
+	mi := &file_marquee_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +981,7 @@ func (x *SetUserRoleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetUserRoleResponse.ProtoReflect.Descriptor instead.
 func (*SetUserRoleResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 type UpsertPricingRuleRequest struct {
@@ -740,7 +993,7 @@ type UpsertPricingRuleRequest struct {
 
 func (x *UpsertPricingRuleRequest) Reset() {
 	*x = UpsertPricingRuleRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[6]
+	mi := &file_marquee_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -752,7 +1005,7 @@ func (x *UpsertPricingRuleRequest) String() string {
 func (*UpsertPricingRuleRequest) ProtoMessage() {}
 
 func (x *UpsertPricingRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[6]
+	mi := &file_marquee_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -765,7 +1018,7 @@ func (x *UpsertPricingRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPricingRuleRequest.ProtoReflect.Descriptor instead.
 func (*UpsertPricingRuleRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpsertPricingRuleRequest) GetRule() *PricingRule {
@@ -784,7 +1037,7 @@ type UpsertPricingRuleResponse struct {
 
 func (x *UpsertPricingRuleResponse) Reset() {
 	*x = UpsertPricingRuleResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[7]
+	mi := &file_marquee_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -796,7 +1049,7 @@ func (x *UpsertPricingRuleResponse) String() string {
 func (*UpsertPricingRuleResponse) ProtoMessage() {}
 
 func (x *UpsertPricingRuleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[7]
+	mi := &file_marquee_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +1062,7 @@ func (x *UpsertPricingRuleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPricingRuleResponse.ProtoReflect.Descriptor instead.
 func (*UpsertPricingRuleResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpsertPricingRuleResponse) GetRule() *PricingRule {
@@ -828,7 +1081,7 @@ type ListPricingRulesRequest struct {
 
 func (x *ListPricingRulesRequest) Reset() {
 	*x = ListPricingRulesRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[8]
+	mi := &file_marquee_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -840,7 +1093,7 @@ func (x *ListPricingRulesRequest) String() string {
 func (*ListPricingRulesRequest) ProtoMessage() {}
 
 func (x *ListPricingRulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[8]
+	mi := &file_marquee_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -853,7 +1106,7 @@ func (x *ListPricingRulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPricingRulesRequest.ProtoReflect.Descriptor instead.
 func (*ListPricingRulesRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListPricingRulesRequest) GetChainId() string {
@@ -872,7 +1125,7 @@ type ListPricingRulesResponse struct {
 
 func (x *ListPricingRulesResponse) Reset() {
 	*x = ListPricingRulesResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[9]
+	mi := &file_marquee_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1137,7 @@ func (x *ListPricingRulesResponse) String() string {
 func (*ListPricingRulesResponse) ProtoMessage() {}
 
 func (x *ListPricingRulesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[9]
+	mi := &file_marquee_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1150,7 @@ func (x *ListPricingRulesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPricingRulesResponse.ProtoReflect.Descriptor instead.
 func (*ListPricingRulesResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListPricingRulesResponse) GetRules() []*PricingRule {
@@ -917,7 +1170,7 @@ type DeletePricingRuleRequest struct {
 
 func (x *DeletePricingRuleRequest) Reset() {
 	*x = DeletePricingRuleRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[10]
+	mi := &file_marquee_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -929,7 +1182,7 @@ func (x *DeletePricingRuleRequest) String() string {
 func (*DeletePricingRuleRequest) ProtoMessage() {}
 
 func (x *DeletePricingRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[10]
+	mi := &file_marquee_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -942,7 +1195,7 @@ func (x *DeletePricingRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePricingRuleRequest.ProtoReflect.Descriptor instead.
 func (*DeletePricingRuleRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DeletePricingRuleRequest) GetChainId() string {
@@ -967,7 +1220,7 @@ type DeletePricingRuleResponse struct {
 
 func (x *DeletePricingRuleResponse) Reset() {
 	*x = DeletePricingRuleResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[11]
+	mi := &file_marquee_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -979,7 +1232,7 @@ func (x *DeletePricingRuleResponse) String() string {
 func (*DeletePricingRuleResponse) ProtoMessage() {}
 
 func (x *DeletePricingRuleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[11]
+	mi := &file_marquee_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -992,7 +1245,7 @@ func (x *DeletePricingRuleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePricingRuleResponse.ProtoReflect.Descriptor instead.
 func (*DeletePricingRuleResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 type UpsertPromotionRequest struct {
@@ -1004,7 +1257,7 @@ type UpsertPromotionRequest struct {
 
 func (x *UpsertPromotionRequest) Reset() {
 	*x = UpsertPromotionRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[12]
+	mi := &file_marquee_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1016,7 +1269,7 @@ func (x *UpsertPromotionRequest) String() string {
 func (*UpsertPromotionRequest) ProtoMessage() {}
 
 func (x *UpsertPromotionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[12]
+	mi := &file_marquee_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1029,7 +1282,7 @@ func (x *UpsertPromotionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPromotionRequest.ProtoReflect.Descriptor instead.
 func (*UpsertPromotionRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UpsertPromotionRequest) GetPromotion() *Promotion {
@@ -1048,7 +1301,7 @@ type UpsertPromotionResponse struct {
 
 func (x *UpsertPromotionResponse) Reset() {
 	*x = UpsertPromotionResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[13]
+	mi := &file_marquee_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1060,7 +1313,7 @@ func (x *UpsertPromotionResponse) String() string {
 func (*UpsertPromotionResponse) ProtoMessage() {}
 
 func (x *UpsertPromotionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[13]
+	mi := &file_marquee_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1073,7 +1326,7 @@ func (x *UpsertPromotionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPromotionResponse.ProtoReflect.Descriptor instead.
 func (*UpsertPromotionResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UpsertPromotionResponse) GetPromotion() *Promotion {
@@ -1092,7 +1345,7 @@ type ListPromotionsRequest struct {
 
 func (x *ListPromotionsRequest) Reset() {
 	*x = ListPromotionsRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[14]
+	mi := &file_marquee_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1104,7 +1357,7 @@ func (x *ListPromotionsRequest) String() string {
 func (*ListPromotionsRequest) ProtoMessage() {}
 
 func (x *ListPromotionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[14]
+	mi := &file_marquee_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1117,7 +1370,7 @@ func (x *ListPromotionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPromotionsRequest.ProtoReflect.Descriptor instead.
 func (*ListPromotionsRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListPromotionsRequest) GetChainId() string {
@@ -1136,7 +1389,7 @@ type ListPromotionsResponse struct {
 
 func (x *ListPromotionsResponse) Reset() {
 	*x = ListPromotionsResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[15]
+	mi := &file_marquee_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1401,7 @@ func (x *ListPromotionsResponse) String() string {
 func (*ListPromotionsResponse) ProtoMessage() {}
 
 func (x *ListPromotionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[15]
+	mi := &file_marquee_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +1414,7 @@ func (x *ListPromotionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPromotionsResponse.ProtoReflect.Descriptor instead.
 func (*ListPromotionsResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListPromotionsResponse) GetPromotions() []*Promotion {
@@ -1180,7 +1433,7 @@ type SetChainPolicyRequest struct {
 
 func (x *SetChainPolicyRequest) Reset() {
 	*x = SetChainPolicyRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[16]
+	mi := &file_marquee_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1192,7 +1445,7 @@ func (x *SetChainPolicyRequest) String() string {
 func (*SetChainPolicyRequest) ProtoMessage() {}
 
 func (x *SetChainPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[16]
+	mi := &file_marquee_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1205,7 +1458,7 @@ func (x *SetChainPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChainPolicyRequest.ProtoReflect.Descriptor instead.
 func (*SetChainPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SetChainPolicyRequest) GetPolicy() *ChainPolicy {
@@ -1224,7 +1477,7 @@ type SetChainPolicyResponse struct {
 
 func (x *SetChainPolicyResponse) Reset() {
 	*x = SetChainPolicyResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[17]
+	mi := &file_marquee_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1236,7 +1489,7 @@ func (x *SetChainPolicyResponse) String() string {
 func (*SetChainPolicyResponse) ProtoMessage() {}
 
 func (x *SetChainPolicyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[17]
+	mi := &file_marquee_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1249,7 +1502,7 @@ func (x *SetChainPolicyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChainPolicyResponse.ProtoReflect.Descriptor instead.
 func (*SetChainPolicyResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SetChainPolicyResponse) GetPolicy() *ChainPolicy {
@@ -1268,7 +1521,7 @@ type GetChainPolicyRequest struct {
 
 func (x *GetChainPolicyRequest) Reset() {
 	*x = GetChainPolicyRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[18]
+	mi := &file_marquee_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1280,7 +1533,7 @@ func (x *GetChainPolicyRequest) String() string {
 func (*GetChainPolicyRequest) ProtoMessage() {}
 
 func (x *GetChainPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[18]
+	mi := &file_marquee_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1293,7 +1546,7 @@ func (x *GetChainPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChainPolicyRequest.ProtoReflect.Descriptor instead.
 func (*GetChainPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetChainPolicyRequest) GetChainId() string {
@@ -1312,7 +1565,7 @@ type GetChainPolicyResponse struct {
 
 func (x *GetChainPolicyResponse) Reset() {
 	*x = GetChainPolicyResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[19]
+	mi := &file_marquee_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1324,7 +1577,7 @@ func (x *GetChainPolicyResponse) String() string {
 func (*GetChainPolicyResponse) ProtoMessage() {}
 
 func (x *GetChainPolicyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[19]
+	mi := &file_marquee_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1337,7 +1590,7 @@ func (x *GetChainPolicyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChainPolicyResponse.ProtoReflect.Descriptor instead.
 func (*GetChainPolicyResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetChainPolicyResponse) GetPolicy() *ChainPolicy {
@@ -1357,7 +1610,7 @@ type IssueGiftCardRequest struct {
 
 func (x *IssueGiftCardRequest) Reset() {
 	*x = IssueGiftCardRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[20]
+	mi := &file_marquee_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1369,7 +1622,7 @@ func (x *IssueGiftCardRequest) String() string {
 func (*IssueGiftCardRequest) ProtoMessage() {}
 
 func (x *IssueGiftCardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[20]
+	mi := &file_marquee_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1382,7 +1635,7 @@ func (x *IssueGiftCardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueGiftCardRequest.ProtoReflect.Descriptor instead.
 func (*IssueGiftCardRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *IssueGiftCardRequest) GetChainId() string {
@@ -1409,7 +1662,7 @@ type IssueGiftCardResponse struct {
 
 func (x *IssueGiftCardResponse) Reset() {
 	*x = IssueGiftCardResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[21]
+	mi := &file_marquee_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1421,7 +1674,7 @@ func (x *IssueGiftCardResponse) String() string {
 func (*IssueGiftCardResponse) ProtoMessage() {}
 
 func (x *IssueGiftCardResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[21]
+	mi := &file_marquee_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1434,7 +1687,7 @@ func (x *IssueGiftCardResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueGiftCardResponse.ProtoReflect.Descriptor instead.
 func (*IssueGiftCardResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *IssueGiftCardResponse) GetCode() string {
@@ -1456,7 +1709,27 @@ var File_marquee_v1_admin_proto protoreflect.FileDescriptor
 const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"\x16marquee/v1/admin.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\"\x9e\x03\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\"\xa5\x01\n" +
+	"\fDeadDelivery\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\achannel\x18\x02 \x01(\tR\achannel\x12\x1c\n" +
+	"\trecipient\x18\x03 \x01(\tR\trecipient\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x1a\n" +
+	"\battempts\x18\x05 \x01(\x05R\battempts\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\x06 \x01(\tR\tlastError\"=\n" +
+	"\x19ListDeadDeliveriesRequest\x12 \n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\x05limit\"V\n" +
+	"\x1aListDeadDeliveriesResponse\x128\n" +
+	"\n" +
+	"deliveries\x18\x01 \x03(\v2\x18.marquee.v1.DeadDeliveryR\n" +
+	"deliveries\"C\n" +
+	"\x14RetryDeliveryRequest\x12+\n" +
+	"\vdelivery_id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\n" +
+	"deliveryId\"\x17\n" +
+	"\x15RetryDeliveryResponse\"\x9e\x03\n" +
 	"\vPricingRule\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bchain_id\x18\x02 \x01(\tR\achainId\x12\x12\n" +
@@ -1563,7 +1836,7 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\rPromotionKind\x12\x1e\n" +
 	"\x1aPROMOTION_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PROMOTION_KIND_PERCENT\x10\x01\x12\x18\n" +
-	"\x14PROMOTION_KIND_FIXED\x10\x022\xcd\x06\n" +
+	"\x14PROMOTION_KIND_FIXED\x10\x022\x8d\b\n" +
 	"\fAdminService\x12N\n" +
 	"\vSetUserRole\x12\x1e.marquee.v1.SetUserRoleRequest\x1a\x1f.marquee.v1.SetUserRoleResponse\x12`\n" +
 	"\x11UpsertPricingRule\x12$.marquee.v1.UpsertPricingRuleRequest\x1a%.marquee.v1.UpsertPricingRuleResponse\x12b\n" +
@@ -1573,7 +1846,9 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\x0eListPromotions\x12!.marquee.v1.ListPromotionsRequest\x1a\".marquee.v1.ListPromotionsResponse\"\x03\x90\x02\x01\x12W\n" +
 	"\x0eSetChainPolicy\x12!.marquee.v1.SetChainPolicyRequest\x1a\".marquee.v1.SetChainPolicyResponse\x12\\\n" +
 	"\x0eGetChainPolicy\x12!.marquee.v1.GetChainPolicyRequest\x1a\".marquee.v1.GetChainPolicyResponse\"\x03\x90\x02\x01\x12T\n" +
-	"\rIssueGiftCard\x12 .marquee.v1.IssueGiftCardRequest\x1a!.marquee.v1.IssueGiftCardResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\rIssueGiftCard\x12 .marquee.v1.IssueGiftCardRequest\x1a!.marquee.v1.IssueGiftCardResponse\x12h\n" +
+	"\x12ListDeadDeliveries\x12%.marquee.v1.ListDeadDeliveriesRequest\x1a&.marquee.v1.ListDeadDeliveriesResponse\"\x03\x90\x02\x01\x12T\n" +
+	"\rRetryDelivery\x12 .marquee.v1.RetryDeliveryRequest\x1a!.marquee.v1.RetryDeliveryResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_admin_proto_rawDescOnce sync.Once
@@ -1588,78 +1863,88 @@ func file_marquee_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_marquee_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_marquee_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_marquee_v1_admin_proto_goTypes = []any{
-	(Role)(0),                         // 0: marquee.v1.Role
-	(PricingRuleKind)(0),              // 1: marquee.v1.PricingRuleKind
-	(PromotionKind)(0),                // 2: marquee.v1.PromotionKind
-	(*PricingRule)(nil),               // 3: marquee.v1.PricingRule
-	(*Promotion)(nil),                 // 4: marquee.v1.Promotion
-	(*RefundTier)(nil),                // 5: marquee.v1.RefundTier
-	(*ChainPolicy)(nil),               // 6: marquee.v1.ChainPolicy
-	(*SetUserRoleRequest)(nil),        // 7: marquee.v1.SetUserRoleRequest
-	(*SetUserRoleResponse)(nil),       // 8: marquee.v1.SetUserRoleResponse
-	(*UpsertPricingRuleRequest)(nil),  // 9: marquee.v1.UpsertPricingRuleRequest
-	(*UpsertPricingRuleResponse)(nil), // 10: marquee.v1.UpsertPricingRuleResponse
-	(*ListPricingRulesRequest)(nil),   // 11: marquee.v1.ListPricingRulesRequest
-	(*ListPricingRulesResponse)(nil),  // 12: marquee.v1.ListPricingRulesResponse
-	(*DeletePricingRuleRequest)(nil),  // 13: marquee.v1.DeletePricingRuleRequest
-	(*DeletePricingRuleResponse)(nil), // 14: marquee.v1.DeletePricingRuleResponse
-	(*UpsertPromotionRequest)(nil),    // 15: marquee.v1.UpsertPromotionRequest
-	(*UpsertPromotionResponse)(nil),   // 16: marquee.v1.UpsertPromotionResponse
-	(*ListPromotionsRequest)(nil),     // 17: marquee.v1.ListPromotionsRequest
-	(*ListPromotionsResponse)(nil),    // 18: marquee.v1.ListPromotionsResponse
-	(*SetChainPolicyRequest)(nil),     // 19: marquee.v1.SetChainPolicyRequest
-	(*SetChainPolicyResponse)(nil),    // 20: marquee.v1.SetChainPolicyResponse
-	(*GetChainPolicyRequest)(nil),     // 21: marquee.v1.GetChainPolicyRequest
-	(*GetChainPolicyResponse)(nil),    // 22: marquee.v1.GetChainPolicyResponse
-	(*IssueGiftCardRequest)(nil),      // 23: marquee.v1.IssueGiftCardRequest
-	(*IssueGiftCardResponse)(nil),     // 24: marquee.v1.IssueGiftCardResponse
-	(*Money)(nil),                     // 25: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),     // 26: google.protobuf.Timestamp
+	(Role)(0),                          // 0: marquee.v1.Role
+	(PricingRuleKind)(0),               // 1: marquee.v1.PricingRuleKind
+	(PromotionKind)(0),                 // 2: marquee.v1.PromotionKind
+	(*DeadDelivery)(nil),               // 3: marquee.v1.DeadDelivery
+	(*ListDeadDeliveriesRequest)(nil),  // 4: marquee.v1.ListDeadDeliveriesRequest
+	(*ListDeadDeliveriesResponse)(nil), // 5: marquee.v1.ListDeadDeliveriesResponse
+	(*RetryDeliveryRequest)(nil),       // 6: marquee.v1.RetryDeliveryRequest
+	(*RetryDeliveryResponse)(nil),      // 7: marquee.v1.RetryDeliveryResponse
+	(*PricingRule)(nil),                // 8: marquee.v1.PricingRule
+	(*Promotion)(nil),                  // 9: marquee.v1.Promotion
+	(*RefundTier)(nil),                 // 10: marquee.v1.RefundTier
+	(*ChainPolicy)(nil),                // 11: marquee.v1.ChainPolicy
+	(*SetUserRoleRequest)(nil),         // 12: marquee.v1.SetUserRoleRequest
+	(*SetUserRoleResponse)(nil),        // 13: marquee.v1.SetUserRoleResponse
+	(*UpsertPricingRuleRequest)(nil),   // 14: marquee.v1.UpsertPricingRuleRequest
+	(*UpsertPricingRuleResponse)(nil),  // 15: marquee.v1.UpsertPricingRuleResponse
+	(*ListPricingRulesRequest)(nil),    // 16: marquee.v1.ListPricingRulesRequest
+	(*ListPricingRulesResponse)(nil),   // 17: marquee.v1.ListPricingRulesResponse
+	(*DeletePricingRuleRequest)(nil),   // 18: marquee.v1.DeletePricingRuleRequest
+	(*DeletePricingRuleResponse)(nil),  // 19: marquee.v1.DeletePricingRuleResponse
+	(*UpsertPromotionRequest)(nil),     // 20: marquee.v1.UpsertPromotionRequest
+	(*UpsertPromotionResponse)(nil),    // 21: marquee.v1.UpsertPromotionResponse
+	(*ListPromotionsRequest)(nil),      // 22: marquee.v1.ListPromotionsRequest
+	(*ListPromotionsResponse)(nil),     // 23: marquee.v1.ListPromotionsResponse
+	(*SetChainPolicyRequest)(nil),      // 24: marquee.v1.SetChainPolicyRequest
+	(*SetChainPolicyResponse)(nil),     // 25: marquee.v1.SetChainPolicyResponse
+	(*GetChainPolicyRequest)(nil),      // 26: marquee.v1.GetChainPolicyRequest
+	(*GetChainPolicyResponse)(nil),     // 27: marquee.v1.GetChainPolicyResponse
+	(*IssueGiftCardRequest)(nil),       // 28: marquee.v1.IssueGiftCardRequest
+	(*IssueGiftCardResponse)(nil),      // 29: marquee.v1.IssueGiftCardResponse
+	(*Money)(nil),                      // 30: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),      // 31: google.protobuf.Timestamp
 }
 var file_marquee_v1_admin_proto_depIdxs = []int32{
-	1,  // 0: marquee.v1.PricingRule.kind:type_name -> marquee.v1.PricingRuleKind
-	2,  // 1: marquee.v1.Promotion.kind:type_name -> marquee.v1.PromotionKind
-	25, // 2: marquee.v1.Promotion.amount:type_name -> marquee.v1.Money
-	26, // 3: marquee.v1.Promotion.valid_from:type_name -> google.protobuf.Timestamp
-	26, // 4: marquee.v1.Promotion.valid_until:type_name -> google.protobuf.Timestamp
-	5,  // 5: marquee.v1.ChainPolicy.refund_tiers:type_name -> marquee.v1.RefundTier
-	0,  // 6: marquee.v1.SetUserRoleRequest.role:type_name -> marquee.v1.Role
-	3,  // 7: marquee.v1.UpsertPricingRuleRequest.rule:type_name -> marquee.v1.PricingRule
-	3,  // 8: marquee.v1.UpsertPricingRuleResponse.rule:type_name -> marquee.v1.PricingRule
-	3,  // 9: marquee.v1.ListPricingRulesResponse.rules:type_name -> marquee.v1.PricingRule
-	4,  // 10: marquee.v1.UpsertPromotionRequest.promotion:type_name -> marquee.v1.Promotion
-	4,  // 11: marquee.v1.UpsertPromotionResponse.promotion:type_name -> marquee.v1.Promotion
-	4,  // 12: marquee.v1.ListPromotionsResponse.promotions:type_name -> marquee.v1.Promotion
-	6,  // 13: marquee.v1.SetChainPolicyRequest.policy:type_name -> marquee.v1.ChainPolicy
-	6,  // 14: marquee.v1.SetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
-	6,  // 15: marquee.v1.GetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
-	25, // 16: marquee.v1.IssueGiftCardRequest.amount:type_name -> marquee.v1.Money
-	25, // 17: marquee.v1.IssueGiftCardResponse.balance:type_name -> marquee.v1.Money
-	7,  // 18: marquee.v1.AdminService.SetUserRole:input_type -> marquee.v1.SetUserRoleRequest
-	9,  // 19: marquee.v1.AdminService.UpsertPricingRule:input_type -> marquee.v1.UpsertPricingRuleRequest
-	11, // 20: marquee.v1.AdminService.ListPricingRules:input_type -> marquee.v1.ListPricingRulesRequest
-	13, // 21: marquee.v1.AdminService.DeletePricingRule:input_type -> marquee.v1.DeletePricingRuleRequest
-	15, // 22: marquee.v1.AdminService.UpsertPromotion:input_type -> marquee.v1.UpsertPromotionRequest
-	17, // 23: marquee.v1.AdminService.ListPromotions:input_type -> marquee.v1.ListPromotionsRequest
-	19, // 24: marquee.v1.AdminService.SetChainPolicy:input_type -> marquee.v1.SetChainPolicyRequest
-	21, // 25: marquee.v1.AdminService.GetChainPolicy:input_type -> marquee.v1.GetChainPolicyRequest
-	23, // 26: marquee.v1.AdminService.IssueGiftCard:input_type -> marquee.v1.IssueGiftCardRequest
-	8,  // 27: marquee.v1.AdminService.SetUserRole:output_type -> marquee.v1.SetUserRoleResponse
-	10, // 28: marquee.v1.AdminService.UpsertPricingRule:output_type -> marquee.v1.UpsertPricingRuleResponse
-	12, // 29: marquee.v1.AdminService.ListPricingRules:output_type -> marquee.v1.ListPricingRulesResponse
-	14, // 30: marquee.v1.AdminService.DeletePricingRule:output_type -> marquee.v1.DeletePricingRuleResponse
-	16, // 31: marquee.v1.AdminService.UpsertPromotion:output_type -> marquee.v1.UpsertPromotionResponse
-	18, // 32: marquee.v1.AdminService.ListPromotions:output_type -> marquee.v1.ListPromotionsResponse
-	20, // 33: marquee.v1.AdminService.SetChainPolicy:output_type -> marquee.v1.SetChainPolicyResponse
-	22, // 34: marquee.v1.AdminService.GetChainPolicy:output_type -> marquee.v1.GetChainPolicyResponse
-	24, // 35: marquee.v1.AdminService.IssueGiftCard:output_type -> marquee.v1.IssueGiftCardResponse
-	27, // [27:36] is the sub-list for method output_type
-	18, // [18:27] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	3,  // 0: marquee.v1.ListDeadDeliveriesResponse.deliveries:type_name -> marquee.v1.DeadDelivery
+	1,  // 1: marquee.v1.PricingRule.kind:type_name -> marquee.v1.PricingRuleKind
+	2,  // 2: marquee.v1.Promotion.kind:type_name -> marquee.v1.PromotionKind
+	30, // 3: marquee.v1.Promotion.amount:type_name -> marquee.v1.Money
+	31, // 4: marquee.v1.Promotion.valid_from:type_name -> google.protobuf.Timestamp
+	31, // 5: marquee.v1.Promotion.valid_until:type_name -> google.protobuf.Timestamp
+	10, // 6: marquee.v1.ChainPolicy.refund_tiers:type_name -> marquee.v1.RefundTier
+	0,  // 7: marquee.v1.SetUserRoleRequest.role:type_name -> marquee.v1.Role
+	8,  // 8: marquee.v1.UpsertPricingRuleRequest.rule:type_name -> marquee.v1.PricingRule
+	8,  // 9: marquee.v1.UpsertPricingRuleResponse.rule:type_name -> marquee.v1.PricingRule
+	8,  // 10: marquee.v1.ListPricingRulesResponse.rules:type_name -> marquee.v1.PricingRule
+	9,  // 11: marquee.v1.UpsertPromotionRequest.promotion:type_name -> marquee.v1.Promotion
+	9,  // 12: marquee.v1.UpsertPromotionResponse.promotion:type_name -> marquee.v1.Promotion
+	9,  // 13: marquee.v1.ListPromotionsResponse.promotions:type_name -> marquee.v1.Promotion
+	11, // 14: marquee.v1.SetChainPolicyRequest.policy:type_name -> marquee.v1.ChainPolicy
+	11, // 15: marquee.v1.SetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
+	11, // 16: marquee.v1.GetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
+	30, // 17: marquee.v1.IssueGiftCardRequest.amount:type_name -> marquee.v1.Money
+	30, // 18: marquee.v1.IssueGiftCardResponse.balance:type_name -> marquee.v1.Money
+	12, // 19: marquee.v1.AdminService.SetUserRole:input_type -> marquee.v1.SetUserRoleRequest
+	14, // 20: marquee.v1.AdminService.UpsertPricingRule:input_type -> marquee.v1.UpsertPricingRuleRequest
+	16, // 21: marquee.v1.AdminService.ListPricingRules:input_type -> marquee.v1.ListPricingRulesRequest
+	18, // 22: marquee.v1.AdminService.DeletePricingRule:input_type -> marquee.v1.DeletePricingRuleRequest
+	20, // 23: marquee.v1.AdminService.UpsertPromotion:input_type -> marquee.v1.UpsertPromotionRequest
+	22, // 24: marquee.v1.AdminService.ListPromotions:input_type -> marquee.v1.ListPromotionsRequest
+	24, // 25: marquee.v1.AdminService.SetChainPolicy:input_type -> marquee.v1.SetChainPolicyRequest
+	26, // 26: marquee.v1.AdminService.GetChainPolicy:input_type -> marquee.v1.GetChainPolicyRequest
+	28, // 27: marquee.v1.AdminService.IssueGiftCard:input_type -> marquee.v1.IssueGiftCardRequest
+	4,  // 28: marquee.v1.AdminService.ListDeadDeliveries:input_type -> marquee.v1.ListDeadDeliveriesRequest
+	6,  // 29: marquee.v1.AdminService.RetryDelivery:input_type -> marquee.v1.RetryDeliveryRequest
+	13, // 30: marquee.v1.AdminService.SetUserRole:output_type -> marquee.v1.SetUserRoleResponse
+	15, // 31: marquee.v1.AdminService.UpsertPricingRule:output_type -> marquee.v1.UpsertPricingRuleResponse
+	17, // 32: marquee.v1.AdminService.ListPricingRules:output_type -> marquee.v1.ListPricingRulesResponse
+	19, // 33: marquee.v1.AdminService.DeletePricingRule:output_type -> marquee.v1.DeletePricingRuleResponse
+	21, // 34: marquee.v1.AdminService.UpsertPromotion:output_type -> marquee.v1.UpsertPromotionResponse
+	23, // 35: marquee.v1.AdminService.ListPromotions:output_type -> marquee.v1.ListPromotionsResponse
+	25, // 36: marquee.v1.AdminService.SetChainPolicy:output_type -> marquee.v1.SetChainPolicyResponse
+	27, // 37: marquee.v1.AdminService.GetChainPolicy:output_type -> marquee.v1.GetChainPolicyResponse
+	29, // 38: marquee.v1.AdminService.IssueGiftCard:output_type -> marquee.v1.IssueGiftCardResponse
+	5,  // 39: marquee.v1.AdminService.ListDeadDeliveries:output_type -> marquee.v1.ListDeadDeliveriesResponse
+	7,  // 40: marquee.v1.AdminService.RetryDelivery:output_type -> marquee.v1.RetryDeliveryResponse
+	30, // [30:41] is the sub-list for method output_type
+	19, // [19:30] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_admin_proto_init() }
@@ -1674,7 +1959,7 @@ func file_marquee_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_admin_proto_rawDesc), len(file_marquee_v1_admin_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   22,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

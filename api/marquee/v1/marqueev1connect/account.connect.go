@@ -37,6 +37,12 @@ const (
 	AccountServiceRegisterProcedure = "/marquee.v1.AccountService/Register"
 	// AccountServiceLoginProcedure is the fully-qualified name of the AccountService's Login RPC.
 	AccountServiceLoginProcedure = "/marquee.v1.AccountService/Login"
+	// AccountServiceGetNotificationSettingsProcedure is the fully-qualified name of the
+	// AccountService's GetNotificationSettings RPC.
+	AccountServiceGetNotificationSettingsProcedure = "/marquee.v1.AccountService/GetNotificationSettings"
+	// AccountServiceUpdateNotificationSettingsProcedure is the fully-qualified name of the
+	// AccountService's UpdateNotificationSettings RPC.
+	AccountServiceUpdateNotificationSettingsProcedure = "/marquee.v1.AccountService/UpdateNotificationSettings"
 )
 
 // AccountServiceClient is a client for the marquee.v1.AccountService service.
@@ -45,6 +51,10 @@ type AccountServiceClient interface {
 	Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.RegisterResponse], error)
 	// Login exchanges an email and password for a bearer token.
 	Login(context.Context, *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error)
+	// GetNotificationSettings returns where the caller is notified and through which channels per kind.
+	GetNotificationSettings(context.Context, *connect.Request[v1.GetNotificationSettingsRequest]) (*connect.Response[v1.GetNotificationSettingsResponse], error)
+	// UpdateNotificationSettings sets the caller's phone, push token and channels per kind.
+	UpdateNotificationSettings(context.Context, *connect.Request[v1.UpdateNotificationSettingsRequest]) (*connect.Response[v1.UpdateNotificationSettingsResponse], error)
 }
 
 // NewAccountServiceClient constructs a client for the marquee.v1.AccountService service. By
@@ -70,13 +80,28 @@ func NewAccountServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(accountServiceMethods.ByName("Login")),
 			connect.WithClientOptions(opts...),
 		),
+		getNotificationSettings: connect.NewClient[v1.GetNotificationSettingsRequest, v1.GetNotificationSettingsResponse](
+			httpClient,
+			baseURL+AccountServiceGetNotificationSettingsProcedure,
+			connect.WithSchema(accountServiceMethods.ByName("GetNotificationSettings")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		updateNotificationSettings: connect.NewClient[v1.UpdateNotificationSettingsRequest, v1.UpdateNotificationSettingsResponse](
+			httpClient,
+			baseURL+AccountServiceUpdateNotificationSettingsProcedure,
+			connect.WithSchema(accountServiceMethods.ByName("UpdateNotificationSettings")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // accountServiceClient implements AccountServiceClient.
 type accountServiceClient struct {
-	register *connect.Client[v1.RegisterRequest, v1.RegisterResponse]
-	login    *connect.Client[v1.LoginRequest, v1.LoginResponse]
+	register                   *connect.Client[v1.RegisterRequest, v1.RegisterResponse]
+	login                      *connect.Client[v1.LoginRequest, v1.LoginResponse]
+	getNotificationSettings    *connect.Client[v1.GetNotificationSettingsRequest, v1.GetNotificationSettingsResponse]
+	updateNotificationSettings *connect.Client[v1.UpdateNotificationSettingsRequest, v1.UpdateNotificationSettingsResponse]
 }
 
 // Register calls marquee.v1.AccountService.Register.
@@ -89,12 +114,26 @@ func (c *accountServiceClient) Login(ctx context.Context, req *connect.Request[v
 	return c.login.CallUnary(ctx, req)
 }
 
+// GetNotificationSettings calls marquee.v1.AccountService.GetNotificationSettings.
+func (c *accountServiceClient) GetNotificationSettings(ctx context.Context, req *connect.Request[v1.GetNotificationSettingsRequest]) (*connect.Response[v1.GetNotificationSettingsResponse], error) {
+	return c.getNotificationSettings.CallUnary(ctx, req)
+}
+
+// UpdateNotificationSettings calls marquee.v1.AccountService.UpdateNotificationSettings.
+func (c *accountServiceClient) UpdateNotificationSettings(ctx context.Context, req *connect.Request[v1.UpdateNotificationSettingsRequest]) (*connect.Response[v1.UpdateNotificationSettingsResponse], error) {
+	return c.updateNotificationSettings.CallUnary(ctx, req)
+}
+
 // AccountServiceHandler is an implementation of the marquee.v1.AccountService service.
 type AccountServiceHandler interface {
 	// Register creates an account and returns a bearer token for it.
 	Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.RegisterResponse], error)
 	// Login exchanges an email and password for a bearer token.
 	Login(context.Context, *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error)
+	// GetNotificationSettings returns where the caller is notified and through which channels per kind.
+	GetNotificationSettings(context.Context, *connect.Request[v1.GetNotificationSettingsRequest]) (*connect.Response[v1.GetNotificationSettingsResponse], error)
+	// UpdateNotificationSettings sets the caller's phone, push token and channels per kind.
+	UpdateNotificationSettings(context.Context, *connect.Request[v1.UpdateNotificationSettingsRequest]) (*connect.Response[v1.UpdateNotificationSettingsResponse], error)
 }
 
 // NewAccountServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -116,12 +155,29 @@ func NewAccountServiceHandler(svc AccountServiceHandler, opts ...connect.Handler
 		connect.WithSchema(accountServiceMethods.ByName("Login")),
 		connect.WithHandlerOptions(opts...),
 	)
+	accountServiceGetNotificationSettingsHandler := connect.NewUnaryHandler(
+		AccountServiceGetNotificationSettingsProcedure,
+		svc.GetNotificationSettings,
+		connect.WithSchema(accountServiceMethods.ByName("GetNotificationSettings")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	accountServiceUpdateNotificationSettingsHandler := connect.NewUnaryHandler(
+		AccountServiceUpdateNotificationSettingsProcedure,
+		svc.UpdateNotificationSettings,
+		connect.WithSchema(accountServiceMethods.ByName("UpdateNotificationSettings")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.AccountService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AccountServiceRegisterProcedure:
 			accountServiceRegisterHandler.ServeHTTP(w, r)
 		case AccountServiceLoginProcedure:
 			accountServiceLoginHandler.ServeHTTP(w, r)
+		case AccountServiceGetNotificationSettingsProcedure:
+			accountServiceGetNotificationSettingsHandler.ServeHTTP(w, r)
+		case AccountServiceUpdateNotificationSettingsProcedure:
+			accountServiceUpdateNotificationSettingsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -137,4 +193,12 @@ func (UnimplementedAccountServiceHandler) Register(context.Context, *connect.Req
 
 func (UnimplementedAccountServiceHandler) Login(context.Context, *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AccountService.Login is not implemented"))
+}
+
+func (UnimplementedAccountServiceHandler) GetNotificationSettings(context.Context, *connect.Request[v1.GetNotificationSettingsRequest]) (*connect.Response[v1.GetNotificationSettingsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AccountService.GetNotificationSettings is not implemented"))
+}
+
+func (UnimplementedAccountServiceHandler) UpdateNotificationSettings(context.Context, *connect.Request[v1.UpdateNotificationSettingsRequest]) (*connect.Response[v1.UpdateNotificationSettingsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AccountService.UpdateNotificationSettings is not implemented"))
 }

@@ -60,6 +60,12 @@ const (
 	// AdminServiceIssueGiftCardProcedure is the fully-qualified name of the AdminService's
 	// IssueGiftCard RPC.
 	AdminServiceIssueGiftCardProcedure = "/marquee.v1.AdminService/IssueGiftCard"
+	// AdminServiceListDeadDeliveriesProcedure is the fully-qualified name of the AdminService's
+	// ListDeadDeliveries RPC.
+	AdminServiceListDeadDeliveriesProcedure = "/marquee.v1.AdminService/ListDeadDeliveries"
+	// AdminServiceRetryDeliveryProcedure is the fully-qualified name of the AdminService's
+	// RetryDelivery RPC.
+	AdminServiceRetryDeliveryProcedure = "/marquee.v1.AdminService/RetryDelivery"
 )
 
 // AdminServiceClient is a client for the marquee.v1.AdminService service.
@@ -82,6 +88,10 @@ type AdminServiceClient interface {
 	GetChainPolicy(context.Context, *connect.Request[v1.GetChainPolicyRequest]) (*connect.Response[v1.GetChainPolicyResponse], error)
 	// IssueGiftCard creates a gift card with a balance.
 	IssueGiftCard(context.Context, *connect.Request[v1.IssueGiftCardRequest]) (*connect.Response[v1.IssueGiftCardResponse], error)
+	// ListDeadDeliveries lists notifications that gave up after their retries. Platform admins only.
+	ListDeadDeliveries(context.Context, *connect.Request[v1.ListDeadDeliveriesRequest]) (*connect.Response[v1.ListDeadDeliveriesResponse], error)
+	// RetryDelivery queues a dead notification again. Platform admins only.
+	RetryDelivery(context.Context, *connect.Request[v1.RetryDeliveryRequest]) (*connect.Response[v1.RetryDeliveryResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the marquee.v1.AdminService service. By default, it
@@ -152,20 +162,35 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(adminServiceMethods.ByName("IssueGiftCard")),
 			connect.WithClientOptions(opts...),
 		),
+		listDeadDeliveries: connect.NewClient[v1.ListDeadDeliveriesRequest, v1.ListDeadDeliveriesResponse](
+			httpClient,
+			baseURL+AdminServiceListDeadDeliveriesProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("ListDeadDeliveries")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		retryDelivery: connect.NewClient[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse](
+			httpClient,
+			baseURL+AdminServiceRetryDeliveryProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("RetryDelivery")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // adminServiceClient implements AdminServiceClient.
 type adminServiceClient struct {
-	setUserRole       *connect.Client[v1.SetUserRoleRequest, v1.SetUserRoleResponse]
-	upsertPricingRule *connect.Client[v1.UpsertPricingRuleRequest, v1.UpsertPricingRuleResponse]
-	listPricingRules  *connect.Client[v1.ListPricingRulesRequest, v1.ListPricingRulesResponse]
-	deletePricingRule *connect.Client[v1.DeletePricingRuleRequest, v1.DeletePricingRuleResponse]
-	upsertPromotion   *connect.Client[v1.UpsertPromotionRequest, v1.UpsertPromotionResponse]
-	listPromotions    *connect.Client[v1.ListPromotionsRequest, v1.ListPromotionsResponse]
-	setChainPolicy    *connect.Client[v1.SetChainPolicyRequest, v1.SetChainPolicyResponse]
-	getChainPolicy    *connect.Client[v1.GetChainPolicyRequest, v1.GetChainPolicyResponse]
-	issueGiftCard     *connect.Client[v1.IssueGiftCardRequest, v1.IssueGiftCardResponse]
+	setUserRole        *connect.Client[v1.SetUserRoleRequest, v1.SetUserRoleResponse]
+	upsertPricingRule  *connect.Client[v1.UpsertPricingRuleRequest, v1.UpsertPricingRuleResponse]
+	listPricingRules   *connect.Client[v1.ListPricingRulesRequest, v1.ListPricingRulesResponse]
+	deletePricingRule  *connect.Client[v1.DeletePricingRuleRequest, v1.DeletePricingRuleResponse]
+	upsertPromotion    *connect.Client[v1.UpsertPromotionRequest, v1.UpsertPromotionResponse]
+	listPromotions     *connect.Client[v1.ListPromotionsRequest, v1.ListPromotionsResponse]
+	setChainPolicy     *connect.Client[v1.SetChainPolicyRequest, v1.SetChainPolicyResponse]
+	getChainPolicy     *connect.Client[v1.GetChainPolicyRequest, v1.GetChainPolicyResponse]
+	issueGiftCard      *connect.Client[v1.IssueGiftCardRequest, v1.IssueGiftCardResponse]
+	listDeadDeliveries *connect.Client[v1.ListDeadDeliveriesRequest, v1.ListDeadDeliveriesResponse]
+	retryDelivery      *connect.Client[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse]
 }
 
 // SetUserRole calls marquee.v1.AdminService.SetUserRole.
@@ -213,6 +238,16 @@ func (c *adminServiceClient) IssueGiftCard(ctx context.Context, req *connect.Req
 	return c.issueGiftCard.CallUnary(ctx, req)
 }
 
+// ListDeadDeliveries calls marquee.v1.AdminService.ListDeadDeliveries.
+func (c *adminServiceClient) ListDeadDeliveries(ctx context.Context, req *connect.Request[v1.ListDeadDeliveriesRequest]) (*connect.Response[v1.ListDeadDeliveriesResponse], error) {
+	return c.listDeadDeliveries.CallUnary(ctx, req)
+}
+
+// RetryDelivery calls marquee.v1.AdminService.RetryDelivery.
+func (c *adminServiceClient) RetryDelivery(ctx context.Context, req *connect.Request[v1.RetryDeliveryRequest]) (*connect.Response[v1.RetryDeliveryResponse], error) {
+	return c.retryDelivery.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the marquee.v1.AdminService service.
 type AdminServiceHandler interface {
 	// SetUserRole makes a user a customer, an operator of a chain, or a platform admin. Platform admins only.
@@ -233,6 +268,10 @@ type AdminServiceHandler interface {
 	GetChainPolicy(context.Context, *connect.Request[v1.GetChainPolicyRequest]) (*connect.Response[v1.GetChainPolicyResponse], error)
 	// IssueGiftCard creates a gift card with a balance.
 	IssueGiftCard(context.Context, *connect.Request[v1.IssueGiftCardRequest]) (*connect.Response[v1.IssueGiftCardResponse], error)
+	// ListDeadDeliveries lists notifications that gave up after their retries. Platform admins only.
+	ListDeadDeliveries(context.Context, *connect.Request[v1.ListDeadDeliveriesRequest]) (*connect.Response[v1.ListDeadDeliveriesResponse], error)
+	// RetryDelivery queues a dead notification again. Platform admins only.
+	RetryDelivery(context.Context, *connect.Request[v1.RetryDeliveryRequest]) (*connect.Response[v1.RetryDeliveryResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -299,6 +338,19 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(adminServiceMethods.ByName("IssueGiftCard")),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceListDeadDeliveriesHandler := connect.NewUnaryHandler(
+		AdminServiceListDeadDeliveriesProcedure,
+		svc.ListDeadDeliveries,
+		connect.WithSchema(adminServiceMethods.ByName("ListDeadDeliveries")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceRetryDeliveryHandler := connect.NewUnaryHandler(
+		AdminServiceRetryDeliveryProcedure,
+		svc.RetryDelivery,
+		connect.WithSchema(adminServiceMethods.ByName("RetryDelivery")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceSetUserRoleProcedure:
@@ -319,6 +371,10 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceGetChainPolicyHandler.ServeHTTP(w, r)
 		case AdminServiceIssueGiftCardProcedure:
 			adminServiceIssueGiftCardHandler.ServeHTTP(w, r)
+		case AdminServiceListDeadDeliveriesProcedure:
+			adminServiceListDeadDeliveriesHandler.ServeHTTP(w, r)
+		case AdminServiceRetryDeliveryProcedure:
+			adminServiceRetryDeliveryHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -362,4 +418,12 @@ func (UnimplementedAdminServiceHandler) GetChainPolicy(context.Context, *connect
 
 func (UnimplementedAdminServiceHandler) IssueGiftCard(context.Context, *connect.Request[v1.IssueGiftCardRequest]) (*connect.Response[v1.IssueGiftCardResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.IssueGiftCard is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) ListDeadDeliveries(context.Context, *connect.Request[v1.ListDeadDeliveriesRequest]) (*connect.Response[v1.ListDeadDeliveriesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.ListDeadDeliveries is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) RetryDelivery(context.Context, *connect.Request[v1.RetryDeliveryRequest]) (*connect.Response[v1.RetryDeliveryResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.RetryDelivery is not implemented"))
 }
