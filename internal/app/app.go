@@ -271,6 +271,9 @@ func logErr(log *slog.Logger, what string, err error) {
 	}
 }
 
+// NATS returns the embedded NATS server, or nil with --nats-url.
+func (m *Main) NATS() *natsserver.Server { return m.natsSrv }
+
 // NATSURL returns the URL of the NATS server events go to.
 func (m *Main) NATSURL() string { return m.natsURL }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -59,6 +60,18 @@ type client struct {
 
 func (c *client) call(procedure string, body any, wantStatus int) map[string]any {
 	c.t.Helper()
+	out, status, err := c.do(procedure, body)
+	if err != nil {
+		c.t.Fatalf("%s: %v", procedure, err)
+	}
+	if status != wantStatus {
+		c.t.Fatalf("%s: status %d (%v), want %d", procedure, status, out, wantStatus)
+	}
+	return out
+}
+
+// do posts body to a procedure and decodes the JSON answer.
+func (c *client) do(procedure string, body any) (map[string]any, int, error) {
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, c.base+"/marquee.v1."+procedure, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
@@ -67,17 +80,14 @@ func (c *client) call(procedure string, body any, wantStatus int) map[string]any
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		c.t.Fatalf("%s: %v", procedure, err)
+		return nil, 0, err
 	}
 	defer res.Body.Close()
 	var out map[string]any
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		c.t.Fatalf("%s: decoding: %v", procedure, err)
+		return nil, res.StatusCode, fmt.Errorf("decoding: %w", err)
 	}
-	if res.StatusCode != wantStatus {
-		c.t.Fatalf("%s: status %d (%v), want %d", procedure, res.StatusCode, out, wantStatus)
-	}
-	return out
+	return out, res.StatusCode, nil
 }
 
 // TestDevWalkthrough walks the README's tour over HTTP against the real dev wiring.

@@ -88,7 +88,11 @@ func (n *notifier) deliver(ctx context.Context, userID, id, kind string, c notif
 		case notify.ChannelPush:
 			m = c.Push(st.PushToken)
 		}
-		_, err := n.sender.Enqueue(ctx, id+"/"+ch, ch, kind, m)
+		queue := n.sender.Enqueue
+		if kind == notify.KindStandbyOffer {
+			queue = n.sender.Send // the clock is running on the offer: try at once, the sender retries if it fails
+		}
+		_, err := queue(ctx, id+"/"+ch, ch, kind, m)
 		if err != nil && !errors.Is(err, notify.ErrDuplicate) && !errs.Is(err, errs.Conflict) {
 			return err
 		}
