@@ -224,6 +224,9 @@ func NewGiftCardCode() string {
 	return string(code)
 }
 
+// RequireAdmin allows platform admins only.
+func (s *Service) RequireAdmin(ctx context.Context, callerID string) error { return s.requireAdmin(ctx, callerID) }
+
 // requireAdmin allows platform admins only.
 func (s *Service) requireAdmin(ctx context.Context, callerID string) error {
 	p, err := s.Store.Principal(ctx, callerID)

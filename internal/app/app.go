@@ -376,6 +376,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	inv := &inventory.Service{Store: db.Inventory(), Now: now, IDs: ids, HoldTTL: c.HoldTTL, DefaultPolicy: def}
 	bookings := &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
 		DefaultPolicy: def, Seats: inv}
+	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, DefaultPolicy: def}
 	return rpc.Services{
 		Accounts: &account.Service{Store: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost,
 			Secret: secret, AdminEmail: c.AdminEmail},
@@ -385,7 +386,8 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Bookings:  bookings,
 		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,
 			Window: standby.DefaultWindow},
-		Admin:               &admin.Service{Store: db.Admin(), IDs: ids, Now: now, DefaultPolicy: def},
+		Admin:               adm,
+		CatalogAdmin:        &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
 		Wallet:              db.Wallet(),
 		StripeWebhookSecret: c.StripeWebhookSecret,
 		Webhooks:            db,

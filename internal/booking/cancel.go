@@ -18,12 +18,14 @@ type CancelRequest struct {
 	ToStoreCredit                  bool     // refund as store credit (plus the chain's bonus) instead of the original methods
 	AttemptID                      string   // ID for this cancellation's refund records
 	Now                            time.Time
+	// Full refunds everything, fees included, whatever the policy and the time: the cinema cancelled the show.
+	Full bool
 }
 
 func (c CancelRequest) hash() []byte {
 	seats := slices.Clone(c.SeatIDs)
 	slices.Sort(seats)
-	return hash(append([]string{c.BookingID, fmt.Sprint(c.ToStoreCredit)}, seats...)...)
+	return hash(append([]string{c.BookingID, fmt.Sprint(c.ToStoreCredit), fmt.Sprint(c.Full)}, seats...)...)
 }
 
 // Hash identifies the request for idempotency.

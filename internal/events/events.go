@@ -53,6 +53,11 @@ func money(b Booking) *marqueev1.Money {
 	return &marqueev1.Money{CurrencyCode: b.Currency, AmountMinor: b.AmountMinor}
 }
 
+// Encode builds an event of any payload: subject "marquee.<region>.<aggregate>.<event>".
+func Encode(region, aggregate, event, id string, m proto.Message) Event {
+	return encode(region, aggregate, event, id, m)
+}
+
 func encode(region, aggregate, event, id string, m proto.Message) Event {
 	payload, err := proto.Marshal(m)
 	if err != nil {

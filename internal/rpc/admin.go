@@ -2,6 +2,8 @@ package rpc
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"time"
 
 	"connectrpc.com/connect"
@@ -14,11 +16,42 @@ import (
 	"github.com/marqueehq/marquee/internal/pricing"
 )
 
-type adminHandler struct{ svc *admin.Service }
+type adminHandler struct {
+	svc     *admin.Service
+	catalog *admin.Catalog
+	reindex Reindexer
+}
+
+// Reindexer rebuilds the search index, reporting progress.
+type Reindexer interface {
+	Reindex(ctx context.Context, progress func(done, total int)) error
+}
 
 // NewAdminHandler serves AdminService.
-func NewAdminHandler(svc *admin.Service) marqueev1connect.AdminServiceHandler {
-	return &adminHandler{svc: svc}
+func NewAdminHandler(svc *admin.Service, cat *admin.Catalog, reindex Reindexer) marqueev1connect.AdminServiceHandler {
+	return &adminHandler{svc: svc, catalog: cat, reindex: reindex}
+}
+
+func (h *adminHandler) ReindexSearch(ctx context.Context, _ *connect.Request[marqueev1.ReindexSearchRequest], stream *connect.ServerStream[marqueev1.ReindexSearchResponse]) error {
+	if err := h.svc.RequireAdmin(ctx, userID(ctx)); err != nil {
+		return toConnect(ctx, slog.Default(), marqueev1connect.AdminServiceReindexSearchProcedure, err)
+	}
+	if h.reindex == nil {
+		return connect.NewError(connect.CodeUnavailable, errors.New("search is not running in this process"))
+	}
+	var sendErr error
+	err := h.reindex.Reindex(ctx, func(done, total int) {
+		if sendErr == nil {
+			sendErr = stream.Send(&marqueev1.ReindexSearchResponse{Done: int32(done), Total: int32(total)})
+		}
+	})
+	if err == nil {
+		err = sendErr
+	}
+	if err != nil {
+		return toConnect(ctx, slog.Default(), marqueev1connect.AdminServiceReindexSearchProcedure, err)
+	}
+	return stream.Send(&marqueev1.ReindexSearchResponse{Finished: true})
 }
 
 var roles = map[marqueev1.Role]admin.Role{

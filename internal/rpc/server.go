@@ -30,6 +30,10 @@ type Services struct {
 	Inventory *inventory.Service
 	Bookings  *booking.Service
 	Admin     *admin.Service
+	// CatalogAdmin manages movies, theatres, screens and showtimes.
+	CatalogAdmin *admin.Catalog
+	// Reindexer rebuilds the search index.
+	Reindexer Reindexer
 	Standby   *standby.Service
 	Wallet    *store.WalletStore
 	// StripeWebhookSecret enables POST /webhooks/stripe when set; Webhooks applies its events.
@@ -55,7 +59,7 @@ var public = map[string]bool{
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health and
 // reflection and GET /healthz.
 func NewMux(s Services, log *slog.Logger) *http.ServeMux {
-	opts := connect.WithInterceptors(errorInterceptor(log), authInterceptor(s.Accounts, public),
+	opts := connect.WithInterceptors(errorInterceptor(log), &authInterceptor{auth: s.Accounts, public: public},
 		validate.NewInterceptor())
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Settings), opts))
@@ -64,7 +68,7 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	mux.Handle(marqueev1connect.NewBookingServiceHandler(NewBookingHandler(s.Bookings), opts))
 	mux.Handle(marqueev1connect.NewPricingServiceHandler(NewPricingHandler(s.Bookings), opts))
 	mux.Handle(marqueev1connect.NewWalletServiceHandler(NewWalletHandler(s.Wallet), opts))
-	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin), opts))
+	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin, s.CatalogAdmin, s.Reindexer), opts))
 	mux.Handle(marqueev1connect.NewStandbyServiceHandler(NewStandbyHandler(s.Standby), opts))
 	if s.StripeWebhookSecret != "" {
 		mux.Handle("POST /webhooks/stripe", NewStripeWebhook(s.StripeWebhookSecret, s.Webhooks, s.Now, log))

@@ -77,12 +77,15 @@ func (s *BookingStore) cancel(ctx context.Context, tx pgx.Tx, c booking.CancelRe
 		return booking.Cancellation{}, err
 	}
 	left := si.Showtime.StartsAt.Sub(c.Now)
-	if left <= 0 {
+	if left <= 0 && !c.Full {
 		return booking.Cancellation{}, errs.Errorf(op, errs.Precondition, "the show has started; the booking can no longer be cancelled")
 	}
 	policy, err := chainPolicy(ctx, tx, si.ChainID, def)
 	if err != nil {
 		return booking.Cancellation{}, err
+	}
+	if c.Full {
+		policy.RefundTiers, policy.RefundFees, left = []catalog.RefundTier{{Before: 0, Percent: 100}}, true, max(left, 0)
 	}
 	lines, all, err := seatsToCancel(ctx, tx, b, c.SeatIDs)
 	if err != nil {

@@ -159,20 +159,7 @@ func (s *CatalogStore) InsertScreen(ctx context.Context, sc catalog.Screen) erro
 
 // InsertShowtime schedules a showtime and creates one available inventory row per seat of its screen.
 func (s *CatalogStore) InsertShowtime(ctx context.Context, st catalog.Showtime) error {
-	const op = "store.InsertShowtime"
-	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO showtimes (region, id, movie_id, theatre_id, screen_id, starts_at,
-			ends_at, format, language, currency, base_price_minor, premium_price_minor, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			st.Region, st.ID, st.MovieID, st.TheatreID, st.ScreenID, st.StartsAt, st.EndsAt, st.Format, st.Language,
-			st.Currency, st.BasePriceMinor, st.PremiumPriceMinor, string(st.Status)); err != nil {
-			return errs.E(op, err)
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO showtime_seats (region, showtime_id, seat_id, status)
-			SELECT region, $2, id, 'available' FROM seats WHERE region = $1 AND screen_id = $3`,
-			st.Region, st.ID, st.ScreenID)
-		return wrap(op, err)
-	})
+	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error { return insertShowtime(ctx, tx, st) })
 }
 
 func (s *CatalogStore) exec(ctx context.Context, op, sql string, args ...any) error {

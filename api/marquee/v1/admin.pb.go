@@ -1704,12 +1704,762 @@ func (x *IssueGiftCardResponse) GetBalance() *Money {
 	return nil
 }
 
+type UpsertMovieRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Movie         *Movie                 `protobuf:"bytes,1,opt,name=movie,proto3" json:"movie,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertMovieRequest) Reset() {
+	*x = UpsertMovieRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertMovieRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertMovieRequest) ProtoMessage() {}
+
+func (x *UpsertMovieRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertMovieRequest.ProtoReflect.Descriptor instead.
+func (*UpsertMovieRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *UpsertMovieRequest) GetMovie() *Movie {
+	if x != nil {
+		return x.Movie
+	}
+	return nil
+}
+
+type UpsertMovieResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Movie         *Movie                 `protobuf:"bytes,1,opt,name=movie,proto3" json:"movie,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertMovieResponse) Reset() {
+	*x = UpsertMovieResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertMovieResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertMovieResponse) ProtoMessage() {}
+
+func (x *UpsertMovieResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertMovieResponse.ProtoReflect.Descriptor instead.
+func (*UpsertMovieResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *UpsertMovieResponse) GetMovie() *Movie {
+	if x != nil {
+		return x.Movie
+	}
+	return nil
+}
+
+type UpsertTheatreRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Theatre *Theatre               `protobuf:"bytes,1,opt,name=theatre,proto3" json:"theatre,omitempty"`
+	// IANA time zone, for example "Europe/London".
+	TimeZone string `protobuf:"bytes,2,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// ISO 4217 currency of its prices.
+	Currency      string `protobuf:"bytes,3,opt,name=currency,proto3" json:"currency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertTheatreRequest) Reset() {
+	*x = UpsertTheatreRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertTheatreRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertTheatreRequest) ProtoMessage() {}
+
+func (x *UpsertTheatreRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertTheatreRequest.ProtoReflect.Descriptor instead.
+func (*UpsertTheatreRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *UpsertTheatreRequest) GetTheatre() *Theatre {
+	if x != nil {
+		return x.Theatre
+	}
+	return nil
+}
+
+func (x *UpsertTheatreRequest) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+func (x *UpsertTheatreRequest) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+type UpsertTheatreResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Theatre       *Theatre               `protobuf:"bytes,1,opt,name=theatre,proto3" json:"theatre,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertTheatreResponse) Reset() {
+	*x = UpsertTheatreResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertTheatreResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertTheatreResponse) ProtoMessage() {}
+
+func (x *UpsertTheatreResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertTheatreResponse.ProtoReflect.Descriptor instead.
+func (*UpsertTheatreResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *UpsertTheatreResponse) GetTheatre() *Theatre {
+	if x != nil {
+		return x.Theatre
+	}
+	return nil
+}
+
+// LayoutSeat is a seat of a row: its number, type and column (aisles and gaps are columns without seats).
+type LayoutSeat struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Number        int32                  `protobuf:"varint,1,opt,name=number,proto3" json:"number,omitempty"`
+	Type          SeatType               `protobuf:"varint,2,opt,name=type,proto3,enum=marquee.v1.SeatType" json:"type,omitempty"`
+	X             int32                  `protobuf:"varint,3,opt,name=x,proto3" json:"x,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LayoutSeat) Reset() {
+	*x = LayoutSeat{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LayoutSeat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LayoutSeat) ProtoMessage() {}
+
+func (x *LayoutSeat) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LayoutSeat.ProtoReflect.Descriptor instead.
+func (*LayoutSeat) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *LayoutSeat) GetNumber() int32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+func (x *LayoutSeat) GetType() SeatType {
+	if x != nil {
+		return x.Type
+	}
+	return SeatType_SEAT_TYPE_UNSPECIFIED
+}
+
+func (x *LayoutSeat) GetX() int32 {
+	if x != nil {
+		return x.X
+	}
+	return 0
+}
+
+// LayoutRow is a row of seats, lettered from the screen.
+type LayoutRow struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Label         string                 `protobuf:"bytes,1,opt,name=label,proto3" json:"label,omitempty"`
+	Seats         []*LayoutSeat          `protobuf:"bytes,2,rep,name=seats,proto3" json:"seats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LayoutRow) Reset() {
+	*x = LayoutRow{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LayoutRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LayoutRow) ProtoMessage() {}
+
+func (x *LayoutRow) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LayoutRow.ProtoReflect.Descriptor instead.
+func (*LayoutRow) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *LayoutRow) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *LayoutRow) GetSeats() []*LayoutSeat {
+	if x != nil {
+		return x.Seats
+	}
+	return nil
+}
+
+type UpsertScreenRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	TheatreId string                 `protobuf:"bytes,1,opt,name=theatre_id,json=theatreId,proto3" json:"theatre_id,omitempty"`
+	// Empty creates a screen; set, renames it (a layout cannot change once showtimes use it).
+	ScreenId      string       `protobuf:"bytes,2,opt,name=screen_id,json=screenId,proto3" json:"screen_id,omitempty"`
+	Name          string       `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Rows          []*LayoutRow `protobuf:"bytes,4,rep,name=rows,proto3" json:"rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertScreenRequest) Reset() {
+	*x = UpsertScreenRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertScreenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertScreenRequest) ProtoMessage() {}
+
+func (x *UpsertScreenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertScreenRequest.ProtoReflect.Descriptor instead.
+func (*UpsertScreenRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *UpsertScreenRequest) GetTheatreId() string {
+	if x != nil {
+		return x.TheatreId
+	}
+	return ""
+}
+
+func (x *UpsertScreenRequest) GetScreenId() string {
+	if x != nil {
+		return x.ScreenId
+	}
+	return ""
+}
+
+func (x *UpsertScreenRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpsertScreenRequest) GetRows() []*LayoutRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+type UpsertScreenResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ScreenId      string                 `protobuf:"bytes,1,opt,name=screen_id,json=screenId,proto3" json:"screen_id,omitempty"`
+	Seats         int32                  `protobuf:"varint,2,opt,name=seats,proto3" json:"seats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertScreenResponse) Reset() {
+	*x = UpsertScreenResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertScreenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertScreenResponse) ProtoMessage() {}
+
+func (x *UpsertScreenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertScreenResponse.ProtoReflect.Descriptor instead.
+func (*UpsertScreenResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *UpsertScreenResponse) GetScreenId() string {
+	if x != nil {
+		return x.ScreenId
+	}
+	return ""
+}
+
+func (x *UpsertScreenResponse) GetSeats() int32 {
+	if x != nil {
+		return x.Seats
+	}
+	return 0
+}
+
+type ScheduleShowtimeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ScreenId      string                 `protobuf:"bytes,1,opt,name=screen_id,json=screenId,proto3" json:"screen_id,omitempty"`
+	MovieId       string                 `protobuf:"bytes,2,opt,name=movie_id,json=movieId,proto3" json:"movie_id,omitempty"`
+	StartsAt      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	Format        string                 `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
+	Language      string                 `protobuf:"bytes,5,opt,name=language,proto3" json:"language,omitempty"`
+	BasePrice     *Money                 `protobuf:"bytes,6,opt,name=base_price,json=basePrice,proto3" json:"base_price,omitempty"`
+	PremiumPrice  *Money                 `protobuf:"bytes,7,opt,name=premium_price,json=premiumPrice,proto3" json:"premium_price,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScheduleShowtimeRequest) Reset() {
+	*x = ScheduleShowtimeRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduleShowtimeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduleShowtimeRequest) ProtoMessage() {}
+
+func (x *ScheduleShowtimeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduleShowtimeRequest.ProtoReflect.Descriptor instead.
+func (*ScheduleShowtimeRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ScheduleShowtimeRequest) GetScreenId() string {
+	if x != nil {
+		return x.ScreenId
+	}
+	return ""
+}
+
+func (x *ScheduleShowtimeRequest) GetMovieId() string {
+	if x != nil {
+		return x.MovieId
+	}
+	return ""
+}
+
+func (x *ScheduleShowtimeRequest) GetStartsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartsAt
+	}
+	return nil
+}
+
+func (x *ScheduleShowtimeRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *ScheduleShowtimeRequest) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *ScheduleShowtimeRequest) GetBasePrice() *Money {
+	if x != nil {
+		return x.BasePrice
+	}
+	return nil
+}
+
+func (x *ScheduleShowtimeRequest) GetPremiumPrice() *Money {
+	if x != nil {
+		return x.PremiumPrice
+	}
+	return nil
+}
+
+type ScheduleShowtimeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Showtime      *Showtime              `protobuf:"bytes,1,opt,name=showtime,proto3" json:"showtime,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScheduleShowtimeResponse) Reset() {
+	*x = ScheduleShowtimeResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduleShowtimeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduleShowtimeResponse) ProtoMessage() {}
+
+func (x *ScheduleShowtimeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduleShowtimeResponse.ProtoReflect.Descriptor instead.
+func (*ScheduleShowtimeResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ScheduleShowtimeResponse) GetShowtime() *Showtime {
+	if x != nil {
+		return x.Showtime
+	}
+	return nil
+}
+
+type CancelShowtimeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId    string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelShowtimeRequest) Reset() {
+	*x = CancelShowtimeRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelShowtimeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelShowtimeRequest) ProtoMessage() {}
+
+func (x *CancelShowtimeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelShowtimeRequest.ProtoReflect.Descriptor instead.
+func (*CancelShowtimeRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *CancelShowtimeRequest) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+type CancelShowtimeResponse struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	CancelledBookings int32                  `protobuf:"varint,1,opt,name=cancelled_bookings,json=cancelledBookings,proto3" json:"cancelled_bookings,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *CancelShowtimeResponse) Reset() {
+	*x = CancelShowtimeResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelShowtimeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelShowtimeResponse) ProtoMessage() {}
+
+func (x *CancelShowtimeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelShowtimeResponse.ProtoReflect.Descriptor instead.
+func (*CancelShowtimeResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CancelShowtimeResponse) GetCancelledBookings() int32 {
+	if x != nil {
+		return x.CancelledBookings
+	}
+	return 0
+}
+
+type ReindexSearchRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReindexSearchRequest) Reset() {
+	*x = ReindexSearchRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReindexSearchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReindexSearchRequest) ProtoMessage() {}
+
+func (x *ReindexSearchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReindexSearchRequest.ProtoReflect.Descriptor instead.
+func (*ReindexSearchRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{39}
+}
+
+// ReindexSearchResponse reports progress.
+type ReindexSearchResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Done          int32                  `protobuf:"varint,1,opt,name=done,proto3" json:"done,omitempty"`
+	Total         int32                  `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`
+	Finished      bool                   `protobuf:"varint,3,opt,name=finished,proto3" json:"finished,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReindexSearchResponse) Reset() {
+	*x = ReindexSearchResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReindexSearchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReindexSearchResponse) ProtoMessage() {}
+
+func (x *ReindexSearchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReindexSearchResponse.ProtoReflect.Descriptor instead.
+func (*ReindexSearchResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ReindexSearchResponse) GetDone() int32 {
+	if x != nil {
+		return x.Done
+	}
+	return 0
+}
+
+func (x *ReindexSearchResponse) GetTotal() int32 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *ReindexSearchResponse) GetFinished() bool {
+	if x != nil {
+		return x.Finished
+	}
+	return false
+}
+
 var File_marquee_v1_admin_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"\x16marquee/v1/admin.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\"\xa5\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/catalog.proto\x1a\x17marquee/v1/common.proto\x1a\x15marquee/v1/seat.proto\"\xa5\x01\n" +
 	"\fDeadDelivery\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\achannel\x18\x02 \x01(\tR\achannel\x12\x1c\n" +
@@ -1821,7 +2571,60 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\x06amount\x18\x02 \x01(\v2\x11.marquee.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06amount\"X\n" +
 	"\x15IssueGiftCardResponse\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12+\n" +
-	"\abalance\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\abalance*[\n" +
+	"\abalance\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\abalance\"E\n" +
+	"\x12UpsertMovieRequest\x12/\n" +
+	"\x05movie\x18\x01 \x01(\v2\x11.marquee.v1.MovieB\x06\xbaH\x03\xc8\x01\x01R\x05movie\">\n" +
+	"\x13UpsertMovieResponse\x12'\n" +
+	"\x05movie\x18\x01 \x01(\v2\x11.marquee.v1.MovieR\x05movie\"\xa4\x01\n" +
+	"\x14UpsertTheatreRequest\x125\n" +
+	"\atheatre\x18\x01 \x01(\v2\x13.marquee.v1.TheatreB\x06\xbaH\x03\xc8\x01\x01R\atheatre\x12&\n" +
+	"\ttime_zone\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\btimeZone\x12-\n" +
+	"\bcurrency\x18\x03 \x01(\tB\x11\xbaH\x0er\f2\n" +
+	"^[A-Z]{3}$R\bcurrency\"F\n" +
+	"\x15UpsertTheatreResponse\x12-\n" +
+	"\atheatre\x18\x01 \x01(\v2\x13.marquee.v1.TheatreR\atheatre\"\x80\x01\n" +
+	"\n" +
+	"LayoutSeat\x12\"\n" +
+	"\x06number\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe7\a(\x01R\x06number\x124\n" +
+	"\x04type\x18\x02 \x01(\x0e2\x14.marquee.v1.SeatTypeB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04type\x12\x18\n" +
+	"\x01x\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xc8\x01(\x00R\x01x\"p\n" +
+	"\tLayoutRow\x12)\n" +
+	"\x05label\x18\x01 \x01(\tB\x13\xbaH\x10r\x0e2\f^[A-Z]{1,2}$R\x05label\x128\n" +
+	"\x05seats\x18\x02 \x03(\v2\x16.marquee.v1.LayoutSeatB\n" +
+	"\xbaH\a\x92\x01\x04\b\x01\x10dR\x05seats\"\xb9\x01\n" +
+	"\x13UpsertScreenRequest\x12(\n" +
+	"\n" +
+	"theatre_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\ttheatreId\x12$\n" +
+	"\tscreen_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\bscreenId\x12\x1d\n" +
+	"\x04name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x04name\x123\n" +
+	"\x04rows\x18\x04 \x03(\v2\x15.marquee.v1.LayoutRowB\b\xbaH\x05\x92\x01\x02\x10<R\x04rows\"I\n" +
+	"\x14UpsertScreenResponse\x12\x1b\n" +
+	"\tscreen_id\x18\x01 \x01(\tR\bscreenId\x12\x14\n" +
+	"\x05seats\x18\x02 \x01(\x05R\x05seats\"\xfb\x02\n" +
+	"\x17ScheduleShowtimeRequest\x12&\n" +
+	"\tscreen_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bscreenId\x12$\n" +
+	"\bmovie_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\amovieId\x12?\n" +
+	"\tstarts_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\bstartsAt\x120\n" +
+	"\x06format\x18\x04 \x01(\tB\x18\xbaH\x15r\x13R\x022DR\x023DR\x04IMAXR\x034DXR\x06format\x12%\n" +
+	"\blanguage\x18\x05 \x01(\tB\t\xbaH\x06r\x04\x10\x02\x18\x10R\blanguage\x128\n" +
+	"\n" +
+	"base_price\x18\x06 \x01(\v2\x11.marquee.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\tbasePrice\x12>\n" +
+	"\rpremium_price\x18\a \x01(\v2\x11.marquee.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\fpremiumPrice\"L\n" +
+	"\x18ScheduleShowtimeResponse\x120\n" +
+	"\bshowtime\x18\x01 \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\"C\n" +
+	"\x15CancelShowtimeRequest\x12*\n" +
+	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"showtimeId\"G\n" +
+	"\x16CancelShowtimeResponse\x12-\n" +
+	"\x12cancelled_bookings\x18\x01 \x01(\x05R\x11cancelledBookings\"\x16\n" +
+	"\x14ReindexSearchRequest\"]\n" +
+	"\x15ReindexSearchResponse\x12\x12\n" +
+	"\x04done\x18\x01 \x01(\x05R\x04done\x12\x14\n" +
+	"\x05total\x18\x02 \x01(\x05R\x05total\x12\x1a\n" +
+	"\bfinished\x18\x03 \x01(\bR\bfinished*[\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rROLE_CUSTOMER\x10\x01\x12\x11\n" +
@@ -1836,7 +2639,7 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\rPromotionKind\x12\x1e\n" +
 	"\x1aPROMOTION_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PROMOTION_KIND_PERCENT\x10\x01\x12\x18\n" +
-	"\x14PROMOTION_KIND_FIXED\x10\x022\x8d\b\n" +
+	"\x14PROMOTION_KIND_FIXED\x10\x022\x96\f\n" +
 	"\fAdminService\x12N\n" +
 	"\vSetUserRole\x12\x1e.marquee.v1.SetUserRoleRequest\x1a\x1f.marquee.v1.SetUserRoleResponse\x12`\n" +
 	"\x11UpsertPricingRule\x12$.marquee.v1.UpsertPricingRuleRequest\x1a%.marquee.v1.UpsertPricingRuleResponse\x12b\n" +
@@ -1848,7 +2651,13 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\x0eGetChainPolicy\x12!.marquee.v1.GetChainPolicyRequest\x1a\".marquee.v1.GetChainPolicyResponse\"\x03\x90\x02\x01\x12T\n" +
 	"\rIssueGiftCard\x12 .marquee.v1.IssueGiftCardRequest\x1a!.marquee.v1.IssueGiftCardResponse\x12h\n" +
 	"\x12ListDeadDeliveries\x12%.marquee.v1.ListDeadDeliveriesRequest\x1a&.marquee.v1.ListDeadDeliveriesResponse\"\x03\x90\x02\x01\x12T\n" +
-	"\rRetryDelivery\x12 .marquee.v1.RetryDeliveryRequest\x1a!.marquee.v1.RetryDeliveryResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\rRetryDelivery\x12 .marquee.v1.RetryDeliveryRequest\x1a!.marquee.v1.RetryDeliveryResponse\x12N\n" +
+	"\vUpsertMovie\x12\x1e.marquee.v1.UpsertMovieRequest\x1a\x1f.marquee.v1.UpsertMovieResponse\x12T\n" +
+	"\rUpsertTheatre\x12 .marquee.v1.UpsertTheatreRequest\x1a!.marquee.v1.UpsertTheatreResponse\x12Q\n" +
+	"\fUpsertScreen\x12\x1f.marquee.v1.UpsertScreenRequest\x1a .marquee.v1.UpsertScreenResponse\x12]\n" +
+	"\x10ScheduleShowtime\x12#.marquee.v1.ScheduleShowtimeRequest\x1a$.marquee.v1.ScheduleShowtimeResponse\x12W\n" +
+	"\x0eCancelShowtime\x12!.marquee.v1.CancelShowtimeRequest\x1a\".marquee.v1.CancelShowtimeResponse\x12V\n" +
+	"\rReindexSearch\x12 .marquee.v1.ReindexSearchRequest\x1a!.marquee.v1.ReindexSearchResponse0\x01B7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_admin_proto_rawDescOnce sync.Once
@@ -1863,7 +2672,7 @@ func file_marquee_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_marquee_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_marquee_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_marquee_v1_admin_proto_goTypes = []any{
 	(Role)(0),                          // 0: marquee.v1.Role
 	(PricingRuleKind)(0),               // 1: marquee.v1.PricingRuleKind
@@ -1895,16 +2704,34 @@ var file_marquee_v1_admin_proto_goTypes = []any{
 	(*GetChainPolicyResponse)(nil),     // 27: marquee.v1.GetChainPolicyResponse
 	(*IssueGiftCardRequest)(nil),       // 28: marquee.v1.IssueGiftCardRequest
 	(*IssueGiftCardResponse)(nil),      // 29: marquee.v1.IssueGiftCardResponse
-	(*Money)(nil),                      // 30: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),      // 31: google.protobuf.Timestamp
+	(*UpsertMovieRequest)(nil),         // 30: marquee.v1.UpsertMovieRequest
+	(*UpsertMovieResponse)(nil),        // 31: marquee.v1.UpsertMovieResponse
+	(*UpsertTheatreRequest)(nil),       // 32: marquee.v1.UpsertTheatreRequest
+	(*UpsertTheatreResponse)(nil),      // 33: marquee.v1.UpsertTheatreResponse
+	(*LayoutSeat)(nil),                 // 34: marquee.v1.LayoutSeat
+	(*LayoutRow)(nil),                  // 35: marquee.v1.LayoutRow
+	(*UpsertScreenRequest)(nil),        // 36: marquee.v1.UpsertScreenRequest
+	(*UpsertScreenResponse)(nil),       // 37: marquee.v1.UpsertScreenResponse
+	(*ScheduleShowtimeRequest)(nil),    // 38: marquee.v1.ScheduleShowtimeRequest
+	(*ScheduleShowtimeResponse)(nil),   // 39: marquee.v1.ScheduleShowtimeResponse
+	(*CancelShowtimeRequest)(nil),      // 40: marquee.v1.CancelShowtimeRequest
+	(*CancelShowtimeResponse)(nil),     // 41: marquee.v1.CancelShowtimeResponse
+	(*ReindexSearchRequest)(nil),       // 42: marquee.v1.ReindexSearchRequest
+	(*ReindexSearchResponse)(nil),      // 43: marquee.v1.ReindexSearchResponse
+	(*Money)(nil),                      // 44: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
+	(*Movie)(nil),                      // 46: marquee.v1.Movie
+	(*Theatre)(nil),                    // 47: marquee.v1.Theatre
+	(SeatType)(0),                      // 48: marquee.v1.SeatType
+	(*Showtime)(nil),                   // 49: marquee.v1.Showtime
 }
 var file_marquee_v1_admin_proto_depIdxs = []int32{
 	3,  // 0: marquee.v1.ListDeadDeliveriesResponse.deliveries:type_name -> marquee.v1.DeadDelivery
 	1,  // 1: marquee.v1.PricingRule.kind:type_name -> marquee.v1.PricingRuleKind
 	2,  // 2: marquee.v1.Promotion.kind:type_name -> marquee.v1.PromotionKind
-	30, // 3: marquee.v1.Promotion.amount:type_name -> marquee.v1.Money
-	31, // 4: marquee.v1.Promotion.valid_from:type_name -> google.protobuf.Timestamp
-	31, // 5: marquee.v1.Promotion.valid_until:type_name -> google.protobuf.Timestamp
+	44, // 3: marquee.v1.Promotion.amount:type_name -> marquee.v1.Money
+	45, // 4: marquee.v1.Promotion.valid_from:type_name -> google.protobuf.Timestamp
+	45, // 5: marquee.v1.Promotion.valid_until:type_name -> google.protobuf.Timestamp
 	10, // 6: marquee.v1.ChainPolicy.refund_tiers:type_name -> marquee.v1.RefundTier
 	0,  // 7: marquee.v1.SetUserRoleRequest.role:type_name -> marquee.v1.Role
 	8,  // 8: marquee.v1.UpsertPricingRuleRequest.rule:type_name -> marquee.v1.PricingRule
@@ -1916,35 +2743,58 @@ var file_marquee_v1_admin_proto_depIdxs = []int32{
 	11, // 14: marquee.v1.SetChainPolicyRequest.policy:type_name -> marquee.v1.ChainPolicy
 	11, // 15: marquee.v1.SetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
 	11, // 16: marquee.v1.GetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
-	30, // 17: marquee.v1.IssueGiftCardRequest.amount:type_name -> marquee.v1.Money
-	30, // 18: marquee.v1.IssueGiftCardResponse.balance:type_name -> marquee.v1.Money
-	12, // 19: marquee.v1.AdminService.SetUserRole:input_type -> marquee.v1.SetUserRoleRequest
-	14, // 20: marquee.v1.AdminService.UpsertPricingRule:input_type -> marquee.v1.UpsertPricingRuleRequest
-	16, // 21: marquee.v1.AdminService.ListPricingRules:input_type -> marquee.v1.ListPricingRulesRequest
-	18, // 22: marquee.v1.AdminService.DeletePricingRule:input_type -> marquee.v1.DeletePricingRuleRequest
-	20, // 23: marquee.v1.AdminService.UpsertPromotion:input_type -> marquee.v1.UpsertPromotionRequest
-	22, // 24: marquee.v1.AdminService.ListPromotions:input_type -> marquee.v1.ListPromotionsRequest
-	24, // 25: marquee.v1.AdminService.SetChainPolicy:input_type -> marquee.v1.SetChainPolicyRequest
-	26, // 26: marquee.v1.AdminService.GetChainPolicy:input_type -> marquee.v1.GetChainPolicyRequest
-	28, // 27: marquee.v1.AdminService.IssueGiftCard:input_type -> marquee.v1.IssueGiftCardRequest
-	4,  // 28: marquee.v1.AdminService.ListDeadDeliveries:input_type -> marquee.v1.ListDeadDeliveriesRequest
-	6,  // 29: marquee.v1.AdminService.RetryDelivery:input_type -> marquee.v1.RetryDeliveryRequest
-	13, // 30: marquee.v1.AdminService.SetUserRole:output_type -> marquee.v1.SetUserRoleResponse
-	15, // 31: marquee.v1.AdminService.UpsertPricingRule:output_type -> marquee.v1.UpsertPricingRuleResponse
-	17, // 32: marquee.v1.AdminService.ListPricingRules:output_type -> marquee.v1.ListPricingRulesResponse
-	19, // 33: marquee.v1.AdminService.DeletePricingRule:output_type -> marquee.v1.DeletePricingRuleResponse
-	21, // 34: marquee.v1.AdminService.UpsertPromotion:output_type -> marquee.v1.UpsertPromotionResponse
-	23, // 35: marquee.v1.AdminService.ListPromotions:output_type -> marquee.v1.ListPromotionsResponse
-	25, // 36: marquee.v1.AdminService.SetChainPolicy:output_type -> marquee.v1.SetChainPolicyResponse
-	27, // 37: marquee.v1.AdminService.GetChainPolicy:output_type -> marquee.v1.GetChainPolicyResponse
-	29, // 38: marquee.v1.AdminService.IssueGiftCard:output_type -> marquee.v1.IssueGiftCardResponse
-	5,  // 39: marquee.v1.AdminService.ListDeadDeliveries:output_type -> marquee.v1.ListDeadDeliveriesResponse
-	7,  // 40: marquee.v1.AdminService.RetryDelivery:output_type -> marquee.v1.RetryDeliveryResponse
-	30, // [30:41] is the sub-list for method output_type
-	19, // [19:30] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	44, // 17: marquee.v1.IssueGiftCardRequest.amount:type_name -> marquee.v1.Money
+	44, // 18: marquee.v1.IssueGiftCardResponse.balance:type_name -> marquee.v1.Money
+	46, // 19: marquee.v1.UpsertMovieRequest.movie:type_name -> marquee.v1.Movie
+	46, // 20: marquee.v1.UpsertMovieResponse.movie:type_name -> marquee.v1.Movie
+	47, // 21: marquee.v1.UpsertTheatreRequest.theatre:type_name -> marquee.v1.Theatre
+	47, // 22: marquee.v1.UpsertTheatreResponse.theatre:type_name -> marquee.v1.Theatre
+	48, // 23: marquee.v1.LayoutSeat.type:type_name -> marquee.v1.SeatType
+	34, // 24: marquee.v1.LayoutRow.seats:type_name -> marquee.v1.LayoutSeat
+	35, // 25: marquee.v1.UpsertScreenRequest.rows:type_name -> marquee.v1.LayoutRow
+	45, // 26: marquee.v1.ScheduleShowtimeRequest.starts_at:type_name -> google.protobuf.Timestamp
+	44, // 27: marquee.v1.ScheduleShowtimeRequest.base_price:type_name -> marquee.v1.Money
+	44, // 28: marquee.v1.ScheduleShowtimeRequest.premium_price:type_name -> marquee.v1.Money
+	49, // 29: marquee.v1.ScheduleShowtimeResponse.showtime:type_name -> marquee.v1.Showtime
+	12, // 30: marquee.v1.AdminService.SetUserRole:input_type -> marquee.v1.SetUserRoleRequest
+	14, // 31: marquee.v1.AdminService.UpsertPricingRule:input_type -> marquee.v1.UpsertPricingRuleRequest
+	16, // 32: marquee.v1.AdminService.ListPricingRules:input_type -> marquee.v1.ListPricingRulesRequest
+	18, // 33: marquee.v1.AdminService.DeletePricingRule:input_type -> marquee.v1.DeletePricingRuleRequest
+	20, // 34: marquee.v1.AdminService.UpsertPromotion:input_type -> marquee.v1.UpsertPromotionRequest
+	22, // 35: marquee.v1.AdminService.ListPromotions:input_type -> marquee.v1.ListPromotionsRequest
+	24, // 36: marquee.v1.AdminService.SetChainPolicy:input_type -> marquee.v1.SetChainPolicyRequest
+	26, // 37: marquee.v1.AdminService.GetChainPolicy:input_type -> marquee.v1.GetChainPolicyRequest
+	28, // 38: marquee.v1.AdminService.IssueGiftCard:input_type -> marquee.v1.IssueGiftCardRequest
+	4,  // 39: marquee.v1.AdminService.ListDeadDeliveries:input_type -> marquee.v1.ListDeadDeliveriesRequest
+	6,  // 40: marquee.v1.AdminService.RetryDelivery:input_type -> marquee.v1.RetryDeliveryRequest
+	30, // 41: marquee.v1.AdminService.UpsertMovie:input_type -> marquee.v1.UpsertMovieRequest
+	32, // 42: marquee.v1.AdminService.UpsertTheatre:input_type -> marquee.v1.UpsertTheatreRequest
+	36, // 43: marquee.v1.AdminService.UpsertScreen:input_type -> marquee.v1.UpsertScreenRequest
+	38, // 44: marquee.v1.AdminService.ScheduleShowtime:input_type -> marquee.v1.ScheduleShowtimeRequest
+	40, // 45: marquee.v1.AdminService.CancelShowtime:input_type -> marquee.v1.CancelShowtimeRequest
+	42, // 46: marquee.v1.AdminService.ReindexSearch:input_type -> marquee.v1.ReindexSearchRequest
+	13, // 47: marquee.v1.AdminService.SetUserRole:output_type -> marquee.v1.SetUserRoleResponse
+	15, // 48: marquee.v1.AdminService.UpsertPricingRule:output_type -> marquee.v1.UpsertPricingRuleResponse
+	17, // 49: marquee.v1.AdminService.ListPricingRules:output_type -> marquee.v1.ListPricingRulesResponse
+	19, // 50: marquee.v1.AdminService.DeletePricingRule:output_type -> marquee.v1.DeletePricingRuleResponse
+	21, // 51: marquee.v1.AdminService.UpsertPromotion:output_type -> marquee.v1.UpsertPromotionResponse
+	23, // 52: marquee.v1.AdminService.ListPromotions:output_type -> marquee.v1.ListPromotionsResponse
+	25, // 53: marquee.v1.AdminService.SetChainPolicy:output_type -> marquee.v1.SetChainPolicyResponse
+	27, // 54: marquee.v1.AdminService.GetChainPolicy:output_type -> marquee.v1.GetChainPolicyResponse
+	29, // 55: marquee.v1.AdminService.IssueGiftCard:output_type -> marquee.v1.IssueGiftCardResponse
+	5,  // 56: marquee.v1.AdminService.ListDeadDeliveries:output_type -> marquee.v1.ListDeadDeliveriesResponse
+	7,  // 57: marquee.v1.AdminService.RetryDelivery:output_type -> marquee.v1.RetryDeliveryResponse
+	31, // 58: marquee.v1.AdminService.UpsertMovie:output_type -> marquee.v1.UpsertMovieResponse
+	33, // 59: marquee.v1.AdminService.UpsertTheatre:output_type -> marquee.v1.UpsertTheatreResponse
+	37, // 60: marquee.v1.AdminService.UpsertScreen:output_type -> marquee.v1.UpsertScreenResponse
+	39, // 61: marquee.v1.AdminService.ScheduleShowtime:output_type -> marquee.v1.ScheduleShowtimeResponse
+	41, // 62: marquee.v1.AdminService.CancelShowtime:output_type -> marquee.v1.CancelShowtimeResponse
+	43, // 63: marquee.v1.AdminService.ReindexSearch:output_type -> marquee.v1.ReindexSearchResponse
+	47, // [47:64] is the sub-list for method output_type
+	30, // [30:47] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_admin_proto_init() }
@@ -1952,14 +2802,16 @@ func file_marquee_v1_admin_proto_init() {
 	if File_marquee_v1_admin_proto != nil {
 		return
 	}
+	file_marquee_v1_catalog_proto_init()
 	file_marquee_v1_common_proto_init()
+	file_marquee_v1_seat_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_admin_proto_rawDesc), len(file_marquee_v1_admin_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   27,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -519,6 +519,77 @@ func (x *StandbyClosed) GetShowtimeId() string {
 	return ""
 }
 
+// CatalogChanged is published when a movie, theatre, screen or showtime is created, changed or cancelled, so
+// caches and search indexes refresh.
+type CatalogChanged struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "movie", "theatre", "screen" or "showtime".
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Deleted       bool                   `protobuf:"varint,3,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	ChangedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=changed_at,json=changedAt,proto3" json:"changed_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CatalogChanged) Reset() {
+	*x = CatalogChanged{}
+	mi := &file_marquee_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CatalogChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CatalogChanged) ProtoMessage() {}
+
+func (x *CatalogChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CatalogChanged.ProtoReflect.Descriptor instead.
+func (*CatalogChanged) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CatalogChanged) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *CatalogChanged) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CatalogChanged) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+func (x *CatalogChanged) GetChangedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangedAt
+	}
+	return nil
+}
+
 var File_marquee_v1_events_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_events_proto_rawDesc = "" +
@@ -576,7 +647,13 @@ const file_marquee_v1_events_proto_rawDesc = "" +
 	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1f\n" +
 	"\vshowtime_id\x18\x03 \x01(\tR\n" +
-	"showtimeIdB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"showtimeId\"\x89\x01\n" +
+	"\x0eCatalogChanged\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\adeleted\x18\x03 \x01(\bR\adeleted\x129\n" +
+	"\n" +
+	"changed_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAtB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_events_proto_rawDescOnce sync.Once
@@ -590,7 +667,7 @@ func file_marquee_v1_events_proto_rawDescGZIP() []byte {
 	return file_marquee_v1_events_proto_rawDescData
 }
 
-var file_marquee_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_marquee_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_marquee_v1_events_proto_goTypes = []any{
 	(*BookingConfirmed)(nil),      // 0: marquee.v1.BookingConfirmed
 	(*BookingCancelled)(nil),      // 1: marquee.v1.BookingCancelled
@@ -598,23 +675,25 @@ var file_marquee_v1_events_proto_goTypes = []any{
 	(*SeatsReleased)(nil),         // 3: marquee.v1.SeatsReleased
 	(*StandbyOffered)(nil),        // 4: marquee.v1.StandbyOffered
 	(*StandbyClosed)(nil),         // 5: marquee.v1.StandbyClosed
-	(*Money)(nil),                 // 6: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*CatalogChanged)(nil),        // 6: marquee.v1.CatalogChanged
+	(*Money)(nil),                 // 7: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
 }
 var file_marquee_v1_events_proto_depIdxs = []int32{
-	6, // 0: marquee.v1.BookingConfirmed.total:type_name -> marquee.v1.Money
-	7, // 1: marquee.v1.BookingConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
-	6, // 2: marquee.v1.BookingCancelled.refund:type_name -> marquee.v1.Money
-	7, // 3: marquee.v1.BookingCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
-	6, // 4: marquee.v1.BookingModified.charged:type_name -> marquee.v1.Money
-	7, // 5: marquee.v1.BookingModified.modified_at:type_name -> google.protobuf.Timestamp
-	7, // 6: marquee.v1.SeatsReleased.released_at:type_name -> google.protobuf.Timestamp
-	7, // 7: marquee.v1.StandbyOffered.expires_at:type_name -> google.protobuf.Timestamp
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	7, // 0: marquee.v1.BookingConfirmed.total:type_name -> marquee.v1.Money
+	8, // 1: marquee.v1.BookingConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
+	7, // 2: marquee.v1.BookingCancelled.refund:type_name -> marquee.v1.Money
+	8, // 3: marquee.v1.BookingCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
+	7, // 4: marquee.v1.BookingModified.charged:type_name -> marquee.v1.Money
+	8, // 5: marquee.v1.BookingModified.modified_at:type_name -> google.protobuf.Timestamp
+	8, // 6: marquee.v1.SeatsReleased.released_at:type_name -> google.protobuf.Timestamp
+	8, // 7: marquee.v1.StandbyOffered.expires_at:type_name -> google.protobuf.Timestamp
+	8, // 8: marquee.v1.CatalogChanged.changed_at:type_name -> google.protobuf.Timestamp
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_events_proto_init() }
@@ -629,7 +708,7 @@ func file_marquee_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_events_proto_rawDesc), len(file_marquee_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -66,6 +66,24 @@ const (
 	// AdminServiceRetryDeliveryProcedure is the fully-qualified name of the AdminService's
 	// RetryDelivery RPC.
 	AdminServiceRetryDeliveryProcedure = "/marquee.v1.AdminService/RetryDelivery"
+	// AdminServiceUpsertMovieProcedure is the fully-qualified name of the AdminService's UpsertMovie
+	// RPC.
+	AdminServiceUpsertMovieProcedure = "/marquee.v1.AdminService/UpsertMovie"
+	// AdminServiceUpsertTheatreProcedure is the fully-qualified name of the AdminService's
+	// UpsertTheatre RPC.
+	AdminServiceUpsertTheatreProcedure = "/marquee.v1.AdminService/UpsertTheatre"
+	// AdminServiceUpsertScreenProcedure is the fully-qualified name of the AdminService's UpsertScreen
+	// RPC.
+	AdminServiceUpsertScreenProcedure = "/marquee.v1.AdminService/UpsertScreen"
+	// AdminServiceScheduleShowtimeProcedure is the fully-qualified name of the AdminService's
+	// ScheduleShowtime RPC.
+	AdminServiceScheduleShowtimeProcedure = "/marquee.v1.AdminService/ScheduleShowtime"
+	// AdminServiceCancelShowtimeProcedure is the fully-qualified name of the AdminService's
+	// CancelShowtime RPC.
+	AdminServiceCancelShowtimeProcedure = "/marquee.v1.AdminService/CancelShowtime"
+	// AdminServiceReindexSearchProcedure is the fully-qualified name of the AdminService's
+	// ReindexSearch RPC.
+	AdminServiceReindexSearchProcedure = "/marquee.v1.AdminService/ReindexSearch"
 )
 
 // AdminServiceClient is a client for the marquee.v1.AdminService service.
@@ -92,6 +110,18 @@ type AdminServiceClient interface {
 	ListDeadDeliveries(context.Context, *connect.Request[v1.ListDeadDeliveriesRequest]) (*connect.Response[v1.ListDeadDeliveriesResponse], error)
 	// RetryDelivery queues a dead notification again. Platform admins only.
 	RetryDelivery(context.Context, *connect.Request[v1.RetryDeliveryRequest]) (*connect.Response[v1.RetryDeliveryResponse], error)
+	// UpsertMovie creates or replaces a movie. Platform admins only.
+	UpsertMovie(context.Context, *connect.Request[v1.UpsertMovieRequest]) (*connect.Response[v1.UpsertMovieResponse], error)
+	// UpsertTheatre creates or replaces a theatre of the caller's chain.
+	UpsertTheatre(context.Context, *connect.Request[v1.UpsertTheatreRequest]) (*connect.Response[v1.UpsertTheatreResponse], error)
+	// UpsertScreen creates a screen with its seat layout (rows, aisles, gaps and seat types), or renames one.
+	UpsertScreen(context.Context, *connect.Request[v1.UpsertScreenRequest]) (*connect.Response[v1.UpsertScreenResponse], error)
+	// ScheduleShowtime schedules a movie on a screen; it may not overlap another show there, cleaning included.
+	ScheduleShowtime(context.Context, *connect.Request[v1.ScheduleShowtimeRequest]) (*connect.Response[v1.ScheduleShowtimeResponse], error)
+	// CancelShowtime cancels a showtime: its bookings are cancelled and refunded in full, and people are told.
+	CancelShowtime(context.Context, *connect.Request[v1.CancelShowtimeRequest]) (*connect.Response[v1.CancelShowtimeResponse], error)
+	// ReindexSearch rebuilds this process's search index from the database, streaming progress.
+	ReindexSearch(context.Context, *connect.Request[v1.ReindexSearchRequest]) (*connect.ServerStreamForClient[v1.ReindexSearchResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the marquee.v1.AdminService service. By default, it
@@ -175,6 +205,42 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(adminServiceMethods.ByName("RetryDelivery")),
 			connect.WithClientOptions(opts...),
 		),
+		upsertMovie: connect.NewClient[v1.UpsertMovieRequest, v1.UpsertMovieResponse](
+			httpClient,
+			baseURL+AdminServiceUpsertMovieProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("UpsertMovie")),
+			connect.WithClientOptions(opts...),
+		),
+		upsertTheatre: connect.NewClient[v1.UpsertTheatreRequest, v1.UpsertTheatreResponse](
+			httpClient,
+			baseURL+AdminServiceUpsertTheatreProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("UpsertTheatre")),
+			connect.WithClientOptions(opts...),
+		),
+		upsertScreen: connect.NewClient[v1.UpsertScreenRequest, v1.UpsertScreenResponse](
+			httpClient,
+			baseURL+AdminServiceUpsertScreenProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("UpsertScreen")),
+			connect.WithClientOptions(opts...),
+		),
+		scheduleShowtime: connect.NewClient[v1.ScheduleShowtimeRequest, v1.ScheduleShowtimeResponse](
+			httpClient,
+			baseURL+AdminServiceScheduleShowtimeProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("ScheduleShowtime")),
+			connect.WithClientOptions(opts...),
+		),
+		cancelShowtime: connect.NewClient[v1.CancelShowtimeRequest, v1.CancelShowtimeResponse](
+			httpClient,
+			baseURL+AdminServiceCancelShowtimeProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("CancelShowtime")),
+			connect.WithClientOptions(opts...),
+		),
+		reindexSearch: connect.NewClient[v1.ReindexSearchRequest, v1.ReindexSearchResponse](
+			httpClient,
+			baseURL+AdminServiceReindexSearchProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("ReindexSearch")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -191,6 +257,12 @@ type adminServiceClient struct {
 	issueGiftCard      *connect.Client[v1.IssueGiftCardRequest, v1.IssueGiftCardResponse]
 	listDeadDeliveries *connect.Client[v1.ListDeadDeliveriesRequest, v1.ListDeadDeliveriesResponse]
 	retryDelivery      *connect.Client[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse]
+	upsertMovie        *connect.Client[v1.UpsertMovieRequest, v1.UpsertMovieResponse]
+	upsertTheatre      *connect.Client[v1.UpsertTheatreRequest, v1.UpsertTheatreResponse]
+	upsertScreen       *connect.Client[v1.UpsertScreenRequest, v1.UpsertScreenResponse]
+	scheduleShowtime   *connect.Client[v1.ScheduleShowtimeRequest, v1.ScheduleShowtimeResponse]
+	cancelShowtime     *connect.Client[v1.CancelShowtimeRequest, v1.CancelShowtimeResponse]
+	reindexSearch      *connect.Client[v1.ReindexSearchRequest, v1.ReindexSearchResponse]
 }
 
 // SetUserRole calls marquee.v1.AdminService.SetUserRole.
@@ -248,6 +320,36 @@ func (c *adminServiceClient) RetryDelivery(ctx context.Context, req *connect.Req
 	return c.retryDelivery.CallUnary(ctx, req)
 }
 
+// UpsertMovie calls marquee.v1.AdminService.UpsertMovie.
+func (c *adminServiceClient) UpsertMovie(ctx context.Context, req *connect.Request[v1.UpsertMovieRequest]) (*connect.Response[v1.UpsertMovieResponse], error) {
+	return c.upsertMovie.CallUnary(ctx, req)
+}
+
+// UpsertTheatre calls marquee.v1.AdminService.UpsertTheatre.
+func (c *adminServiceClient) UpsertTheatre(ctx context.Context, req *connect.Request[v1.UpsertTheatreRequest]) (*connect.Response[v1.UpsertTheatreResponse], error) {
+	return c.upsertTheatre.CallUnary(ctx, req)
+}
+
+// UpsertScreen calls marquee.v1.AdminService.UpsertScreen.
+func (c *adminServiceClient) UpsertScreen(ctx context.Context, req *connect.Request[v1.UpsertScreenRequest]) (*connect.Response[v1.UpsertScreenResponse], error) {
+	return c.upsertScreen.CallUnary(ctx, req)
+}
+
+// ScheduleShowtime calls marquee.v1.AdminService.ScheduleShowtime.
+func (c *adminServiceClient) ScheduleShowtime(ctx context.Context, req *connect.Request[v1.ScheduleShowtimeRequest]) (*connect.Response[v1.ScheduleShowtimeResponse], error) {
+	return c.scheduleShowtime.CallUnary(ctx, req)
+}
+
+// CancelShowtime calls marquee.v1.AdminService.CancelShowtime.
+func (c *adminServiceClient) CancelShowtime(ctx context.Context, req *connect.Request[v1.CancelShowtimeRequest]) (*connect.Response[v1.CancelShowtimeResponse], error) {
+	return c.cancelShowtime.CallUnary(ctx, req)
+}
+
+// ReindexSearch calls marquee.v1.AdminService.ReindexSearch.
+func (c *adminServiceClient) ReindexSearch(ctx context.Context, req *connect.Request[v1.ReindexSearchRequest]) (*connect.ServerStreamForClient[v1.ReindexSearchResponse], error) {
+	return c.reindexSearch.CallServerStream(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the marquee.v1.AdminService service.
 type AdminServiceHandler interface {
 	// SetUserRole makes a user a customer, an operator of a chain, or a platform admin. Platform admins only.
@@ -272,6 +374,18 @@ type AdminServiceHandler interface {
 	ListDeadDeliveries(context.Context, *connect.Request[v1.ListDeadDeliveriesRequest]) (*connect.Response[v1.ListDeadDeliveriesResponse], error)
 	// RetryDelivery queues a dead notification again. Platform admins only.
 	RetryDelivery(context.Context, *connect.Request[v1.RetryDeliveryRequest]) (*connect.Response[v1.RetryDeliveryResponse], error)
+	// UpsertMovie creates or replaces a movie. Platform admins only.
+	UpsertMovie(context.Context, *connect.Request[v1.UpsertMovieRequest]) (*connect.Response[v1.UpsertMovieResponse], error)
+	// UpsertTheatre creates or replaces a theatre of the caller's chain.
+	UpsertTheatre(context.Context, *connect.Request[v1.UpsertTheatreRequest]) (*connect.Response[v1.UpsertTheatreResponse], error)
+	// UpsertScreen creates a screen with its seat layout (rows, aisles, gaps and seat types), or renames one.
+	UpsertScreen(context.Context, *connect.Request[v1.UpsertScreenRequest]) (*connect.Response[v1.UpsertScreenResponse], error)
+	// ScheduleShowtime schedules a movie on a screen; it may not overlap another show there, cleaning included.
+	ScheduleShowtime(context.Context, *connect.Request[v1.ScheduleShowtimeRequest]) (*connect.Response[v1.ScheduleShowtimeResponse], error)
+	// CancelShowtime cancels a showtime: its bookings are cancelled and refunded in full, and people are told.
+	CancelShowtime(context.Context, *connect.Request[v1.CancelShowtimeRequest]) (*connect.Response[v1.CancelShowtimeResponse], error)
+	// ReindexSearch rebuilds this process's search index from the database, streaming progress.
+	ReindexSearch(context.Context, *connect.Request[v1.ReindexSearchRequest], *connect.ServerStream[v1.ReindexSearchResponse]) error
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -351,6 +465,42 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(adminServiceMethods.ByName("RetryDelivery")),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceUpsertMovieHandler := connect.NewUnaryHandler(
+		AdminServiceUpsertMovieProcedure,
+		svc.UpsertMovie,
+		connect.WithSchema(adminServiceMethods.ByName("UpsertMovie")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceUpsertTheatreHandler := connect.NewUnaryHandler(
+		AdminServiceUpsertTheatreProcedure,
+		svc.UpsertTheatre,
+		connect.WithSchema(adminServiceMethods.ByName("UpsertTheatre")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceUpsertScreenHandler := connect.NewUnaryHandler(
+		AdminServiceUpsertScreenProcedure,
+		svc.UpsertScreen,
+		connect.WithSchema(adminServiceMethods.ByName("UpsertScreen")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceScheduleShowtimeHandler := connect.NewUnaryHandler(
+		AdminServiceScheduleShowtimeProcedure,
+		svc.ScheduleShowtime,
+		connect.WithSchema(adminServiceMethods.ByName("ScheduleShowtime")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceCancelShowtimeHandler := connect.NewUnaryHandler(
+		AdminServiceCancelShowtimeProcedure,
+		svc.CancelShowtime,
+		connect.WithSchema(adminServiceMethods.ByName("CancelShowtime")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceReindexSearchHandler := connect.NewServerStreamHandler(
+		AdminServiceReindexSearchProcedure,
+		svc.ReindexSearch,
+		connect.WithSchema(adminServiceMethods.ByName("ReindexSearch")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceSetUserRoleProcedure:
@@ -375,6 +525,18 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceListDeadDeliveriesHandler.ServeHTTP(w, r)
 		case AdminServiceRetryDeliveryProcedure:
 			adminServiceRetryDeliveryHandler.ServeHTTP(w, r)
+		case AdminServiceUpsertMovieProcedure:
+			adminServiceUpsertMovieHandler.ServeHTTP(w, r)
+		case AdminServiceUpsertTheatreProcedure:
+			adminServiceUpsertTheatreHandler.ServeHTTP(w, r)
+		case AdminServiceUpsertScreenProcedure:
+			adminServiceUpsertScreenHandler.ServeHTTP(w, r)
+		case AdminServiceScheduleShowtimeProcedure:
+			adminServiceScheduleShowtimeHandler.ServeHTTP(w, r)
+		case AdminServiceCancelShowtimeProcedure:
+			adminServiceCancelShowtimeHandler.ServeHTTP(w, r)
+		case AdminServiceReindexSearchProcedure:
+			adminServiceReindexSearchHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -426,4 +588,28 @@ func (UnimplementedAdminServiceHandler) ListDeadDeliveries(context.Context, *con
 
 func (UnimplementedAdminServiceHandler) RetryDelivery(context.Context, *connect.Request[v1.RetryDeliveryRequest]) (*connect.Response[v1.RetryDeliveryResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.RetryDelivery is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) UpsertMovie(context.Context, *connect.Request[v1.UpsertMovieRequest]) (*connect.Response[v1.UpsertMovieResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.UpsertMovie is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) UpsertTheatre(context.Context, *connect.Request[v1.UpsertTheatreRequest]) (*connect.Response[v1.UpsertTheatreResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.UpsertTheatre is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) UpsertScreen(context.Context, *connect.Request[v1.UpsertScreenRequest]) (*connect.Response[v1.UpsertScreenResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.UpsertScreen is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) ScheduleShowtime(context.Context, *connect.Request[v1.ScheduleShowtimeRequest]) (*connect.Response[v1.ScheduleShowtimeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.ScheduleShowtime is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) CancelShowtime(context.Context, *connect.Request[v1.CancelShowtimeRequest]) (*connect.Response[v1.CancelShowtimeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.CancelShowtime is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) ReindexSearch(context.Context, *connect.Request[v1.ReindexSearchRequest], *connect.ServerStream[v1.ReindexSearchResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.ReindexSearch is not implemented"))
 }
