@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -215,6 +217,15 @@ func (m *Main) notifier() (*notifier, error) {
 	if err != nil {
 		return nil, err
 	}
+	pub, err := ticket.PublicKeyPEM(key.Public().(ed25519.PublicKey))
+	if err != nil {
+		return nil, err
+	}
+	pubPath := strings.TrimSuffix(keyPath, ".pem") + ".pub.pem"
+	if err := os.WriteFile(pubPath, pub, 0o644); err != nil {
+		return nil, err
+	}
+	m.Log.Info("tickets are signed", "public_key", pubPath)
 	var email notify.Channel = mailbox{dir: filepath.Join(m.Config.DataDir, "mail"), from: m.Config.MailFrom, now: m.Now}
 	if m.Config.SMTPAddr != "" {
 		if email, err = notify.NewSMTP(notify.SMTPConfig{Addr: m.Config.SMTPAddr, From: m.Config.MailFrom}); err != nil {
