@@ -4,16 +4,24 @@
 //	marquee region   serve one region against an existing database ($DATABASE_URL)
 //	marquee migrate  apply database migrations to $DATABASE_URL
 //	marquee loadgen  drive a full stack with concurrent clients and report throughput and latency
+//	marquee search reindex  rebuild a running server's search index with progress
 //	marquee ticket verify [--public-key FILE] <payload>  check a QR ticket offline
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // theatres name IANA zones; do not depend on the host having zoneinfo
 
+	"connectrpc.com/connect"
+
+	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/app"
 	"github.com/marqueehq/marquee/internal/loadgen"
 	"github.com/marqueehq/marquee/internal/notify/ticket"
@@ -27,6 +35,7 @@ commands:
   region    serve against an existing database (--database-url or $DATABASE_URL), without demo data
   migrate   apply database migrations to --database-url or $DATABASE_URL
   loadgen   run the load generator against a private full stack and print the results table
+  search    search reindex [--addr URL] [--token TOKEN]: rebuild a running server's search index, showing progress
   ticket    ticket verify [--public-key FILE] <payload>: check a QR ticket's signature offline
 
 run 'marquee <command> -h' for its flags
@@ -49,6 +58,8 @@ func main() {
 		err = migrate(ctx, args)
 	case "loadgen":
 		err = loadgen.Main(ctx, args, os.Stdout)
+	case "search":
+		err = searchCommand(ctx, args)
 	case "ticket":
 		if len(args) == 0 || args[0] != "verify" {
 			fmt.Fprint(os.Stderr, "usage: marquee ticket verify [--public-key FILE] <payload>\n")
@@ -107,4 +118,32 @@ func migrate(ctx context.Context, args []string) error {
 	}
 	fmt.Println("migrations applied")
 	return db.Catalog().EnsureRegions(ctx)
+}
+
+// searchCommand runs `marquee search reindex`: it asks a running server (as a platform admin) to rebuild its
+// search index and prints the progress it streams back.
+func searchCommand(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "reindex" {
+		return fmt.Errorf("usage: marquee search reindex [--addr URL] [--token TOKEN]")
+	}
+	fs := flag.NewFlagSet("marquee search reindex", flag.ContinueOnError)
+	addr := fs.String("addr", "http://127.0.0.1:8080", "server URL")
+	token := fs.String("token", os.Getenv("MARQUEE_TOKEN"), "a platform admin's bearer token (default $MARQUEE_TOKEN)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	req := connect.NewRequest(&marqueev1.ReindexSearchRequest{})
+	req.Header().Set("Authorization", "Bearer "+*token)
+	stream, err := marqueev1connect.NewAdminServiceClient(http.DefaultClient, *addr).ReindexSearch(ctx, req)
+	if err != nil {
+		return err
+	}
+	for stream.Receive() {
+		if m := stream.Msg(); m.Finished {
+			fmt.Println("\rsearch index rebuilt")
+		} else {
+			fmt.Printf("\rindexed %d of %d", m.Done, m.Total)
+		}
+	}
+	return stream.Err()
 }

@@ -225,7 +225,9 @@ func NewGiftCardCode() string {
 }
 
 // RequireAdmin allows platform admins only.
-func (s *Service) RequireAdmin(ctx context.Context, callerID string) error { return s.requireAdmin(ctx, callerID) }
+func (s *Service) RequireAdmin(ctx context.Context, callerID string) error {
+	return s.requireAdmin(ctx, callerID)
+}
 
 // requireAdmin allows platform admins only.
 func (s *Service) requireAdmin(ctx context.Context, callerID string) error {

@@ -37,6 +37,7 @@ import (
 	"github.com/marqueehq/marquee/internal/pgserver"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/rpc"
+	"github.com/marqueehq/marquee/internal/search"
 	"github.com/marqueehq/marquee/internal/seed"
 	"github.com/marqueehq/marquee/internal/standby"
 	"github.com/marqueehq/marquee/internal/store"
@@ -93,6 +94,7 @@ type Main struct {
 	server *http.Server
 	// stopWorker stops the background loop and waits for it.
 	stopWorker func()
+	search     *searcher
 	natsSrv    *natsserver.Server // the embedded NATS, nil with --nats-url
 	nc         *nats.Conn
 	natsURL    string
@@ -160,6 +162,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.startEvents(services); err != nil {
 		return err
 	}
+	start := time.Now()
+	if err := m.search.Reindex(ctx, nil); err != nil {
+		return err
+	}
+	m.Log.Info("built search index", "took", time.Since(start).Round(time.Millisecond))
 	m.startWorker(services)
 	return m.serve(rpc.NewMux(services, m.Log))
 }
@@ -201,6 +208,12 @@ func (m *Main) startEvents(s rpc.Services) error {
 	run(func() { _ = standbyConsumer.Run(ctx, js) })
 	notifyConsumer := &relay.Consumer{Durable: "notify", Filter: "marquee.>", Handle: n.handle, Log: m.Log}
 	run(func() { _ = notifyConsumer.Run(ctx, js) })
+	// Each process keeps its own search index, so each has its own consumer, starting at new events (the
+	// index is built from the database) and deleted by the server an hour after the process is gone.
+	searchConsumer := &relay.Consumer{Durable: "search-" + m.db.IDs.New(), Filter: "marquee.*.catalog.changed",
+		Handle: m.search.handle, Log: m.Log, OnlyNew: true, InactiveThreshold: time.Hour}
+	run(func() { _ = searchConsumer.Run(ctx, js) })
+	run(func() { every(ctx, time.Hour, func() { logErr(m.Log, "search prune", m.search.prune()) }) })
 	run(func() { _ = n.sender.Run(ctx, 250*time.Millisecond) })
 	run(func() { every(ctx, time.Minute, func() { logErr(m.Log, "reminders", n.remind(ctx)) }) })
 	m.stopRelay = func() { cancel(); wg.Wait() }
@@ -377,7 +390,14 @@ func (m *Main) services() (rpc.Services, error) {
 			m.Provider = payment.NewStripe(m.Config.StripeSecretKey, m.Config.StripeAPIBase)
 		}
 	}
-	return Services(m.db, m.Provider, m.Now, secret, m.Config), nil
+	s := Services(m.db, m.Provider, m.Now, secret, m.Config)
+	ix, err := search.New()
+	if err != nil {
+		return s, err
+	}
+	m.search = &searcher{ix: ix, cat: m.db.Catalog(), now: m.Now}
+	s.Search, s.Reindexer = ix, m.search
+	return s, nil
 }
 
 // Services wires the domain services on db; app and tests share it.
@@ -476,6 +496,9 @@ func (m *Main) Close() error {
 	}
 	if m.natsSrv != nil {
 		m.natsSrv.Shutdown()
+	}
+	if m.search != nil {
+		_ = m.search.ix.Close()
 	}
 	if m.db != nil {
 		m.db.Close()

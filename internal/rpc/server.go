@@ -18,6 +18,7 @@ import (
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/search"
 	"github.com/marqueehq/marquee/internal/standby"
 	"github.com/marqueehq/marquee/internal/store"
 )
@@ -32,8 +33,9 @@ type Services struct {
 	Admin     *admin.Service
 	// CatalogAdmin manages movies, theatres, screens and showtimes.
 	CatalogAdmin *admin.Catalog
-	// Reindexer rebuilds the search index.
+	// Reindexer rebuilds the search index; Search answers SearchService (not mounted when nil).
 	Reindexer Reindexer
+	Search    *search.Index
 	Standby   *standby.Service
 	Wallet    *store.WalletStore
 	// StripeWebhookSecret enables POST /webhooks/stripe when set; Webhooks applies its events.
@@ -54,6 +56,9 @@ var public = map[string]bool{
 	marqueev1connect.CatalogServiceListShowtimesProcedure: true,
 	marqueev1connect.SeatServiceGetSeatMapProcedure:       true,
 	marqueev1connect.SeatServiceBestAvailableProcedure:    true,
+	marqueev1connect.SearchServiceSearchMoviesProcedure:   true,
+	marqueev1connect.SearchServiceSearchTheatresProcedure: true,
+	marqueev1connect.SearchServiceSuggestProcedure:        true,
 }
 
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health and
@@ -70,12 +75,16 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	mux.Handle(marqueev1connect.NewWalletServiceHandler(NewWalletHandler(s.Wallet), opts))
 	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin, s.CatalogAdmin, s.Reindexer), opts))
 	mux.Handle(marqueev1connect.NewStandbyServiceHandler(NewStandbyHandler(s.Standby), opts))
+	if s.Search != nil {
+		mux.Handle(marqueev1connect.NewSearchServiceHandler(NewSearchHandler(s.Search, s.Now), opts))
+	}
 	if s.StripeWebhookSecret != "" {
 		mux.Handle("POST /webhooks/stripe", NewStripeWebhook(s.StripeWebhookSecret, s.Webhooks, s.Now, log))
 	}
 	names := []string{marqueev1connect.AccountServiceName, marqueev1connect.CatalogServiceName,
 		marqueev1connect.SeatServiceName, marqueev1connect.BookingServiceName, marqueev1connect.PricingServiceName,
-		marqueev1connect.WalletServiceName, marqueev1connect.AdminServiceName, marqueev1connect.StandbyServiceName}
+		marqueev1connect.WalletServiceName, marqueev1connect.AdminServiceName, marqueev1connect.StandbyServiceName,
+		marqueev1connect.SearchServiceName}
 	mux.Handle(grpchealth.NewHandler(&healthChecker{ping: s.Ping}))
 	reflector := grpcreflect.NewStaticReflector(names...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

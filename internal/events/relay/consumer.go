@@ -42,6 +42,11 @@ type Consumer struct {
 	BackOff    []time.Duration // wait before the n-th redelivery after an error; default 100ms, 1s, 5s, 30s
 	AckWait    time.Duration   // how long a handler may take before the event is redelivered; default 30s
 	Log        *slog.Logger    // default discards
+	// OnlyNew starts a new consumer at the next event instead of the start of the stream, for per-process state
+	// rebuilt from the database (a search index); InactiveThreshold then lets the server delete the consumer
+	// once its process is gone.
+	OnlyNew           bool
+	InactiveThreshold time.Duration
 }
 
 // defaultBackOff is the redelivery schedule after handler errors; its last value repeats.
@@ -93,7 +98,10 @@ func (c *Consumer) defaults() {
 func (c *Consumer) create(ctx context.Context, js jetstream.JetStream) (jetstream.Consumer, error) {
 	cfg := jetstream.ConsumerConfig{Durable: c.Durable, FilterSubject: c.Filter,
 		AckPolicy: jetstream.AckExplicitPolicy, DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxDeliver: c.MaxDeliver, AckWait: c.AckWait}
+		MaxDeliver: c.MaxDeliver, AckWait: c.AckWait, InactiveThreshold: c.InactiveThreshold}
+	if c.OnlyNew {
+		cfg.DeliverPolicy = jetstream.DeliverNewPolicy
+	}
 	wait := 100 * time.Millisecond
 	for {
 		err := EnsureStream(ctx, js)
