@@ -18,6 +18,7 @@ type mailbox struct {
 	now       func() time.Time
 }
 
+// Send writes msg as an .eml file named after its delivery.
 func (m mailbox) Send(ctx context.Context, msg notify.Message) error {
 	id := notify.DeliveryIDFrom(ctx)
 	if id == "" {

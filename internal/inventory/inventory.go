@@ -115,6 +115,7 @@ type Store interface {
 // SeatsUnavailableError names the seats that could not be held.
 type SeatsUnavailableError struct{ SeatIDs []string }
 
+// Error names the seats.
 func (e *SeatsUnavailableError) Error() string {
 	return "seats not available: " + strings.Join(e.SeatIDs, ", ")
 }

@@ -195,6 +195,7 @@ func (ch *chargeJSON) objectID() string { return ch.ID }
 // ref is the ID of a related object, which Stripe sends as a string, or as the object itself when expanded.
 type ref string
 
+// UnmarshalJSON accepts an ID or an expanded object with an id.
 func (r *ref) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(b, []byte("null")) {
 		return nil
