@@ -27,6 +27,8 @@ type DB struct {
 	IDs  *platform.IDs
 	// MaxAttempts bounds how often Transact runs a transaction that keeps failing to serialize.
 	MaxAttempts int
+	// holdConfig caches, per showtime, what pricing a hold needs that rarely changes (see HoldInputs).
+	holdConfig *configCache
 }
 
 // Open connects to url. maxConns of 0 keeps pgx's default.
@@ -45,7 +47,7 @@ func Open(ctx context.Context, url string, maxConns int32, now platform.Clock) (
 	if now == nil {
 		now = platform.SystemClock
 	}
-	return &DB{Pool: pool, Now: now, IDs: platform.NewIDs(now), MaxAttempts: 100}, nil
+	return &DB{Pool: pool, Now: now, IDs: platform.NewIDs(now), MaxAttempts: 100, holdConfig: newConfigCache(2 * time.Second)}, nil
 }
 
 // Close closes the pool.

@@ -20,6 +20,16 @@ import (
 func (s *InventoryStore) HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string, now time.Time,
 	def catalog.ChainPolicy) (inventory.HoldInputs, error) {
 	const op = "store.HoldInputs"
+	if c, ok := s.db.holdConfig.get(showtimeID); ok {
+		in := c.in
+		in.Seats = nil
+		for _, id := range seatIDs {
+			if seat, ok := c.types[id]; ok {
+				in.Seats = append(in.Seats, seat)
+			}
+		}
+		return in, nil
+	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+prefixed("s.", showtimeColumns)+`, t.chain_id, t.time_zone, p.refund_tiers, p.refund_fees,
 			p.store_credit_bonus_percent, p.orphan_seat_rule, p.fee_per_seat_minor
@@ -31,12 +41,18 @@ func (s *InventoryStore) HoldInputs(ctx context.Context, region, showtimeID stri
 		WHERE s.region = $1 AND s.id = $2 ORDER BY r.priority, r.id`, region, showtimeID)
 	b.Queue(`SELECT se.id, se.row_label, se.number, se.seat_type, se.x, se.y FROM seats se
 		JOIN showtimes s ON s.region = se.region AND s.screen_id = se.screen_id
-		WHERE s.region = $1 AND s.id = $2 AND se.id = ANY($3)`, region, showtimeID, seatIDs)
+		WHERE s.region = $1 AND s.id = $2`, region, showtimeID)
 	in, err := readHoldInputs(s.db.Pool.SendBatch(ctx, b), def)
 	if err != nil {
 		return in, errs.E(op, err)
 	}
 	if !in.Policy.OrphanSeatRule && !hasDemandRule(in.Rules) {
+		// Nothing here depends on who holds what: keep it for the next hold on this show.
+		types := make(map[string]inventory.SeatState, len(in.Seats))
+		for _, seat := range in.Seats {
+			types[seat.ID] = seat
+		}
+		s.db.holdConfig.put(showtimeID, cachedConfig{in: in, types: types})
 		return in, nil
 	}
 	m, err := s.SeatMap(ctx, region, showtimeID, now)

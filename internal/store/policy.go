@@ -65,6 +65,7 @@ func (s *CatalogStore) SetChainPolicy(ctx context.Context, p catalog.ChainPolicy
 	if err != nil {
 		return errs.E(op, err)
 	}
+	defer s.db.holdConfig.clear()
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if err := chainExists(ctx, tx, p.ChainID); err != nil {
 			return err

@@ -47,6 +47,7 @@ func (s *PricingStore) ListRules(ctx context.Context, chainID string) ([]pricing
 // UpsertRule creates or replaces a rule; it is refused (Invalid) if it would overlap another rule of the chain.
 func (s *PricingStore) UpsertRule(ctx context.Context, r pricing.Rule) error {
 	const op = "store.UpsertRule"
+	defer s.db.holdConfig.clear()
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if err := chainExists(ctx, tx, r.ChainID); err != nil {
 			return err
@@ -90,6 +91,7 @@ func (s *PricingStore) UpsertRule(ctx context.Context, r pricing.Rule) error {
 
 // DeleteRule removes a chain's rule; another chain's rule or an unknown one is NotFound.
 func (s *PricingStore) DeleteRule(ctx context.Context, chainID, id string) error {
+	defer s.db.holdConfig.clear()
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM pricing_rules WHERE id = $1 AND chain_id = $2`, id, chainID)
 		if err != nil {
