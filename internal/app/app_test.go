@@ -92,7 +92,8 @@ func (c *client) do(procedure string, body any) (map[string]any, int, error) {
 
 // TestDevWalkthrough walks the README's tour over HTTP against the real dev wiring.
 func TestDevWalkthrough(t *testing.T) {
-	m := startDev(t, dataDir(t))
+	dir := dataDir(t)
+	m := startDev(t, dir)
 	t.Cleanup(func() {
 		if err := m.Close(); err != nil {
 			t.Errorf("Close: %v", err)
@@ -152,6 +153,18 @@ func TestDevWalkthrough(t *testing.T) {
 		t.Fatalf("cancel = %v, booking total %v", cancel, b["total"])
 	}
 	c.call("SeatService/HoldSeats", map[string]any{"showtimeId": showID, "seatIds": best}, 200)
+	// Without --smtp-addr, dev writes each email as an .eml file: the confirmation and the cancellation.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(dir, "mail", "*.eml"))
+		if len(files) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("emails in the dev mailbox: %v, want 2", files)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestDevKeepsDataBetweenRuns restarts on the same data directory: the cluster, the demo catalog and the token

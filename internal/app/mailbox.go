@@ -24,7 +24,7 @@ func (m mailbox) Send(ctx context.Context, msg notify.Message) error {
 	if id == "" {
 		id = m.now().Format("20060102T150405.000000000")
 	}
-	data, err := notify.MIME(m.from, msg, m.now(), "<"+strings.ReplaceAll(id, "/", ".")+"@marquee.local>")
+	data, err := notify.MIME(m.from, msg, m.now(), strings.ReplaceAll(id, "/", ".")+"@marquee.local")
 	if err != nil {
 		return err
 	}

@@ -39,12 +39,12 @@ func (n *notifier) handle(ctx context.Context, m relay.Msg) error {
 	case strings.HasSuffix(m.Subject, ".booking.confirmed"):
 		var ev marqueev1.BookingConfirmed
 		if proto.Unmarshal(m.Data, &ev) == nil {
-			err = n.confirmation(ctx, region, ev.BookingId, "booking_confirmed/"+ev.BookingId, ev.ConfirmedAt.AsTime())
+			err = n.confirmation(ctx, region, ev.BookingId, "booking_confirmed/"+ev.BookingId, ev.ConfirmedAt.AsTime(), ev.SeatIds)
 		}
 	case strings.HasSuffix(m.Subject, ".booking.modified"):
 		var ev marqueev1.BookingModified
 		if proto.Unmarshal(m.Data, &ev) == nil {
-			err = n.confirmation(ctx, region, ev.BookingId, "booking_modified/"+m.ID, ev.ModifiedAt.AsTime())
+			err = n.confirmation(ctx, region, ev.BookingId, "booking_modified/"+m.ID, ev.ModifiedAt.AsTime(), nil)
 		}
 	case strings.HasSuffix(m.Subject, ".booking.cancelled"):
 		var ev marqueev1.BookingCancelled
@@ -100,11 +100,19 @@ func (n *notifier) deliver(ctx context.Context, userID, id, kind string, c notif
 	return nil
 }
 
-// confirmation sends the booking's confirmation with a signed QR ticket and a calendar file.
-func (n *notifier) confirmation(ctx context.Context, region, bookingID, id string, at time.Time) error {
+// confirmation sends the booking's confirmation with a signed QR ticket for its live seats and a calendar file.
+// If every seat was cancelled before this ran, a first confirmation still names the seats the event booked
+// (the cancellation notice follows); a modification's is skipped.
+func (n *notifier) confirmation(ctx context.Context, region, bookingID, id string, at time.Time, booked []string) error {
 	b, total, to, err := n.db.BookingNotice(ctx, region, bookingID)
 	if err != nil {
 		return err
+	}
+	if len(b.Seats) == 0 {
+		if len(booked) == 0 {
+			return nil
+		}
+		b.Seats = booked
 	}
 	tok, err := ticket.Sign(n.key, ticket.Ticket{BookingID: b.ID, ConfirmationCode: b.ConfirmationCode,
 		ShowtimeID: b.Show.ShowtimeID, TheatreName: b.Show.TheatreName, MovieTitle: b.Show.MovieTitle,
