@@ -67,6 +67,9 @@ type Config struct {
 	SMTPAddr, MailFrom string
 	// TicketKey is the Ed25519 key (PKCS#8 PEM) that signs QR tickets; created under DataDir/keys when empty.
 	TicketKey string
+	// OfferWindowMin and OfferWindowMax bound a standby offer's window, which is the time left before the show
+	// divided by 96 (15 minutes a day ahead) within those bounds.
+	OfferWindowMin, OfferWindowMax time.Duration
 	// SMSURL and PushURL are the SMS and push providers' endpoints; requests are signed with NotifySecret.
 	SMSURL, PushURL, NotifySecret string
 }
@@ -77,7 +80,7 @@ func DefaultConfig() Config {
 		HoldTTL: inventory.DefaultHoldTTL, RefundFullBefore: 2 * time.Hour, Seed: true, BcryptCost: 10,
 		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32, StripeSecretKey: os.Getenv("STRIPE_SECRET_KEY"),
 		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL"),
-		WorkerInterval: 500 * time.Millisecond, NATSURL: os.Getenv("NATS_URL"), SMTPAddr: os.Getenv("SMTP_ADDR"),
+		WorkerInterval: 500 * time.Millisecond, OfferWindowMin: standby.DefaultWindow.Min, OfferWindowMax: standby.DefaultWindow.Max, NATSURL: os.Getenv("NATS_URL"), SMTPAddr: os.Getenv("SMTP_ADDR"),
 		MailFrom: "Marquee <tickets@marquee.local>", TicketKey: os.Getenv("MARQUEE_TICKET_KEY"),
 		SMSURL: os.Getenv("SMS_URL"), PushURL: os.Getenv("PUSH_URL"), NotifySecret: os.Getenv("NOTIFY_SIGNING_SECRET")}
 }
@@ -124,6 +127,8 @@ func (m *Main) ParseFlags(name string, args []string) error {
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", c.StripeAPIBase, "Stripe API base URL (default Stripe's; for stripe-mock)")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS server URL (default $NATS_URL; empty starts an embedded server under --data-dir)")
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", c.SMTPAddr, "SMTP server host:port (default $SMTP_ADDR; empty writes .eml files under --data-dir/mail)")
+	fs.DurationVar(&c.OfferWindowMin, "offer-window-min", c.OfferWindowMin, "shortest standby offer window (close to the show)")
+	fs.DurationVar(&c.OfferWindowMax, "offer-window-max", c.OfferWindowMax, "longest standby offer window (a day or more ahead)")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "sender of notification emails")
 	fs.StringVar(&c.SMSURL, "sms-url", c.SMSURL, "SMS provider endpoint (default $SMS_URL; requests signed with $NOTIFY_SIGNING_SECRET)")
 	fs.StringVar(&c.PushURL, "push-url", c.PushURL, "push provider endpoint (default $PUSH_URL)")
@@ -416,7 +421,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Inventory: inv,
 		Bookings:  bookings,
 		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,
-			Window: standby.DefaultWindow},
+			Window: offerWindow(c)},
 		Admin:               adm,
 		CatalogAdmin:        &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
 		Wallet:              db.Wallet(),
@@ -507,4 +512,16 @@ func (m *Main) Close() error {
 		errList = append(errList, m.pg.Stop())
 	}
 	return errors.Join(errList...)
+}
+
+// offerWindow is the standby offer window from the configuration (the defaults where unset).
+func offerWindow(c Config) standby.Window {
+	w := standby.DefaultWindow
+	if c.OfferWindowMin > 0 {
+		w.Min = c.OfferWindowMin
+	}
+	if c.OfferWindowMax >= w.Min {
+		w.Max = c.OfferWindowMax
+	}
+	return w
 }

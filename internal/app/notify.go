@@ -51,6 +51,11 @@ func (n *notifier) handle(ctx context.Context, m relay.Msg) error {
 		if proto.Unmarshal(m.Data, &ev) == nil {
 			err = n.cancellation(ctx, region, m.ID, &ev)
 		}
+	case strings.HasSuffix(m.Subject, ".standby.closed"):
+		var ev marqueev1.StandbyClosed
+		if proto.Unmarshal(m.Data, &ev) == nil {
+			err = n.closed(ctx, region, &ev)
+		}
 	case strings.HasSuffix(m.Subject, ".standby.offered"):
 		var ev marqueev1.StandbyOffered
 		if proto.Unmarshal(m.Data, &ev) == nil {
@@ -157,12 +162,33 @@ func (n *notifier) offer(ctx context.Context, region string, ev *marqueev1.Stand
 	if err != nil {
 		return err
 	}
+	price, err := n.db.OfferPrice(ctx, region, ev.OfferId)
+	if err != nil {
+		return err
+	}
 	c, err := notify.RenderStandbyOffer(notify.StandbyOffer{Name: to.Name, Show: show, Seats: ev.SeatIds,
-		Deadline: ev.ExpiresAt.AsTime()})
+		Price: price, Deadline: ev.ExpiresAt.AsTime()})
 	if err != nil {
 		return err
 	}
 	return n.deliver(ctx, to.UserID, "standby_offer/"+ev.OfferId, notify.KindStandbyOffer, c, c.Email(to.Email))
+}
+
+// closed tells someone in line that the show started before seats opened up.
+func (n *notifier) closed(ctx context.Context, region string, ev *marqueev1.StandbyClosed) error {
+	show, err := n.db.ShowFor(ctx, region, ev.ShowtimeId)
+	if err != nil {
+		return err
+	}
+	to, err := n.db.RecipientOf(ctx, ev.UserId)
+	if err != nil {
+		return err
+	}
+	c, err := notify.RenderStandbyClosed(notify.StandbyClosed{Name: to.Name, Show: show})
+	if err != nil {
+		return err
+	}
+	return n.deliver(ctx, to.UserID, "standby_closed/"+ev.EntryId, notify.KindStandbyClosed, c, c.Email(to.Email))
 }
 
 // remind enqueues the 24-hour and 3-hour reminders that are due: for bookings whose show starts within the

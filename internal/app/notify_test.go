@@ -131,4 +131,6 @@ func TestStandbyEmailsEndToEnd(t *testing.T) {
 			t.Fatalf("the third person was emailed although no seats reached them")
 		}
 	}
+	clock.Advance(49 * time.Hour) // the show starts with the third person still in line: they are told
+	mailTo(t, smtp, "third@example.com", "standby closed")
 }

@@ -17,8 +17,10 @@ const (
 	KindConfirmation = "booking_confirmed"
 	KindCancellation = "booking_cancelled"
 	KindStandbyOffer = "standby_offer"
-	KindReminder24h  = "reminder_24h"
-	KindReminder3h   = "reminder_3h"
+	// KindStandbyClosed is the notice that a standby list closed without an offer.
+	KindStandbyClosed = "standby_closed"
+	KindReminder24h   = "reminder_24h"
+	KindReminder3h    = "reminder_3h"
 )
 
 // Show is the showtime a notification is about. Times are instants; the templates write them in TimeZone,
@@ -106,7 +108,7 @@ var (
 )
 
 func init() {
-	for _, name := range []string{"confirmation", "cancellation", "standby_offer", "reminder"} {
+	for _, name := range []string{"confirmation", "cancellation", "standby_offer", "standby_closed", "reminder"} {
 		textTemplates[name] = texttemplate.Must(texttemplate.New(name).Funcs(funcs).ParseFS(templateFiles,
 			"templates/common.txt.tmpl", "templates/"+name+".txt.tmpl"))
 		htmlTemplates[name] = htmltemplate.Must(htmltemplate.New(name).Funcs(funcs).ParseFS(templateFiles,
@@ -159,6 +161,20 @@ func RenderStandbyOffer(o StandbyOffer) (Content, error) {
 	}
 	o.Deadline = o.Deadline.In(o.Show.StartsAt.Location())
 	return render(KindStandbyOffer, "standby_offer", o)
+}
+
+// StandbyClosed tells someone in line that the show started before seats opened up.
+type StandbyClosed struct {
+	Name string
+	Show Show
+}
+
+// RenderStandbyClosed renders the notice that a standby list closed.
+func RenderStandbyClosed(c StandbyClosed) (Content, error) {
+	if err := c.Show.localize(); err != nil {
+		return Content{}, err
+	}
+	return render(KindStandbyClosed, "standby_closed", c)
 }
 
 // RenderReminder renders a reminder of a booking; its kind is ReminderKind(r.Before).

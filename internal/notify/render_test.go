@@ -47,6 +47,9 @@ func TestTemplatesGolden(t *testing.T) {
 			return notify.RenderStandbyOffer(notify.StandbyOffer{Show: show(inLondon), Seats: []string{"H1"},
 				Price: notify.Money{AmountMinor: 1325, Currency: "GBP"}, Deadline: deadline})
 		}, notify.KindStandbyOffer},
+		{"standby_closed", func() (notify.Content, error) {
+			return notify.RenderStandbyClosed(notify.StandbyClosed{Name: "Sam", Show: show(inLondon)})
+		}, notify.KindStandbyClosed},
 		{"reminder_24h", func() (notify.Content, error) {
 			return notify.RenderReminder(notify.Reminder{Booking: booking(), Before: 24 * time.Hour})
 		}, notify.KindReminder24h},

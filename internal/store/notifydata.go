@@ -86,3 +86,16 @@ func (db *DB) UpcomingBookings(ctx context.Context, from, to time.Time) ([]Due, 
 		return d, err
 	})
 }
+
+// OfferPrice returns what accepting a standby offer costs: the held seats' prices.
+func (db *DB) OfferPrice(ctx context.Context, region, offerID string) (notify.Money, error) {
+	var holdID string
+	if err := db.Pool.QueryRow(ctx, `SELECT hold_id FROM standby_offers WHERE region = $1 AND id = $2`, region, offerID).Scan(&holdID); err != nil {
+		return notify.Money{}, notFound("store.OfferPrice", err, "offer")
+	}
+	h, err := getHold(ctx, db.Pool, region, holdID)
+	if err != nil {
+		return notify.Money{}, err
+	}
+	return notify.Money{AmountMinor: h.SubtotalMinor(), Currency: h.Currency}, nil
+}

@@ -76,7 +76,7 @@ func (NotificationChannel) EnumDescriptor() ([]byte, []int) {
 }
 
 // NotificationPreference lists the channels for one kind of notification: "booking_confirmed",
-// "booking_cancelled", "standby_offer", "reminder_24h", "reminder_3h".
+// "booking_cancelled", "standby_offer", "standby_closed", "reminder_24h", "reminder_3h".
 type NotificationPreference struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
@@ -643,9 +643,9 @@ var File_marquee_v1_account_proto protoreflect.FileDescriptor
 const file_marquee_v1_account_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/account.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\"\xd5\x01\n" +
-	"\x16NotificationPreference\x12i\n" +
-	"\x04kind\x18\x01 \x01(\tBU\xbaHRrPR\x11booking_confirmedR\x11booking_cancelledR\rstandby_offerR\freminder_24hR\vreminder_3hR\x04kind\x12P\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\"\xe5\x01\n" +
+	"\x16NotificationPreference\x12y\n" +
+	"\x04kind\x18\x01 \x01(\tBe\xbaHbr`R\x11booking_confirmedR\x11booking_cancelledR\rstandby_offerR\x0estandby_closedR\freminder_24hR\vreminder_3hR\x04kind\x12P\n" +
 	"\bchannels\x18\x02 \x03(\x0e2\x1f.marquee.v1.NotificationChannelB\x13\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bchannels\"\xc5\x01\n" +
 	"\x14NotificationSettings\x124\n" +
 	"\x05phone\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^$|^\\+[1-9][0-9]{6,14}$R\x05phone\x12'\n" +
