@@ -99,3 +99,42 @@ func post(b *testing.B, base, procedure, token string, body any) map[string]any 
 	}
 	return out
 }
+
+// BenchmarkCatalogChangeToSearchable measures, on the real wiring, the time from an operator's UpsertMovie
+// response to the movie being found by SearchMovies (outbox -> relay -> NATS -> this process's index).
+func BenchmarkCatalogChangeToSearchable(b *testing.B) {
+	dir, err := os.MkdirTemp("", "marquee-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	_ = os.Chmod(dir, 0o755)
+	m := app.NewMain()
+	m.Config.Addr, m.Config.DataDir, m.Config.DatabaseURL, m.Config.NATSURL = "127.0.0.1:0", dir, "", ""
+	m.Config.BcryptCost, m.Config.Seed, m.Config.AdminEmail = 4, false, "bench-admin@example.com"
+	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := m.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = m.Close() })
+	base := "http://" + m.Addr()
+	token := post(b, base, "AccountService/Register", "", map[string]any{"email": "bench-admin@example.com", "password": "password-1", "displayName": "A"})["token"].(string)
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		word := fmt.Sprintf("Quillmark%06d", i)
+		start := time.Now()
+		post(b, base, "AdminService/UpsertMovie", token, map[string]any{"movie": map[string]any{"title": word + " Rising", "runtimeMinutes": 90, "language": "en"}})
+		for len(list(post(b, base, "SearchService/SearchMovies", "", map[string]any{"query": word}), "hits")) == 0 {
+			if time.Since(start) > 10*time.Second {
+				b.Fatal("not searchable after 10s")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
+}
