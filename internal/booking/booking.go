@@ -168,6 +168,12 @@ func (s *Service) checkout(ctx context.Context, r Request) (Booking, int64, erro
 		return *a.Done, a.Quote.TotalMinor, nil
 	}
 	ref, err := s.charge(ctx, a)
+	if errs.Is(err, errs.Unavailable) {
+		// The provider may or may not have charged the card. Keep the attempt (and what it reserved) so that a
+		// retry with the same key charges under the same provider idempotency key: the provider then returns
+		// the first result instead of charging twice.
+		return Booking{}, 0, errs.E(op, errs.Unavailable, "payment provider unavailable; retry with the same idempotency key", err)
+	}
 	if err != nil {
 		if ferr := s.Store.FailAttempt(ctx, a, errs.Message(err), s.Now()); ferr != nil {
 			return Booking{}, 0, errs.E(op, ferr)

@@ -114,3 +114,43 @@ func TestHoldLostDuringPaymentIsRefunded(t *testing.T) {
 	}
 	w.checkInvariants(t, clock.Now())
 }
+
+// flakyProvider fails its first charge as if the provider timed out after charging.
+type flakyProvider struct {
+	*payment.Sandbox
+	failed bool
+}
+
+func (p *flakyProvider) Charge(ctx context.Context, r payment.ChargeRequest) (string, error) {
+	ref, err := p.Sandbox.Charge(ctx, r) // the provider did charge...
+	if !p.failed {
+		p.failed = true
+		return "", errs.Errorf("test", errs.Unavailable, "timeout") // ...but the answer was lost
+	}
+	return ref, err
+}
+
+// TestProviderTimeoutThenRetryChargesOnce loses the provider's answer to the first charge: the attempt stays
+// open, and the client's retry with the same key books with exactly one charge.
+func TestProviderTimeoutThenRetryChargesOnce(t *testing.T) {
+	w := newWorld(t, seed.Layout{Rows: 1, SeatsPerRow: 4})
+	uid := w.mustUsers(t, 1)[0]
+	ctx := context.Background()
+	h, err := w.inv.Hold(ctx, uid, w.fix.Showtime.ID, []string{"A1", "A2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.book.Provider = &flakyProvider{Sandbox: w.sandbox}
+	req := booking.Request{UserID: uid, HoldID: h.ID, PaymentToken: "tok_visa", Key: "timeout-key-1"}
+	if _, err := w.book.Create(ctx, req); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("first Create = %v, want Unavailable", err)
+	}
+	b, err := w.book.Create(ctx, req)
+	if err != nil || b.Status != booking.Confirmed {
+		t.Fatalf("retry = %v, %v", b, err)
+	}
+	if charges, _ := w.sandbox.Counts(); charges != 1 {
+		t.Fatalf("charges = %d, want 1", charges)
+	}
+	w.checkInvariants(t, time.Now())
+}
