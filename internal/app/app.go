@@ -221,6 +221,12 @@ func (m *Main) startEvents(s rpc.Services) error {
 	run(func() { every(ctx, time.Hour, func() { logErr(m.Log, "search prune", m.search.prune()) }) })
 	run(func() { _ = n.sender.Run(ctx, 250*time.Millisecond) })
 	run(func() { every(ctx, time.Minute, func() { logErr(m.Log, "reminders", n.remind(ctx)) }) })
+	run(func() {
+		every(ctx, time.Minute, func() {
+			_, err := s.Bookings.RetryRefunds(ctx, time.Minute)
+			logErr(m.Log, "retrying refunds", err)
+		})
+	})
 	m.stopRelay = func() { cancel(); wg.Wait() }
 	return nil
 }

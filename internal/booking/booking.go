@@ -119,6 +119,8 @@ type Store interface {
 	ListBookings(ctx context.Context, userID string, limit int) ([]Booking, error)
 	// CancelBooking cancels seats of a booking and records the refunds it owes.
 	CancelBooking(ctx context.Context, c CancelRequest, def catalog.ChainPolicy) (Cancellation, error)
+	// PendingRefunds lists card refunds still pending that were recorded before before.
+	PendingRefunds(ctx context.Context, before time.Time, limit int) ([]PendingRefund, error)
 	// RecordRefund marks a card refund as made with the provider's reference.
 	RecordRefund(ctx context.Context, region, paymentID, ref string, now time.Time) error
 	// PendingHold returns, for an AddSeats key seen before, the hold it made and, once finished, the booking

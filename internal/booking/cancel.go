@@ -58,20 +58,45 @@ func (s *Service) Cancel(ctx context.Context, c CancelRequest) (Cancellation, er
 	if err != nil {
 		return Cancellation{}, errs.E(op, err)
 	}
-	// The cancellation stands even if the provider fails now; the refund stays pending and a retry with the
-	// same key tries it again.
+	// The cancellation stands even if the provider fails now: the refund stays pending, and RetryRefunds (or a
+	// retry with the same key) makes it later under the same provider idempotency key.
 	for _, cr := range out.CardRefunds {
-		ref, err := s.Provider.Refund(ctx, payment.RefundRequest{ChargeRef: cr.ChargeRef, AmountMinor: cr.AmountMinor,
-			Currency: out.Booking.Currency, IdempotencyKey: "mq_refund_" + cr.PaymentID})
-		if err == nil {
-			err = s.Store.RecordRefund(ctx, out.Booking.Region, cr.PaymentID, ref, s.Now())
-		}
-		if err != nil {
-			return Cancellation{}, errs.E(op, err)
-		}
+		_ = s.refund(ctx, out.Booking.Region, out.Booking.Currency, cr)
 	}
 	out.CardRefunds = nil
 	return out, nil
+}
+
+// refund makes one card refund at the provider and records it.
+func (s *Service) refund(ctx context.Context, region, currency string, cr CardRefund) error {
+	ref, err := s.Provider.Refund(ctx, payment.RefundRequest{ChargeRef: cr.ChargeRef, AmountMinor: cr.AmountMinor,
+		Currency: currency, IdempotencyKey: "mq_refund_" + cr.PaymentID})
+	if err != nil {
+		return err
+	}
+	return s.Store.RecordRefund(ctx, region, cr.PaymentID, ref, s.Now())
+}
+
+// PendingRefund is a card refund recorded but not yet confirmed by the provider.
+type PendingRefund struct {
+	CardRefund
+	Region, Currency string
+}
+
+// RetryRefunds makes the card refunds still pending that were recorded before olderThan ago, and returns how
+// many went through. Each uses its original idempotency key, so a refund the provider did make is not repeated.
+func (s *Service) RetryRefunds(ctx context.Context, olderThan time.Duration) (int, error) {
+	pending, err := s.Store.PendingRefunds(ctx, s.Now().Add(-olderThan), 100)
+	if err != nil {
+		return 0, errs.E("booking.RetryRefunds", err)
+	}
+	n := 0
+	for _, p := range pending {
+		if s.refund(ctx, p.Region, p.Currency, p.CardRefund) == nil {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // RefundOf returns what cancelling a seat refunds at pct percent: its price net of its discount share, and its

@@ -154,3 +154,54 @@ func TestProviderTimeoutThenRetryChargesOnce(t *testing.T) {
 	}
 	w.checkInvariants(t, time.Now())
 }
+
+// refundDown fails refunds until up is set.
+type refundDown struct {
+	*payment.Sandbox
+	up bool
+}
+
+func (p *refundDown) Refund(ctx context.Context, r payment.RefundRequest) (string, error) {
+	if !p.up {
+		return "", errs.Errorf("test", errs.Unavailable, "provider down")
+	}
+	return p.Sandbox.Refund(ctx, r)
+}
+
+// TestRefundRetriedAfterProviderOutage cancels while the provider refuses refunds: the cancellation stands
+// with its refund pending, and RetryRefunds makes it once the provider is back, once.
+func TestRefundRetriedAfterProviderOutage(t *testing.T) {
+	w := newWorld(t, seed.Layout{Rows: 1, SeatsPerRow: 4})
+	uid := w.mustUsers(t, 1)[0]
+	ctx := context.Background()
+	h, err := w.inv.Hold(ctx, uid, w.fix.Showtime.ID, []string{"A1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := w.book.Create(ctx, booking.Request{UserID: uid, HoldID: h.ID, PaymentToken: "tok_visa", Key: "outage-book-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &refundDown{Sandbox: w.sandbox}
+	w.book.Provider = p
+	c, err := w.book.Cancel(ctx, booking.CancelRequest{UserID: uid, BookingID: b.ID, Key: "outage-cancel-1"})
+	if err != nil || c.Booking.Status != booking.Cancelled || c.RefundMinor != 1200 {
+		t.Fatalf("Cancel = %+v, %v", c, err)
+	}
+	if n := w.count(t, `SELECT count(*) FROM payments WHERE kind = 'refund' AND status = 'pending'`); n != 1 {
+		t.Fatalf("pending refunds = %d, want 1", n)
+	}
+	if n, err := w.book.RetryRefunds(ctx, 0); err != nil || n != 0 {
+		t.Fatalf("RetryRefunds while down = %d, %v", n, err)
+	}
+	p.up = true
+	if n, err := w.book.RetryRefunds(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("RetryRefunds = %d, %v; want 1", n, err)
+	}
+	if n, _ := w.book.RetryRefunds(ctx, 0); n != 0 {
+		t.Fatalf("a second RetryRefunds made %d more refunds", n)
+	}
+	if _, refunds := w.sandbox.Counts(); refunds != 1 {
+		t.Fatalf("provider refunds = %d, want 1", refunds)
+	}
+}

@@ -134,3 +134,18 @@ func (s *BookingStore) RecordRefund(ctx context.Context, region, paymentID, ref 
 		return wrap("store.RecordRefund", err)
 	})
 }
+
+// PendingRefunds lists card refunds still pending that were recorded before before, oldest first.
+func (s *BookingStore) PendingRefunds(ctx context.Context, before time.Time, limit int) ([]booking.PendingRefund, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT r.region, r.id, coalesce(c.provider_ref, ''), r.amount_minor, r.currency
+		FROM payments r JOIN payments c ON c.region = r.region AND c.id = r.refund_of
+		WHERE r.kind = 'refund' AND r.method = 'card' AND r.status = 'pending' AND r.created_at < $1
+		ORDER BY r.created_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, errs.E("store.PendingRefunds", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (p booking.PendingRefund, err error) {
+		err = r.Scan(&p.Region, &p.PaymentID, &p.ChargeRef, &p.AmountMinor, &p.Currency)
+		return p, err
+	})
+}
