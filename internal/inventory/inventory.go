@@ -303,6 +303,7 @@ func priceSeats(in HoldInputs, seats []string) []pricing.SeatPrice {
 	lines := make([]pricing.SeatPrice, len(seats))
 	for i, id := range seats {
 		lines[i] = pricing.Price(id, in.Showtime.PriceOf(types[id]), show, in.Rules)
+		lines[i].SeatType = string(types[id])
 	}
 	return lines
 }

@@ -134,6 +134,7 @@ type Adjustment struct {
 // SeatPrice is a seat's price with how it was reached: AmountMinor is BaseMinor plus every adjustment.
 type SeatPrice struct {
 	SeatID      string
+	SeatType    string // set by the caller that knows the seat, for display
 	BaseMinor   int64
 	Adjustments []Adjustment
 	AmountMinor int64

@@ -2,6 +2,7 @@ package rpc_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 )
 
 func TestCreateBooking(t *testing.T) {
@@ -234,5 +236,23 @@ func TestCancelRefundPolicy(t *testing.T) {
 	wantCode(t, err, connect.CodeFailedPrecondition)
 	if n := e.count(t, `SELECT count(*) FROM bookings WHERE status = 'confirmed'`); n != 1 {
 		t.Fatalf("confirmed bookings = %d, want 1 (the refused cancellation changes nothing)", n)
+	}
+}
+
+func TestQuoteSeatTypes(t *testing.T) {
+	e := newEnv(t)
+	u := e.mustRegister(t)
+	h := e.mustHold(t, u, "A1", "D1")
+	res, err := marqueev1connect.NewPricingServiceClient(http.DefaultClient, e.url).Quote(context.Background(),
+		as(u, &marqueev1.QuoteRequest{HoldId: h.Id}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]marqueev1.SeatType{}
+	for _, l := range res.Msg.Quote.LineItems {
+		got[l.SeatId] = l.SeatType
+	}
+	if got["A1"] != marqueev1.SeatType_SEAT_TYPE_STANDARD || got["D1"] != marqueev1.SeatType_SEAT_TYPE_PREMIUM {
+		t.Fatalf("line item seat types = %v", got)
 	}
 }

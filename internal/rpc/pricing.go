@@ -10,6 +10,7 @@ import (
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/pricing"
 	"github.com/marqueehq/marquee/internal/store"
@@ -34,7 +35,8 @@ func quoteToProto(holdID string, q pricing.Quote) *marqueev1.Quote {
 	cur := q.Currency
 	p := &marqueev1.Quote{HoldId: holdID, Subtotal: money(cur, q.SubtotalMinor), Total: money(cur, q.TotalMinor)}
 	for _, l := range q.Lines {
-		li := &marqueev1.LineItem{SeatId: l.SeatID, Base: money(cur, l.BaseMinor), Amount: money(cur, l.AmountMinor)}
+		li := &marqueev1.LineItem{SeatId: l.SeatID, SeatType: seatTypes[catalog.SeatType(l.SeatType)],
+			Base: money(cur, l.BaseMinor), Amount: money(cur, l.AmountMinor)}
 		for _, a := range l.Adjustments {
 			li.Adjustments = append(li.Adjustments, &marqueev1.PriceAdjustment{RuleId: a.RuleID,
 				Description: a.Description, Amount: money(cur, a.AmountMinor)})

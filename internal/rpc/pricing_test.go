@@ -28,8 +28,7 @@ func usd(minor int64) *marqueev1.Money {
 	return &marqueev1.Money{CurrencyCode: "USD", AmountMinor: minor}
 }
 
-// quoteOpts compares quotes. LineItem.seat_type is ignored: the quote never fills it in (hold price lines do
-// not record seat types).
+// quoteOpts compares quotes; seat types are checked by TestQuoteSeatTypes, so the tables here leave them out.
 var quoteOpts = cmp.Options{protocmp.Transform(), protocmp.IgnoreFields(&marqueev1.LineItem{}, "seat_type")}
 
 func (e *env) mustQuote(t *testing.T, u user, holdID, code string) *marqueev1.Quote {

@@ -136,6 +136,7 @@ func hasDemandRule(rules []pricing.Rule) bool {
 // lineJSON is how a held seat's price is kept in holds.price_lines.
 type lineJSON struct {
 	SeatID      string    `json:"seatId"`
+	SeatType    string    `json:"seatType,omitempty"`
 	BaseMinor   int64     `json:"base"`
 	AmountMinor int64     `json:"amount"`
 	Adjustments []adjJSON `json:"adjustments,omitempty"`
@@ -150,7 +151,7 @@ type adjJSON struct {
 func encodeLines(lines []pricing.SeatPrice) ([]byte, error) {
 	out := make([]lineJSON, len(lines))
 	for i, l := range lines {
-		out[i] = lineJSON{SeatID: l.SeatID, BaseMinor: l.BaseMinor, AmountMinor: l.AmountMinor}
+		out[i] = lineJSON{SeatID: l.SeatID, SeatType: l.SeatType, BaseMinor: l.BaseMinor, AmountMinor: l.AmountMinor}
 		for _, a := range l.Adjustments {
 			out[i].Adjustments = append(out[i].Adjustments, adjJSON{a.RuleID, a.Description, a.AmountMinor})
 		}
@@ -168,7 +169,7 @@ func decodeLines(b []byte) ([]pricing.SeatPrice, error) {
 	}
 	out := make([]pricing.SeatPrice, len(in))
 	for i, l := range in {
-		out[i] = pricing.SeatPrice{SeatID: l.SeatID, BaseMinor: l.BaseMinor, AmountMinor: l.AmountMinor}
+		out[i] = pricing.SeatPrice{SeatID: l.SeatID, SeatType: l.SeatType, BaseMinor: l.BaseMinor, AmountMinor: l.AmountMinor}
 		for _, a := range l.Adjustments {
 			out[i].Adjustments = append(out[i].Adjustments, pricing.Adjustment{RuleID: a.RuleID,
 				Description: a.Description, AmountMinor: a.AmountMinor})
