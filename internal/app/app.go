@@ -219,6 +219,12 @@ func (m *Main) startEvents(s rpc.Services) error {
 		Handle: m.search.handle, Log: m.Log, OnlyNew: true, InactiveThreshold: time.Hour}
 	run(func() { _ = searchConsumer.Run(ctx, js) })
 	run(func() { every(ctx, time.Hour, func() { logErr(m.Log, "search prune", m.search.prune()) }) })
+	run(func() {
+		every(ctx, time.Hour, func() {
+			_, err := m.db.Prune(ctx, m.Now(), store.DefaultRetention)
+			logErr(m.Log, "pruning bookkeeping rows", err)
+		})
+	})
 	run(func() { _ = n.sender.Run(ctx, 250*time.Millisecond) })
 	run(func() { every(ctx, time.Minute, func() { logErr(m.Log, "reminders", n.remind(ctx)) }) })
 	run(func() {

@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/marqueehq/marquee/internal/errs"
+)
+
+// Retention says how long bookkeeping rows are kept.
+type Retention struct {
+	ProcessedEvents time.Duration // consumer dedup records; must outlast any redelivery (JetStream keeps 7 days)
+	WebhookEvents   time.Duration // Stripe retries for 3 days
+	IdempotencyKeys time.Duration // finished keys; clients retry within minutes
+	Outbox          time.Duration // published rows
+}
+
+// DefaultRetention keeps each kind of row comfortably longer than anything that may refer to it.
+var DefaultRetention = Retention{ProcessedEvents: 8 * 24 * time.Hour, WebhookEvents: 30 * 24 * time.Hour,
+	IdempotencyKeys: 30 * 24 * time.Hour, Outbox: 8 * 24 * time.Hour}
+
+// Prune deletes bookkeeping rows older than their retention at now and returns how many it deleted. Unfinished
+// idempotency keys (an attempt still pending) and unpublished outbox rows are never deleted.
+func (db *DB) Prune(ctx context.Context, now time.Time, r Retention) (int64, error) {
+	stmts := []struct {
+		sql    string
+		cutoff time.Time
+	}{
+		{`DELETE FROM processed_events WHERE processed_at < $1`, now.Add(-r.ProcessedEvents)},
+		{`DELETE FROM webhook_events WHERE received_at < $1`, now.Add(-r.WebhookEvents)},
+		{`DELETE FROM idempotency_keys WHERE created_at < $1 AND resource_id IS NOT NULL`, now.Add(-r.IdempotencyKeys)},
+		{`DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1`, now.Add(-r.Outbox)},
+	}
+	var n int64
+	for _, st := range stmts {
+		err := db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			tag, err := tx.Exec(ctx, st.sql, st.cutoff)
+			n += tag.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return n, errs.E("store.Prune", err)
+		}
+	}
+	return n, nil
+}
