@@ -213,10 +213,11 @@ func (m *Main) startEvents(s rpc.Services) error {
 	run(func() { _ = standbyConsumer.Run(ctx, js) })
 	notifyConsumer := &relay.Consumer{Durable: "notify", Filter: "marquee.>", Handle: n.handle, Log: m.Log}
 	run(func() { _ = notifyConsumer.Run(ctx, js) })
-	// Each process keeps its own search index, so each has its own consumer, starting at new events (the
-	// index is built from the database) and deleted by the server an hour after the process is gone.
+	// Each process keeps its own search index, so each has its own consumer. It starts at the events stored
+	// from just before the index is built from the database, so no change falls between the two, and the
+	// server deletes it an hour after the process is gone.
 	searchConsumer := &relay.Consumer{Durable: "search-" + m.db.IDs.New(), Filter: "marquee.*.catalog.changed",
-		Handle: m.search.handle, Log: m.Log, OnlyNew: true, InactiveThreshold: time.Hour}
+		Handle: m.search.handle, Log: m.Log, StartAt: time.Now().Add(-time.Second), InactiveThreshold: time.Hour}
 	run(func() { _ = searchConsumer.Run(ctx, js) })
 	run(func() { every(ctx, time.Hour, func() { logErr(m.Log, "search prune", m.search.prune()) }) })
 	run(func() {

@@ -47,6 +47,9 @@ type Consumer struct {
 	// once its process is gone.
 	OnlyNew           bool
 	InactiveThreshold time.Duration
+	// StartAt, when set, starts a new consumer at the events stored from that time on: state rebuilt from the
+	// database after StartAt then misses nothing published in between.
+	StartAt time.Time
 }
 
 // defaultBackOff is the redelivery schedule after handler errors; its last value repeats.
@@ -101,6 +104,9 @@ func (c *Consumer) create(ctx context.Context, js jetstream.JetStream) (jetstrea
 		MaxDeliver: c.MaxDeliver, AckWait: c.AckWait, InactiveThreshold: c.InactiveThreshold}
 	if c.OnlyNew {
 		cfg.DeliverPolicy = jetstream.DeliverNewPolicy
+	}
+	if !c.StartAt.IsZero() {
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &c.StartAt
 	}
 	wait := 100 * time.Millisecond
 	for {
