@@ -8,8 +8,8 @@ import (
 )
 
 // configCache keeps, per showtime, the hold inputs that are configuration rather than state (the showtime,
-// its chain's policy and pricing rules, the screen's seat types) for a short time, so a hold on a busy show
-// does not read them again every time. Writes of pricing rules or policies in this process clear it; other
+// its chain's policy and pricing rules, the screen's seats) for a short time, so a hold on a busy show does
+// not read them again every time. Writes of pricing rules or policies in this process clear it; other
 // processes see such a change within the TTL.
 type configCache struct {
 	ttl time.Duration
@@ -19,8 +19,8 @@ type configCache struct {
 
 type cachedConfig struct {
 	at    time.Time
-	in    inventory.HoldInputs // Seats holds every seat of the screen, statuses unknown
-	types map[string]inventory.SeatState
+	in    inventory.HoldInputs           // Seats holds every seat of the screen, statuses unknown
+	types map[string]inventory.SeatState // the same seats by ID
 }
 
 func newConfigCache(ttl time.Duration) *configCache {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,14 +15,27 @@ import (
 	"github.com/marqueehq/marquee/internal/pricing"
 )
 
-// HoldInputs reads, outside any transaction, what pricing and the orphan-seat rule need to hold seatIDs: the
-// showtime with its chain, time zone and policy, the chain's pricing rules and the asked seats, in one round
-// trip; and the whole seat map only when the orphan rule or a demand rule needs it.
+// HoldInputs reads, outside any transaction, what pricing and the orphan-seat rule need to hold seatIDs. The
+// configuration part (the showtime with its chain, time zone and policy, the chain's pricing rules, the
+// screen's seats) is one round trip, cached per showtime; seat statuses are read, in one more query, only when
+// the orphan rule or a demand rule needs them.
 func (s *InventoryStore) HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string, now time.Time,
 	def catalog.ChainPolicy) (inventory.HoldInputs, error) {
 	const op = "store.HoldInputs"
-	if c, ok := s.db.holdConfig.get(showtimeID); ok {
-		in := c.in
+	c, ok := s.db.holdConfig.get(showtimeID)
+	if !ok {
+		in, err := s.holdConfig(ctx, region, showtimeID, def)
+		if err != nil {
+			return in, errs.E(op, err)
+		}
+		c = cachedConfig{in: in, types: make(map[string]inventory.SeatState, len(in.Seats))}
+		for _, seat := range in.Seats {
+			c.types[seat.ID] = seat
+		}
+		s.db.holdConfig.put(showtimeID, c)
+	}
+	in := c.in
+	if !in.Policy.OrphanSeatRule && !hasDemandRule(in.Rules) {
 		in.Seats = nil
 		for _, id := range seatIDs {
 			if seat, ok := c.types[id]; ok {
@@ -30,6 +44,17 @@ func (s *InventoryStore) HoldInputs(ctx context.Context, region, showtimeID stri
 		}
 		return in, nil
 	}
+	in.Seats = slices.Clone(c.in.Seats)
+	rows, err := s.db.Pool.Query(ctx, statusesSQL, region, showtimeID, now)
+	if err := fillStatuses(rows, err, in.Seats); err != nil {
+		return in, errs.E(op, err)
+	}
+	in.Occupancy = inventory.Occupancy(in.Seats)
+	return in, nil
+}
+
+// holdConfig reads a showtime's hold configuration in one round trip.
+func (s *InventoryStore) holdConfig(ctx context.Context, region, showtimeID string, def catalog.ChainPolicy) (inventory.HoldInputs, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+prefixed("s.", showtimeColumns)+`, t.chain_id, t.time_zone, p.refund_tiers, p.refund_fees,
 			p.store_credit_bonus_percent, p.orphan_seat_rule, p.fee_per_seat_minor
@@ -41,26 +66,8 @@ func (s *InventoryStore) HoldInputs(ctx context.Context, region, showtimeID stri
 		WHERE s.region = $1 AND s.id = $2 ORDER BY r.priority, r.id`, region, showtimeID)
 	b.Queue(`SELECT se.id, se.row_label, se.number, se.seat_type, se.x, se.y FROM seats se
 		JOIN showtimes s ON s.region = se.region AND s.screen_id = se.screen_id
-		WHERE s.region = $1 AND s.id = $2`, region, showtimeID)
-	in, err := readHoldInputs(s.db.Pool.SendBatch(ctx, b), def)
-	if err != nil {
-		return in, errs.E(op, err)
-	}
-	if !in.Policy.OrphanSeatRule && !hasDemandRule(in.Rules) {
-		// Nothing here depends on who holds what: keep it for the next hold on this show.
-		types := make(map[string]inventory.SeatState, len(in.Seats))
-		for _, seat := range in.Seats {
-			types[seat.ID] = seat
-		}
-		s.db.holdConfig.put(showtimeID, cachedConfig{in: in, types: types})
-		return in, nil
-	}
-	m, err := s.SeatMap(ctx, region, showtimeID, now)
-	if err != nil {
-		return in, errs.E(op, err)
-	}
-	in.Seats, in.Occupancy = m.Seats, inventory.Occupancy(m.Seats)
-	return in, nil
+		WHERE s.region = $1 AND s.id = $2 ORDER BY se.y, se.x`, region, showtimeID)
+	return readHoldInputs(s.db.Pool.SendBatch(ctx, b), def)
 }
 
 func readHoldInputs(br pgx.BatchResults, def catalog.ChainPolicy) (in inventory.HoldInputs, err error) {

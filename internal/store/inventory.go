@@ -73,8 +73,7 @@ func (s *InventoryStore) SeatMap(ctx context.Context, region, showtimeID string,
 	b := &pgx.Batch{}
 	b.Queue(`SELECT id, row_label, number, seat_type, x, y FROM seats WHERE region = $1 AND screen_id = $2
 		ORDER BY y, x`, region, st.ScreenID)
-	b.Queue(`SELECT seat_id, CASE WHEN status = 'held' AND held_until <= $3 THEN 'available' ELSE status END
-		FROM showtime_seats WHERE region = $1 AND showtime_id = $2`, region, showtimeID, now)
+	b.Queue(statusesSQL, region, showtimeID, now)
 	b.Queue(`SELECT `+prefixed("r.", ruleColumns)+` FROM pricing_rules r JOIN theatres t ON t.chain_id = r.chain_id
 		WHERE t.region = $1 AND t.id = $2 ORDER BY r.priority, r.id`, region, st.TheatreID)
 	br := s.db.Pool.SendBatch(ctx, b)
@@ -98,7 +97,8 @@ func readSeatMap(br pgx.BatchResults, m *inventory.SeatMap) error {
 	if err != nil {
 		return err
 	}
-	if err := fillStatuses(br, m.Seats); err != nil {
+	rows, err = br.Query()
+	if err := fillStatuses(rows, err, m.Seats); err != nil {
 		return err
 	}
 	if rows, err = br.Query(); err != nil {
@@ -108,8 +108,12 @@ func readSeatMap(br pgx.BatchResults, m *inventory.SeatMap) error {
 	return err
 }
 
-func fillStatuses(br pgx.BatchResults, seats []inventory.SeatState) error {
-	rows, err := br.Query()
+// statusesSQL reads each seat's status of a showtime at $3; a hold past its expiry counts as available.
+const statusesSQL = `SELECT seat_id, CASE WHEN status = 'held' AND held_until <= $3 THEN 'available' ELSE status END
+	FROM showtime_seats WHERE region = $1 AND showtime_id = $2`
+
+// fillStatuses sets the status of each seat from the rows of statusesSQL (and the error of that query).
+func fillStatuses(rows pgx.Rows, err error, seats []inventory.SeatState) error {
 	if err != nil {
 		return err
 	}
