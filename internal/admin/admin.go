@@ -88,12 +88,8 @@ func (s *Service) authorize(ctx context.Context, userID, chainID string) error {
 // SetUserRole gives a user a role; only platform admins may.
 func (s *Service) SetUserRole(ctx context.Context, callerID, userID string, role Role, chainID string) error {
 	const op = "admin.SetUserRole"
-	p, err := s.Store.Principal(ctx, callerID)
-	if err != nil {
-		return errs.E(op, err)
-	}
-	if p.Role != Admin {
-		return errs.Errorf(op, errs.Permission, "only platform admins may set roles")
+	if err := s.RequireAdmin(ctx, callerID); err != nil {
+		return err
 	}
 	if (role == Operator) != (chainID != "") {
 		return errs.Errorf(op, errs.Invalid, "operators need a chain, and only operators have one")
@@ -226,24 +222,19 @@ func NewGiftCardCode() string {
 
 // RequireAdmin allows platform admins only.
 func (s *Service) RequireAdmin(ctx context.Context, callerID string) error {
-	return s.requireAdmin(ctx, callerID)
-}
-
-// requireAdmin allows platform admins only.
-func (s *Service) requireAdmin(ctx context.Context, callerID string) error {
 	p, err := s.Store.Principal(ctx, callerID)
 	if err != nil {
-		return errs.E("admin.requireAdmin", err)
+		return errs.E("admin.RequireAdmin", err)
 	}
 	if p.Role != Admin {
-		return errs.Errorf("admin.requireAdmin", errs.Permission, "only platform admins may do this")
+		return errs.Errorf("admin.RequireAdmin", errs.Permission, "only platform admins may do this")
 	}
 	return nil
 }
 
 // DeadDeliveries lists notifications that gave up, newest first.
 func (s *Service) DeadDeliveries(ctx context.Context, callerID string, limit int) ([]DeadDelivery, error) {
-	if err := s.requireAdmin(ctx, callerID); err != nil {
+	if err := s.RequireAdmin(ctx, callerID); err != nil {
 		return nil, err
 	}
 	if limit <= 0 {
@@ -254,7 +245,7 @@ func (s *Service) DeadDeliveries(ctx context.Context, callerID string, limit int
 
 // RetryDelivery queues a dead notification again.
 func (s *Service) RetryDelivery(ctx context.Context, callerID, id string) error {
-	if err := s.requireAdmin(ctx, callerID); err != nil {
+	if err := s.RequireAdmin(ctx, callerID); err != nil {
 		return err
 	}
 	return s.Store.RetryDelivery(ctx, id, s.Now())

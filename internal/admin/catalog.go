@@ -35,7 +35,7 @@ type Catalog struct {
 // UpsertMovie creates (no ID) or replaces a movie.
 func (c *Catalog) UpsertMovie(ctx context.Context, callerID string, m catalog.Movie) (catalog.Movie, error) {
 	const op = "admin.UpsertMovie"
-	if err := c.requireAdmin(ctx, callerID); err != nil {
+	if err := c.RequireAdmin(ctx, callerID); err != nil {
 		return m, err
 	}
 	if m.ID == "" {

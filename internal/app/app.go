@@ -100,7 +100,6 @@ type Main struct {
 	search     *searcher
 	natsSrv    *natsserver.Server // the embedded NATS, nil with --nats-url
 	nc         *nats.Conn
-	natsURL    string
 	stopRelay  func() // stops the outbox relay and waits for it
 	ln         net.Listener
 	done       chan error
@@ -192,7 +191,7 @@ func (m *Main) startEvents(s rpc.Services) error {
 	if err != nil {
 		return err
 	}
-	m.nc, m.natsURL = nc, url
+	m.nc = nc
 	r, err := relay.New(m.db, nc, relay.Options{Log: m.Log})
 	if err != nil {
 		return err
@@ -315,9 +314,6 @@ func logErr(log *slog.Logger, what string, err error) {
 
 // NATS returns the embedded NATS server, or nil with --nats-url.
 func (m *Main) NATS() *natsserver.Server { return m.natsSrv }
-
-// NATSURL returns the URL of the NATS server events go to.
-func (m *Main) NATSURL() string { return m.natsURL }
 
 // startWorker runs the background loop: expired holds released, standby lines closed and served.
 func (m *Main) startWorker(s rpc.Services) {

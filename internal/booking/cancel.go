@@ -22,14 +22,12 @@ type CancelRequest struct {
 	Full bool
 }
 
-func (c CancelRequest) hash() []byte {
+// Hash identifies the request for idempotency.
+func (c CancelRequest) Hash() []byte {
 	seats := slices.Clone(c.SeatIDs)
 	slices.Sort(seats)
 	return hash(append([]string{c.BookingID, fmt.Sprint(c.ToStoreCredit), fmt.Sprint(c.Full)}, seats...)...)
 }
-
-// Hash identifies the request for idempotency.
-func (c CancelRequest) Hash() []byte { return c.hash() }
 
 // CardRefund is a refund the provider still has to make.
 type CardRefund struct {

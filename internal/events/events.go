@@ -37,14 +37,14 @@ type Booking struct {
 
 // BookingConfirmed is the event of a paid booking.
 func BookingConfirmed(b Booking) Event {
-	return encode(b.Region, "booking", "confirmed", b.ID, &marqueev1.BookingConfirmed{
+	return Encode(b.Region, "booking", "confirmed", b.ID, &marqueev1.BookingConfirmed{
 		BookingId: b.ID, ConfirmationCode: b.ConfirmationCode, UserId: b.UserID, ShowtimeId: b.ShowtimeID,
 		SeatIds: b.SeatIDs, Total: money(b), ConfirmedAt: timestamppb.New(b.At)})
 }
 
 // BookingCancelled is the event of a cancelled booking whose seats are free again.
 func BookingCancelled(b Booking) Event {
-	return encode(b.Region, "booking", "cancelled", b.ID, &marqueev1.BookingCancelled{
+	return Encode(b.Region, "booking", "cancelled", b.ID, &marqueev1.BookingCancelled{
 		BookingId: b.ID, UserId: b.UserID, ShowtimeId: b.ShowtimeID, SeatIds: b.SeatIDs, Refund: money(b),
 		CancelledAt: timestamppb.New(b.At), Partial: b.Partial})
 }
@@ -55,10 +55,6 @@ func money(b Booking) *marqueev1.Money {
 
 // Encode builds an event of any payload: subject "marquee.<region>.<aggregate>.<event>".
 func Encode(region, aggregate, event, id string, m proto.Message) Event {
-	return encode(region, aggregate, event, id, m)
-}
-
-func encode(region, aggregate, event, id string, m proto.Message) Event {
 	payload, err := proto.Marshal(m)
 	if err != nil {
 		panic(err) // marshalling a well-formed message cannot fail
@@ -70,7 +66,7 @@ func encode(region, aggregate, event, id string, m proto.Message) Event {
 // BookingModified is the event of seats added to a booking; SeatIDs are the added seats and the amount what
 // they cost.
 func BookingModified(b Booking) Event {
-	return encode(b.Region, "booking", "modified", b.ID, &marqueev1.BookingModified{
+	return Encode(b.Region, "booking", "modified", b.ID, &marqueev1.BookingModified{
 		BookingId: b.ID, UserId: b.UserID, ShowtimeId: b.ShowtimeID, AddedSeatIds: b.SeatIDs, Charged: money(b),
 		ModifiedAt: timestamppb.New(b.At)})
 }
@@ -78,18 +74,18 @@ func BookingModified(b Booking) Event {
 // SeatsReleased is the event of held seats freed without a booking; reason is "expired", "released" or
 // "declined".
 func SeatsReleased(region, showtimeID, holdID string, seatIDs []string, reason string, at time.Time) Event {
-	return encode(region, "seats", "released", showtimeID, &marqueev1.SeatsReleased{ShowtimeId: showtimeID,
+	return Encode(region, "seats", "released", showtimeID, &marqueev1.SeatsReleased{ShowtimeId: showtimeID,
 		SeatIds: seatIDs, HoldId: holdID, Reason: reason, ReleasedAt: timestamppb.New(at)})
 }
 
 // StandbyOffered is the event of seats held for a person in line.
 func StandbyOffered(region, entryID, offerID, userID, showtimeID string, seatIDs []string, expires time.Time) Event {
-	return encode(region, "standby", "offered", entryID, &marqueev1.StandbyOffered{EntryId: entryID, OfferId: offerID,
+	return Encode(region, "standby", "offered", entryID, &marqueev1.StandbyOffered{EntryId: entryID, OfferId: offerID,
 		UserId: userID, ShowtimeId: showtimeID, SeatIds: seatIDs, ExpiresAt: timestamppb.New(expires)})
 }
 
 // StandbyClosed is the event of a line closed because its show started.
 func StandbyClosed(region, entryID, userID, showtimeID string) Event {
-	return encode(region, "standby", "closed", entryID, &marqueev1.StandbyClosed{EntryId: entryID, UserId: userID,
+	return Encode(region, "standby", "closed", entryID, &marqueev1.StandbyClosed{EntryId: entryID, UserId: userID,
 		ShowtimeId: showtimeID})
 }

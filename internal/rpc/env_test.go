@@ -5,10 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -174,25 +172,6 @@ func wantCode(t *testing.T, err error, want connect.Code) *connect.Error {
 		t.Fatalf("code = %v (%s), want %v", ce.Code(), ce.Message(), want)
 	}
 	return ce
-}
-
-// rawPost sends a JSON body to a procedure without going through a generated client.
-func rawPost(t *testing.T, url, procedure, body, token string) *http.Response {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url+procedure, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { res.Body.Close() })
-	return res
 }
 
 var usEast, _ = regions.ByName("us-east1")

@@ -149,11 +149,10 @@ func (g *generator) show(id, movieID, theatreID string) catalog.Showtime {
 
 // benchData is a built index with what the benchmark queries draw from.
 type benchData struct {
-	ix              *Index
-	movies          []catalog.Movie
-	theatres        []TheatreDoc
-	buildS, heapMB  float64
-	showsPerTheatre int
+	ix             *Index
+	movies         []catalog.Movie
+	theatres       []TheatreDoc
+	buildS, heapMB float64
 }
 
 var (

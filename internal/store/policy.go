@@ -93,10 +93,9 @@ func chainExists(ctx context.Context, tx pgx.Tx, chainID string) error {
 
 // ShowInfo is what pricing and policies need to know about a showtime.
 type ShowInfo struct {
-	Showtime  catalog.Showtime
-	ChainID   string
-	TimeZone  string
-	Occupancy int // percent of seats held or booked
+	Showtime catalog.Showtime
+	ChainID  string
+	TimeZone string
 }
 
 func showInfo(ctx context.Context, db q, region, showtimeID string) (ShowInfo, error) {

@@ -55,12 +55,6 @@ type Consumer struct {
 // defaultBackOff is the redelivery schedule after handler errors; its last value repeats.
 var defaultBackOff = []time.Duration{100 * time.Millisecond, time.Second, 5 * time.Second, 30 * time.Second}
 
-// Consume runs a Consumer with the default tuning until ctx is done; see Consumer.Run.
-func Consume(ctx context.Context, js jetstream.JetStream, durable, filter string, handle Handler) error {
-	c := &Consumer{Durable: durable, Filter: filter, Handle: handle}
-	return c.Run(ctx, js)
-}
-
 // Run ensures the stream and the durable consumer (retrying while NATS is unreachable), then hands events to
 // Handle one at a time until ctx is done, and returns nil once the handler in progress has finished.
 func (c *Consumer) Run(ctx context.Context, js jetstream.JetStream) error {

@@ -59,9 +59,6 @@ func run(m *testing.M) (int, error) {
 	return code, server.Stop()
 }
 
-// Server returns the private cluster, or nil when DATABASE_URL is in use.
-func Server() *pgserver.Server { return server }
-
 // URLFor returns adminURL with its database replaced by name.
 func URLFor(name string) string {
 	u, err := url.Parse(adminURL)
