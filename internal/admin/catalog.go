@@ -63,8 +63,10 @@ func (c *Catalog) UpsertTheatre(ctx context.Context, callerID string, t catalog.
 	r, _ := regions.ByName(region)
 	if t.ID == "" {
 		t.ID = c.IDs.Regional(r.IDPrefix)
-	} else if old, err := c.Store.Theatre(ctx, region, t.ID); err != nil || old.ChainID != t.ChainID {
+	} else if old, err := c.Store.Theatre(ctx, region, t.ID); errs.Is(err, errs.NotFound) || (err == nil && old.ChainID != t.ChainID) {
 		return t, errs.Errorf(op, errs.NotFound, "theatre not found in this chain and city's region")
+	} else if err != nil {
+		return t, errs.E(op, err)
 	}
 	t.Region = region
 	if err := catalog.ValidateTheatre(t); err != nil {

@@ -36,9 +36,8 @@ func (h *adminHandler) UpsertScreen(ctx context.Context, req *connect.Request[ma
 	var seats []catalog.Seat
 	for y, row := range m.Rows {
 		for _, s := range row.Seats {
-			st := seatRequest(0, s.Type, false)
 			seats = append(seats, catalog.Seat{ID: catalog.SeatID(row.Label, int(s.Number)), Row: row.Label,
-				Number: int(s.Number), Type: st.Type, X: int(s.X), Y: y})
+				Number: int(s.Number), Type: seatTypeOf(s.Type), X: int(s.X), Y: y})
 		}
 	}
 	id, err := h.catalog.UpsertScreen(ctx, userID(ctx), m.TheatreId, m.ScreenId, m.Name, seats)

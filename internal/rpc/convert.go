@@ -75,13 +75,17 @@ func holdToProto(h inventory.Hold) *marqueev1.Hold {
 
 // seatRequest reads a best-available request; an unspecified type means standard or premium.
 func seatRequest(count int32, t marqueev1.SeatType, accessible bool) inventory.SeatRequest {
-	r := inventory.SeatRequest{Count: int(count), Accessible: accessible}
+	return inventory.SeatRequest{Count: int(count), Type: seatTypeOf(t), Accessible: accessible}
+}
+
+// seatTypeOf is the domain seat type of a proto one ("" when unspecified).
+func seatTypeOf(t marqueev1.SeatType) catalog.SeatType {
 	for st, pt := range seatTypes {
 		if pt == t {
-			r.Type = st
+			return st
 		}
 	}
-	return r
+	return ""
 }
 
 var bookingStatuses = map[booking.Status]marqueev1.BookingStatus{

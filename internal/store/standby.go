@@ -44,12 +44,20 @@ func scanEntry(r pgx.Row) (standby.Entry, error) {
 	return e, err
 }
 
-// Entry returns an entry with its position in line and open offer.
-func (s *StandbyStore) Entry(ctx context.Context, region, id string, now time.Time) (standby.Entry, error) {
-	e, err := scanEntry(s.db.Pool.QueryRow(ctx, `SELECT `+entryColumns+` FROM standby_entries e
+func getEntry(ctx context.Context, db q, region, id string) (standby.Entry, error) {
+	e, err := scanEntry(db.QueryRow(ctx, `SELECT `+entryColumns+` FROM standby_entries e
 		WHERE e.region = $1 AND e.id = $2`, region, id))
 	if err != nil {
-		return e, notFound("store.StandbyEntry", err, "standby entry")
+		return e, notFound("store.getEntry", err, "standby entry")
+	}
+	return e, nil
+}
+
+// Entry returns an entry with its position in line and open offer.
+func (s *StandbyStore) Entry(ctx context.Context, region, id string, now time.Time) (standby.Entry, error) {
+	e, err := getEntry(ctx, s.db.Pool, region, id)
+	if err != nil {
+		return e, err
 	}
 	return s.decorate(ctx, e, now)
 }
@@ -97,10 +105,12 @@ func (s *StandbyStore) Leave(ctx context.Context, region, id, userID string, now
 	const op = "store.StandbyLeave"
 	var hold string
 	err := s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		e, err := scanEntry(tx.QueryRow(ctx, `SELECT `+entryColumns+` FROM standby_entries e
-			WHERE e.region = $1 AND e.id = $2`, region, id))
-		if err != nil || e.UserID != userID {
-			return notFound(op, pgx.ErrNoRows, "standby entry")
+		e, err := getEntry(ctx, tx, region, id)
+		if errs.Is(err, errs.NotFound) || (err == nil && e.UserID != userID) {
+			return errs.Errorf(op, errs.NotFound, "standby entry not found")
+		}
+		if err != nil {
+			return err
 		}
 		if e.Status != standby.Waiting && e.Status != standby.Offered {
 			return errs.Errorf(op, errs.Precondition, "this entry is already %s", e.Status)
