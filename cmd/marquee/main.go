@@ -101,14 +101,15 @@ func serve(ctx context.Context, name string, args []string, dev bool) error {
 }
 
 func migrate(ctx context.Context, args []string) error {
-	cfg := app.DefaultConfig()
-	if len(args) == 2 && args[0] == "--database-url" {
-		cfg.DatabaseURL = args[1]
+	fs := flag.NewFlagSet("marquee migrate", flag.ContinueOnError)
+	url := fs.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL/CockroachDB URL (default $DATABASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	if cfg.DatabaseURL == "" {
+	if *url == "" {
 		return fmt.Errorf("migrate needs --database-url URL or $DATABASE_URL")
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, 2, nil)
+	db, err := store.Open(ctx, *url, 2, nil)
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func searchCommand(ctx context.Context, args []string) error {
 	}
 	for stream.Receive() {
 		if m := stream.Msg(); m.Finished {
-			fmt.Println("\rsearch index rebuilt")
+			fmt.Println("\nsearch index rebuilt")
 		} else {
 			fmt.Printf("\rindexed %d of %d", m.Done, m.Total)
 		}
