@@ -195,10 +195,8 @@ func TestStandbyConcurrentServeNeverOffersASeatTwice(t *testing.T) {
 	ctx := context.Background()
 	seller := e.mustRegister(t)
 	bookings := e.sellOut(t, seller)
-	var users []user
 	for i := 0; i < 8; i++ {
 		u := e.mustRegister(t)
-		users = append(users, u)
 		if _, err := e.standbyClient().JoinStandby(ctx, as(u, &marqueev1.JoinStandbyRequest{ShowtimeId: e.fix.Showtime.ID, SeatCount: 1})); err != nil {
 			t.Fatal(err)
 		}
@@ -225,8 +223,5 @@ func TestStandbyConcurrentServeNeverOffersASeatTwice(t *testing.T) {
 	}
 	if n := e.count(t, `SELECT count(*) FROM standby_offers o JOIN holds h ON h.region = o.region AND h.id = o.hold_id WHERE o.status = 'open' AND h.status <> 'active'`); n != 0 {
 		t.Fatalf("%d open offers without a live hold", n)
-	}
-	if len(users) != 8 {
-		t.Fatal("setup")
 	}
 }
