@@ -154,11 +154,7 @@ func (n *notifier) cancellation(ctx context.Context, region, eventID string, ev 
 
 // offer tells the person in line which seats are held for them and until when.
 func (n *notifier) offer(ctx context.Context, region string, ev *marqueev1.StandbyOffered) error {
-	show, err := n.db.ShowFor(ctx, region, ev.ShowtimeId)
-	if err != nil {
-		return err
-	}
-	to, err := n.db.RecipientOf(ctx, ev.UserId)
+	show, to, err := n.showAndRecipient(ctx, region, ev.ShowtimeId, ev.UserId)
 	if err != nil {
 		return err
 	}
@@ -174,13 +170,19 @@ func (n *notifier) offer(ctx context.Context, region string, ev *marqueev1.Stand
 	return n.deliver(ctx, to.UserID, "standby_offer/"+ev.OfferId, notify.KindStandbyOffer, c, c.Email(to.Email))
 }
 
+// showAndRecipient loads what a standby notice shows and who it goes to.
+func (n *notifier) showAndRecipient(ctx context.Context, region, showtimeID, userID string) (notify.Show, store.Recipient, error) {
+	show, err := n.db.ShowFor(ctx, region, showtimeID)
+	if err != nil {
+		return show, store.Recipient{}, err
+	}
+	to, err := n.db.RecipientOf(ctx, userID)
+	return show, to, err
+}
+
 // closed tells someone in line that the show started before seats opened up.
 func (n *notifier) closed(ctx context.Context, region string, ev *marqueev1.StandbyClosed) error {
-	show, err := n.db.ShowFor(ctx, region, ev.ShowtimeId)
-	if err != nil {
-		return err
-	}
-	to, err := n.db.RecipientOf(ctx, ev.UserId)
+	show, to, err := n.showAndRecipient(ctx, region, ev.ShowtimeId, ev.UserId)
 	if err != nil {
 		return err
 	}
