@@ -4,7 +4,7 @@ GO    ?= go
 BUF   := $(GO) run github.com/bufbuild/buf/cmd/buf@v1.75.0
 ARGS  ?=
 
-.PHONY: run test generate check-generate bench build vet deps tools
+.PHONY: run test generate check-generate check-size bench build vet deps tools
 
 STRIPE_MOCK_VERSION := v0.203.0
 
@@ -14,7 +14,7 @@ run: deps
 	./bin/marquee dev $(ARGS)
 
 ## test: generation check, vet, and every test with the race detector against real PostgreSQL
-test: deps tools check-generate vet
+test: deps tools check-size check-generate vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## bench: load generator (with pgbench baseline on the same database) and Go benchmarks
@@ -37,6 +37,11 @@ check-generate: generate
 
 vet:
 	$(GO) vet ./...
+
+## check-size: fail if any tracked file is over 5 MB (build outputs belong in bin/, never in git)
+check-size:
+	@big=$$(git ls-files -z | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$$1 > 5*1024*1024 {print}'); \
+	if [ -n "$$big" ]; then echo "tracked files over 5 MB:"; echo "$$big"; exit 1; fi
 
 build:
 	$(GO) build -o bin/marquee ./cmd/marquee
