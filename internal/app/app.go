@@ -24,10 +24,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/marqueehq/marquee/internal/account"
-	"github.com/marqueehq/marquee/internal/admin"
-	"github.com/marqueehq/marquee/internal/booking"
-	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/events/relay"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/natsserver"
@@ -414,33 +410,6 @@ func (m *Main) services() (rpc.Services, error) {
 	return s, nil
 }
 
-// Services wires the domain services on db; app and tests share it.
-func Services(db *store.DB, provider payment.Provider, now platform.Clock, secret []byte, c Config) rpc.Services {
-	ids := db.IDs
-	def := catalog.DefaultChainPolicy("", c.RefundFullBefore)
-	inv := &inventory.Service{Store: db.Inventory(), Now: now, IDs: ids, HoldTTL: c.HoldTTL, DefaultPolicy: def}
-	bookings := &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
-		DefaultPolicy: def, Seats: inv}
-	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, DefaultPolicy: def}
-	return rpc.Services{
-		Accounts: &account.Service{Store: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost,
-			Secret: secret, AdminEmail: c.AdminEmail},
-		Settings:  db.Accounts(),
-		Catalog:   db.Catalog(),
-		Inventory: inv,
-		Bookings:  bookings,
-		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,
-			Window: offerWindow(c)},
-		Admin:               adm,
-		CatalogAdmin:        &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
-		Wallet:              db.Wallet(),
-		StripeWebhookSecret: c.StripeWebhookSecret,
-		Webhooks:            db,
-		Now:                 now,
-		Ping:                db.Ping,
-	}
-}
-
 // tokenSecret returns the configured secret, or one generated once and kept in the data dir.
 func (m *Main) tokenSecret() ([]byte, error) {
 	if m.Config.TokenSecret != "" {
@@ -521,16 +490,4 @@ func (m *Main) Close() error {
 		errList = append(errList, m.pg.Stop())
 	}
 	return errors.Join(errList...)
-}
-
-// offerWindow is the standby offer window from the configuration (the defaults where unset).
-func offerWindow(c Config) standby.Window {
-	w := standby.DefaultWindow
-	if c.OfferWindowMin > 0 {
-		w.Min = c.OfferWindowMin
-	}
-	if c.OfferWindowMax >= w.Min {
-		w.Max = c.OfferWindowMax
-	}
-	return w
 }

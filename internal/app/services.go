@@ -1,0 +1,53 @@
+package app
+
+import (
+	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/admin"
+	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/catalog"
+	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/payment"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/rpc"
+	"github.com/marqueehq/marquee/internal/standby"
+	"github.com/marqueehq/marquee/internal/store"
+)
+
+// Services wires the domain services on db; app and tests share it.
+func Services(db *store.DB, provider payment.Provider, now platform.Clock, secret []byte, c Config) rpc.Services {
+	ids := db.IDs
+	def := catalog.DefaultChainPolicy("", c.RefundFullBefore)
+	inv := &inventory.Service{Store: db.Inventory(), Now: now, IDs: ids, HoldTTL: c.HoldTTL, DefaultPolicy: def}
+	bookings := &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
+		DefaultPolicy: def, Seats: inv}
+	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, DefaultPolicy: def}
+	return rpc.Services{
+		Accounts: &account.Service{Store: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost,
+			Secret: secret, AdminEmail: c.AdminEmail},
+		Settings:  db.Accounts(),
+		Catalog:   db.Catalog(),
+		Inventory: inv,
+		Bookings:  bookings,
+		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,
+			Window: offerWindow(c)},
+		Admin:               adm,
+		CatalogAdmin:        &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
+		Wallet:              db.Wallet(),
+		StripeWebhookSecret: c.StripeWebhookSecret,
+		Webhooks:            db,
+		Now:                 now,
+		Ping:                db.Ping,
+	}
+}
+
+// offerWindow is the standby offer window from the configuration (the defaults where unset).
+func offerWindow(c Config) standby.Window {
+	w := standby.DefaultWindow
+	if c.OfferWindowMin > 0 {
+		w.Min = c.OfferWindowMin
+	}
+	if c.OfferWindowMax >= w.Min {
+		w.Max = c.OfferWindowMax
+	}
+	return w
+}
