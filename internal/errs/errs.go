@@ -129,3 +129,9 @@ func Message(err error) string {
 
 // Is reports whether err is of kind k.
 func Is(err error, k Kind) bool { return KindOf(err) == k }
+
+// KeyReused is the one error for an idempotency key sent again with a different request, wherever it is
+// detected (our own keys or a payment provider's): Precondition, since the key is bound to its first request.
+func KeyReused(op string) error {
+	return Errorf(op, Precondition, "this idempotency key was already used for a different request")
+}
