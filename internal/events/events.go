@@ -3,12 +3,33 @@
 package events
 
 import (
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+)
+
+// Prefix is the first token of every event subject; AllSubjects matches every event.
+const (
+	Prefix      = "marquee"
+	AllSubjects = Prefix + ".>"
+)
+
+// Kind names what happened to which aggregate: the last two tokens of a subject, "<aggregate>.<event>".
+type Kind string
+
+// The kinds of event Marquee publishes. Subjects are built and parsed here only; consumers switch on a Kind.
+const (
+	BookingConfirmedKind Kind = "booking.confirmed"
+	BookingModifiedKind  Kind = "booking.modified"
+	BookingCancelledKind Kind = "booking.cancelled"
+	SeatsReleasedKind    Kind = "seats.released"
+	StandbyOfferedKind   Kind = "standby.offered"
+	StandbyClosedKind    Kind = "standby.closed"
+	CatalogChangedKind   Kind = "catalog.changed"
 )
 
 // Event is an outbox entry: a subject "marquee.<region>.<aggregate>.<event>" and an encoded payload.
@@ -20,9 +41,25 @@ type Event struct {
 	Payload     []byte
 }
 
+// Record is an event as the outbox keeps it: with its ID, which is also its Nats-Msg-Id.
+type Record struct {
+	ID string
+	Event
+}
+
 // Subject returns "marquee.<region>.<aggregate>.<event>".
-func Subject(region, aggregate, event string) string {
-	return "marquee." + region + "." + aggregate + "." + event
+func Subject(region string, k Kind) string { return Prefix + "." + region + "." + string(k) }
+
+// Filter returns the subject filter matching events of kind k from every region.
+func Filter(k Kind) string { return Prefix + ".*." + string(k) }
+
+// Parse splits a subject made by Subject into its region and kind; ok is false for any other string.
+func Parse(subject string) (region string, k Kind, ok bool) {
+	parts := strings.Split(subject, ".")
+	if len(parts) != 4 || parts[0] != Prefix || parts[1] == "" || parts[2] == "" || parts[3] == "" {
+		return "", "", false
+	}
+	return parts[1], Kind(parts[2] + "." + parts[3]), true
 }
 
 // Booking is what booking events describe.
@@ -37,14 +74,14 @@ type Booking struct {
 
 // BookingConfirmed is the event of a paid booking.
 func BookingConfirmed(b Booking) Event {
-	return Encode(b.Region, "booking", "confirmed", b.ID, &marqueev1.BookingConfirmed{
+	return Encode(b.Region, BookingConfirmedKind, b.ID, &marqueev1.BookingConfirmed{
 		BookingId: b.ID, ConfirmationCode: b.ConfirmationCode, UserId: b.UserID, ShowtimeId: b.ShowtimeID,
 		SeatIds: b.SeatIDs, Total: money(b), ConfirmedAt: timestamppb.New(b.At)})
 }
 
 // BookingCancelled is the event of a cancelled booking whose seats are free again.
 func BookingCancelled(b Booking) Event {
-	return Encode(b.Region, "booking", "cancelled", b.ID, &marqueev1.BookingCancelled{
+	return Encode(b.Region, BookingCancelledKind, b.ID, &marqueev1.BookingCancelled{
 		BookingId: b.ID, UserId: b.UserID, ShowtimeId: b.ShowtimeID, SeatIds: b.SeatIDs, Refund: money(b),
 		CancelledAt: timestamppb.New(b.At), Partial: b.Partial})
 }
@@ -53,20 +90,20 @@ func money(b Booking) *marqueev1.Money {
 	return &marqueev1.Money{CurrencyCode: b.Currency, AmountMinor: b.AmountMinor}
 }
 
-// Encode builds an event of any payload: subject "marquee.<region>.<aggregate>.<event>".
-func Encode(region, aggregate, event, id string, m proto.Message) Event {
+// Encode builds an event of kind k with any payload.
+func Encode(region string, k Kind, id string, m proto.Message) Event {
 	payload, err := proto.Marshal(m)
 	if err != nil {
 		panic(err) // marshalling a well-formed message cannot fail
 	}
-	return Event{Region: region, Subject: Subject(region, aggregate, event), AggregateID: id,
+	return Event{Region: region, Subject: Subject(region, k), AggregateID: id,
 		Type: string(m.ProtoReflect().Descriptor().FullName()), Payload: payload}
 }
 
 // BookingModified is the event of seats added to a booking; SeatIDs are the added seats and the amount what
 // they cost.
 func BookingModified(b Booking) Event {
-	return Encode(b.Region, "booking", "modified", b.ID, &marqueev1.BookingModified{
+	return Encode(b.Region, BookingModifiedKind, b.ID, &marqueev1.BookingModified{
 		BookingId: b.ID, UserId: b.UserID, ShowtimeId: b.ShowtimeID, AddedSeatIds: b.SeatIDs, Charged: money(b),
 		ModifiedAt: timestamppb.New(b.At)})
 }
@@ -74,18 +111,33 @@ func BookingModified(b Booking) Event {
 // SeatsReleased is the event of held seats freed without a booking; reason is "expired", "released" or
 // "declined".
 func SeatsReleased(region, showtimeID, holdID string, seatIDs []string, reason string, at time.Time) Event {
-	return Encode(region, "seats", "released", showtimeID, &marqueev1.SeatsReleased{ShowtimeId: showtimeID,
+	return Encode(region, SeatsReleasedKind, showtimeID, &marqueev1.SeatsReleased{ShowtimeId: showtimeID,
 		SeatIds: seatIDs, HoldId: holdID, Reason: reason, ReleasedAt: timestamppb.New(at)})
 }
 
 // StandbyOffered is the event of seats held for a person in line.
 func StandbyOffered(region, entryID, offerID, userID, showtimeID string, seatIDs []string, expires time.Time) Event {
-	return Encode(region, "standby", "offered", entryID, &marqueev1.StandbyOffered{EntryId: entryID, OfferId: offerID,
+	return Encode(region, StandbyOfferedKind, entryID, &marqueev1.StandbyOffered{EntryId: entryID, OfferId: offerID,
 		UserId: userID, ShowtimeId: showtimeID, SeatIds: seatIDs, ExpiresAt: timestamppb.New(expires)})
 }
 
 // StandbyClosed is the event of a line closed because its show started.
 func StandbyClosed(region, entryID, userID, showtimeID string) Event {
-	return Encode(region, "standby", "closed", entryID, &marqueev1.StandbyClosed{EntryId: entryID, UserId: userID,
+	return Encode(region, StandbyClosedKind, entryID, &marqueev1.StandbyClosed{EntryId: entryID, UserId: userID,
 		ShowtimeId: showtimeID})
+}
+
+// What a CatalogChanged event is about: the Kind field of its payload.
+const (
+	CatalogMovie    = "movie"
+	CatalogTheatre  = "theatre"
+	CatalogScreen   = "screen"
+	CatalogShowtime = "showtime"
+)
+
+// CatalogChanged is the event of a movie, theatre, screen or showtime created, changed or deleted; what is one of
+// the Catalog* constants. Movies, being global, are announced in region "global".
+func CatalogChanged(region, what, id string, deleted bool, at time.Time) Event {
+	return Encode(region, CatalogChangedKind, id, &marqueev1.CatalogChanged{Kind: what, Id: id, Deleted: deleted,
+		ChangedAt: timestamppb.New(at)})
 }

@@ -6,19 +6,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
-	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/events"
 )
-
-// catalogEvent is a CatalogChanged event; movies, being global, are announced in the "global" region.
-func catalogEvent(region, kind, id string, deleted bool, at time.Time) events.Event {
-	return events.Encode(region, "catalog", "changed", id, &marqueev1.CatalogChanged{Kind: kind, Id: id,
-		Deleted: deleted, ChangedAt: timestamppb.New(at)})
-}
 
 // UpsertMovie creates or replaces a movie and announces it.
 func (s *CatalogStore) UpsertMovie(ctx context.Context, m catalog.Movie, now time.Time) error {
@@ -33,7 +25,7 @@ func (s *CatalogStore) UpsertMovie(ctx context.Context, m catalog.Movie, now tim
 		if err != nil {
 			return errs.E(op, err)
 		}
-		return s.db.insertEvent(ctx, tx, now, catalogEvent("global", "movie", m.ID, false, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged("global", events.CatalogMovie, m.ID, false, now))
 	})
 }
 
@@ -84,7 +76,7 @@ func (s *CatalogStore) UpsertTheatre(ctx context.Context, t catalog.Theatre, now
 		if err != nil {
 			return errs.E(op, err)
 		}
-		return s.db.insertEvent(ctx, tx, now, catalogEvent(t.Region, "theatre", t.ID, false, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(t.Region, events.CatalogTheatre, t.ID, false, now))
 	})
 }
 
@@ -94,7 +86,7 @@ func (s *CatalogStore) CreateScreen(ctx context.Context, sc catalog.Screen, now 
 		return err
 	}
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return s.db.insertEvent(ctx, tx, now, catalogEvent(sc.Region, "screen", sc.ID, false, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(sc.Region, events.CatalogScreen, sc.ID, false, now))
 	})
 }
 
@@ -139,7 +131,7 @@ func (s *CatalogStore) ScheduleShowtime(ctx context.Context, st catalog.Showtime
 		if err := insertShowtime(ctx, tx, st); err != nil {
 			return err
 		}
-		return s.db.insertEvent(ctx, tx, now, catalogEvent(st.Region, "showtime", st.ID, false, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(st.Region, events.CatalogShowtime, st.ID, false, now))
 	})
 }
 
@@ -170,7 +162,7 @@ func (s *CatalogStore) CancelShowtime(ctx context.Context, region, id string, no
 		if _, err := pgx.ForEachRow(rows, []any{&b[0], &b[1]}, func() error { out = append(out, b); return nil }); err != nil {
 			return errs.E(op, err)
 		}
-		return s.db.insertEvent(ctx, tx, now, catalogEvent(region, "showtime", id, true, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(region, events.CatalogShowtime, id, true, now))
 	})
 	return out, err
 }

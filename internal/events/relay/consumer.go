@@ -9,16 +9,14 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/marqueehq/marquee/internal/store"
 )
 
 // Msg is an event as a consumer receives it.
 type Msg struct {
-	ID          string // the outbox id (Nats-Msg-Id): the key to pass to Once
+	ID          string // the outbox id (Nats-Msg-Id): what an idempotent handler keys its effect on
 	Subject     string // "marquee.<region>.<aggregate>.<event>"
 	Type        string // the payload's protobuf message name
 	AggregateID string
@@ -28,14 +26,15 @@ type Msg struct {
 }
 
 // Handler applies one event. Returning nil acknowledges it; an error has it delivered again after a backoff.
-// The same event may be delivered more than once, so a handler guards its effect with Once.
+// The same event may be delivered more than once, so a handler's effect must be idempotent (keyed on Msg.ID or
+// on what the event names).
 type Handler func(ctx context.Context, m Msg) error
 
 // Consumer is a durable pull consumer of the MARQUEE stream: explicit acknowledgement, at most MaxDeliver
 // deliveries of an event, failed deliveries retried after BackOff. Every process running a Consumer with the
 // same Durable shares its work. Zero values of the tuning fields take the defaults.
 type Consumer struct {
-	Durable    string          // the consumer's durable name, also a good name for Once
+	Durable    string          // the consumer's durable name
 	Filter     string          // subject filter, for example "marquee.*.booking.cancelled"; "" for all events
 	Handle     Handler         // required
 	MaxDeliver int             // default 10; after that the event is logged and dropped
@@ -148,32 +147,4 @@ func toMsg(jm jetstream.Msg) Msg {
 		m.Delivered = md.NumDelivered
 	}
 	return m
-}
-
-// Once records that consumer has processed the event eventID, inside tx, the consumer's own transaction. It
-// returns true the first time; false when the event was already processed, in which case the caller must skip
-// its effect. Because the record commits or rolls back with the effect, a redelivered event has no second effect.
-func Once(ctx context.Context, db *store.DB, tx pgx.Tx, consumer, eventID string) (first bool, err error) {
-	if consumer == "" || eventID == "" {
-		return false, errors.New("relay.Once: consumer and event ID are required")
-	}
-	tag, err := tx.Exec(ctx, `INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ($1, $2, $3)
-		ON CONFLICT (consumer, event_id) DO NOTHING`, consumer, eventID, db.Now())
-	if err != nil {
-		return false, fmt.Errorf("relay.Once: %w", err)
-	}
-	return tag.RowsAffected() == 1, nil
-}
-
-// ApplyOnce runs apply in a transaction (db.Transact) unless consumer has already processed m, and records m as
-// processed in the same transaction. It is the usual body of a Handler.
-func ApplyOnce(ctx context.Context, db *store.DB, consumer string, m Msg,
-	apply func(ctx context.Context, tx pgx.Tx) error) error {
-	return db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		first, err := Once(ctx, db, tx, consumer, m.ID)
-		if err != nil || !first {
-			return err
-		}
-		return apply(ctx, tx)
-	})
 }

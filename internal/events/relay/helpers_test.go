@@ -54,7 +54,7 @@ func newEnv(t testing.TB) *env {
 // newRelay returns a relay with short waits, for tests.
 func (e *env) newRelay(t testing.TB, batch int) *relay.Relay {
 	t.Helper()
-	r, err := relay.New(e.db, e.nc, relay.Options{BatchSize: batch, Idle: 5 * time.Millisecond,
+	r, err := relay.New(e.db.Outbox(), e.nc, relay.Options{BatchSize: batch, Idle: 5 * time.Millisecond,
 		MaxBackoff: 100 * time.Millisecond, AckTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func insertRows(t testing.TB, db *store.DB, region string, n int) []outboxRow {
 	rows := make([]outboxRow, n)
 	data := make([][]any, n)
 	for i := range rows {
-		o := outboxRow{Region: region, ID: db.IDs.New(), Subject: events.Subject(region, "booking", "confirmed"),
+		o := outboxRow{Region: region, ID: db.IDs.New(), Subject: events.Subject(region, events.BookingConfirmedKind),
 			AggregateID: fmt.Sprintf("%s_bk%d", region, i)}
 		rows[i] = o
 		data[i] = []any{o.Region, o.ID, o.Subject, o.AggregateID, "marquee.v1.BookingConfirmed", o.payload(),
@@ -104,7 +104,7 @@ func insertRows(t testing.TB, db *store.DB, region string, n int) []outboxRow {
 }
 
 // collector is a test consumer: it records every delivery and applies each event's effect (a row in effects)
-// through ApplyOnce. failFirst makes the first delivery of every event fail after its effect committed, as if
+// in the same transaction as its processed_events record (see once). failFirst makes the first delivery of every event fail after its effect committed, as if
 // the process died before acknowledging.
 type collector struct {
 	db        *store.DB
@@ -125,8 +125,12 @@ func (c *collector) handle(ctx context.Context, m relay.Msg) error {
 	c.deliveries[m.ID]++
 	c.msgs[m.ID] = m
 	c.mu.Unlock()
-	err := relay.ApplyOnce(ctx, c.db, c.name, m, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO effects (event_id, n) VALUES ($1, 1)
+	err := c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		first, err := once(ctx, c.db, tx, c.name, m.ID)
+		if err != nil || !first {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO effects (event_id, n) VALUES ($1, 1)
 			ON CONFLICT (event_id) DO UPDATE SET n = effects.n + 1`, m.ID)
 		return err
 	})
@@ -134,6 +138,15 @@ func (c *collector) handle(ctx context.Context, m relay.Msg) error {
 		return fmt.Errorf("lost the ack of %s", m.ID)
 	}
 	return err
+}
+
+// once records, inside tx, that consumer processed eventID, and reports whether this is the first time: a
+// consumer whose effect lives in the database commits the record with the effect, so a redelivered event has
+// no second effect.
+func once(ctx context.Context, db *store.DB, tx pgx.Tx, consumer, eventID string) (bool, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ($1, $2, $3)
+		ON CONFLICT (consumer, event_id) DO NOTHING`, consumer, eventID, db.Now())
+	return tag.RowsAffected() == 1, err
 }
 
 // start runs the collector as a durable consumer of every event until the test ends.
@@ -193,6 +206,23 @@ func streamMsgs(t testing.TB, js jetstream.JetStream) uint64 {
 		t.Fatal(err)
 	}
 	return info.State.Msgs
+}
+
+// drained reports whether the durable consumer has nothing left to deliver and nothing awaiting an
+// acknowledgement, so no further delivery (a wrong second one included) can come.
+func drained(t testing.TB, js jetstream.JetStream, durable string) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := js.Consumer(ctx, relay.StreamName, durable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.NumPending == 0 && info.NumAckPending == 0
 }
 
 // checkEffectsOnce checks the database's final state: every row published, and every event applied exactly

@@ -13,8 +13,17 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/internal/events"
 )
+
+// Outbox is where the relay finds committed events and records that JetStream stored them; store.Outbox
+// implements it.
+type Outbox interface {
+	// Unpublished returns up to limit unpublished records of region ("" for every region), oldest first.
+	Unpublished(ctx context.Context, region string, limit int) ([]events.Record, error)
+	// MarkPublished stamps the records published.
+	MarkPublished(ctx context.Context, recs []events.Record) error
+}
 
 // Options tune a Relay. Zero values take the defaults.
 type Options struct {
@@ -29,22 +38,24 @@ type Options struct {
 // Relay publishes outbox rows to JetStream and marks them published once JetStream has stored them. It is safe
 // to run several relays (in one or many processes) on the same database; see the package comment.
 type Relay struct {
-	db   *store.DB
+	outbox Outbox
 	js   jetstream.JetStream
 	opts Options
 
 	published  atomic.Int64
 	duplicates atomic.Int64
+	failures   atomic.Int64
 }
 
 // Stats counts what a relay has done since it was made.
 type Stats struct {
 	Published  int64 // rows acknowledged by JetStream and marked published
 	Duplicates int64 // of those, copies JetStream recognised by their Nats-Msg-Id and did not store again
+	Failures   int64 // rounds that failed (NATS or the database unreachable) and were retried
 }
 
-// New returns a relay from db to the JetStream of nc (see Connect for suitable connection options).
-func New(db *store.DB, nc *nats.Conn, opts Options) (*Relay, error) {
+// New returns a relay from outbox to the JetStream of nc (see Connect for suitable connection options).
+func New(outbox Outbox, nc *nats.Conn, opts Options) (*Relay, error) {
 	opts.BatchSize = cmp.Or(opts.BatchSize, 500)
 	opts.Idle = cmp.Or(opts.Idle, 50*time.Millisecond)
 	opts.MaxBackoff = cmp.Or(opts.MaxBackoff, 5*time.Second)
@@ -57,12 +68,12 @@ func New(db *store.DB, nc *nats.Conn, opts Options) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay.New: %w", err)
 	}
-	return &Relay{db: db, js: js, opts: opts}, nil
+	return &Relay{outbox: outbox, js: js, opts: opts}, nil
 }
 
 // Stats returns the relay's counters.
 func (r *Relay) Stats() Stats {
-	return Stats{Published: r.published.Load(), Duplicates: r.duplicates.Load()}
+	return Stats{Published: r.published.Load(), Duplicates: r.duplicates.Load(), Failures: r.failures.Load()}
 }
 
 // Run ensures the stream and relays rows until ctx is done, then returns nil. Failures (NATS or the database
@@ -78,6 +89,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		switch {
 		case err != nil:
 			failures++
+			r.failures.Add(1)
 			ensured = false
 			wait = r.backoff(failures)
 			r.opts.Log.Warn("relay: publishing events failed, retrying", "err", err, "published", n, "in", wait)
@@ -120,12 +132,12 @@ func (r *Relay) backoff(failures int) time.Duration {
 // returns how many rows it marked, with the first error met; rows not acknowledged stay unpublished for the next
 // round. It does not create the stream (see EnsureStream).
 func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
-	rows, err := pending(ctx, r.db, r.opts.Region, r.opts.BatchSize)
+	rows, err := r.outbox.Unpublished(ctx, r.opts.Region, r.opts.BatchSize)
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
 	acked, pubErr := r.publish(ctx, rows)
-	if err := markPublished(ctx, r.db, acked); err != nil {
+	if err := r.outbox.MarkPublished(ctx, acked); err != nil {
 		return 0, err
 	}
 	r.published.Add(int64(len(acked)))
@@ -134,7 +146,7 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 
 // publish sends rows asynchronously, in order, and returns those JetStream acknowledged (stored now or already
 // stored under the same Nats-Msg-Id). It stops sending at the first failed send, such as while disconnected.
-func (r *Relay) publish(ctx context.Context, rows []row) ([]row, error) {
+func (r *Relay) publish(ctx context.Context, rows []events.Record) ([]events.Record, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(rows))
 	var err error
 	for _, o := range rows {
@@ -145,7 +157,7 @@ func (r *Relay) publish(ctx context.Context, rows []row) ([]row, error) {
 		}
 		futures = append(futures, f)
 	}
-	acked := make([]row, 0, len(futures))
+	acked := make([]events.Record, 0, len(futures))
 	for i, f := range futures {
 		select {
 		case ack := <-f.Ok():
@@ -163,7 +175,7 @@ func (r *Relay) publish(ctx context.Context, rows []row) ([]row, error) {
 }
 
 // message is the NATS message of an outbox row; Nats-Msg-Id is the row's id, which JetStream dedupes on.
-func message(o row) *nats.Msg {
+func message(o events.Record) *nats.Msg {
 	m := nats.NewMsg(o.Subject)
 	m.Data = o.Payload
 	m.Header.Set(jetstream.MsgIDHeader, o.ID)

@@ -58,7 +58,7 @@ func TestRelayOnlyItsRegion(t *testing.T) {
 	e := newEnv(t)
 	insertRows(t, e.db, "use1", 5)
 	insertRows(t, e.db, "euw1", 3)
-	r, err := relay.New(e.db, e.nc, relay.Options{Region: "euw1"})
+	r, err := relay.New(e.db.Outbox(), e.nc, relay.Options{Region: "euw1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestRepublishedRowsAreDeduplicated(t *testing.T) {
 		t.Errorf("stream holds %d messages, want %d", got, len(rows))
 	}
 	eventually(t, 10*time.Second, "every event", func() bool { return c.seen() == len(rows) })
-	time.Sleep(50 * time.Millisecond) // room for a wrong second delivery
+	eventually(t, 10*time.Second, "every delivery acknowledged", func() bool { return drained(t, e.js, c.name) })
 	checkEffectsOnce(t, e, c, rows)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -130,12 +130,14 @@ func TestRelayKeepsRowsWhileNATSDown(t *testing.T) {
 	before := insertRows(t, e.db, "use1", 10)
 	c := newCollector(e.db, "test")
 	c.start(t, e.js)
-	run(t, e.newRelay(t, 50).Run)
+	r := e.newRelay(t, 50)
+	run(t, r.Run)
 	eventually(t, 10*time.Second, "first events", func() bool { return c.seen() == len(before) })
 
 	e.srv.Shutdown()
 	during := insertRows(t, e.db, "use1", 200)
-	time.Sleep(300 * time.Millisecond) // several failed rounds
+	failed := r.Stats().Failures
+	eventually(t, 10*time.Second, "several failed rounds", func() bool { return r.Stats().Failures >= failed+3 })
 	if n := count(t, e.db, `SELECT count(*) FROM outbox WHERE published_at IS NULL`); n != len(during) {
 		t.Fatalf("%d rows unpublished while NATS is down, want %d", n, len(during))
 	}
@@ -175,13 +177,14 @@ func TestRedeliveredEventHasNoSecondEffect(t *testing.T) {
 	checkEffectsOnce(t, e, c, rows)
 }
 
+// TestOnce checks the test consumers' dedupe, which checkEffectsOnce relies on.
 func TestOnce(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	var got []bool
 	for range 2 {
 		err := e.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-			first, err := relay.Once(ctx, e.db, tx, "c", "ev1")
+			first, err := once(ctx, e.db, tx, "c", "ev1")
 			got = append(got, first)
 			return err
 		})
@@ -193,7 +196,7 @@ func TestOnce(t *testing.T) {
 		t.Fatalf("Once = %v, want [true false]", got)
 	}
 	err := e.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		first, err := relay.Once(ctx, e.db, tx, "other", "ev1")
+		first, err := once(ctx, e.db, tx, "other", "ev1")
 		if err == nil && !first {
 			t.Error("Once for another consumer = false, want true")
 		}
@@ -208,7 +211,7 @@ func TestOnce(t *testing.T) {
 // second, 1000 rows per iteration.
 func BenchmarkRelay(b *testing.B) {
 	e := newEnv(b)
-	r, err := relay.New(e.db, e.nc, relay.Options{})
+	r, err := relay.New(e.db.Outbox(), e.nc, relay.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/events"
+)
+
+// Outbox reads and stamps the outbox for the relay (see internal/events/relay).
+type Outbox struct{ db *DB }
+
+// Outbox returns the outbox.
+func (db *DB) Outbox() *Outbox { return &Outbox{db: db} }
+
+// unpublishedSQL reads the oldest unpublished rows of one region (the outbox_unpublished index),
+// unpublishedAllSQL those of every region.
+const (
+	unpublishedSQL = `SELECT region, id, subject, aggregate_id, event_type, payload FROM outbox
+		WHERE region = $1 AND published_at IS NULL ORDER BY created_at, id LIMIT $2`
+	unpublishedAllSQL = `SELECT region, id, subject, aggregate_id, event_type, payload FROM outbox
+		WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1`
+)
+
+// Unpublished returns up to limit unpublished rows of region ("" for all regions), oldest first. It is a plain
+// read: rows are not locked, so relays never wait for each other (JetStream dedupes what two of them publish).
+func (o *Outbox) Unpublished(ctx context.Context, region string, limit int) ([]events.Record, error) {
+	const op = "store.Outbox.Unpublished"
+	var rows pgx.Rows
+	var err error
+	if region == "" {
+		rows, err = o.db.Pool.Query(ctx, unpublishedAllSQL, limit)
+	} else {
+		rows, err = o.db.Pool.Query(ctx, unpublishedSQL, region, limit)
+	}
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (events.Record, error) {
+		var e events.Record
+		err := r.Scan(&e.Region, &e.ID, &e.Subject, &e.AggregateID, &e.Type, &e.Payload)
+		return e, err
+	})
+	return out, wrap(op, err)
+}
+
+// MarkPublished stamps the records published in one transaction. Rows another relay stamped first keep their
+// time.
+func (o *Outbox) MarkPublished(ctx context.Context, recs []events.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	byRegion := map[string][]string{}
+	for _, r := range recs {
+		byRegion[r.Region] = append(byRegion[r.Region], r.ID)
+	}
+	return o.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		now := o.db.Now()
+		for region, ids := range byRegion {
+			if _, err := tx.Exec(ctx, `UPDATE outbox SET published_at = $3
+				WHERE region = $1 AND id = ANY($2) AND published_at IS NULL`, region, ids, now); err != nil {
+				return errs.E("store.Outbox.MarkPublished", err)
+			}
+		}
+		return nil
+	})
+}
