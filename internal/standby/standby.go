@@ -66,6 +66,8 @@ type Store interface {
 	Settle(ctx context.Context, region, offerID, status string, now time.Time) error
 	// CloseStarted closes the lines of shows that have started and returns how many entries were closed.
 	CloseStarted(ctx context.Context, now time.Time) (int, error)
+	// ShowtimesWithLine lists the showtimes that have people waiting.
+	ShowtimesWithLine(ctx context.Context) ([]string, error)
 }
 
 // Seats is what standby needs of inventory.
@@ -251,34 +253,48 @@ func (s *Service) Serve(ctx context.Context, showtimeID string) ([]Offer, error)
 	return offers, nil
 }
 
-// offer tries to seat one entry from the free seats in m, and marks the seats it took as held in m.
+// offer tries to seat one entry from the free seats in m, and marks the seats it took as held in m. When a
+// seat was taken since m was read (a concurrent Serve or hold), it reads m again and tries once more, so a
+// race between two runs never leaves an entry unserved while seats are free.
 func (s *Service) offer(ctx context.Context, m *inventory.SeatMap, e Entry) (Offer, bool, error) {
 	now := s.Now()
 	if inventory.Holdable(m.Showtime, now) != nil {
 		return Offer{}, false, nil
 	}
-	ids := pick(m.Seats, e)
-	if ids == nil {
-		return Offer{}, false, nil // passed over for now; keeps its place
+	for attempt := 0; ; attempt++ {
+		ids := pick(m.Seats, e)
+		if ids == nil {
+			return Offer{}, false, nil // passed over for now; keeps its place
+		}
+		h, err := s.Seats.HoldFor(ctx, e.UserID, e.ShowtimeID, ids, s.Window.For(m.Showtime.StartsAt.Sub(now)))
+		switch {
+		case errs.Is(err, errs.Precondition) && attempt < 3:
+			if *m, err = s.Seats.SeatMap(ctx, e.ShowtimeID); err != nil {
+				return Offer{}, false, err
+			}
+			continue // someone took a seat meanwhile: look again
+		case errs.Is(err, errs.Precondition) || errs.Is(err, errs.Exhausted):
+			return Offer{}, false, nil // the seats keep going, or the person holds seats already
+		case err != nil:
+			return Offer{}, false, err
+		}
+		return s.record(ctx, m, e, h, now)
 	}
-	ttl := s.Window.For(m.Showtime.StartsAt.Sub(now))
-	h, err := s.Seats.HoldFor(ctx, e.UserID, e.ShowtimeID, ids, ttl)
-	if errs.Is(err, errs.Precondition) || errs.Is(err, errs.Exhausted) {
-		return Offer{}, false, nil // someone took a seat meanwhile, or the person holds seats already
-	}
-	if err != nil {
-		return Offer{}, false, err
-	}
-	markHeld(m, ids)
+}
+
+// record makes the offer of hold h to entry e and marks its seats held in m. When a concurrent run served
+// the entry first, the hold is given back and its seats stay free in m for the next entry.
+func (s *Service) record(ctx context.Context, m *inventory.SeatMap, e Entry, h inventory.Hold, now time.Time) (Offer, bool, error) {
 	o := Offer{ID: s.IDs.Regional(regionPrefix(e.Region)), Region: e.Region, EntryID: e.ID, ShowtimeID: e.ShowtimeID,
 		UserID: e.UserID, HoldID: h.ID, SeatIDs: h.SeatIDs, Status: "open", CreatedAt: now, ExpiresAt: h.ExpiresAt}
 	if err := s.Store.Offer(ctx, o); err != nil {
-		_ = s.Seats.Release(ctx, e.UserID, h.ID) // the entry was served by a concurrent run
+		_ = s.Seats.Release(ctx, e.UserID, h.ID)
 		if errs.Is(err, errs.Precondition) {
 			return Offer{}, false, nil
 		}
 		return Offer{}, false, err
 	}
+	markHeld(m, h.SeatIDs)
 	return o, true, nil
 }
 
