@@ -6,6 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/marqueehq/marquee/internal/app"
+	"github.com/marqueehq/marquee/internal/events/relay"
 	"github.com/marqueehq/marquee/internal/notify/smtptest"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/seed"
@@ -48,13 +53,15 @@ func TestNoEventLostWhileNATSOrSMTPIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	book("A5", "A6")
-	time.Sleep(500 * time.Millisecond) // the first attempt fails against the stopped server
+	waitFor(t, "the first attempt to fail against the stopped server", func() bool {
+		return count(t, m, `SELECT count(*) FROM deliveries WHERE status = 'failed' AND attempts = 1`) == 1
+	})
 	if err := smtp.Start(); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(2 * time.Minute) // past the first retry's backoff
 	waitForMails(t, smtp, 3)
-	time.Sleep(300 * time.Millisecond)
+	waitQuiet(t, m)
 	if n := len(smtp.Messages()); n != 3 {
 		t.Fatalf("%d confirmation emails, want exactly 3", n)
 	}
@@ -66,6 +73,54 @@ func TestNoEventLostWhileNATSOrSMTPIsDown(t *testing.T) {
 	if err := m.DB().Pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries WHERE attempts >= 2`).Scan(&retried); err != nil || retried != 1 {
 		t.Fatalf("deliveries that needed a retry = %d (%v), want 1 (the one sent while SMTP was down)", retried, err)
 	}
+}
+
+// waitQuiet waits until nothing more can be sent: every outbox row published, the notify consumer with no
+// event left to deliver or acknowledge, and no delivery pending or awaiting a retry.
+func waitQuiet(t *testing.T, m *app.Main) {
+	t.Helper()
+	nc, err := nats.Connect(m.NATS().URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the event path to go quiet", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c, err := js.Consumer(ctx, relay.StreamName, "notify")
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(ctx)
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0 &&
+			count(t, m, `SELECT count(*) FROM outbox WHERE published_at IS NULL`) == 0 &&
+			count(t, m, `SELECT count(*) FROM deliveries WHERE status IN ('pending', 'failed')`) == 0
+	})
+}
+
+// waitFor fails the test unless cond holds within 20 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func count(t *testing.T, m *app.Main, sql string) int {
+	t.Helper()
+	var n int
+	if err := m.DB().Pool.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func waitForMails(t *testing.T, srv *smtptest.Server, n int) {

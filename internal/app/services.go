@@ -29,7 +29,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Inventory: inv,
 		Bookings:  bookings,
 		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,
-			Window: offerWindow(c)},
+			Window: c.OfferWindow()},
 		Admin:               adm,
 		CatalogAdmin:        &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
 		Wallet:              db.Wallet(),
@@ -38,16 +38,4 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Now:                 now,
 		Ping:                db.Ping,
 	}
-}
-
-// offerWindow is the standby offer window from the configuration (the defaults where unset).
-func offerWindow(c Config) standby.Window {
-	w := standby.DefaultWindow
-	if c.OfferWindowMin > 0 {
-		w.Min = c.OfferWindowMin
-	}
-	if c.OfferWindowMax >= w.Min {
-		w.Max = c.OfferWindowMax
-	}
-	return w
 }

@@ -127,16 +127,8 @@ func StandbyClosed(region, entryID, userID, showtimeID string) Event {
 		ShowtimeId: showtimeID})
 }
 
-// What a CatalogChanged event is about: the Kind field of its payload.
-const (
-	CatalogMovie    = "movie"
-	CatalogTheatre  = "theatre"
-	CatalogScreen   = "screen"
-	CatalogShowtime = "showtime"
-)
-
 // CatalogChanged is the event of a movie, theatre, screen or showtime created, changed or deleted; what is one of
-// the Catalog* constants. Movies, being global, are announced in region "global".
+// the catalog.Kind* constants. Movies, being global, are announced in region "global".
 func CatalogChanged(region, what, id string, deleted bool, at time.Time) Event {
 	return Encode(region, CatalogChangedKind, id, &marqueev1.CatalogChanged{Kind: what, Id: id, Deleted: deleted,
 		ChangedAt: timestamppb.New(at)})

@@ -39,7 +39,7 @@ func TestEventsUseTheirKind(t *testing.T) {
 		SeatsReleasedKind:    SeatsReleased("use1", "use1_s", "use1_h", nil, "expired", zero),
 		StandbyOfferedKind:   StandbyOffered("use1", "use1_e", "use1_o", "u", "use1_s", nil, zero),
 		StandbyClosedKind:    StandbyClosed("use1", "use1_e", "u", "use1_s"),
-		CatalogChangedKind:   CatalogChanged("global", CatalogMovie, "m1", false, zero),
+		CatalogChangedKind:   CatalogChanged("global", "movie", "m1", false, zero),
 	} {
 		region, kind, ok := Parse(e.Subject)
 		if !ok || kind != want || region != e.Region {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/jobs"
 )
 
 // Status is where a delivery stands.
@@ -82,7 +83,7 @@ func (b Backoff) Delay(attempt int, r float64) time.Duration {
 var ErrDuplicate = &errs.Error{Op: "notify.Send", Kind: errs.Conflict, Msg: "delivery already exists"}
 
 // Sender sends messages over its channels, recording every attempt in Log and retrying failed ones with
-// backoff. Send makes the first attempt at once; Run (or RunDue, called periodically) makes the retries.
+// backoff. Send makes the first attempt at once; Job (RunDue, called periodically) makes the retries.
 // Fields may be changed after NewSender and before first use.
 type Sender struct {
 	Log      DeliveryLog
@@ -90,8 +91,6 @@ type Sender struct {
 	Backoff  Backoff
 	Now      func() time.Time
 	Rand     func() float64 // uniform in [0, 1), for jitter
-	// Sleep waits d or until ctx ends, between Run's polls.
-	Sleep func(ctx context.Context, d time.Duration) error
 	// Lease is how long an attempt may take before another worker may try the same delivery again. It must
 	// be longer than any channel's timeout.
 	Lease  time.Duration
@@ -106,7 +105,7 @@ func NewSender(log DeliveryLog, channels map[string]Channel, now func() time.Tim
 		now = time.Now
 	}
 	return &Sender{Log: log, Channels: channels, Backoff: DefaultBackoff, Now: now, Rand: rand.Float64,
-		Sleep: sleep, Lease: 2 * time.Minute, Batch: 50, Logger: slog.Default()}
+		Lease: 2 * time.Minute, Batch: 50, Logger: slog.Default()}
 }
 
 // Send records a delivery of m over channel and makes its first attempt, returning the delivery as the attempt
@@ -163,19 +162,16 @@ func (s *Sender) RunDue(ctx context.Context) (int, error) {
 	return len(due), nil
 }
 
-// Run calls RunDue until ctx ends, pausing poll between calls that found less than a full batch. Errors are
-// logged, not returned: a database blip must not stop notifications for good. It returns nil when ctx ends.
-func (s *Sender) Run(ctx context.Context, poll time.Duration) error {
-	for ctx.Err() == nil {
-		n, err := s.RunDue(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.Logger.Error("notify: running due deliveries", "err", err)
+// Job attempts the due deliveries every poll: a full batch is followed by the next at once.
+func (s *Sender) Job(poll time.Duration) jobs.Job {
+	return jobs.Job{Name: "notify.deliveries", Every: poll, Run: func(ctx context.Context) error {
+		for {
+			n, err := s.RunDue(ctx)
+			if err != nil || n < s.Batch {
+				return err
+			}
 		}
-		if n < s.Batch || err != nil {
-			_ = s.Sleep(ctx, poll)
-		}
-	}
-	return nil
+	}}
 }
 
 // attempt sends m once and records the outcome in d. It returns an error only when the outcome could not be
@@ -214,16 +210,4 @@ func truncate(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -83,7 +83,6 @@ func newSender(t *testing.T, ch notify.Channel, maxAttempts int) (*notify.Sender
 	s := notify.NewSender(log, map[string]notify.Channel{notify.ChannelEmail: ch}, clock.Now)
 	s.Backoff = notify.Backoff{Base: time.Minute, Max: time.Hour, Jitter: 0.5, MaxAttempts: maxAttempts}
 	s.Rand = func() float64 { return 0 }
-	s.Sleep = func(context.Context, time.Duration) error { t.Fatal("unexpected Sleep"); return nil }
 	return s, log, clock
 }
 
@@ -97,8 +96,9 @@ func mustGet(t *testing.T, log *notifytest.MemoryLog, id string) notify.Delivery
 	return d
 }
 
-// TestSenderSMTPDownThenUp runs the Sender's worker loop against a real SMTP server that is down for the first
-// two attempts. Sleep advances the clock, so the test sees exactly when each attempt happens.
+// TestSenderSMTPDownThenUp runs the Sender's job against a real SMTP server that is down for the first two
+// attempts, advancing the clock by the job's 30-second poll between runs, so the test sees exactly when each
+// attempt happens.
 func TestSenderSMTPDownThenUp(t *testing.T) {
 	srv := smtptest.NewServer(t)
 	if err := srv.Stop(); err != nil {
@@ -118,24 +118,18 @@ func TestSenderSMTPDownThenUp(t *testing.T) {
 		!strings.Contains(d.LastError, "email: retryable") {
 		t.Fatalf("after the first attempt: %+v, want failed, 1 attempt, next at t0+1m", d)
 	}
-	var sleeps []time.Duration
-	restarted := false
-	s.Sleep = func(ctx context.Context, d time.Duration) error {
-		sleeps = append(sleeps, d)
-		clock.Advance(d)
+	job, restarted := s.Job(30*time.Second), false
+	for polls := 0; mustGet(t, log, d0).Status != notify.StatusSent && polls <= 100; polls++ {
+		clock.Advance(job.Every)
+		if err := job.Run(ctx); err != nil {
+			t.Fatalf("job: %v", err)
+		}
 		if len(rec.attempts()) == 2 && !restarted {
 			restarted = true
 			if err := srv.Start(); err != nil {
-				t.Errorf("restarting SMTP: %v", err)
+				t.Fatalf("restarting SMTP: %v", err)
 			}
 		}
-		if mustGet(t, log, d0).Status == notify.StatusSent || len(sleeps) > 100 {
-			cancel()
-		}
-		return nil
-	}
-	if err := s.Run(ctx, 30*time.Second); err != nil {
-		t.Fatalf("Run: %v", err)
 	}
 
 	wantAttempts := []time.Time{t0, t0.Add(time.Minute), t0.Add(3 * time.Minute)} // waits of 1m, then 2m

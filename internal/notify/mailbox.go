@@ -1,4 +1,4 @@
-package app
+package notify
 
 import (
 	"context"
@@ -7,29 +7,30 @@ import (
 	"strings"
 	"time"
 
-	"github.com/marqueehq/marquee/internal/notify"
 )
 
-// mailbox is the development email channel: instead of an SMTP server it writes each message, as the MIME
-// an SMTP server would receive, to a .eml file in a folder, where any mail client can open it. `marquee dev`
-// uses it when no --smtp-addr is given.
-type mailbox struct {
-	dir, from string
-	now       func() time.Time
+// Mailbox is the development email channel: instead of an SMTP server it writes each message, as the MIME
+// an SMTP server would receive, to a .eml file in Dir, where any mail client can open it. `marquee dev` uses it
+// when no --smtp-addr is given.
+type Mailbox struct {
+	Dir, From string
+	Now       func() time.Time
 }
 
+var _ Channel = Mailbox{}
+
 // Send writes msg as an .eml file named after its delivery.
-func (m mailbox) Send(ctx context.Context, msg notify.Message) error {
-	id := notify.DeliveryIDFrom(ctx)
+func (m Mailbox) Send(ctx context.Context, msg Message) error {
+	id := DeliveryIDFrom(ctx)
 	if id == "" {
-		id = m.now().Format("20060102T150405.000000000")
+		id = m.Now().Format("20060102T150405.000000000")
 	}
-	data, err := notify.MIME(m.from, msg, m.now(), strings.ReplaceAll(id, "/", ".")+"@marquee.local")
+	data, err := MIME(m.From, msg, m.Now(), strings.ReplaceAll(id, "/", ".")+"@marquee.local")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(m.dir, 0o755); err != nil {
+	if err := os.MkdirAll(m.Dir, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(m.dir, strings.ReplaceAll(id, "/", "_")+".eml"), data, 0o644)
+	return os.WriteFile(filepath.Join(m.Dir, strings.ReplaceAll(id, "/", "_")+".eml"), data, 0o644)
 }

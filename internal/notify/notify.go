@@ -3,8 +3,9 @@
 // push through HTTP providers) and retries failed sends with backoff, recording every delivery in a
 // DeliveryLog so a retry survives a restart.
 //
-// The package knows nothing of the database or the event bus: consumers of booking and standby events build a
-// Message with the Render functions and hand it to a Sender.
+// The package knows nothing of the database or the event bus: a Notifier reads what it shows through Source
+// and decides what to send when (confirmations, cancellations, standby offers and closings, reminders); the
+// event consumers in internal/events/consume call it.
 package notify
 
 import (

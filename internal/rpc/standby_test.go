@@ -13,22 +13,25 @@ import (
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
-	"github.com/marqueehq/marquee/internal/standby"
+	"github.com/marqueehq/marquee/internal/jobs"
 )
 
 func (e *env) standbyClient() marqueev1connect.StandbyServiceClient {
 	return marqueev1connect.NewStandbyServiceClient(http.DefaultClient, e.url)
 }
 
-// worker runs the background loop's rounds on demand.
-func (e *env) worker() *standby.Worker {
-	return &standby.Worker{Service: e.svcs.Standby, Sweeper: e.svcs.Inventory, Lines: e.db.Standby()}
+// jobs are the background jobs of holds and standby, in the order a round of the old worker ran them.
+func (e *env) jobs() []jobs.Job {
+	return append([]jobs.Job{e.svcs.Inventory.ExpireHoldsJob(0)}, e.svcs.Standby.Jobs(0)...)
 }
 
+// mustOnce runs one round of those jobs.
 func (e *env) mustOnce(t *testing.T) {
 	t.Helper()
-	if err := e.worker().Once(context.Background()); err != nil {
-		t.Fatalf("worker round: %v", err)
+	for _, j := range e.jobs() {
+		if err := j.Run(context.Background()); err != nil {
+			t.Fatalf("%s: %v", j.Name, err)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 	_ "time/tzdata" // the demo's time zones must load even in images without /usr/share/zoneinfo
@@ -356,4 +357,15 @@ func (d *demo) showtime(t catalog.Theatre, sc catalog.Screen, start time.Time, i
 		EndsAt: start.Add(time.Duration(m.RuntimeMinutes)*time.Minute + trailers),
 		Format: format, Language: m.Language, Currency: t.Currency, BasePriceMinor: base,
 		PremiumPriceMinor: base + int64(400+50*d.rng.IntN(5)), Status: catalog.ShowtimeScheduled}
+}
+
+// DemoLogged loads the demo catalog as Demo does, logging what it loaded (nothing when it was there already).
+func DemoLogged(ctx context.Context, db *store.DB, now time.Time, log *slog.Logger) error {
+	start := time.Now()
+	sum, err := Demo(ctx, db.Catalog(), db.IDs, now)
+	if err == nil && !sum.AlreadySeeded {
+		log.Info("loaded demo catalog", "cities", sum.Cities, "theatres", sum.Theatres, "movies", sum.Movies,
+			"showtimes", sum.Showtimes, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return err
 }

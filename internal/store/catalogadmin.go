@@ -25,7 +25,7 @@ func (s *CatalogStore) UpsertMovie(ctx context.Context, m catalog.Movie, now tim
 		if err != nil {
 			return errs.E(op, err)
 		}
-		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged("global", events.CatalogMovie, m.ID, false, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged("global", catalog.KindMovie, m.ID, false, now))
 	})
 }
 
@@ -76,7 +76,7 @@ func (s *CatalogStore) UpsertTheatre(ctx context.Context, t catalog.Theatre, now
 		if err != nil {
 			return errs.E(op, err)
 		}
-		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(t.Region, events.CatalogTheatre, t.ID, false, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(t.Region, catalog.KindTheatre, t.ID, false, now))
 	})
 }
 
@@ -86,7 +86,7 @@ func (s *CatalogStore) CreateScreen(ctx context.Context, sc catalog.Screen, now 
 		return err
 	}
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(sc.Region, events.CatalogScreen, sc.ID, false, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(sc.Region, catalog.KindScreen, sc.ID, false, now))
 	})
 }
 
@@ -131,7 +131,7 @@ func (s *CatalogStore) ScheduleShowtime(ctx context.Context, st catalog.Showtime
 		if err := insertShowtime(ctx, tx, st); err != nil {
 			return err
 		}
-		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(st.Region, events.CatalogShowtime, st.ID, false, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(st.Region, catalog.KindShowtime, st.ID, false, now))
 	})
 }
 
@@ -162,7 +162,7 @@ func (s *CatalogStore) CancelShowtime(ctx context.Context, region, id string, no
 		if _, err := pgx.ForEachRow(rows, []any{&b[0], &b[1]}, func() error { out = append(out, b); return nil }); err != nil {
 			return errs.E(op, err)
 		}
-		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(region, events.CatalogShowtime, id, true, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(region, catalog.KindShowtime, id, true, now))
 	})
 	return out, err
 }

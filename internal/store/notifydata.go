@@ -11,10 +11,7 @@ import (
 	"github.com/marqueehq/marquee/internal/notify"
 )
 
-// Recipient is who a notification goes to.
-type Recipient struct {
-	UserID, Email, Name string
-}
+var _ notify.Source = (*DB)(nil)
 
 // ShowFor returns what notifications show about a showtime.
 func (db *DB) ShowFor(ctx context.Context, region, showtimeID string) (notify.Show, error) {
@@ -32,8 +29,8 @@ func (db *DB) ShowFor(ctx context.Context, region, showtimeID string) (notify.Sh
 }
 
 // RecipientOf returns a user's email and display name.
-func (db *DB) RecipientOf(ctx context.Context, userID string) (Recipient, error) {
-	r := Recipient{UserID: userID}
+func (db *DB) RecipientOf(ctx context.Context, userID string) (notify.Recipient, error) {
+	r := notify.Recipient{UserID: userID}
 	err := db.Pool.QueryRow(ctx, `SELECT email, display_name FROM users WHERE id = $1`, userID).Scan(&r.Email, &r.Name)
 	if err != nil {
 		return r, notFound("store.RecipientOf", err, "user")
@@ -43,19 +40,19 @@ func (db *DB) RecipientOf(ctx context.Context, userID string) (Recipient, error)
 
 // BookingNotice returns what a booking notification shows: the booking with its live seats and show, the
 // total, and the recipient.
-func (db *DB) BookingNotice(ctx context.Context, region, bookingID string) (notify.Booking, notify.Money, Recipient, error) {
+func (db *DB) BookingNotice(ctx context.Context, region, bookingID string) (notify.Booking, notify.Money, notify.Recipient, error) {
 	const op = "store.BookingNotice"
 	b, err := getBooking(ctx, db.Pool, region, bookingID)
 	if err != nil {
-		return notify.Booking{}, notify.Money{}, Recipient{}, errs.E(op, err)
+		return notify.Booking{}, notify.Money{}, notify.Recipient{}, errs.E(op, err)
 	}
 	show, err := db.ShowFor(ctx, region, b.ShowtimeID)
 	if err != nil {
-		return notify.Booking{}, notify.Money{}, Recipient{}, errs.E(op, err)
+		return notify.Booking{}, notify.Money{}, notify.Recipient{}, errs.E(op, err)
 	}
 	r, err := db.RecipientOf(ctx, b.UserID)
 	if err != nil {
-		return notify.Booking{}, notify.Money{}, Recipient{}, errs.E(op, err)
+		return notify.Booking{}, notify.Money{}, notify.Recipient{}, errs.E(op, err)
 	}
 	var live []string
 	for _, id := range b.SeatIDs {
@@ -67,21 +64,15 @@ func (db *DB) BookingNotice(ctx context.Context, region, bookingID string) (noti
 	return nb, notify.Money{AmountMinor: b.TotalMinor, Currency: b.Currency}, r, nil
 }
 
-// Due is a booking a reminder may be due for.
-type Due struct {
-	Region, BookingID  string
-	StartsAt, BookedAt time.Time
-}
-
 // UpcomingBookings returns confirmed bookings whose shows start in [from, to), for reminders.
-func (db *DB) UpcomingBookings(ctx context.Context, from, to time.Time) ([]Due, error) {
+func (db *DB) UpcomingBookings(ctx context.Context, from, to time.Time) ([]notify.Due, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT b.region, b.id, s.starts_at, b.created_at FROM bookings b
 		JOIN showtimes s ON s.region = b.region AND s.id = b.showtime_id
 		WHERE b.status = 'confirmed' AND s.starts_at >= $1 AND s.starts_at < $2 ORDER BY s.starts_at LIMIT 1000`, from, to)
 	if err != nil {
 		return nil, errs.E("store.UpcomingBookings", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (d Due, err error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (d notify.Due, err error) {
 		err = r.Scan(&d.Region, &d.BookingID, &d.StartsAt, &d.BookedAt)
 		return d, err
 	})

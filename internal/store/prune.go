@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/jobs"
 )
 
 // Retention says how long bookkeeping rows are kept.
@@ -45,4 +46,12 @@ func (db *DB) Prune(ctx context.Context, now time.Time, r Retention) (int64, err
 		}
 	}
 	return n, nil
+}
+
+// PruneJob prunes bookkeeping rows every interval with DefaultRetention.
+func (db *DB) PruneJob(every time.Duration) jobs.Job {
+	return jobs.Job{Name: "store.prune", Every: every, Run: func(ctx context.Context) error {
+		_, err := db.Prune(ctx, db.Now(), DefaultRetention)
+		return err
+	}}
 }

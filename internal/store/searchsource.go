@@ -8,13 +8,10 @@ import (
 
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/search"
 )
 
-// TheatreWithCity is a theatre and its city's name, what the search index needs.
-type TheatreWithCity struct {
-	Theatre  catalog.Theatre
-	CityName string
-}
+var _ search.Source = (*CatalogStore)(nil)
 
 // AllMovies returns every movie.
 func (s *CatalogStore) AllMovies(ctx context.Context) ([]catalog.Movie, error) {
@@ -22,13 +19,13 @@ func (s *CatalogStore) AllMovies(ctx context.Context) ([]catalog.Movie, error) {
 }
 
 // AllTheatres returns every theatre with its city's name.
-func (s *CatalogStore) AllTheatres(ctx context.Context) ([]TheatreWithCity, error) {
+func (s *CatalogStore) AllTheatres(ctx context.Context) ([]search.TheatreDoc, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT t.id, t.region, t.chain_id, t.city_id, t.name, t.address, t.latitude,
 		t.longitude, t.amenities, t.time_zone, t.currency, c.name FROM theatres t JOIN cities c ON c.id = t.city_id`)
 	if err != nil {
 		return nil, errs.E("store.AllTheatres", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tc TheatreWithCity, err error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tc search.TheatreDoc, err error) {
 		t := &tc.Theatre
 		err = r.Scan(&t.ID, &t.Region, &t.ChainID, &t.CityID, &t.Name, &t.Address, &t.Latitude, &t.Longitude,
 			&t.Amenities, &t.TimeZone, &t.Currency, &tc.CityName)
@@ -36,15 +33,15 @@ func (s *CatalogStore) AllTheatres(ctx context.Context) ([]TheatreWithCity, erro
 	})
 }
 
-// TheatreWithCityName returns one theatre with its city's name.
-func (s *CatalogStore) TheatreWithCityName(ctx context.Context, region, id string) (TheatreWithCity, error) {
+// TheatreDoc returns one theatre with its city's name.
+func (s *CatalogStore) TheatreDoc(ctx context.Context, region, id string) (search.TheatreDoc, error) {
 	t, err := s.Theatre(ctx, region, id)
 	if err != nil {
-		return TheatreWithCity{}, err
+		return search.TheatreDoc{}, err
 	}
-	tc := TheatreWithCity{Theatre: t}
+	tc := search.TheatreDoc{Theatre: t}
 	err = s.db.Pool.QueryRow(ctx, `SELECT name FROM cities WHERE id = $1`, t.CityID).Scan(&tc.CityName)
-	return tc, wrap("store.TheatreWithCityName", err)
+	return tc, wrap("store.TheatreDoc", err)
 }
 
 // ShowtimesFrom returns the scheduled showtimes starting at or after from.

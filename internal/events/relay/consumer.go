@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/marqueehq/marquee/internal/jobs"
 )
 
 // Msg is an event as a consumer receives it.
@@ -147,4 +148,9 @@ func toMsg(jm jetstream.Msg) Msg {
 		m.Delivered = md.NumDelivered
 	}
 	return m
+}
+
+// Job runs the consumer on js as a background job named after its durable.
+func (c *Consumer) Job(js jetstream.JetStream) jobs.Job {
+	return jobs.Job{Name: "events.consume." + c.Durable, Run: func(ctx context.Context) error { return c.Run(ctx, js) }}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/marqueehq/marquee/internal/events"
+	"github.com/marqueehq/marquee/internal/jobs"
 )
 
 // Outbox is where the relay finds committed events and records that JetStream stored them; store.Outbox
@@ -198,3 +199,6 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return true
 	}
 }
+
+// Job runs the relay as a background job.
+func (r *Relay) Job() jobs.Job { return jobs.Job{Name: "events.relay", Run: r.Run} }

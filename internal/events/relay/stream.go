@@ -23,6 +23,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/marqueehq/marquee/internal/events"
 )
 
 // StreamName is the JetStream stream that holds every Marquee event.
@@ -45,7 +47,7 @@ const (
 func StreamConfig() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:       StreamName,
-		Subjects:   []string{"marquee.>"},
+		Subjects:   []string{events.AllSubjects},
 		Storage:    jetstream.FileStorage,
 		Retention:  jetstream.LimitsPolicy,
 		MaxAge:     MaxAge,

@@ -1,0 +1,109 @@
+// Package config is what flags and the environment set for a Marquee process, with the defaults of
+// `marquee dev`.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/payment"
+	"github.com/marqueehq/marquee/internal/standby"
+)
+
+// Config is what flags and the environment set.
+type Config struct {
+	Addr             string        // listen address; port 0 picks one
+	DataDir          string        // holds the private PostgreSQL cluster and the dev token secret
+	DatabaseURL      string        // an existing database; empty starts a private cluster under DataDir
+	HoldTTL          time.Duration // how long a seat hold lasts
+	RefundFullBefore time.Duration // full refund until this long before the show, none after
+	Seed             bool          // load the demo catalog into an empty database
+	BcryptCost       int
+	TokenSecret      string // HMAC key for bearer tokens; generated and kept in DataDir when empty
+	MaxConns         int    // database pool size
+	// StripeSecretKey selects the Stripe provider (else the sandbox); StripeAPIBase points it elsewhere than
+	// Stripe's API (stripe-mock); StripeWebhookSecret enables POST /webhooks/stripe.
+	StripeSecretKey, StripeAPIBase, StripeWebhookSecret string
+	// AdminEmail makes the account with this email a platform admin when it registers or at start.
+	AdminEmail string
+	// WorkerInterval is how often the hold-expiry and standby jobs look for work.
+	WorkerInterval time.Duration
+	// NATSURL is a NATS server with JetStream; empty starts an embedded one under DataDir/nats.
+	NATSURL string
+	// SMTPAddr is the mail submission server; empty writes emails as .eml files under DataDir/mail.
+	SMTPAddr, MailFrom string
+	// TicketKey is the Ed25519 key (PKCS#8 PEM) that signs QR tickets; created under DataDir/keys when empty.
+	TicketKey string
+	// OfferWindowMin and OfferWindowMax bound a standby offer's window, which is the time left before the show
+	// divided by 96 (15 minutes a day ahead) within those bounds.
+	OfferWindowMin, OfferWindowMax time.Duration
+	// SMSURL and PushURL are the SMS and push providers' endpoints; requests are signed with NotifySecret.
+	SMSURL, PushURL, NotifySecret string
+}
+
+// Default is the configuration of `marquee dev` before flags.
+func Default() Config {
+	return Config{Addr: "127.0.0.1:8080", DataDir: ".marquee", DatabaseURL: os.Getenv("DATABASE_URL"),
+		HoldTTL: inventory.DefaultHoldTTL, RefundFullBefore: 2 * time.Hour, Seed: true, BcryptCost: 10,
+		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32, StripeSecretKey: os.Getenv("STRIPE_SECRET_KEY"),
+		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL"),
+		WorkerInterval: standby.DefaultJobInterval, OfferWindowMin: standby.DefaultWindow.Min, OfferWindowMax: standby.DefaultWindow.Max, NATSURL: os.Getenv("NATS_URL"), SMTPAddr: os.Getenv("SMTP_ADDR"),
+		MailFrom: "Marquee <tickets@marquee.local>", TicketKey: os.Getenv("MARQUEE_TICKET_KEY"),
+		SMSURL: os.Getenv("SMS_URL"), PushURL: os.Getenv("PUSH_URL"), NotifySecret: os.Getenv("NOTIFY_SIGNING_SECRET")}
+}
+
+// Parse reads command-line flags of the command name into c.
+func (c *Config) Parse(name string, args []string) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HTTP/1.1 and h2c)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the private PostgreSQL cluster and secrets")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL/CockroachDB URL (default $DATABASE_URL; empty starts a private cluster)")
+	fs.DurationVar(&c.HoldTTL, "hold-ttl", c.HoldTTL, "how long seats stay held (5m to 10m)")
+	fs.DurationVar(&c.RefundFullBefore, "refund-full-before", c.RefundFullBefore, "full refund until this long before the show, none after")
+	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the demo catalog into an empty database")
+	fs.IntVar(&c.BcryptCost, "bcrypt-cost", c.BcryptCost, "bcrypt cost of password hashes (4 to 31)")
+	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "database connection pool size")
+	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", c.StripeAPIBase, "Stripe API base URL (default Stripe's; for stripe-mock)")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS server URL (default $NATS_URL; empty starts an embedded server under --data-dir)")
+	fs.StringVar(&c.SMTPAddr, "smtp-addr", c.SMTPAddr, "SMTP server host:port (default $SMTP_ADDR; empty writes .eml files under --data-dir/mail)")
+	fs.DurationVar(&c.OfferWindowMin, "offer-window-min", c.OfferWindowMin, "shortest standby offer window (close to the show)")
+	fs.DurationVar(&c.OfferWindowMax, "offer-window-max", c.OfferWindowMax, "longest standby offer window (a day or more ahead)")
+	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "sender of notification emails")
+	fs.StringVar(&c.SMSURL, "sms-url", c.SMSURL, "SMS provider endpoint (default $SMS_URL; requests signed with $NOTIFY_SIGNING_SECRET)")
+	fs.StringVar(&c.PushURL, "push-url", c.PushURL, "push provider endpoint (default $PUSH_URL)")
+	fs.StringVar(&c.TicketKey, "ticket-key", c.TicketKey, "Ed25519 PEM key signing QR tickets (default $MARQUEE_TICKET_KEY; created under --data-dir/keys)")
+	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if c.HoldTTL < 5*time.Minute || c.HoldTTL > 10*time.Minute {
+		return fmt.Errorf("--hold-ttl must be between 5m and 10m, got %v", c.HoldTTL)
+	}
+	if c.BcryptCost < 4 || c.BcryptCost > 31 {
+		return fmt.Errorf("--bcrypt-cost must be between 4 and 31")
+	}
+	return nil
+}
+
+// OfferWindow is the standby offer window the configuration sets (the defaults where unset).
+func (c Config) OfferWindow() standby.Window {
+	w := standby.DefaultWindow
+	if c.OfferWindowMin > 0 {
+		w.Min = c.OfferWindowMin
+	}
+	if c.OfferWindowMax >= w.Min {
+		w.Max = c.OfferWindowMax
+	}
+	return w
+}
+
+// Provider is the payment provider the configuration selects: Stripe with a secret key, else the sandbox.
+func (c Config) Provider() payment.Provider {
+	if c.StripeSecretKey != "" {
+		return payment.NewStripe(c.StripeSecretKey, c.StripeAPIBase)
+	}
+	return payment.NewSandbox()
+}
