@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/marqueehq/marquee/internal/app"
 )
 
@@ -102,6 +104,19 @@ func TestDevWalkthrough(t *testing.T) {
 	c := &client{t: t, base: "http://" + m.Addr()}
 	if res, err := http.Get(c.base + "/healthz"); err != nil || res.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", res, err)
+	}
+	wantJobs := []string{"events.relay", "events.consume.standby", "events.consume.notify", "events.consume.search-*",
+		"notify.deliveries", "notify.reminders", "inventory.expire-holds", "booking.retry-refunds", "store.prune",
+		"search.prune", "standby.close-started-lines", "standby.serve-lines"}
+	var gotJobs []string
+	for _, name := range m.Jobs() {
+		if strings.HasPrefix(name, "events.consume.search-") {
+			name = "events.consume.search-*"
+		}
+		gotJobs = append(gotJobs, name)
+	}
+	if diff := cmp.Diff(wantJobs, gotJobs); diff != "" {
+		t.Errorf("background jobs mismatch (-want +got):\n%s", diff)
 	}
 	cities := c.call("CatalogService/ListCities", map[string]any{}, 200)["cities"].([]any)
 	if len(cities) != 6 {
