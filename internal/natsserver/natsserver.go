@@ -6,8 +6,11 @@ package natsserver
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
+	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -26,6 +29,14 @@ type Options struct {
 	StoreDir string // JetStream storage; default a temporary directory that Close removes
 	Name     string // server name; default "marquee"
 	Logging  bool   // log to stderr
+	// Cluster, when set, makes the server the one node of a JetStream cluster of that name, tagged
+	// "region:<Cluster>", listening for routes on ClusterPort (0 picks a free one).
+	Cluster     string
+	ClusterPort int
+	// GatewayPort, with Cluster set, opens a gateway (0 picks a free one) so the cluster joins a supercluster;
+	// Gateways are the other clusters' gateway URLs by cluster name.
+	GatewayPort int
+	Gateways    map[string]string
 }
 
 // Server is a running (or shut down) embedded NATS server. It is safe for concurrent use.
@@ -64,10 +75,11 @@ func Start(opts Options) (*Server, error) {
 
 // start runs a new server from s.opts and pins s.opts.Port to the port it got. The caller holds s.mu or owns s.
 func (s *Server) start() error {
-	ns, err := server.NewServer(&server.Options{
-		ServerName: s.opts.Name, Host: s.opts.Host, Port: s.opts.Port,
-		JetStream: true, StoreDir: s.opts.StoreDir, NoSigs: true, NoLog: !s.opts.Logging,
-	})
+	o, err := s.serverOptions()
+	if err != nil {
+		return err
+	}
+	ns, err := server.NewServer(o)
 	if err != nil {
 		return err
 	}
@@ -82,6 +94,62 @@ func (s *Server) start() error {
 	s.ns = ns
 	s.opts.Port = ns.Addr().(*net.TCPAddr).Port
 	return nil
+}
+
+// serverOptions turns s.opts into nats-server options, pinning the cluster and gateway ports (a node of a
+// cluster routes to its own cluster port, so that port must be known before it starts).
+func (s *Server) serverOptions() (*server.Options, error) {
+	o := &server.Options{ServerName: s.opts.Name, Host: s.opts.Host, Port: s.opts.Port,
+		JetStream: true, StoreDir: s.opts.StoreDir, NoSigs: true, NoLog: !s.opts.Logging}
+	if s.opts.Cluster == "" {
+		return o, nil
+	}
+	var err error
+	if s.opts.ClusterPort, err = pinPort(s.opts.Host, s.opts.ClusterPort); err != nil {
+		return nil, err
+	}
+	if s.opts.GatewayPort, err = pinPort(s.opts.Host, s.opts.GatewayPort); err != nil {
+		return nil, err
+	}
+	self, err := url.Parse("nats://" + net.JoinHostPort(s.opts.Host, strconv.Itoa(s.opts.ClusterPort)))
+	if err != nil {
+		return nil, err
+	}
+	o.Tags = []string{"region:" + s.opts.Cluster}
+	o.Cluster = server.ClusterOpts{Name: s.opts.Cluster, Host: s.opts.Host, Port: s.opts.ClusterPort}
+	o.Routes = []*url.URL{self}
+	o.Gateway = server.GatewayOpts{Name: s.opts.Cluster, Host: s.opts.Host, Port: s.opts.GatewayPort}
+	for _, name := range slices.Sorted(maps.Keys(s.opts.Gateways)) {
+		u, err := url.Parse(s.opts.Gateways[name])
+		if err != nil {
+			return nil, err
+		}
+		o.Gateway.Gateways = append(o.Gateway.Gateways, &server.RemoteGatewayOpts{Name: name, URLs: []*url.URL{u}})
+	}
+	return o, nil
+}
+
+// pinPort returns port, or a free port on host when port is 0.
+func pinPort(host string, port int) (int, error) {
+	if port > 0 {
+		return port, nil
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// GatewayURL returns the URL other clusters' gateways connect to, "nats://host:port" ("" without Cluster).
+func (s *Server) GatewayURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opts.Cluster == "" {
+		return ""
+	}
+	return "nats://" + net.JoinHostPort(s.opts.Host, strconv.Itoa(s.opts.GatewayPort))
 }
 
 // URL returns the client URL, "nats://host:port". It stays the same across Restart.

@@ -1,0 +1,120 @@
+package natsserver
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Supercluster is one single-node JetStream cluster per region, joined by gateways: the NATS of a multi-region
+// deployment on one machine. Each cluster is named after its region's NATS cluster and tagged "region:<name>",
+// so streams can be placed in it.
+type Supercluster struct {
+	Clusters []string           // cluster names, in the order they were started
+	Servers  map[string]*Server // by cluster name
+}
+
+// StartSupercluster starts a cluster per name, each storing JetStream data under dir/<name>, and returns once
+// every gateway is connected and JetStream's meta group counts every server and has a leader (so streams can
+// be created, and losing one cluster of three keeps a quorum). Every gateway port is chosen first so that each
+// server starts knowing all the others.
+func StartSupercluster(dir string, names ...string) (*Supercluster, error) {
+	sc := &Supercluster{Clusters: names, Servers: map[string]*Server{}}
+	gateways := map[string]string{}
+	ports := map[string]int{}
+	for _, name := range names {
+		p, err := pinPort("127.0.0.1", 0)
+		if err != nil {
+			return nil, err
+		}
+		ports[name], gateways[name] = p, fmt.Sprintf("nats://127.0.0.1:%d", p)
+	}
+	errc := make(chan error, len(names))
+	var mu sync.Mutex
+	for _, name := range names {
+		go func() {
+			srv, err := Start(Options{Name: name, Cluster: name, GatewayPort: ports[name],
+				StoreDir: filepath.Join(dir, name), Gateways: others(gateways, name)})
+			if err == nil {
+				mu.Lock()
+				sc.Servers[name] = srv
+				mu.Unlock()
+			}
+			errc <- err
+		}()
+	}
+	var errList []error
+	for range names {
+		errList = append(errList, <-errc)
+	}
+	if err := errors.Join(errList...); err != nil {
+		sc.Close()
+		return nil, fmt.Errorf("natsserver.StartSupercluster: %w", err)
+	}
+	if err := sc.waitReady(readyTimeout); err != nil {
+		sc.Close()
+		return nil, err
+	}
+	return sc, nil
+}
+
+// others returns the gateways of every cluster but self.
+func others(gateways map[string]string, self string) map[string]string {
+	out := map[string]string{}
+	for k, v := range gateways {
+		if k != self {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// waitReady waits until each running server has a gateway to every other cluster and sees a JetStream meta
+// leader.
+func (sc *Supercluster) waitReady(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for !sc.ready() {
+		if time.Now().After(deadline) {
+			return errors.New("natsserver: supercluster not ready (gateways or JetStream meta leader missing)")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
+}
+
+func (sc *Supercluster) ready() bool {
+	for _, srv := range sc.Servers {
+		srv.mu.Lock()
+		ns := srv.ns
+		srv.mu.Unlock()
+		if ns == nil {
+			continue
+		}
+		if ns.NumOutboundGateways() < len(sc.Servers)-1 {
+			return false
+		}
+		jsz, err := ns.Jsz(nil)
+		if err != nil || jsz.Meta == nil || jsz.Meta.Leader == "" || jsz.Meta.Size < len(sc.Servers) {
+			return false
+		}
+	}
+	return true
+}
+
+// URLs returns each cluster's client URL by cluster name.
+func (sc *Supercluster) URLs() map[string]string {
+	out := map[string]string{}
+	for name, srv := range sc.Servers {
+		out[name] = srv.URL()
+	}
+	return out
+}
+
+// Close stops every server and removes the store directories Start created.
+func (sc *Supercluster) Close() {
+	for _, srv := range sc.Servers {
+		srv.Close()
+	}
+}
