@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
 )
 
 // Mailbox is the development email channel: instead of an SMTP server it writes each message, as the MIME

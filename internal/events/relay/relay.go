@@ -40,8 +40,8 @@ type Options struct {
 // to run several relays (in one or many processes) on the same database; see the package comment.
 type Relay struct {
 	outbox Outbox
-	js   jetstream.JetStream
-	opts Options
+	js     jetstream.JetStream
+	opts   Options
 
 	published  atomic.Int64
 	duplicates atomic.Int64
