@@ -9,7 +9,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -38,6 +40,14 @@ type Runner struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	names  []string
+	groups map[string]*group
+}
+
+// group is a set of jobs started and stopped together (one region's).
+type group struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	names  []string
 }
 
 // Start runs each job in its own goroutine, the periodic ones at once and then every Every. It may be called
@@ -45,9 +55,7 @@ type Runner struct {
 func (r *Runner) Start(jobs ...Job) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.cancel == nil {
-		r.ctx, r.cancel = context.WithCancel(context.Background())
-	}
+	r.init()
 	for _, j := range jobs {
 		r.names = append(r.names, j.Name)
 		r.wg.Add(1)
@@ -55,20 +63,75 @@ func (r *Runner) Start(jobs ...Job) {
 	}
 }
 
-// Names lists the jobs started, in order.
+func (r *Runner) init() {
+	if r.cancel == nil {
+		r.ctx, r.cancel = context.WithCancel(context.Background())
+		r.groups = map[string]*group{}
+	}
+}
+
+// StartGroup runs jobs as the group key (a region's jobs), each named "<key>/<name>"; a group already running
+// is left as it is. StopGroup stops them; Stop stops them too.
+func (r *Runner) StartGroup(key string, jobs []Job) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.init()
+	if _, ok := r.groups[key]; ok {
+		return
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	g := &group{cancel: cancel}
+	r.groups[key] = g
+	for _, j := range jobs {
+		j.Name = key + "/" + j.Name
+		g.names = append(g.names, j.Name)
+		g.wg.Add(1)
+		go func() { defer g.wg.Done(); r.loop(ctx, j) }()
+	}
+}
+
+// StopGroup stops the jobs of group key and waits for them to return; an unknown group is ignored.
+func (r *Runner) StopGroup(key string) {
+	r.mu.Lock()
+	g := r.groups[key]
+	delete(r.groups, key)
+	r.mu.Unlock()
+	if g != nil {
+		g.cancel()
+		g.wg.Wait()
+	}
+}
+
+// Groups lists the groups running, sorted.
+func (r *Runner) Groups() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Sorted(maps.Keys(r.groups))
+}
+
+// Names lists the jobs running: those started with Start, in order, then each group's, by group.
 func (r *Runner) Names() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]string(nil), r.names...)
+	out := append([]string(nil), r.names...)
+	for _, k := range slices.Sorted(maps.Keys(r.groups)) {
+		out = append(out, r.groups[k].names...)
+	}
+	return out
 }
 
-// Stop cancels every job and waits for each to return.
+// Stop cancels every job, grouped ones included, and waits for each to return.
 func (r *Runner) Stop() {
 	r.mu.Lock()
 	cancel := r.cancel
+	groups := r.groups
+	r.groups = map[string]*group{}
 	r.mu.Unlock()
 	if cancel != nil {
 		cancel()
+	}
+	for _, g := range groups {
+		g.wg.Wait()
 	}
 	r.wg.Wait()
 }

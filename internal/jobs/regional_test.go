@@ -1,0 +1,115 @@
+package jobs_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/marqueehq/marquee/internal/jobs"
+	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/internal/store/storetest"
+	"github.com/marqueehq/marquee/regions"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// process is one process of the test: a runner and its lease keeper, recording which regions' jobs run.
+type process struct {
+	runner   *jobs.Runner
+	regional *jobs.Regional
+
+	mu      sync.Mutex
+	running map[string]int // region -> jobs of it running now
+}
+
+const lease = 400 * time.Millisecond
+
+func startProcess(t *testing.T, db *store.DB, id string, home ...string) *process {
+	t.Helper()
+	p := &process{runner: &jobs.Runner{}, running: map[string]int{}}
+	p.regional = &jobs.Regional{Runner: p.runner, Leases: db.Leases(), Process: id, Home: home, All: regions.All(),
+		Lease: lease, Jobs: func(region string) []jobs.Job {
+			return []jobs.Job{{Name: "work", Run: func(ctx context.Context) error {
+				p.add(region, 1)
+				defer p.add(region, -1)
+				<-ctx.Done()
+				return nil
+			}}}
+		}}
+	p.runner.Start(p.regional.Job())
+	t.Cleanup(p.crash)
+	return p
+}
+
+func (p *process) add(region string, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running[region] += n
+}
+
+// runs reports whether the process runs region's jobs.
+func (p *process) runs(region string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.running[region] > 0
+}
+
+// crash stops the process without giving up its leases, as kill -9 would.
+func (p *process) crash() { p.runner.Stop() }
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestRegionalLeases: two processes of europe-west1 run its jobs once between them; when both die, us-east1
+// (the only other live region, so the nearest) adopts them after a lease; when europe-west1 is back it takes
+// them back. A clean stop hands the lease over at once.
+func TestRegionalLeases(t *testing.T) {
+	db := storetest.NewDB(t, nil)
+	eu1, eu2 := startProcess(t, db, "eu-1", "europe-west1"), startProcess(t, db, "eu-2", "europe-west1")
+	us := startProcess(t, db, "us-1", "us-east1")
+	waitFor(t, "one europe-west1 process to run its jobs", func() bool { return eu1.runs("europe-west1") || eu2.runs("europe-west1") })
+	waitFor(t, "us-east1 to run its jobs", func() bool { return us.runs("us-east1") })
+	if eu1.runs("europe-west1") && eu2.runs("europe-west1") {
+		t.Fatal("both europe-west1 processes run its jobs")
+	}
+	if us.runs("europe-west1") {
+		t.Fatal("us-east1 adopted europe-west1 while it was alive")
+	}
+
+	eu1.crash()
+	eu2.crash()
+	died := time.Now()
+	waitFor(t, "us-east1 to adopt europe-west1", func() bool { return us.runs("europe-west1") })
+	if d := time.Since(died); d < lease {
+		t.Fatalf("adopted %v after the crash, before the lease of %v lapsed", d, lease)
+	}
+
+	back := startProcess(t, db, "eu-3", "europe-west1")
+	waitFor(t, "europe-west1 to take its jobs back", func() bool { return back.runs("europe-west1") && !us.runs("europe-west1") })
+	if got := us.regional.Held(); !slices.Equal(got, []string{"us-east1"}) {
+		t.Fatalf("us-east1 holds %v after the hand-back, want [us-east1]", got)
+	}
+
+	t.Run("CleanStopHandsOverAtOnce", func(t *testing.T) {
+		other := startProcess(t, db, "eu-4", "europe-west1")
+		back.runner.Stop()
+		if err := back.regional.ReleaseAll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		stopped := time.Now()
+		waitFor(t, "the other europe-west1 process to take over", func() bool { return other.runs("europe-west1") })
+		if d := time.Since(stopped); d >= lease {
+			t.Errorf("took over %v after a clean stop, want less than a lease (%v)", d, lease)
+		}
+	})
+}
