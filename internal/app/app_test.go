@@ -119,8 +119,8 @@ func TestDevWalkthrough(t *testing.T) {
 		t.Errorf("background jobs mismatch (-want +got):\n%s", diff)
 	}
 	cities := c.call("CatalogService/ListCities", map[string]any{}, 200)["cities"].([]any)
-	if len(cities) != 6 {
-		t.Fatalf("cities = %d, want 6", len(cities))
+	if len(cities) != 8 {
+		t.Fatalf("cities = %d, want 8", len(cities))
 	}
 	reg := c.call("AccountService/Register", map[string]any{"email": "ada@example.com", "password": "correct horse", "displayName": "Ada"}, 200)
 	c.token = reg["token"].(string)

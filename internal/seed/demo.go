@@ -40,6 +40,10 @@ var demoCities = []catalog.City{
 		TimeZone: "Europe/Paris"},
 	{ID: "berlin", Region: "europe-west1", Name: "Berlin", Country: "DE", Latitude: 52.5200, Longitude: 13.4050,
 		TimeZone: "Europe/Berlin"},
+	{ID: "mumbai", Region: "asia-south1", Name: "Mumbai", Country: "IN", Latitude: 19.0760, Longitude: 72.8777,
+		TimeZone: "Asia/Kolkata"},
+	{ID: "bengaluru", Region: "asia-south1", Name: "Bengaluru", Country: "IN", Latitude: 12.9716,
+		Longitude: 77.5946, TimeZone: "Asia/Kolkata"},
 }
 
 // demoChains are the operators; a theatre's name is its chain's brand followed by its neighbourhood.
@@ -77,6 +81,12 @@ var demoTheatres = []struct {
 	{"berlin", "Kreuzberg", "Oranienstraße 163, 10969 Berlin", true},
 	{"berlin", "Prenzlauer Berg", "Kastanienallee 41, 10119 Berlin", false},
 	{"berlin", "Mitte", "Rosenthaler Straße 52, 10178 Berlin", false},
+	{"mumbai", "Lower Parel", "Senapati Bapat Marg, Lower Parel, Mumbai 400013", true},
+	{"mumbai", "Bandra West", "Linking Road, Bandra West, Mumbai 400050", false},
+	{"mumbai", "Andheri", "Veera Desai Road, Andheri West, Mumbai 400053", false},
+	{"bengaluru", "Indiranagar", "100 Feet Road, Indiranagar, Bengaluru 560038", true},
+	{"bengaluru", "Koramangala", "80 Feet Road, Koramangala, Bengaluru 560034", false},
+	{"bengaluru", "Whitefield", "ITPL Main Road, Whitefield, Bengaluru 560066", false},
 }
 
 // demoAmenities are the optional amenities a theatre may have besides "imax" and "wheelchair-access", which every
@@ -114,6 +124,8 @@ var demoMovies = []struct{ title, language, synopsis string }{
 	{"Das Uhrwerk", "de", "A Black Forest clockmaker builds a clock that runs exactly one day ahead."},
 	{"El Verano de Lucía", "es", "A girl spends a summer at her grandmother's vineyard uncovering a family secret."},
 	{"Cielo de Plomo", "es", "A Madrid reporter investigates a blackout that silenced the city for exactly one hour."},
+	{"Monsoon Express", "hi", "A Mumbai dabbawala races the first monsoon flood to deliver one last lunchbox."},
+	{"Chandni Raat", "hi", "Two childhood friends reunite in Bengaluru on the night of a rare lunar eclipse."},
 }
 
 var (
@@ -143,8 +155,8 @@ type demo struct {
 }
 
 // Demo loads the demo catalog unless the database already has theatres (then it returns
-// Summary{AlreadySeeded: true} and changes nothing): the regions, 6 cities, 3 chains, 20 theatres with 2-4 screens
-// each, 30 movies, and 3-4 showtimes a day per screen for 7 local days starting with the local day of now,
+// Summary{AlreadySeeded: true} and changes nothing): the regions, 8 cities, 3 chains, 26 theatres with 2-4 screens
+// each, 32 movies, and 3-4 showtimes a day per screen for 7 local days starting with the local day of now,
 // leaving out showtimes that start before now. Everything but the IDs is drawn from a fixed random seed, so every
 // run creates the same catalog shape. Demo is not atomic: if it fails part way, the rows it wrote stay.
 func Demo(ctx context.Context, cat *store.CatalogStore, ids *platform.IDs, now time.Time) (Summary, error) {
@@ -340,6 +352,9 @@ func (d *demo) schedule(ctx context.Context, t catalog.Theatre, sc catalog.Scree
 	return nil
 }
 
+// priceScale turns the demo's prices (10.00-15.00 in USD or EUR) into a currency of smaller units: ₹200-300.
+var priceScale = map[string]int64{"INR": 20}
+
 // showtime returns a scheduled showtime of a random movie on sc starting at start. IMAX screens show IMAX; other
 // screens show one showtime in four in 3D.
 func (d *demo) showtime(t catalog.Theatre, sc catalog.Screen, start time.Time, imax bool) catalog.Showtime {
@@ -351,12 +366,16 @@ func (d *demo) showtime(t catalog.Theatre, sc catalog.Screen, start time.Time, i
 	if imax {
 		format = "IMAX"
 	}
-	base := int64(1000 + 50*d.rng.IntN(11))
+	scale := priceScale[t.Currency]
+	if scale == 0 {
+		scale = 1
+	}
+	base := scale * int64(1000+50*d.rng.IntN(11))
 	return catalog.Showtime{ID: d.ids.Regional(platform.PrefixOf(t.ID)), Region: t.Region, MovieID: m.ID,
 		TheatreID: t.ID, ScreenID: sc.ID, StartsAt: start,
 		EndsAt: start.Add(time.Duration(m.RuntimeMinutes)*time.Minute + trailers),
 		Format: format, Language: m.Language, Currency: t.Currency, BasePriceMinor: base,
-		PremiumPriceMinor: base + int64(400+50*d.rng.IntN(5)), Status: catalog.ShowtimeScheduled}
+		PremiumPriceMinor: base + scale*int64(400+50*d.rng.IntN(5)), Status: catalog.ShowtimeScheduled}
 }
 
 // DemoLogged loads the demo catalog as Demo does, logging what it loaded (nothing when it was there already).
