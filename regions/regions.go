@@ -30,6 +30,9 @@ type Region struct {
 	NATSCluster string   `json:"natsCluster"` // name of the region's NATS cluster in the supercluster
 	S3Bucket    string   `json:"s3Bucket"`    // archive bucket
 	Currency    string   `json:"currency"`    // default ISO 4217 currency of its theatres
+	// Primary marks the one primary region: CockroachDB's PRIMARY REGION, and the home of global rows' jobs
+	// (the outbox of movie changes, pruning) while it is alive.
+	Primary bool `json:"primary,omitempty"`
 }
 
 var (
@@ -71,6 +74,17 @@ func load() ([]Region, error) {
 	}
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Name < rs[j].Name })
 	return rs, nil
+}
+
+// Primary returns the primary region (the first by name if no file says).
+func Primary() Region {
+	rs := All()
+	for _, r := range rs {
+		if r.Primary {
+			return r
+		}
+	}
+	return rs[0]
 }
 
 // ByName returns the region called name.

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/marqueehq/marquee/internal/config"
+	"github.com/marqueehq/marquee/internal/events"
 	"github.com/marqueehq/marquee/internal/events/consume"
 	"github.com/marqueehq/marquee/internal/events/relay"
 	"github.com/marqueehq/marquee/internal/jobs"
@@ -28,6 +29,7 @@ import (
 	"github.com/marqueehq/marquee/internal/search"
 	"github.com/marqueehq/marquee/internal/seed"
 	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/regions"
 )
 
 // Config is what flags and the environment set (see internal/config).
@@ -127,10 +129,6 @@ func (m *Main) startEvents(s rpc.Services, keeper *search.Keeper) error {
 		return err
 	}
 	m.nc = nc
-	r, err := relay.New(m.db.Outbox(), nc, relay.Options{Log: m.Log})
-	if err != nil {
-		return err
-	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return err
@@ -139,10 +137,37 @@ func (m *Main) startEvents(s rpc.Services, keeper *search.Keeper) error {
 	if err != nil {
 		return err
 	}
-	m.jobs.Start(r.Job(), consume.Standby(s.Standby, m.Log).Job(js), consume.Notify(n, m.Log).Job(js),
-		consume.Search(keeper, m.db.IDs.New(), time.Now().Add(-time.Second), m.Log).Job(js),
-		n.Sender.Job(250*time.Millisecond), n.RemindersJob(time.Minute))
+	startAt := time.Now().Add(-time.Second)
+	id := m.db.IDs.New()
+	for _, st := range m.streams() {
+		r, err := relay.New(m.db.Outbox(), nc, relay.Options{Stream: st, Log: m.Log})
+		if err != nil {
+			return err
+		}
+		m.jobs.Start(r.Job(), consume.Search(keeper, st, id, startAt, m.Log).Job(js))
+		if st.Region != events.GlobalRegion {
+			m.jobs.Start(consume.Standby(s.Standby, st, m.Log).Job(js), consume.Notify(n, st, m.Log).Job(js))
+		}
+	}
+	m.jobs.Start(n.Sender.Job(250*time.Millisecond), n.RemindersJob(time.Minute))
 	return nil
+}
+
+// streams are the event streams of every region and of global rows, placed in their regions' NATS clusters
+// when NATS is clustered (global rows' in the primary region's).
+func (m *Main) streams() []relay.Stream {
+	clustered := m.nc.ConnectedClusterName() != ""
+	cluster := func(r regions.Region) string {
+		if !clustered {
+			return ""
+		}
+		return r.NATSCluster
+	}
+	var out []relay.Stream
+	for _, r := range regions.All() {
+		out = append(out, relay.Stream{Region: r.Name, Cluster: cluster(r)})
+	}
+	return append(out, relay.Stream{Region: events.GlobalRegion, Cluster: cluster(regions.Primary())})
 }
 
 // notifier builds the notification pipeline: the ticket key, the channels and the delivery sender.

@@ -10,12 +10,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
+	"regexp"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/marqueehq/marquee/internal/app"
+	"github.com/marqueehq/marquee/regions"
 )
 
 // startDev runs the `marquee dev` wiring (private PostgreSQL under dataDir, migrations, demo data) on port 0.
@@ -105,15 +106,17 @@ func TestDevWalkthrough(t *testing.T) {
 	if res, err := http.Get(c.base + "/healthz"); err != nil || res.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", res, err)
 	}
-	wantJobs := []string{"events.relay", "events.consume.standby", "events.consume.notify", "events.consume.search-*",
-		"notify.deliveries", "notify.reminders", "inventory.expire-holds", "booking.retry-refunds", "store.prune",
-		"search.prune", "standby.close-started-lines", "standby.serve-lines"}
-	var gotJobs []string
+	// Every region's stream has its relay and this process's search consumer, and (but the global one) the
+	// standby and notify consumers; the rest run once.
+	areas := len(regions.All())
+	wantJobs := map[string]int{"events.relay": areas, "events.relay.global": 1, "events.consume.search-*": areas,
+		"events.consume.search-*.global": 1, "events.consume.standby": areas, "events.consume.notify": areas,
+		"notify.deliveries": 1, "notify.reminders": 1, "inventory.expire-holds": 1, "booking.retry-refunds": 1,
+		"store.prune": 1, "search.prune": 1, "standby.close-started-lines": 1, "standby.serve-lines": 1}
+	gotJobs := map[string]int{}
+	perProcess := regexp.MustCompile(`search-[^.]+`)
 	for _, name := range m.Jobs() {
-		if strings.HasPrefix(name, "events.consume.search-") {
-			name = "events.consume.search-*"
-		}
-		gotJobs = append(gotJobs, name)
+		gotJobs[perProcess.ReplaceAllString(name, "search-*")]++
 	}
 	if diff := cmp.Diff(wantJobs, gotJobs); diff != "" {
 		t.Errorf("background jobs mismatch (-want +got):\n%s", diff)

@@ -88,16 +88,23 @@ func waitQuiet(t *testing.T, m *app.Main) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the event path to go quiet", func() bool {
+	drained := func(region string) bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		c, err := js.Consumer(ctx, relay.StreamName, "notify")
+		c, err := js.Consumer(ctx, relay.Stream{Region: region}.Name(), "notify")
 		if err != nil {
 			return false
 		}
 		info, err := c.Info(ctx)
-		return err == nil && info.NumPending == 0 && info.NumAckPending == 0 &&
-			count(t, m, `SELECT count(*) FROM outbox WHERE published_at IS NULL`) == 0 &&
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+	}
+	waitFor(t, "the event path to go quiet", func() bool {
+		for _, r := range regions.All() {
+			if !drained(r.Name) {
+				return false
+			}
+		}
+		return count(t, m, `SELECT count(*) FROM outbox WHERE published_at IS NULL`) == 0 &&
 			count(t, m, `SELECT count(*) FROM deliveries WHERE status IN ('pending', 'failed')`) == 0
 	})
 }

@@ -12,10 +12,12 @@ import (
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 )
 
-// Prefix is the first token of every event subject; AllSubjects matches every event.
+// Prefix is the first token of every event subject; AllSubjects matches every event. GlobalRegion is the
+// region token of events about global rows (movies), which belong to no region.
 const (
-	Prefix      = "marquee"
-	AllSubjects = Prefix + ".>"
+	Prefix       = "marquee"
+	AllSubjects  = Prefix + ".>"
+	GlobalRegion = "global"
 )
 
 // Kind names what happened to which aggregate: the last two tokens of a subject, "<aggregate>.<event>".
@@ -49,6 +51,9 @@ type Record struct {
 
 // Subject returns "marquee.<region>.<aggregate>.<event>".
 func Subject(region string, k Kind) string { return Prefix + "." + region + "." + string(k) }
+
+// RegionSubjects returns the subject filter matching every event of region.
+func RegionSubjects(region string) string { return Prefix + "." + region + ".>" }
 
 // Filter returns the subject filter matching events of kind k from every region.
 func Filter(k Kind) string { return Prefix + ".*." + string(k) }
@@ -128,7 +133,7 @@ func StandbyClosed(region, entryID, userID, showtimeID string) Event {
 }
 
 // CatalogChanged is the event of a movie, theatre, screen or showtime created, changed or deleted; what is one of
-// the catalog.Kind* constants. Movies, being global, are announced in region "global".
+// the catalog.Kind* constants. Movies, being global, are announced in GlobalRegion.
 func CatalogChanged(region, what, id string, deleted bool, at time.Time) Event {
 	return Encode(region, CatalogChangedKind, id, &marqueev1.CatalogChanged{Kind: what, Id: id, Deleted: deleted,
 		ChangedAt: timestamppb.New(at)})

@@ -25,7 +25,7 @@ func (s *CatalogStore) UpsertMovie(ctx context.Context, m catalog.Movie, now tim
 		if err != nil {
 			return errs.E(op, err)
 		}
-		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged("global", catalog.KindMovie, m.ID, false, now))
+		return s.db.insertEvent(ctx, tx, now, events.CatalogChanged(events.GlobalRegion, catalog.KindMovie, m.ID, false, now))
 	})
 }
 

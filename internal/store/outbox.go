@@ -15,26 +15,13 @@ type Outbox struct{ db *DB }
 // Outbox returns the outbox.
 func (db *DB) Outbox() *Outbox { return &Outbox{db: db} }
 
-// unpublishedSQL reads the oldest unpublished rows of one region (the outbox_unpublished index),
-// unpublishedAllSQL those of every region.
-const (
-	unpublishedSQL = `SELECT region, id, subject, aggregate_id, event_type, payload FROM outbox
-		WHERE region = $1 AND published_at IS NULL ORDER BY created_at, id LIMIT $2`
-	unpublishedAllSQL = `SELECT region, id, subject, aggregate_id, event_type, payload FROM outbox
-		WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1`
-)
-
-// Unpublished returns up to limit unpublished rows of region ("" for all regions), oldest first. It is a plain
-// read: rows are not locked, so relays never wait for each other (JetStream dedupes what two of them publish).
+// Unpublished returns up to limit unpublished rows of region, oldest first (the outbox_unpublished index). It
+// is a plain read: rows are not locked, so relays never wait for each other (JetStream dedupes what two of them
+// publish).
 func (o *Outbox) Unpublished(ctx context.Context, region string, limit int) ([]events.Record, error) {
 	const op = "store.Outbox.Unpublished"
-	var rows pgx.Rows
-	var err error
-	if region == "" {
-		rows, err = o.db.Pool.Query(ctx, unpublishedAllSQL, limit)
-	} else {
-		rows, err = o.db.Pool.Query(ctx, unpublishedSQL, region, limit)
-	}
+	rows, err := o.db.Pool.Query(ctx, `SELECT region, id, subject, aggregate_id, event_type, payload FROM outbox
+		WHERE region = $1 AND published_at IS NULL ORDER BY created_at, id LIMIT $2`, region, limit)
 	if err != nil {
 		return nil, errs.E(op, err)
 	}

@@ -21,8 +21,8 @@ import (
 // Standby is the durable consumer that serves a show's standby line as soon as its seats are freed: by a
 // cancellation (whole or partial) or released seats (an expired, released or declined hold). Serving is
 // idempotent, so a redelivered event only finds nothing left to offer.
-func Standby(svc *standby.Service, log *slog.Logger) *relay.Consumer {
-	return &relay.Consumer{Durable: "standby", Filter: events.AllSubjects, Log: log,
+func Standby(svc *standby.Service, stream relay.Stream, log *slog.Logger) *relay.Consumer {
+	return &relay.Consumer{Stream: stream, Durable: "standby", Log: log,
 		Handle: func(ctx context.Context, m relay.Msg) error {
 			var showtimeID string
 			switch kind(m) {
@@ -47,8 +47,8 @@ func Standby(svc *standby.Service, log *slog.Logger) *relay.Consumer {
 }
 
 // Notify is the durable consumer that has n tell people about their bookings and standby places.
-func Notify(n *notify.Notifier, log *slog.Logger) *relay.Consumer {
-	return &relay.Consumer{Durable: "notify", Filter: events.AllSubjects, Log: log,
+func Notify(n *notify.Notifier, stream relay.Stream, log *slog.Logger) *relay.Consumer {
+	return &relay.Consumer{Stream: stream, Durable: "notify", Log: log,
 		Handle: func(ctx context.Context, m relay.Msg) error { return notice(ctx, n, m) }}
 }
 
@@ -87,12 +87,12 @@ func notice(ctx context.Context, n *notify.Notifier, m relay.Msg) error {
 	return nil
 }
 
-// Search is the consumer that keeps this process's search index fresh from catalog changes. Each process keeps
-// its own index, so each has its own consumer (named with id). It starts at the events stored from startAt
-// (just before the index is built from the database), so no change falls between the two, and the server
-// deletes it an hour after the process is gone.
-func Search(k *search.Keeper, id string, startAt time.Time, log *slog.Logger) *relay.Consumer {
-	return &relay.Consumer{Durable: "search-" + id, Filter: events.Filter(events.CatalogChangedKind), Log: log,
+// Search is a consumer that keeps this process's search index fresh from the catalog changes of one stream.
+// Each process keeps its own index, so each has its own consumers (named with id). They start at the events
+// stored from startAt (just before the index is built from the database), so no change falls between the two,
+// and the server deletes them an hour after the process is gone.
+func Search(k *search.Keeper, stream relay.Stream, id string, startAt time.Time, log *slog.Logger) *relay.Consumer {
+	return &relay.Consumer{Stream: stream, Durable: "search-" + id, Filter: events.Filter(events.CatalogChangedKind), Log: log,
 		StartAt: startAt, InactiveThreshold: time.Hour,
 		Handle: func(ctx context.Context, m relay.Msg) error {
 			region, kind, _ := events.Parse(m.Subject)

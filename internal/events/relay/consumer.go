@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/marqueehq/marquee/internal/events"
 	"github.com/marqueehq/marquee/internal/jobs"
 )
 
@@ -35,7 +36,8 @@ type Handler func(ctx context.Context, m Msg) error
 // deliveries of an event, failed deliveries retried after BackOff. Every process running a Consumer with the
 // same Durable shares its work. Zero values of the tuning fields take the defaults.
 type Consumer struct {
-	Durable    string          // the consumer's durable name
+	Stream     Stream          // the region stream it reads; required
+	Durable    string          // the consumer's durable name, unique within its stream
 	Filter     string          // subject filter, for example "marquee.*.booking.cancelled"; "" for all events
 	Handle     Handler         // required
 	MaxDeliver int             // default 10; after that the event is logged and dropped
@@ -58,8 +60,8 @@ var defaultBackOff = []time.Duration{100 * time.Millisecond, time.Second, 5 * ti
 // Run ensures the stream and the durable consumer (retrying while NATS is unreachable), then hands events to
 // Handle one at a time until ctx is done, and returns nil once the handler in progress has finished.
 func (c *Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
-	if c.Durable == "" || c.Handle == nil {
-		return errors.New("relay.Consumer: Durable and Handle are required")
+	if c.Durable == "" || c.Handle == nil || c.Stream.Region == "" {
+		return errors.New("relay.Consumer: Stream, Durable and Handle are required")
 	}
 	c.defaults()
 	cons, err := c.create(ctx, js)
@@ -104,9 +106,9 @@ func (c *Consumer) create(ctx context.Context, js jetstream.JetStream) (jetstrea
 	}
 	wait := 100 * time.Millisecond
 	for {
-		err := EnsureStream(ctx, js)
+		err := c.Stream.Ensure(ctx, js)
 		if err == nil {
-			cons, cerr := js.CreateOrUpdateConsumer(ctx, StreamName, cfg)
+			cons, cerr := js.CreateOrUpdateConsumer(ctx, c.Stream.Name(), cfg)
 			if cerr == nil {
 				return cons, nil
 			}
@@ -150,7 +152,12 @@ func toMsg(jm jetstream.Msg) Msg {
 	return m
 }
 
-// Job runs the consumer on js as a background job named after its durable.
+// Job runs the consumer on js as a background job named after its durable (and its stream's region when that
+// is global).
 func (c *Consumer) Job(js jetstream.JetStream) jobs.Job {
-	return jobs.Job{Name: "events.consume." + c.Durable, Run: func(ctx context.Context) error { return c.Run(ctx, js) }}
+	name := "events.consume." + c.Durable
+	if c.Stream.Region == events.GlobalRegion {
+		name += ".global"
+	}
+	return jobs.Job{Name: name, Run: func(ctx context.Context) error { return c.Run(ctx, js) }}
 }

@@ -45,16 +45,22 @@ func newEnv(t testing.TB) *env {
 	if e.js, err = jetstream.New(e.nc); err != nil {
 		t.Fatal(err)
 	}
-	if err := relay.EnsureStream(context.Background(), e.js); err != nil {
-		t.Fatal(err)
+	for _, st := range streams {
+		if err := st.Ensure(context.Background(), e.js); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return e
 }
 
-// newRelay returns a relay with short waits, for tests.
-func (e *env) newRelay(t testing.TB, batch int) *relay.Relay {
+// streams are the two test regions' event streams.
+var streams = []relay.Stream{{Region: "use1"}, {Region: "euw1"}}
+
+// newRelay returns a relay of region's rows with short waits, for tests.
+func (e *env) newRelay(t testing.TB, region string, batch int) *relay.Relay {
 	t.Helper()
-	r, err := relay.New(e.db.Outbox(), e.nc, relay.Options{BatchSize: batch, Idle: 5 * time.Millisecond,
+	r, err := relay.New(e.db.Outbox(), e.nc, relay.Options{Stream: relay.Stream{Region: region}, BatchSize: batch,
+		Idle: 5 * time.Millisecond,
 		MaxBackoff: 100 * time.Millisecond, AckTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -149,12 +155,14 @@ func once(ctx context.Context, db *store.DB, tx pgx.Tx, consumer, eventID string
 	return tag.RowsAffected() == 1, err
 }
 
-// start runs the collector as a durable consumer of every event until the test ends.
+// start runs the collector as a durable consumer of every test stream until the test ends.
 func (c *collector) start(t testing.TB, js jetstream.JetStream) {
 	t.Helper()
-	cons := &relay.Consumer{Durable: c.name, Handle: c.handle, BackOff: []time.Duration{10 * time.Millisecond},
-		AckWait: 5 * time.Second}
-	run(t, func(ctx context.Context) error { return cons.Run(ctx, js) })
+	for _, st := range streams {
+		cons := &relay.Consumer{Stream: st, Durable: c.name, Handle: c.handle,
+			BackOff: []time.Duration{10 * time.Millisecond}, AckWait: 5 * time.Second}
+		run(t, func(ctx context.Context) error { return cons.Run(ctx, js) })
+	}
 }
 
 // seen returns how many distinct events were delivered.
@@ -192,37 +200,46 @@ func mustExec(t testing.TB, db *store.DB, sql string, args ...any) {
 	}
 }
 
-// streamMsgs returns how many messages the MARQUEE stream holds.
+// streamMsgs returns how many messages the test streams hold.
 func streamMsgs(t testing.TB, js jetstream.JetStream) uint64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s, err := js.Stream(ctx, relay.StreamName)
-	if err != nil {
-		t.Fatal(err)
+	var n uint64
+	for _, st := range streams {
+		s, err := js.Stream(ctx, st.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += info.State.Msgs
 	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info.State.Msgs
+	return n
 }
 
-// drained reports whether the durable consumer has nothing left to deliver and nothing awaiting an
+// drained reports whether the durable consumers have nothing left to deliver and nothing awaiting an
 // acknowledgement, so no further delivery (a wrong second one included) can come.
 func drained(t testing.TB, js jetstream.JetStream, durable string) bool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := js.Consumer(ctx, relay.StreamName, durable)
-	if err != nil {
-		t.Fatal(err)
+	for _, st := range streams {
+		c, err := js.Consumer(ctx, st.Name(), durable)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := c.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.NumPending != 0 || info.NumAckPending != 0 {
+			return false
+		}
 	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info.NumPending == 0 && info.NumAckPending == 0
+	return true
 }
 
 // checkEffectsOnce checks the database's final state: every row published, and every event applied exactly

@@ -3,6 +3,7 @@ package relay
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +21,7 @@ import (
 // Outbox is where the relay finds committed events and records that JetStream stored them; store.Outbox
 // implements it.
 type Outbox interface {
-	// Unpublished returns up to limit unpublished records of region ("" for every region), oldest first.
+	// Unpublished returns up to limit unpublished records of region, oldest first.
 	Unpublished(ctx context.Context, region string, limit int) ([]events.Record, error)
 	// MarkPublished stamps the records published.
 	MarkPublished(ctx context.Context, recs []events.Record) error
@@ -28,7 +29,7 @@ type Outbox interface {
 
 // Options tune a Relay. Zero values take the defaults.
 type Options struct {
-	Region     string        // publish only this region's rows; "" publishes every region's (one database, dev)
+	Stream     Stream        // the region whose rows the relay publishes, and its stream; required
 	BatchSize  int           // rows read and published per round; default 500
 	Idle       time.Duration // wait after a round that was not full; default 50ms (a full round goes again at once)
 	MaxBackoff time.Duration // longest wait between failed rounds; default 5s (the first waits 100ms)
@@ -57,6 +58,9 @@ type Stats struct {
 
 // New returns a relay from outbox to the JetStream of nc (see Connect for suitable connection options).
 func New(outbox Outbox, nc *nats.Conn, opts Options) (*Relay, error) {
+	if opts.Stream.Region == "" {
+		return nil, errors.New("relay.New: a region is required")
+	}
 	opts.BatchSize = cmp.Or(opts.BatchSize, 500)
 	opts.Idle = cmp.Or(opts.Idle, 50*time.Millisecond)
 	opts.MaxBackoff = cmp.Or(opts.MaxBackoff, 5*time.Second)
@@ -109,7 +113,7 @@ func (r *Relay) Run(ctx context.Context) error {
 func (r *Relay) round(ctx context.Context, ensured *bool) (int, error) {
 	if !*ensured {
 		ctx, cancel := context.WithTimeout(ctx, r.opts.AckTimeout)
-		err := EnsureStream(ctx, r.js)
+		err := r.opts.Stream.Ensure(ctx, r.js)
 		cancel()
 		if err != nil {
 			return 0, err
@@ -133,7 +137,7 @@ func (r *Relay) backoff(failures int) time.Duration {
 // returns how many rows it marked, with the first error met; rows not acknowledged stay unpublished for the next
 // round. It does not create the stream (see EnsureStream).
 func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
-	rows, err := r.outbox.Unpublished(ctx, r.opts.Region, r.opts.BatchSize)
+	rows, err := r.outbox.Unpublished(ctx, r.opts.Stream.Region, r.opts.BatchSize)
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
@@ -200,5 +204,12 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Job runs the relay as a background job.
-func (r *Relay) Job() jobs.Job { return jobs.Job{Name: "events.relay", Run: r.Run} }
+// Job runs the relay as a background job, "events.relay" for a region's rows ("events.relay.global" for
+// global rows).
+func (r *Relay) Job() jobs.Job {
+	name := "events.relay"
+	if r.opts.Stream.Region == events.GlobalRegion {
+		name += ".global"
+	}
+	return jobs.Job{Name: name, Run: r.Run}
+}

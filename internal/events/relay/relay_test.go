@@ -12,21 +12,24 @@ import (
 	"github.com/marqueehq/marquee/internal/events/relay"
 )
 
-// relayAll runs RelayOnce until the outbox is empty and returns how many rows it published.
-func relayAll(t testing.TB, r *relay.Relay) int {
+// relayAll runs each relay's RelayOnce until it finds nothing left and returns how many rows they published.
+func relayAll(t testing.TB, rs ...*relay.Relay) int {
 	t.Helper()
 	ctx := context.Background()
 	total := 0
-	for {
-		n, err := r.RelayOnce(ctx)
-		if err != nil {
-			t.Fatal(err)
+	for _, r := range rs {
+		for {
+			n, err := r.RelayOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			total += n
 		}
-		if n == 0 {
-			return total
-		}
-		total += n
 	}
+	return total
 }
 
 func TestRelayDeliversEachEventOnce(t *testing.T) {
@@ -35,7 +38,7 @@ func TestRelayDeliversEachEventOnce(t *testing.T) {
 	c := newCollector(e.db, "test")
 	c.start(t, e.js)
 
-	if n := relayAll(t, e.newRelay(t, 16)); n != len(rows) {
+	if n := relayAll(t, e.newRelay(t, "use1", 16), e.newRelay(t, "euw1", 16)); n != len(rows) {
 		t.Fatalf("relayed %d rows, want %d", n, len(rows))
 	}
 	eventually(t, 10*time.Second, "every event", func() bool { return c.seen() == len(rows) })
@@ -58,12 +61,15 @@ func TestRelayOnlyItsRegion(t *testing.T) {
 	e := newEnv(t)
 	insertRows(t, e.db, "use1", 5)
 	insertRows(t, e.db, "euw1", 3)
-	r, err := relay.New(e.db.Outbox(), e.nc, relay.Options{Region: "euw1"})
+	r, err := relay.New(e.db.Outbox(), e.nc, relay.Options{Stream: relay.Stream{Region: "euw1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := relayAll(t, r); n != 3 {
 		t.Fatalf("relayed %d rows, want 3", n)
+	}
+	if got := streamMsgs(t, e.js); got != 3 {
+		t.Fatalf("streams hold %d messages, want the 3 of euw1", got)
 	}
 	if n := count(t, e.db, `SELECT count(*) FROM outbox WHERE published_at IS NULL AND region = 'use1'`); n != 5 {
 		t.Fatalf("%d use1 rows unpublished, want 5", n)
@@ -76,10 +82,10 @@ func TestRepublishedRowsAreDeduplicated(t *testing.T) {
 	rows := insertRows(t, e.db, "use1", 40)
 	c := newCollector(e.db, "test")
 	c.start(t, e.js)
-	relayAll(t, e.newRelay(t, 100))
+	relayAll(t, e.newRelay(t, "use1", 100))
 	mustExec(t, e.db, `UPDATE outbox SET published_at = NULL`)
 
-	r := e.newRelay(t, 100)
+	r := e.newRelay(t, "use1", 100)
 	if n := relayAll(t, r); n != len(rows) {
 		t.Fatalf("relayed %d rows again, want %d", n, len(rows))
 	}
@@ -106,7 +112,7 @@ func TestConcurrentRelaysDeliverEachEventOnce(t *testing.T) {
 	rows := insertRows(t, e.db, "use1", 400)
 	c := newCollector(e.db, "test")
 	c.start(t, e.js)
-	a, b := e.newRelay(t, 25), e.newRelay(t, 25)
+	a, b := e.newRelay(t, "use1", 25), e.newRelay(t, "use1", 25)
 	run(t, a.Run)
 	run(t, b.Run)
 
@@ -130,7 +136,7 @@ func TestRelayKeepsRowsWhileNATSDown(t *testing.T) {
 	before := insertRows(t, e.db, "use1", 10)
 	c := newCollector(e.db, "test")
 	c.start(t, e.js)
-	r := e.newRelay(t, 50)
+	r := e.newRelay(t, "use1", 50)
 	run(t, r.Run)
 	eventually(t, 10*time.Second, "first events", func() bool { return c.seen() == len(before) })
 
@@ -162,7 +168,7 @@ func TestRedeliveredEventHasNoSecondEffect(t *testing.T) {
 	c := newCollector(e.db, "test")
 	c.failFirst = true
 	c.start(t, e.js)
-	relayAll(t, e.newRelay(t, 100))
+	relayAll(t, e.newRelay(t, "use1", 100))
 
 	eventually(t, 10*time.Second, "every event twice", func() bool {
 		c.mu.Lock()
@@ -211,7 +217,7 @@ func TestOnce(t *testing.T) {
 // second, 1000 rows per iteration.
 func BenchmarkRelay(b *testing.B) {
 	e := newEnv(b)
-	r, err := relay.New(e.db.Outbox(), e.nc, relay.Options{})
+	r, err := relay.New(e.db.Outbox(), e.nc, relay.Options{Stream: relay.Stream{Region: "use1"}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -233,15 +239,16 @@ func BenchmarkRelay(b *testing.B) {
 func TestEnsureStreamFixesConfig(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	cfg := relay.StreamConfig()
+	st := relay.Stream{Region: "use1"}
+	cfg := st.Config()
 	cfg.Duplicates = time.Minute
 	if _, err := e.js.UpdateStream(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	if err := relay.EnsureStream(ctx, e.js); err != nil {
+	if err := st.Ensure(ctx, e.js); err != nil {
 		t.Fatal(err)
 	}
-	s, err := e.js.Stream(ctx, relay.StreamName)
+	s, err := e.js.Stream(ctx, st.Name())
 	if err != nil {
 		t.Fatal(err)
 	}

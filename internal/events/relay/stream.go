@@ -1,8 +1,9 @@
 // Package relay carries Marquee's events from the database to NATS JetStream and from JetStream to consumers.
 //
 // The database is the source of truth: a change and its outbox row commit in one transaction. A Relay reads
-// unpublished outbox rows in (created_at, id) order, publishes each to the MARQUEE stream with the header
-// Nats-Msg-Id set to the row's id, waits for JetStream's acknowledgements and only then marks the rows published.
+// unpublished outbox rows of one region in (created_at, id) order, publishes each to that region's stream (see
+// Stream) with the header Nats-Msg-Id set to the row's id, waits for JetStream's acknowledgements and only then
+// marks the rows published.
 // A row is therefore published at least once, never lost: if NATS is down the rows stay unpublished and the relay
 // retries with backoff.
 //
@@ -10,8 +11,8 @@
 // and a relay that dies between publishing and marking publishes the row again when it comes back; JetStream
 // drops the second copy because it has the same Nats-Msg-Id within the stream's duplicate window (DupWindow).
 // A copy published after the window has passed (a relay stalled for longer than DupWindow between publishing
-// and marking) would reach consumers twice, so consumers are idempotent anyway: they apply an event inside their
-// own transaction guarded by Once.
+// and marking) would reach consumers twice, so consumers are idempotent anyway: their effects are keyed on the
+// outbox id or on what the event names.
 package relay
 
 import (
@@ -19,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -27,13 +29,13 @@ import (
 	"github.com/marqueehq/marquee/internal/events"
 )
 
-// StreamName is the JetStream stream that holds every Marquee event.
-const StreamName = "MARQUEE"
+// StreamPrefix starts the name of every region's event stream: MARQUEE_US_EAST1, MARQUEE_GLOBAL, ...
+const StreamPrefix = "MARQUEE_"
 
 // DupWindow is how long JetStream remembers a Nats-Msg-Id to drop a re-published copy.
 const DupWindow = 2 * time.Minute
 
-// MaxAge is how long the stream keeps an event; the outbox remains the record.
+// MaxAge is how long a stream keeps an event; the outbox remains the record.
 const MaxAge = 7 * 24 * time.Hour
 
 // Headers set on every published event besides jetstream.MsgIDHeader (the outbox id).
@@ -42,36 +44,53 @@ const (
 	AggregateHeader = "Marquee-Aggregate-Id" // the ID of the thing the event is about
 )
 
-// StreamConfig returns the configuration of the MARQUEE stream: subjects "marquee.>", file storage and the
-// duplicate window the relay's at-least-once publishing relies on.
-func StreamConfig() jetstream.StreamConfig {
-	return jetstream.StreamConfig{
-		Name:       StreamName,
-		Subjects:   []string{events.AllSubjects},
+// Stream is one region's event stream: the events of rows homed in Region ("global" for global rows such as
+// movies), kept in the NATS cluster of that region when NATS is clustered, so that a region's outage does not
+// stop the others publishing or consuming.
+type Stream struct {
+	Region  string // the subject's region token
+	Cluster string // the NATS cluster to place the stream in; "" when NATS is a single server
+}
+
+// Name is the stream's name, "MARQUEE_" and the region in capitals with "-" as "_".
+func (s Stream) Name() string {
+	return StreamPrefix + strings.ToUpper(strings.ReplaceAll(s.Region, "-", "_"))
+}
+
+// Config returns the stream's configuration: subjects "marquee.<region>.>", file storage, placement in its
+// cluster and the duplicate window the relay's at-least-once publishing relies on.
+func (s Stream) Config() jetstream.StreamConfig {
+	c := jetstream.StreamConfig{
+		Name:       s.Name(),
+		Subjects:   []string{events.RegionSubjects(s.Region)},
 		Storage:    jetstream.FileStorage,
 		Retention:  jetstream.LimitsPolicy,
 		MaxAge:     MaxAge,
 		Duplicates: DupWindow,
 	}
+	if s.Cluster != "" {
+		c.Placement = &jetstream.Placement{Cluster: s.Cluster}
+	}
+	return c
 }
 
-// EnsureStream creates the MARQUEE stream, or updates it when its configuration differs from StreamConfig. It is
-// idempotent and safe to call from many processes; an existing stream that already matches is left untouched
-// (a needless update racing a consumer creation trips a data race in nats-server v2.15.2).
-func EnsureStream(ctx context.Context, js jetstream.JetStream) error {
-	want := StreamConfig()
-	s, err := js.Stream(ctx, StreamName)
+// Ensure creates the stream, or updates it when its configuration differs from Config. It is idempotent and
+// safe to call from many processes; an existing stream that already matches is left untouched (a needless
+// update racing a consumer creation trips a data race in nats-server v2.15.2).
+func (s Stream) Ensure(ctx context.Context, js jetstream.JetStream) error {
+	want := s.Config()
+	st, err := js.Stream(ctx, want.Name)
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
 		_, err = js.CreateStream(ctx, want)
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			return EnsureStream(ctx, js) // another process created it first, perhaps differently
+			return s.Ensure(ctx, js) // another process created it first, perhaps differently
 		}
-	case err == nil && !matches(s.CachedInfo().Config, want):
+	case err == nil && !matches(st.CachedInfo().Config, want):
 		_, err = js.UpdateStream(ctx, want)
 	}
 	if err != nil {
-		return fmt.Errorf("relay.EnsureStream: %w", err)
+		return fmt.Errorf("relay.Stream(%s).Ensure: %w", s.Region, err)
 	}
 	return nil
 }
