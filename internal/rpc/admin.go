@@ -3,7 +3,6 @@ package rpc
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"time"
 
 	"connectrpc.com/connect"
@@ -34,7 +33,7 @@ func NewAdminHandler(svc *admin.Service, cat *admin.Catalog, reindex Reindexer) 
 
 func (h *adminHandler) ReindexSearch(ctx context.Context, _ *connect.Request[marqueev1.ReindexSearchRequest], stream *connect.ServerStream[marqueev1.ReindexSearchResponse]) error {
 	if err := h.svc.RequireAdmin(ctx, userID(ctx)); err != nil {
-		return toConnect(ctx, slog.Default(), marqueev1connect.AdminServiceReindexSearchProcedure, err)
+		return err
 	}
 	if h.reindex == nil {
 		return connect.NewError(connect.CodeUnavailable, errors.New("search is not running in this process"))
@@ -49,7 +48,7 @@ func (h *adminHandler) ReindexSearch(ctx context.Context, _ *connect.Request[mar
 		err = sendErr
 	}
 	if err != nil {
-		return toConnect(ctx, slog.Default(), marqueev1connect.AdminServiceReindexSearchProcedure, err)
+		return err
 	}
 	return stream.Send(&marqueev1.ReindexSearchResponse{Finished: true})
 }

@@ -64,7 +64,7 @@ var public = map[string]bool{
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health and
 // reflection and GET /healthz.
 func NewMux(s Services, log *slog.Logger) *http.ServeMux {
-	opts := connect.WithInterceptors(errorInterceptor(log), &authInterceptor{auth: s.Accounts, public: public},
+	opts := connect.WithInterceptors(&errorInterceptor{log: log}, &authInterceptor{auth: s.Accounts, public: public},
 		validate.NewInterceptor())
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Settings), opts))
