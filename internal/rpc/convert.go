@@ -1,7 +1,12 @@
 package rpc
 
+// This file converts between the generated messages and domain types; handlers call nothing else in between.
+
 import (
+	"cmp"
 	"encoding/base64"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,14 +15,49 @@ import (
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/admin"
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/pricing"
+	"github.com/marqueehq/marquee/internal/search"
+	"github.com/marqueehq/marquee/internal/standby"
 )
+
+// mapSlice converts every element of in with f.
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
 
 func userToProto(u account.User) *marqueev1.User {
 	return &marqueev1.User{Id: u.ID, Email: u.Email, DisplayName: u.DisplayName}
+}
+
+var channelNames = map[marqueev1.NotificationChannel]string{
+	marqueev1.NotificationChannel_NOTIFICATION_CHANNEL_EMAIL: account.Email,
+	marqueev1.NotificationChannel_NOTIFICATION_CHANNEL_SMS:   account.SMS,
+	marqueev1.NotificationChannel_NOTIFICATION_CHANNEL_PUSH:  account.Push,
+}
+
+func settingsToProto(st account.Settings) *marqueev1.NotificationSettings {
+	p := &marqueev1.NotificationSettings{Phone: st.Phone, PushToken: st.PushToken}
+	for _, kind := range slices.Sorted(maps.Keys(st.Channels)) {
+		pref := &marqueev1.NotificationPreference{Kind: kind}
+		for _, c := range st.Channels[kind] {
+			for pc, name := range channelNames {
+				if name == c {
+					pref.Channels = append(pref.Channels, pc)
+				}
+			}
+		}
+		p.Preferences = append(p.Preferences, pref)
+	}
+	return p
 }
 
 func cityToProto(c catalog.City) *marqueev1.City {
@@ -40,6 +80,29 @@ func showtimeToProto(l catalog.ShowtimeListing) *marqueev1.Showtime {
 		TheatreName: l.TheatreName, City: l.CityID, Region: l.Region, ScreenName: l.ScreenName,
 		StartsAt: timestamppb.New(l.StartsAt), EndsAt: timestamppb.New(l.EndsAt), Format: l.Format,
 		Language: l.Language}
+}
+
+// encodeCursor makes an opaque page token from a showtime position.
+func encodeCursor(c catalog.Cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.StartsAt.UnixNano(), 10) + "|" + c.ID))
+}
+
+// decodeCursor reads a page token made by encodeCursor; "" means the first page.
+func decodeCursor(token string) (*catalog.Cursor, error) {
+	if token == "" {
+		return nil, nil
+	}
+	bad := errs.Errorf("rpc.decodeCursor", errs.Invalid, "invalid page token")
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return nil, bad
+	}
+	ns, id, ok := strings.Cut(string(raw), "|")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil || id == "" {
+		return nil, bad
+	}
+	return &catalog.Cursor{StartsAt: time.Unix(0, n).UTC(), ID: id}, nil
 }
 
 var seatTypes = map[catalog.SeatType]marqueev1.SeatType{
@@ -120,25 +183,154 @@ func money(currency string, minor int64) *marqueev1.Money {
 	return &marqueev1.Money{CurrencyCode: currency, AmountMinor: minor}
 }
 
-// encodeCursor makes an opaque page token from a showtime position.
-func encodeCursor(c catalog.Cursor) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.StartsAt.UnixNano(), 10) + "|" + c.ID))
+func quoteToProto(holdID string, q pricing.Quote) *marqueev1.Quote {
+	cur := q.Currency
+	p := &marqueev1.Quote{HoldId: holdID, Subtotal: money(cur, q.SubtotalMinor), Total: money(cur, q.TotalMinor)}
+	for _, l := range q.Lines {
+		li := &marqueev1.LineItem{SeatId: l.SeatID, SeatType: seatTypes[catalog.SeatType(l.SeatType)],
+			Base: money(cur, l.BaseMinor), Amount: money(cur, l.AmountMinor)}
+		for _, a := range l.Adjustments {
+			li.Adjustments = append(li.Adjustments, &marqueev1.PriceAdjustment{RuleId: a.RuleID,
+				Description: a.Description, Amount: money(cur, a.AmountMinor)})
+		}
+		p.LineItems = append(p.LineItems, li)
+	}
+	if q.PromoCode != "" {
+		p.Discounts = []*marqueev1.Discount{{Code: q.PromoCode, Description: q.PromoDescription, Amount: money(cur, q.DiscountMinor)}}
+	}
+	for _, f := range q.Fees {
+		p.Fees = append(p.Fees, &marqueev1.Fee{Description: f.Description, Amount: money(cur, f.AmountMinor)})
+	}
+	return p
 }
 
-// decodeCursor reads a page token made by encodeCursor; "" means the first page.
-func decodeCursor(token string) (*catalog.Cursor, error) {
-	if token == "" {
-		return nil, nil
+var standbyStatuses = map[standby.Status]marqueev1.StandbyStatus{
+	standby.Waiting: marqueev1.StandbyStatus_STANDBY_STATUS_WAITING,
+	standby.Offered: marqueev1.StandbyStatus_STANDBY_STATUS_OFFERED,
+	standby.Booked:  marqueev1.StandbyStatus_STANDBY_STATUS_BOOKED,
+	standby.Left:    marqueev1.StandbyStatus_STANDBY_STATUS_LEFT,
+	standby.Closed:  marqueev1.StandbyStatus_STANDBY_STATUS_CLOSED,
+	standby.Missed:  marqueev1.StandbyStatus_STANDBY_STATUS_MISSED,
+}
+
+func entryToProto(e standby.Entry) *marqueev1.StandbyEntry {
+	p := &marqueev1.StandbyEntry{Id: e.ID, ShowtimeId: e.ShowtimeID, SeatCount: int32(e.SeatCount), Together: e.Together,
+		Accessible: e.Accessible, Status: standbyStatuses[e.Status], Position: int32(e.Position),
+		JoinedAt: timestamppb.New(e.JoinedAt)}
+	if o := e.Offer; o != nil {
+		p.Offer = &marqueev1.StandbyOffer{Id: o.ID, HoldId: o.HoldID, SeatIds: o.SeatIDs, ExpiresAt: timestamppb.New(o.ExpiresAt)}
 	}
-	bad := errs.Errorf("rpc.decodeCursor", errs.Invalid, "invalid page token")
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return nil, bad
+	return p
+}
+
+var roles = map[marqueev1.Role]admin.Role{
+	marqueev1.Role_ROLE_CUSTOMER:       admin.Customer,
+	marqueev1.Role_ROLE_OPERATOR:       admin.Operator,
+	marqueev1.Role_ROLE_PLATFORM_ADMIN: admin.Admin,
+}
+
+var ruleKinds = map[marqueev1.PricingRuleKind]pricing.RuleKind{
+	marqueev1.PricingRuleKind_PRICING_RULE_KIND_TIME_OF_DAY: pricing.RuleTimeOfDay,
+	marqueev1.PricingRuleKind_PRICING_RULE_KIND_DAY_OF_WEEK: pricing.RuleDayOfWeek,
+	marqueev1.PricingRuleKind_PRICING_RULE_KIND_FORMAT:      pricing.RuleFormat,
+	marqueev1.PricingRuleKind_PRICING_RULE_KIND_DEMAND:      pricing.RuleDemand,
+}
+
+func ruleFromProto(p *marqueev1.PricingRule) pricing.Rule {
+	r := pricing.Rule{ID: p.Id, ChainID: p.ChainId, Name: p.Name, Kind: ruleKinds[p.Kind], StartMinute: int(p.StartMinute),
+		EndMinute: int(p.EndMinute), Formats: p.Formats, OccupancyPercent: int(p.OccupancyPercent),
+		Percent: int(p.Percent), AmountMinor: p.AmountMinor, CapMinor: p.CapMinor, Priority: int(p.Priority)}
+	for _, d := range p.DaysOfWeek {
+		r.Days = append(r.Days, time.Weekday(d))
 	}
-	ns, id, ok := strings.Cut(string(raw), "|")
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if !ok || err != nil || id == "" {
-		return nil, bad
+	return r
+}
+
+func ruleToProto(r pricing.Rule) *marqueev1.PricingRule {
+	p := &marqueev1.PricingRule{Id: r.ID, ChainId: r.ChainID, Name: r.Name, StartMinute: int32(r.StartMinute),
+		EndMinute: int32(r.EndMinute), Formats: r.Formats, OccupancyPercent: int32(r.OccupancyPercent),
+		Percent: int32(r.Percent), AmountMinor: r.AmountMinor, CapMinor: r.CapMinor, Priority: int32(r.Priority)}
+	for k, v := range ruleKinds {
+		if v == r.Kind {
+			p.Kind = k
+		}
 	}
-	return &catalog.Cursor{StartsAt: time.Unix(0, n).UTC(), ID: id}, nil
+	for _, d := range r.Days {
+		p.DaysOfWeek = append(p.DaysOfWeek, int32(d))
+	}
+	return p
+}
+
+func promotionFromProto(p *marqueev1.Promotion) pricing.Promotion {
+	out := pricing.Promotion{ID: p.Id, ChainID: p.ChainId, Code: p.Code, Description: p.Description,
+		Percent: int(p.Percent), ValidFrom: p.ValidFrom.AsTime(), ValidUntil: p.ValidUntil.AsTime(),
+		MinSeats: int(p.MinSeats), PerUserLimit: int(p.PerUserLimit), TotalLimit: int(p.TotalLimit),
+		TheatreIDs: p.TheatreIds, MovieIDs: p.MovieIds}
+	switch p.Kind {
+	case marqueev1.PromotionKind_PROMOTION_KIND_PERCENT:
+		out.Kind = pricing.PromotionPercent
+	case marqueev1.PromotionKind_PROMOTION_KIND_FIXED:
+		out.Kind = pricing.PromotionFixed
+	}
+	if p.Amount != nil {
+		out.AmountMinor, out.Currency = p.Amount.AmountMinor, p.Amount.CurrencyCode
+	}
+	return out
+}
+
+func promotionToProto(p pricing.Promotion) *marqueev1.Promotion {
+	out := &marqueev1.Promotion{Id: p.ID, ChainId: p.ChainID, Code: p.Code, Description: p.Description,
+		Percent: int32(p.Percent), ValidFrom: timestamppb.New(p.ValidFrom), ValidUntil: timestamppb.New(p.ValidUntil),
+		MinSeats: int32(p.MinSeats), PerUserLimit: int32(p.PerUserLimit), TotalLimit: int32(p.TotalLimit),
+		TheatreIds: p.TheatreIDs, MovieIds: p.MovieIDs, Redemptions: int32(p.Redemptions),
+		Kind: marqueev1.PromotionKind_PROMOTION_KIND_PERCENT}
+	if p.Kind == pricing.PromotionFixed {
+		out.Kind, out.Amount = marqueev1.PromotionKind_PROMOTION_KIND_FIXED, money(p.Currency, p.AmountMinor)
+	}
+	return out
+}
+
+func policyFromProto(p *marqueev1.ChainPolicy) catalog.ChainPolicy {
+	out := catalog.ChainPolicy{ChainID: p.ChainId, RefundFees: p.RefundFees,
+		StoreCreditBonusPercent: int(p.StoreCreditBonusPercent), OrphanSeatRule: p.OrphanSeatRule,
+		FeePerSeatMinor: p.FeePerSeatMinor}
+	for _, t := range p.RefundTiers {
+		out.RefundTiers = append(out.RefundTiers, catalog.RefundTier{Before: time.Duration(t.MinutesBefore) * time.Minute,
+			Percent: int(t.Percent)})
+	}
+	return out
+}
+
+func policyToProto(p catalog.ChainPolicy) *marqueev1.ChainPolicy {
+	out := &marqueev1.ChainPolicy{ChainId: p.ChainID, RefundFees: p.RefundFees,
+		StoreCreditBonusPercent: int32(p.StoreCreditBonusPercent), OrphanSeatRule: p.OrphanSeatRule,
+		FeePerSeatMinor: p.FeePerSeatMinor}
+	for _, t := range p.RefundTiers {
+		out.RefundTiers = append(out.RefundTiers, &marqueev1.RefundTier{MinutesBefore: int32(t.Before / time.Minute),
+			Percent: int32(t.Percent)})
+	}
+	return out
+}
+
+func point(p *marqueev1.GeoPoint) *search.Point {
+	if p == nil {
+		return nil
+	}
+	return &search.Point{Latitude: p.Latitude, Longitude: p.Longitude}
+}
+
+func refToProto(title string, s search.ShowtimeRef) *marqueev1.Showtime {
+	return &marqueev1.Showtime{Id: s.ShowtimeID, MovieTitle: title, TheatreId: s.TheatreID, TheatreName: s.TheatreName,
+		City: s.CityName, Region: s.Region, StartsAt: timestamppb.New(s.StartsAt), EndsAt: timestamppb.New(s.EndsAt),
+		Format: s.Format, Language: s.Language}
+}
+
+// counts turns a facet into a list, most frequent first, then by value.
+func counts(m map[string]int) []*marqueev1.FacetCount {
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return cmp.Or(m[b]-m[a], cmp.Compare(a, b)) })
+	out := make([]*marqueev1.FacetCount, len(keys))
+	for i, k := range keys {
+		out[i] = &marqueev1.FacetCount{Value: k, Count: int32(m[k])}
+	}
+	return out
 }

@@ -3,11 +3,8 @@ package rpc
 import (
 	"cmp"
 	"context"
-	"maps"
-	"slices"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
@@ -23,13 +20,6 @@ type searchHandler struct {
 // NewSearchHandler serves SearchService from a search index.
 func NewSearchHandler(ix *search.Index, now platform.Clock) marqueev1connect.SearchServiceHandler {
 	return &searchHandler{ix: ix, now: now}
-}
-
-func point(p *marqueev1.GeoPoint) *search.Point {
-	if p == nil {
-		return nil
-	}
-	return &search.Point{Latitude: p.Latitude, Longitude: p.Longitude}
 }
 
 func (h *searchHandler) SearchMovies(ctx context.Context, req *connect.Request[marqueev1.SearchMoviesRequest]) (*connect.Response[marqueev1.SearchMoviesResponse], error) {
@@ -53,22 +43,6 @@ func (h *searchHandler) SearchMovies(ctx context.Context, req *connect.Request[m
 		res.Hits = append(res.Hits, mh)
 	}
 	return connect.NewResponse(res), nil
-}
-
-func refToProto(title string, s search.ShowtimeRef) *marqueev1.Showtime {
-	return &marqueev1.Showtime{Id: s.ShowtimeID, MovieTitle: title, TheatreId: s.TheatreID, TheatreName: s.TheatreName,
-		City: s.CityName, Region: s.Region, StartsAt: timestamppb.New(s.StartsAt), EndsAt: timestamppb.New(s.EndsAt),
-		Format: s.Format, Language: s.Language}
-}
-
-// counts turns a facet into a list, most frequent first, then by value.
-func counts(m map[string]int) []*marqueev1.FacetCount {
-	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return cmp.Or(m[b]-m[a], cmp.Compare(a, b)) })
-	out := make([]*marqueev1.FacetCount, len(keys))
-	for i, k := range keys {
-		out[i] = &marqueev1.FacetCount{Value: k, Count: int32(m[k])}
-	}
-	return out
 }
 
 func (h *searchHandler) SearchTheatres(ctx context.Context, req *connect.Request[marqueev1.SearchTheatresRequest]) (*connect.Response[marqueev1.SearchTheatresResponse], error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
@@ -65,23 +64,4 @@ func (h *standbyHandler) DeclineOffer(ctx context.Context, req *connect.Request[
 		return nil, err
 	}
 	return connect.NewResponse(&marqueev1.DeclineOfferResponse{}), nil
-}
-
-var standbyStatuses = map[standby.Status]marqueev1.StandbyStatus{
-	standby.Waiting: marqueev1.StandbyStatus_STANDBY_STATUS_WAITING,
-	standby.Offered: marqueev1.StandbyStatus_STANDBY_STATUS_OFFERED,
-	standby.Booked:  marqueev1.StandbyStatus_STANDBY_STATUS_BOOKED,
-	standby.Left:    marqueev1.StandbyStatus_STANDBY_STATUS_LEFT,
-	standby.Closed:  marqueev1.StandbyStatus_STANDBY_STATUS_CLOSED,
-	standby.Missed:  marqueev1.StandbyStatus_STANDBY_STATUS_MISSED,
-}
-
-func entryToProto(e standby.Entry) *marqueev1.StandbyEntry {
-	p := &marqueev1.StandbyEntry{Id: e.ID, ShowtimeId: e.ShowtimeID, SeatCount: int32(e.SeatCount), Together: e.Together,
-		Accessible: e.Accessible, Status: standbyStatuses[e.Status], Position: int32(e.Position),
-		JoinedAt: timestamppb.New(e.JoinedAt)}
-	if o := e.Offer; o != nil {
-		p.Offer = &marqueev1.StandbyOffer{Id: o.ID, HoldId: o.HoldID, SeatIds: o.SeatIDs, ExpiresAt: timestamppb.New(o.ExpiresAt)}
-	}
-	return p
 }
