@@ -22,9 +22,8 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		DefaultPolicy: def, Seats: inv}
 	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, DefaultPolicy: def}
 	return rpc.Services{
-		Accounts: &account.Service{Store: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost,
-			Secret: secret, AdminEmail: c.AdminEmail},
-		Settings:  db.Accounts(),
+		Accounts: &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Now: now, IDs: ids,
+			BcryptCost: c.BcryptCost, Secret: secret, AdminEmail: c.AdminEmail},
 		Catalog:   db.Catalog(),
 		Inventory: inv,
 		Bookings:  bookings,

@@ -10,14 +10,11 @@ import (
 	"github.com/marqueehq/marquee/internal/account"
 )
 
-type accountHandler struct {
-	svc      *account.Service
-	settings account.SettingsStore
-}
+type accountHandler struct{ svc *account.Service }
 
 // NewAccountHandler serves AccountService.
-func NewAccountHandler(svc *account.Service, settings account.SettingsStore) marqueev1connect.AccountServiceHandler {
-	return &accountHandler{svc: svc, settings: settings}
+func NewAccountHandler(svc *account.Service) marqueev1connect.AccountServiceHandler {
+	return &accountHandler{svc: svc}
 }
 
 func (h *accountHandler) Register(ctx context.Context, req *connect.Request[marqueev1.RegisterRequest]) (*connect.Response[marqueev1.RegisterResponse], error) {
@@ -37,7 +34,7 @@ func (h *accountHandler) Login(ctx context.Context, req *connect.Request[marquee
 }
 
 func (h *accountHandler) GetNotificationSettings(ctx context.Context, _ *connect.Request[marqueev1.GetNotificationSettingsRequest]) (*connect.Response[marqueev1.GetNotificationSettingsResponse], error) {
-	st, err := h.settings.NotificationSettings(ctx, userID(ctx))
+	st, err := h.svc.NotificationSettings(ctx, userID(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -45,16 +42,7 @@ func (h *accountHandler) GetNotificationSettings(ctx context.Context, _ *connect
 }
 
 func (h *accountHandler) UpdateNotificationSettings(ctx context.Context, req *connect.Request[marqueev1.UpdateNotificationSettingsRequest]) (*connect.Response[marqueev1.UpdateNotificationSettingsResponse], error) {
-	p := req.Msg.Settings
-	st := account.Settings{Phone: p.Phone, PushToken: p.PushToken, Channels: map[string][]string{}}
-	for _, pref := range p.Preferences {
-		cs := []string{}
-		for _, c := range pref.Channels {
-			cs = append(cs, channelNames[c])
-		}
-		st.Channels[pref.Kind] = cs
-	}
-	st, err := account.UpdateSettings(ctx, h.settings, userID(ctx), st)
+	st, err := h.svc.UpdateNotificationSettings(ctx, userID(ctx), settingsFromProto(req.Msg.Settings))
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,18 @@ var channelNames = map[marqueev1.NotificationChannel]string{
 	marqueev1.NotificationChannel_NOTIFICATION_CHANNEL_PUSH:  account.Push,
 }
 
+func settingsFromProto(p *marqueev1.NotificationSettings) account.Settings {
+	st := account.Settings{Phone: p.Phone, PushToken: p.PushToken, Channels: map[string][]string{}}
+	for _, pref := range p.Preferences {
+		cs := []string{}
+		for _, c := range pref.Channels {
+			cs = append(cs, channelNames[c])
+		}
+		st.Channels[pref.Kind] = cs
+	}
+	return st
+}
+
 func settingsToProto(st account.Settings) *marqueev1.NotificationSettings {
 	p := &marqueev1.NotificationSettings{Phone: st.Phone, PushToken: st.PushToken}
 	for _, kind := range slices.Sorted(maps.Keys(st.Channels)) {

@@ -26,7 +26,6 @@ import (
 // Services are the domain services the handlers call.
 type Services struct {
 	Accounts  *account.Service
-	Settings  account.SettingsStore
 	Catalog   catalog.Store
 	Inventory *inventory.Service
 	Bookings  *booking.Service
@@ -67,7 +66,7 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	opts := connect.WithInterceptors(&errorInterceptor{log: log}, &authInterceptor{auth: s.Accounts, public: public},
 		validate.NewInterceptor())
 	mux := http.NewServeMux()
-	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Settings), opts))
+	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts), opts))
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog, s.Now), opts))
 	mux.Handle(marqueev1connect.NewSeatServiceHandler(NewSeatHandler(s.Inventory), opts))
 	mux.Handle(marqueev1connect.NewBookingServiceHandler(NewBookingHandler(s.Bookings), opts))
