@@ -24,7 +24,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	return rpc.Services{
 		Accounts: &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Now: now, IDs: ids,
 			BcryptCost: c.BcryptCost, Secret: secret, AdminEmail: c.AdminEmail},
-		Catalog:   db.Catalog(),
+		Catalog:   &catalog.Service{Store: db.Catalog(), Now: now},
 		Inventory: inv,
 		Bookings:  bookings,
 		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,

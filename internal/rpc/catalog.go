@@ -2,29 +2,23 @@ package rpc
 
 import (
 	"context"
-	"time"
 
 	"connectrpc.com/connect"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/catalog"
-	"github.com/marqueehq/marquee/internal/errs"
-	"github.com/marqueehq/marquee/internal/platform"
 )
 
-type catalogHandler struct {
-	store catalog.Store
-	now   platform.Clock
-}
+type catalogHandler struct{ svc *catalog.Service }
 
 // NewCatalogHandler serves CatalogService.
-func NewCatalogHandler(store catalog.Store, now platform.Clock) marqueev1connect.CatalogServiceHandler {
-	return &catalogHandler{store: store, now: now}
+func NewCatalogHandler(svc *catalog.Service) marqueev1connect.CatalogServiceHandler {
+	return &catalogHandler{svc: svc}
 }
 
 func (h *catalogHandler) ListCities(ctx context.Context, _ *connect.Request[marqueev1.ListCitiesRequest]) (*connect.Response[marqueev1.ListCitiesResponse], error) {
-	cs, err := h.store.ListCities(ctx)
+	cs, err := h.svc.ListCities(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +26,7 @@ func (h *catalogHandler) ListCities(ctx context.Context, _ *connect.Request[marq
 }
 
 func (h *catalogHandler) ListMovies(ctx context.Context, req *connect.Request[marqueev1.ListMoviesRequest]) (*connect.Response[marqueev1.ListMoviesResponse], error) {
-	ms, err := h.store.ListMovies(ctx, req.Msg.City, h.now())
+	ms, err := h.svc.ListMovies(ctx, req.Msg.City)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +34,7 @@ func (h *catalogHandler) ListMovies(ctx context.Context, req *connect.Request[ma
 }
 
 func (h *catalogHandler) ListTheatres(ctx context.Context, req *connect.Request[marqueev1.ListTheatresRequest]) (*connect.Response[marqueev1.ListTheatresResponse], error) {
-	ts, err := h.store.ListTheatres(ctx, req.Msg.City)
+	ts, err := h.svc.ListTheatres(ctx, req.Msg.City)
 	if err != nil {
 		return nil, err
 	}
@@ -48,40 +42,10 @@ func (h *catalogHandler) ListTheatres(ctx context.Context, req *connect.Request[
 }
 
 func (h *catalogHandler) ListShowtimes(ctx context.Context, req *connect.Request[marqueev1.ListShowtimesRequest]) (*connect.Response[marqueev1.ListShowtimesResponse], error) {
-	f, err := showtimeFilter(req.Msg, h.now())
+	p, err := h.svc.ListShowtimes(ctx, showtimeQuery(req.Msg))
 	if err != nil {
 		return nil, err
 	}
-	ls, err := h.store.ListShowtimes(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	res := &marqueev1.ListShowtimesResponse{}
-	if size := f.Limit - 1; len(ls) > size {
-		ls = ls[:size]
-		last := ls[len(ls)-1]
-		res.NextPageToken = encodeCursor(catalog.Cursor{StartsAt: last.StartsAt, ID: last.ID})
-	}
-	res.Showtimes = mapSlice(ls, showtimeToProto)
-	return connect.NewResponse(res), nil
-}
-
-// showtimeFilter reads a ListShowtimes request; it asks the store for one row more than a page to know
-// whether another page follows.
-func showtimeFilter(m *marqueev1.ListShowtimesRequest, now time.Time) (catalog.ShowtimeFilter, error) {
-	after, err := decodeCursor(m.PageToken)
-	if err != nil {
-		return catalog.ShowtimeFilter{}, err
-	}
-	if m.Day != "" {
-		if _, err := time.Parse(time.DateOnly, m.Day); err != nil {
-			return catalog.ShowtimeFilter{}, errs.Errorf("rpc.ListShowtimes", errs.Invalid, "day must be a date YYYY-MM-DD")
-		}
-	}
-	size := int(m.PageSize)
-	if size == 0 {
-		size = 20
-	}
-	return catalog.ShowtimeFilter{CityID: m.City, MovieID: m.MovieId, TheatreID: m.TheatreId, Day: m.Day,
-		From: now, After: after, Limit: size + 1}, nil
+	return connect.NewResponse(&marqueev1.ListShowtimesResponse{Showtimes: mapSlice(p.Showtimes, showtimeToProto),
+		NextPageToken: p.NextPageToken}), nil
 }

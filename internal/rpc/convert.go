@@ -1,14 +1,11 @@
 package rpc
 
-// This file converts between the generated messages and domain types; handlers call nothing else in between.
+// Conversions between the generated messages (api/) and the domain types.
 
 import (
 	"cmp"
-	"encoding/base64"
 	"maps"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -18,7 +15,6 @@ import (
 	"github.com/marqueehq/marquee/internal/admin"
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
-	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/pricing"
 	"github.com/marqueehq/marquee/internal/search"
@@ -87,34 +83,16 @@ func theatreToProto(t catalog.Theatre) *marqueev1.Theatre {
 		Latitude: t.Latitude, Longitude: t.Longitude, Amenities: t.Amenities, Chain: t.ChainID}
 }
 
+func showtimeQuery(m *marqueev1.ListShowtimesRequest) catalog.ShowtimeQuery {
+	return catalog.ShowtimeQuery{CityID: m.City, MovieID: m.MovieId, TheatreID: m.TheatreId, Day: m.Day,
+		PageSize: int(m.PageSize), PageToken: m.PageToken}
+}
+
 func showtimeToProto(l catalog.ShowtimeListing) *marqueev1.Showtime {
 	return &marqueev1.Showtime{Id: l.ID, MovieId: l.MovieID, MovieTitle: l.MovieTitle, TheatreId: l.TheatreID,
 		TheatreName: l.TheatreName, City: l.CityID, Region: l.Region, ScreenName: l.ScreenName,
 		StartsAt: timestamppb.New(l.StartsAt), EndsAt: timestamppb.New(l.EndsAt), Format: l.Format,
 		Language: l.Language}
-}
-
-// encodeCursor makes an opaque page token from a showtime position.
-func encodeCursor(c catalog.Cursor) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.StartsAt.UnixNano(), 10) + "|" + c.ID))
-}
-
-// decodeCursor reads a page token made by encodeCursor; "" means the first page.
-func decodeCursor(token string) (*catalog.Cursor, error) {
-	if token == "" {
-		return nil, nil
-	}
-	bad := errs.Errorf("rpc.decodeCursor", errs.Invalid, "invalid page token")
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return nil, bad
-	}
-	ns, id, ok := strings.Cut(string(raw), "|")
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if !ok || err != nil || id == "" {
-		return nil, bad
-	}
-	return &catalog.Cursor{StartsAt: time.Unix(0, n).UTC(), ID: id}, nil
 }
 
 var seatTypes = map[catalog.SeatType]marqueev1.SeatType{

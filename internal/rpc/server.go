@@ -26,7 +26,7 @@ import (
 // Services are the domain services the handlers call.
 type Services struct {
 	Accounts  *account.Service
-	Catalog   catalog.Store
+	Catalog   *catalog.Service
 	Inventory *inventory.Service
 	Bookings  *booking.Service
 	Admin     *admin.Service
@@ -67,7 +67,7 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 		validate.NewInterceptor())
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts), opts))
-	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog, s.Now), opts))
+	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog), opts))
 	mux.Handle(marqueev1connect.NewSeatServiceHandler(NewSeatHandler(s.Inventory), opts))
 	mux.Handle(marqueev1connect.NewBookingServiceHandler(NewBookingHandler(s.Bookings), opts))
 	mux.Handle(marqueev1connect.NewPricingServiceHandler(NewPricingHandler(s.Bookings), opts))
