@@ -11,6 +11,7 @@ import (
 	"github.com/marqueehq/marquee/internal/rpc"
 	"github.com/marqueehq/marquee/internal/standby"
 	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/internal/wallet"
 )
 
 // Services wires the domain services on db; app and tests share it.
@@ -31,7 +32,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 			Window: offerWindow(c)},
 		Admin:               adm,
 		CatalogAdmin:        &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
-		Wallet:              db.Wallet(),
+		Wallet:              &wallet.Service{Store: db.Wallet()},
 		StripeWebhookSecret: c.StripeWebhookSecret,
 		Webhooks:            db,
 		Now:                 now,

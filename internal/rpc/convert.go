@@ -19,6 +19,7 @@ import (
 	"github.com/marqueehq/marquee/internal/pricing"
 	"github.com/marqueehq/marquee/internal/search"
 	"github.com/marqueehq/marquee/internal/standby"
+	"github.com/marqueehq/marquee/internal/wallet"
 )
 
 // mapSlice converts every element of in with f.
@@ -168,6 +169,8 @@ var tenderMethods = map[booking.Method]marqueev1.TenderMethod{
 	booking.GiftCard:    marqueev1.TenderMethod_TENDER_METHOD_GIFT_CARD,
 	booking.StoreCredit: marqueev1.TenderMethod_TENDER_METHOD_STORE_CREDIT,
 }
+
+func balanceToProto(b wallet.Balance) *marqueev1.Money { return money(b.Currency, b.AmountMinor) }
 
 func money(currency string, minor int64) *marqueev1.Money {
 	return &marqueev1.Money{CurrencyCode: currency, AmountMinor: minor}

@@ -20,7 +20,7 @@ import (
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/search"
 	"github.com/marqueehq/marquee/internal/standby"
-	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/internal/wallet"
 )
 
 // Services are the domain services the handlers call.
@@ -36,7 +36,7 @@ type Services struct {
 	Reindexer Reindexer
 	Search    *search.Index
 	Standby   *standby.Service
-	Wallet    *store.WalletStore
+	Wallet    *wallet.Service
 	// StripeWebhookSecret enables POST /webhooks/stripe when set; Webhooks applies its events.
 	StripeWebhookSecret string
 	Webhooks            WebhookApplier
