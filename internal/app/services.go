@@ -30,14 +30,21 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Bookings:  bookings,
 		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,
 			Window: offerWindow(c)},
-		Admin:               adm,
-		CatalogAdmin:        &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
-		Wallet:              &wallet.Service{Store: db.Wallet()},
-		StripeWebhookSecret: c.StripeWebhookSecret,
-		Webhooks:            db,
-		Now:                 now,
-		Ping:                db.Ping,
+		Admin:        adm,
+		CatalogAdmin: &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
+		Wallet:       &wallet.Service{Store: db.Wallet()},
+		Webhooks:     webhooks(db, now, c),
+		Now:          now,
+		Ping:         db.Ping,
 	}
+}
+
+// webhooks receives Stripe's webhooks when a signing secret is configured (nil otherwise).
+func webhooks(db *store.DB, now platform.Clock, c Config) *payment.Webhooks {
+	if c.StripeWebhookSecret == "" {
+		return nil
+	}
+	return &payment.Webhooks{Secret: c.StripeWebhookSecret, Store: db, Now: now}
 }
 
 // offerWindow is the standby offer window from the configuration (the defaults where unset).

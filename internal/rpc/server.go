@@ -17,6 +17,7 @@ import (
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/search"
 	"github.com/marqueehq/marquee/internal/standby"
@@ -37,10 +38,9 @@ type Services struct {
 	Search    *search.Index
 	Standby   *standby.Service
 	Wallet    *wallet.Service
-	// StripeWebhookSecret enables POST /webhooks/stripe when set; Webhooks applies its events.
-	StripeWebhookSecret string
-	Webhooks            WebhookApplier
-	Now                 platform.Clock
+	// Webhooks, when set, serves POST /webhooks/stripe.
+	Webhooks *payment.Webhooks
+	Now      platform.Clock
 	// Ping checks the database for /healthz and gRPC health.
 	Ping func(context.Context) error
 }
@@ -77,8 +77,8 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	if s.Search != nil {
 		mux.Handle(marqueev1connect.NewSearchServiceHandler(NewSearchHandler(s.Search, s.Now), opts))
 	}
-	if s.StripeWebhookSecret != "" {
-		mux.Handle("POST /webhooks/stripe", NewStripeWebhook(s.StripeWebhookSecret, s.Webhooks, s.Now, log))
+	if s.Webhooks != nil {
+		mux.Handle("POST /webhooks/stripe", NewStripeWebhook(s.Webhooks, log))
 	}
 	names := []string{marqueev1connect.AccountServiceName, marqueev1connect.CatalogServiceName,
 		marqueev1connect.SeatServiceName, marqueev1connect.BookingServiceName, marqueev1connect.PricingServiceName,
