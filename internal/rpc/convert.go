@@ -312,6 +312,38 @@ func point(p *marqueev1.GeoPoint) *search.Point {
 	return &search.Point{Latitude: p.Latitude, Longitude: p.Longitude}
 }
 
+func movieQuery(m *marqueev1.SearchMoviesRequest) search.MovieQuery {
+	return search.MovieQuery{Query: m.Query, Near: point(m.Near), RadiusKm: m.RadiusKm, City: m.City, Genres: m.Genres,
+		Languages: m.Languages, Formats: m.Formats, Day: m.Day, NowPlayingDays: int(m.NowPlayingDays),
+		PageSize: int(m.PageSize), PageToken: m.PageToken}
+}
+
+func theatreQuery(m *marqueev1.SearchTheatresRequest) search.TheatreQuery {
+	return search.TheatreQuery{Query: m.Query, Near: *point(m.Near), RadiusKm: m.RadiusKm, Amenities: m.Amenities,
+		PageSize: int(m.PageSize), PageToken: m.PageToken}
+}
+
+func movieHitToProto(hit search.MovieHit) *marqueev1.MovieHit {
+	mh := &marqueev1.MovieHit{Movie: movieToProto(hit.Movie), Score: hit.Score}
+	for _, s := range hit.NextShowtimes {
+		mh.NextShowtimes = append(mh.NextShowtimes, refToProto(hit.Movie.Title, s))
+	}
+	return mh
+}
+
+func facetsToProto(f search.Facets) *marqueev1.Facets {
+	return &marqueev1.Facets{Genres: counts(f.Genres), Languages: counts(f.Languages), Formats: counts(f.Formats),
+		Ratings: counts(f.Ratings)}
+}
+
+func theatreHitToProto(t search.TheatreHit) *marqueev1.TheatreHit {
+	return &marqueev1.TheatreHit{Theatre: theatreToProto(t.Theatre), DistanceKm: t.DistanceKm}
+}
+
+func suggestionToProto(s search.Suggestion) *marqueev1.Suggestion {
+	return &marqueev1.Suggestion{Kind: s.Kind, Text: s.Text, Id: s.ID}
+}
+
 func refToProto(title string, s search.ShowtimeRef) *marqueev1.Showtime {
 	return &marqueev1.Showtime{Id: s.ShowtimeID, MovieTitle: title, TheatreId: s.TheatreID, TheatreName: s.TheatreName,
 		City: s.CityName, Region: s.Region, StartsAt: timestamppb.New(s.StartsAt), EndsAt: timestamppb.New(s.EndsAt),

@@ -33,7 +33,8 @@ type Services struct {
 	Admin     *admin.Service
 	// CatalogAdmin manages movies, theatres, screens and showtimes.
 	CatalogAdmin *admin.Catalog
-	// Reindexer rebuilds the search index; Search answers SearchService (not mounted when nil).
+	// Reindexer rebuilds the search index; Search answers SearchService as of Now (not mounted when nil).
+	// Both are set by the process after Services is built, so NewMux makes the search.Service.
 	Reindexer Reindexer
 	Search    *search.Index
 	Standby   *standby.Service
@@ -75,7 +76,8 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin, s.CatalogAdmin, s.Reindexer), opts))
 	mux.Handle(marqueev1connect.NewStandbyServiceHandler(NewStandbyHandler(s.Standby), opts))
 	if s.Search != nil {
-		mux.Handle(marqueev1connect.NewSearchServiceHandler(NewSearchHandler(s.Search, s.Now), opts))
+		svc := &search.Service{Index: s.Search, Now: s.Now}
+		mux.Handle(marqueev1connect.NewSearchServiceHandler(NewSearchHandler(svc), opts))
 	}
 	if s.Webhooks != nil {
 		mux.Handle("POST /webhooks/stripe", NewStripeWebhook(s.Webhooks, log))
