@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"errors"
 
 	"connectrpc.com/connect"
 
@@ -13,39 +12,32 @@ import (
 )
 
 type adminHandler struct {
-	svc     *admin.Service
-	catalog *admin.Catalog
-	reindex Reindexer
+	catalogAdminHandler
+	svc   *admin.Service
+	index admin.Reindexer
 }
 
-// Reindexer rebuilds the search index, reporting progress.
-type Reindexer interface {
-	Reindex(ctx context.Context, progress func(done, total int)) error
-}
+// catalogAdminHandler serves the catalog management methods of AdminService through admin.Catalog.
+type catalogAdminHandler struct{ svc *admin.Catalog }
 
-// NewAdminHandler serves AdminService.
-func NewAdminHandler(svc *admin.Service, cat *admin.Catalog, reindex Reindexer) marqueev1connect.AdminServiceHandler {
-	return &adminHandler{svc: svc, catalog: cat, reindex: reindex}
+// NewAdminHandler serves AdminService: catalog management through cat, the rest through svc. index is this
+// process's search index, which ReindexSearch rebuilds (nil when it serves no search).
+func NewAdminHandler(svc *admin.Service, cat *admin.Catalog, index admin.Reindexer) marqueev1connect.AdminServiceHandler {
+	return &adminHandler{catalogAdminHandler: catalogAdminHandler{svc: cat}, svc: svc, index: index}
 }
 
 func (h *adminHandler) ReindexSearch(ctx context.Context, _ *connect.Request[marqueev1.ReindexSearchRequest], stream *connect.ServerStream[marqueev1.ReindexSearchResponse]) error {
-	if err := h.svc.RequireAdmin(ctx, userID(ctx)); err != nil {
-		return err
-	}
-	if h.reindex == nil {
-		return connect.NewError(connect.CodeUnavailable, errors.New("search is not running in this process"))
-	}
 	var sendErr error
-	err := h.reindex.Reindex(ctx, func(done, total int) {
+	progress := func(done, total int) {
 		if sendErr == nil {
 			sendErr = stream.Send(&marqueev1.ReindexSearchResponse{Done: int32(done), Total: int32(total)})
 		}
-	})
-	if err == nil {
-		err = sendErr
 	}
-	if err != nil {
+	if err := h.svc.ReindexSearch(ctx, userID(ctx), h.index, progress); err != nil {
 		return err
+	}
+	if sendErr != nil {
+		return sendErr
 	}
 	return stream.Send(&marqueev1.ReindexSearchResponse{Finished: true})
 }
@@ -127,12 +119,7 @@ func (h *adminHandler) ListDeadDeliveries(ctx context.Context, req *connect.Requ
 	if err != nil {
 		return nil, err
 	}
-	res := &marqueev1.ListDeadDeliveriesResponse{}
-	for _, d := range ds {
-		res.Deliveries = append(res.Deliveries, &marqueev1.DeadDelivery{Id: d.ID, Channel: d.Channel, Recipient: d.Recipient,
-			Kind: d.Kind, Attempts: int32(d.Attempts), LastError: d.LastError})
-	}
-	return connect.NewResponse(res), nil
+	return connect.NewResponse(&marqueev1.ListDeadDeliveriesResponse{Deliveries: mapSlice(ds, deadDeliveryToProto)}), nil
 }
 
 func (h *adminHandler) RetryDelivery(ctx context.Context, req *connect.Request[marqueev1.RetryDeliveryRequest]) (*connect.Response[marqueev1.RetryDeliveryResponse], error) {
@@ -142,57 +129,42 @@ func (h *adminHandler) RetryDelivery(ctx context.Context, req *connect.Request[m
 	return connect.NewResponse(&marqueev1.RetryDeliveryResponse{}), nil
 }
 
-func (h *adminHandler) UpsertMovie(ctx context.Context, req *connect.Request[marqueev1.UpsertMovieRequest]) (*connect.Response[marqueev1.UpsertMovieResponse], error) {
-	p := req.Msg.Movie
-	m, err := h.catalog.UpsertMovie(ctx, userID(ctx), catalog.Movie{ID: p.Id, Title: p.Title,
-		RuntimeMinutes: int(p.RuntimeMinutes), Genres: p.Genres, Rating: p.Rating, Language: p.Language,
-		Synopsis: p.Synopsis, Cast: p.Cast})
+func (h *catalogAdminHandler) UpsertMovie(ctx context.Context, req *connect.Request[marqueev1.UpsertMovieRequest]) (*connect.Response[marqueev1.UpsertMovieResponse], error) {
+	m, err := h.svc.UpsertMovie(ctx, userID(ctx), movieFromProto(req.Msg.Movie))
 	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&marqueev1.UpsertMovieResponse{Movie: movieToProto(m)}), nil
 }
 
-func (h *adminHandler) UpsertTheatre(ctx context.Context, req *connect.Request[marqueev1.UpsertTheatreRequest]) (*connect.Response[marqueev1.UpsertTheatreResponse], error) {
-	p := req.Msg.Theatre
-	t, err := h.catalog.UpsertTheatre(ctx, userID(ctx), catalog.Theatre{ID: p.Id, ChainID: p.Chain, CityID: p.City,
-		Name: p.Name, Address: p.Address, Latitude: p.Latitude, Longitude: p.Longitude, Amenities: p.Amenities,
-		TimeZone: req.Msg.TimeZone, Currency: req.Msg.Currency})
+func (h *catalogAdminHandler) UpsertTheatre(ctx context.Context, req *connect.Request[marqueev1.UpsertTheatreRequest]) (*connect.Response[marqueev1.UpsertTheatreResponse], error) {
+	t, err := h.svc.UpsertTheatre(ctx, userID(ctx), theatreFromProto(req.Msg))
 	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&marqueev1.UpsertTheatreResponse{Theatre: theatreToProto(t)}), nil
 }
 
-func (h *adminHandler) UpsertScreen(ctx context.Context, req *connect.Request[marqueev1.UpsertScreenRequest]) (*connect.Response[marqueev1.UpsertScreenResponse], error) {
+func (h *catalogAdminHandler) UpsertScreen(ctx context.Context, req *connect.Request[marqueev1.UpsertScreenRequest]) (*connect.Response[marqueev1.UpsertScreenResponse], error) {
 	m := req.Msg
-	var seats []catalog.Seat
-	for y, row := range m.Rows {
-		for _, s := range row.Seats {
-			seats = append(seats, catalog.Seat{ID: catalog.SeatID(row.Label, int(s.Number)), Row: row.Label,
-				Number: int(s.Number), Type: seatTypeOf(s.Type), X: int(s.X), Y: y})
-		}
-	}
-	id, err := h.catalog.UpsertScreen(ctx, userID(ctx), m.TheatreId, m.ScreenId, m.Name, seats)
+	seats := seatsFromProto(m.Rows)
+	id, err := h.svc.UpsertScreen(ctx, userID(ctx), m.TheatreId, m.ScreenId, m.Name, seats)
 	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&marqueev1.UpsertScreenResponse{ScreenId: id, Seats: int32(len(seats))}), nil
 }
 
-func (h *adminHandler) ScheduleShowtime(ctx context.Context, req *connect.Request[marqueev1.ScheduleShowtimeRequest]) (*connect.Response[marqueev1.ScheduleShowtimeResponse], error) {
-	m := req.Msg
-	st, err := h.catalog.ScheduleShowtime(ctx, userID(ctx), catalog.Showtime{ScreenID: m.ScreenId, MovieID: m.MovieId,
-		StartsAt: m.StartsAt.AsTime(), Format: m.Format, Language: m.Language, Currency: m.BasePrice.CurrencyCode,
-		BasePriceMinor: m.BasePrice.AmountMinor, PremiumPriceMinor: m.PremiumPrice.AmountMinor})
+func (h *catalogAdminHandler) ScheduleShowtime(ctx context.Context, req *connect.Request[marqueev1.ScheduleShowtimeRequest]) (*connect.Response[marqueev1.ScheduleShowtimeResponse], error) {
+	st, err := h.svc.ScheduleShowtime(ctx, userID(ctx), scheduledShowtime(req.Msg))
 	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&marqueev1.ScheduleShowtimeResponse{Showtime: showtimeToProto(catalog.ShowtimeListing{Showtime: st})}), nil
 }
 
-func (h *adminHandler) CancelShowtime(ctx context.Context, req *connect.Request[marqueev1.CancelShowtimeRequest]) (*connect.Response[marqueev1.CancelShowtimeResponse], error) {
-	n, err := h.catalog.CancelShowtime(ctx, userID(ctx), req.Msg.ShowtimeId)
+func (h *catalogAdminHandler) CancelShowtime(ctx context.Context, req *connect.Request[marqueev1.CancelShowtimeRequest]) (*connect.Response[marqueev1.CancelShowtimeResponse], error) {
+	n, err := h.svc.CancelShowtime(ctx, userID(ctx), req.Msg.ShowtimeId)
 	if err != nil {
 		return nil, err
 	}

@@ -283,6 +283,41 @@ func promotionToProto(p pricing.Promotion) *marqueev1.Promotion {
 	return out
 }
 
+func movieFromProto(p *marqueev1.Movie) catalog.Movie {
+	return catalog.Movie{ID: p.Id, Title: p.Title, RuntimeMinutes: int(p.RuntimeMinutes), Genres: p.Genres,
+		Rating: p.Rating, Language: p.Language, Synopsis: p.Synopsis, Cast: p.Cast}
+}
+
+func theatreFromProto(m *marqueev1.UpsertTheatreRequest) catalog.Theatre {
+	p := m.Theatre
+	return catalog.Theatre{ID: p.Id, ChainID: p.Chain, CityID: p.City, Name: p.Name, Address: p.Address,
+		Latitude: p.Latitude, Longitude: p.Longitude, Amenities: p.Amenities, TimeZone: m.TimeZone, Currency: m.Currency}
+}
+
+// seatsFromProto lays out a screen's rows: the first row is nearest the screen (y = 0), and a seat's ID is
+// its row label and number.
+func seatsFromProto(rows []*marqueev1.LayoutRow) []catalog.Seat {
+	var seats []catalog.Seat
+	for y, row := range rows {
+		for _, s := range row.Seats {
+			seats = append(seats, catalog.Seat{ID: catalog.SeatID(row.Label, int(s.Number)), Row: row.Label,
+				Number: int(s.Number), Type: seatTypeOf(s.Type), X: int(s.X), Y: y})
+		}
+	}
+	return seats
+}
+
+func scheduledShowtime(m *marqueev1.ScheduleShowtimeRequest) catalog.Showtime {
+	return catalog.Showtime{ScreenID: m.ScreenId, MovieID: m.MovieId, StartsAt: m.StartsAt.AsTime(), Format: m.Format,
+		Language: m.Language, Currency: m.BasePrice.CurrencyCode, BasePriceMinor: m.BasePrice.AmountMinor,
+		PremiumPriceMinor: m.PremiumPrice.AmountMinor}
+}
+
+func deadDeliveryToProto(d admin.DeadDelivery) *marqueev1.DeadDelivery {
+	return &marqueev1.DeadDelivery{Id: d.ID, Channel: d.Channel, Recipient: d.Recipient, Kind: d.Kind,
+		Attempts: int32(d.Attempts), LastError: d.LastError}
+}
+
 func policyFromProto(p *marqueev1.ChainPolicy) catalog.ChainPolicy {
 	out := catalog.ChainPolicy{ChainID: p.ChainId, RefundFees: p.RefundFees,
 		StoreCreditBonusPercent: int(p.StoreCreditBonusPercent), OrphanSeatRule: p.OrphanSeatRule,

@@ -35,7 +35,7 @@ type Services struct {
 	CatalogAdmin *admin.Catalog
 	// Reindexer rebuilds the search index; Search answers SearchService as of Now (not mounted when nil).
 	// Both are set by the process after Services is built, so NewMux makes the search.Service.
-	Reindexer Reindexer
+	Reindexer admin.Reindexer
 	Search    *search.Index
 	Standby   *standby.Service
 	Wallet    *wallet.Service
