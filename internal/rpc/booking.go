@@ -18,9 +18,7 @@ func NewBookingHandler(svc *booking.Service) marqueev1connect.BookingServiceHand
 }
 
 func (h *bookingHandler) CreateBooking(ctx context.Context, req *connect.Request[marqueev1.CreateBookingRequest]) (*connect.Response[marqueev1.CreateBookingResponse], error) {
-	m := req.Msg
-	b, err := h.svc.Create(ctx, booking.Request{UserID: userID(ctx), HoldID: m.HoldId, PaymentToken: m.PaymentToken,
-		Key: m.IdempotencyKey, PromoCode: m.PromoCode, GiftCardCode: m.GiftCardCode, UseStoreCredit: m.UseStoreCredit})
+	b, err := h.svc.Create(ctx, createRequest(userID(ctx), req.Msg))
 	if err != nil {
 		return nil, err
 	}
@@ -44,22 +42,15 @@ func (h *bookingHandler) ListMyBookings(ctx context.Context, _ *connect.Request[
 }
 
 func (h *bookingHandler) CancelBooking(ctx context.Context, req *connect.Request[marqueev1.CancelBookingRequest]) (*connect.Response[marqueev1.CancelBookingResponse], error) {
-	m := req.Msg
-	c, err := h.svc.Cancel(ctx, booking.CancelRequest{BookingID: m.BookingId, UserID: userID(ctx),
-		Key: m.IdempotencyKey, SeatIDs: m.SeatIds, ToStoreCredit: m.RefundTo == marqueev1.RefundMethod_REFUND_METHOD_STORE_CREDIT})
+	c, err := h.svc.Cancel(ctx, cancelRequest(userID(ctx), req.Msg))
 	if err != nil {
 		return nil, err
 	}
-	cur := c.Booking.Currency
-	return connect.NewResponse(&marqueev1.CancelBookingResponse{Booking: bookingToProto(c.Booking),
-		Refund: money(cur, c.RefundMinor), StoreCredit: money(cur, c.StoreCreditMinor)}), nil
+	return connect.NewResponse(cancellationToProto(c)), nil
 }
 
 func (h *bookingHandler) AddSeats(ctx context.Context, req *connect.Request[marqueev1.AddSeatsRequest]) (*connect.Response[marqueev1.AddSeatsResponse], error) {
-	m := req.Msg
-	b, charged, err := h.svc.AddSeats(ctx, booking.AddRequest{Request: booking.Request{UserID: userID(ctx),
-		PaymentToken: m.PaymentToken, Key: m.IdempotencyKey, PromoCode: m.PromoCode, GiftCardCode: m.GiftCardCode,
-		UseStoreCredit: m.UseStoreCredit, BookingID: m.BookingId}, SeatIDs: m.SeatIds, Count: int(m.Count)})
+	b, charged, err := h.svc.AddSeats(ctx, addRequest(userID(ctx), req.Msg))
 	if err != nil {
 		return nil, err
 	}

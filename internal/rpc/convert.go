@@ -164,6 +164,28 @@ func bookingToProto(b booking.Booking) *marqueev1.Booking {
 	return p
 }
 
+func createRequest(userID string, m *marqueev1.CreateBookingRequest) booking.Request {
+	return booking.Request{UserID: userID, HoldID: m.HoldId, PaymentToken: m.PaymentToken, Key: m.IdempotencyKey,
+		PromoCode: m.PromoCode, GiftCardCode: m.GiftCardCode, UseStoreCredit: m.UseStoreCredit}
+}
+
+func addRequest(userID string, m *marqueev1.AddSeatsRequest) booking.AddRequest {
+	return booking.AddRequest{Request: booking.Request{UserID: userID, PaymentToken: m.PaymentToken,
+		Key: m.IdempotencyKey, PromoCode: m.PromoCode, GiftCardCode: m.GiftCardCode, UseStoreCredit: m.UseStoreCredit,
+		BookingID: m.BookingId}, SeatIDs: m.SeatIds, Count: int(m.Count)}
+}
+
+func cancelRequest(userID string, m *marqueev1.CancelBookingRequest) booking.CancelRequest {
+	return booking.CancelRequest{BookingID: m.BookingId, UserID: userID, Key: m.IdempotencyKey, SeatIDs: m.SeatIds,
+		ToStoreCredit: m.RefundTo == marqueev1.RefundMethod_REFUND_METHOD_STORE_CREDIT}
+}
+
+func cancellationToProto(c booking.Cancellation) *marqueev1.CancelBookingResponse {
+	cur := c.Booking.Currency
+	return &marqueev1.CancelBookingResponse{Booking: bookingToProto(c.Booking), Refund: money(cur, c.RefundMinor),
+		StoreCredit: money(cur, c.StoreCreditMinor)}
+}
+
 var tenderMethods = map[booking.Method]marqueev1.TenderMethod{
 	booking.Card:        marqueev1.TenderMethod_TENDER_METHOD_CARD,
 	booking.GiftCard:    marqueev1.TenderMethod_TENDER_METHOD_GIFT_CARD,
@@ -195,6 +217,11 @@ func quoteToProto(holdID string, q pricing.Quote) *marqueev1.Quote {
 		p.Fees = append(p.Fees, &marqueev1.Fee{Description: f.Description, Amount: money(cur, f.AmountMinor)})
 	}
 	return p
+}
+
+func standbyEntry(userID string, m *marqueev1.JoinStandbyRequest) standby.Entry {
+	return standby.Entry{ShowtimeID: m.ShowtimeId, UserID: userID, SeatCount: int(m.SeatCount), Together: m.Together,
+		Accessible: m.Accessible}
 }
 
 var standbyStatuses = map[standby.Status]marqueev1.StandbyStatus{

@@ -18,9 +18,7 @@ func NewStandbyHandler(svc *standby.Service) marqueev1connect.StandbyServiceHand
 }
 
 func (h *standbyHandler) JoinStandby(ctx context.Context, req *connect.Request[marqueev1.JoinStandbyRequest]) (*connect.Response[marqueev1.JoinStandbyResponse], error) {
-	m := req.Msg
-	e, err := h.svc.Join(ctx, standby.Entry{ShowtimeID: m.ShowtimeId, UserID: userID(ctx), SeatCount: int(m.SeatCount),
-		Together: m.Together, Accessible: m.Accessible})
+	e, err := h.svc.Join(ctx, standbyEntry(userID(ctx), req.Msg))
 	if err != nil {
 		return nil, err
 	}
