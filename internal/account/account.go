@@ -32,9 +32,10 @@ type Store interface {
 	MakeAdmin(ctx context.Context, email string) error
 }
 
-// Service registers and authenticates users.
+// Service registers and authenticates users and keeps their notification settings.
 type Service struct {
 	Store      Store
+	Settings   SettingsStore
 	Now        platform.Clock
 	IDs        *platform.IDs
 	BcryptCost int           // bcrypt.DefaultCost when 0
@@ -49,41 +50,62 @@ const issuer = "marquee"
 // dummyHash is compared against when an email is unknown, so a failed login takes as long either way.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("marquee-dummy-password"), bcrypt.MinCost)
 
-// Register creates a user with a bcrypt-hashed password and returns it with a token.
+// Register creates a user with a bcrypt-hashed password and returns it with a token. The email must be a
+// bare address (kept lower-cased) not yet registered, the password 8 to 72 bytes (bcrypt reads no further)
+// and the display name not blank (kept trimmed). The account registered with AdminEmail is a platform admin.
 func (s *Service) Register(ctx context.Context, email, password, displayName string) (User, string, error) {
 	const op = "account.Register"
-	email, err := normalizeEmail(email)
+	u, err := s.newUser(email, password, displayName)
 	if err != nil {
 		return User{}, "", errs.E(op, err)
-	}
-	if len(password) < 8 || len(password) > 72 {
-		return User{}, "", errs.Errorf(op, errs.Invalid, "password must be 8 to 72 bytes long")
-	}
-	displayName = strings.TrimSpace(displayName)
-	if displayName == "" {
-		return User{}, "", errs.Errorf(op, errs.Invalid, "display name is required")
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost())
 	if err != nil {
 		return User{}, "", errs.E(op, err)
 	}
-	u := User{ID: s.IDs.New(), Email: email, DisplayName: displayName, CreatedAt: s.Now()}
-	if err := s.Store.CreateUser(ctx, u, string(hash)); err != nil {
-		if errs.Is(err, errs.Conflict) {
-			return User{}, "", errs.E(op, errs.Conflict, "an account with this email already exists", err)
-		}
+	if err := s.create(ctx, u, string(hash)); err != nil {
 		return User{}, "", errs.E(op, err)
-	}
-	if s.AdminEmail != "" && strings.EqualFold(s.AdminEmail, email) {
-		if err := s.Store.MakeAdmin(ctx, email); err != nil {
-			return User{}, "", errs.E(op, err)
-		}
 	}
 	tok, err := s.issue(u.ID)
 	if err != nil {
 		return User{}, "", errs.E(op, err)
 	}
 	return u, tok, nil
+}
+
+// newUser checks a registration and returns the user it would create.
+func (s *Service) newUser(email, password, displayName string) (User, error) {
+	const op = "account.newUser"
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return User{}, errs.E(op, err)
+	}
+	if len(password) < 8 || len(password) > 72 {
+		return User{}, errs.Errorf(op, errs.Invalid, "password must be 8 to 72 bytes long")
+	}
+	displayName = strings.TrimSpace(displayName)
+	if displayName == "" {
+		return User{}, errs.Errorf(op, errs.Invalid, "display name is required")
+	}
+	return User{ID: s.IDs.New(), Email: email, DisplayName: displayName, CreatedAt: s.Now()}, nil
+}
+
+// create stores u, making it a platform admin when its email is AdminEmail.
+func (s *Service) create(ctx context.Context, u User, hash string) error {
+	const op = "account.create"
+	if err := s.Store.CreateUser(ctx, u, hash); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			return errs.E(op, errs.Conflict, "an account with this email already exists", err)
+		}
+		return errs.E(op, err)
+	}
+	if s.AdminEmail == "" || !strings.EqualFold(s.AdminEmail, u.Email) {
+		return nil
+	}
+	if err := s.Store.MakeAdmin(ctx, u.Email); err != nil {
+		return errs.E(op, err)
+	}
+	return nil
 }
 
 // Login checks email and password and returns the user with a fresh token. A wrong email and a wrong
@@ -150,7 +172,7 @@ func (s *Service) cost() int {
 func normalizeEmail(email string) (string, error) {
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != strings.TrimSpace(email) {
-		return "", errs.E(errs.Invalid, "not a valid email address", fmt.Errorf("%q: %v", email, err))
+		return "", errs.E("account.normalizeEmail", errs.Invalid, "not a valid email address", fmt.Errorf("%q: %v", email, err))
 	}
 	return strings.ToLower(a.Address), nil
 }

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	"github.com/marqueehq/marquee/internal/errs"
@@ -35,20 +36,39 @@ type SettingsStore interface {
 	SetNotificationSettings(ctx context.Context, userID string, s Settings) error
 }
 
-// UpdateSettings checks and saves a person's notification settings: a channel needs its address (a phone for
-// SMS, a push token for push).
-func UpdateSettings(ctx context.Context, store SettingsStore, userID string, s Settings) (Settings, error) {
-	const op = "account.UpdateSettings"
-	for kind, cs := range s.Channels {
+// Validate checks that every channel chosen has its address: a phone number for SMS, a push token for push.
+func (s Settings) Validate() error {
+	const op = "account.Settings.Validate"
+	for _, kind := range slices.Sorted(maps.Keys(s.Channels)) {
+		cs := s.Channels[kind]
 		if slices.Contains(cs, SMS) && s.Phone == "" {
-			return Settings{}, errs.Errorf(op, errs.Invalid, "%s by SMS needs a phone number", kind)
+			return errs.Errorf(op, errs.Invalid, "%s by SMS needs a phone number", kind)
 		}
 		if slices.Contains(cs, Push) && s.PushToken == "" {
-			return Settings{}, errs.Errorf(op, errs.Invalid, "%s by push needs a push token", kind)
+			return errs.Errorf(op, errs.Invalid, "%s by push needs a push token", kind)
 		}
 	}
-	if err := store.SetNotificationSettings(ctx, userID, s); err != nil {
+	return nil
+}
+
+// NotificationSettings returns a person's notification settings.
+func (s *Service) NotificationSettings(ctx context.Context, userID string) (Settings, error) {
+	st, err := s.Settings.NotificationSettings(ctx, userID)
+	if err != nil {
+		return Settings{}, errs.E("account.NotificationSettings", err)
+	}
+	return st, nil
+}
+
+// UpdateNotificationSettings checks and saves a person's notification settings (see Settings.Validate) and
+// returns them as saved. Refused settings change nothing.
+func (s *Service) UpdateNotificationSettings(ctx context.Context, userID string, st Settings) (Settings, error) {
+	const op = "account.UpdateNotificationSettings"
+	if err := st.Validate(); err != nil {
 		return Settings{}, errs.E(op, err)
 	}
-	return store.NotificationSettings(ctx, userID)
+	if err := s.Settings.SetNotificationSettings(ctx, userID, st); err != nil {
+		return Settings{}, errs.E(op, err)
+	}
+	return s.NotificationSettings(ctx, userID)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/marqueehq/marquee/internal/rpc"
 	"github.com/marqueehq/marquee/internal/standby"
 	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/internal/wallet"
 )
 
 // Services wires the domain services on db; app and tests share it.
@@ -22,20 +23,26 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		DefaultPolicy: def, Seats: inv}
 	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, DefaultPolicy: def}
 	return rpc.Services{
-		Accounts: &account.Service{Store: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost,
-			Secret: secret, AdminEmail: c.AdminEmail},
-		Settings:  db.Accounts(),
-		Catalog:   db.Catalog(),
+		Accounts: &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Now: now, IDs: ids,
+			BcryptCost: c.BcryptCost, Secret: secret, AdminEmail: c.AdminEmail},
+		Catalog:   &catalog.Service{Store: db.Catalog(), Now: now},
 		Inventory: inv,
 		Bookings:  bookings,
 		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,
 			Window: c.OfferWindow()},
-		Admin:               adm,
-		CatalogAdmin:        &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
-		Wallet:              db.Wallet(),
-		StripeWebhookSecret: c.StripeWebhookSecret,
-		Webhooks:            db,
-		Now:                 now,
-		Ping:                db.Ping,
+		Admin:        adm,
+		CatalogAdmin: &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
+		Wallet:       &wallet.Service{Store: db.Wallet()},
+		Webhooks:     webhooks(db, now, c),
+		Now:          now,
+		Ping:         db.Ping,
 	}
+}
+
+// webhooks receives Stripe's webhooks when a signing secret is configured (nil otherwise).
+func webhooks(db *store.DB, now platform.Clock, c Config) *payment.Webhooks {
+	if c.StripeWebhookSecret == "" {
+		return nil
+	}
+	return &payment.Webhooks{Secret: c.StripeWebhookSecret, Store: db, Now: now}
 }

@@ -187,10 +187,15 @@ func (s *Sender) attempt(ctx context.Context, d Delivery, m Message) (Delivery, 
 	case err == nil:
 		d.Status = StatusSent
 	case !IsRetryable(err) || d.Attempts >= s.Backoff.MaxAttempts:
-		d.Status, d.LastError = StatusDead, truncate(err.Error())
+		d.Status, d.LastError = StatusDead, lastError(err)
 	default:
 		wait := max(s.Backoff.Delay(d.Attempts, s.Rand()), retryAfter(err))
-		d.Status, d.LastError, d.NextAttemptAt = StatusFailed, truncate(err.Error()), s.Now().Add(wait)
+		d.Status, d.LastError, d.NextAttemptAt = StatusFailed, lastError(err), s.Now().Add(wait)
+	}
+	if err != nil {
+		// The full cause, a provider's answer included, is for the log only; the delivery keeps the summary.
+		s.Logger.WarnContext(ctx, "notify: attempt failed", "delivery", d.ID, "channel", d.Channel,
+			"attempt", d.Attempts, "status", d.Status, "err", err)
 	}
 	if err := s.Log.Record(ctx, d); err != nil {
 		return d, errs.E("notify.attempt", err)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -63,7 +64,7 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 func NewSMS(cfg HTTPConfig) (Channel, error) {
 	return newHTTPChannel(ChannelSMS, cfg, func(id string, m Message) (any, error) {
 		if !e164.MatchString(m.To) {
-			return nil, fmt.Errorf("%q is not an E.164 phone number", m.To)
+			return nil, errors.New("recipient is not an E.164 phone number")
 		}
 		if m.Text == "" {
 			return nil, errors.New("empty text")
@@ -108,17 +109,17 @@ func (c *httpChannel) Send(ctx context.Context, m Message) error {
 	id := DeliveryIDFrom(ctx)
 	v, err := c.body(id, m)
 	if err != nil {
-		return permanent(c.name, err)
+		return permanent(c.name, err.Error(), err) // the body functions' errors are ours and name no one
 	}
 	body, err := json.Marshal(v)
 	if err != nil {
-		return permanent(c.name, err)
+		return permanent(c.name, "request could not be built", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.Endpoint, bytes.NewReader(body))
 	if err != nil {
-		return permanent(c.name, err)
+		return permanent(c.name, "request could not be built", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(SignatureHeader, Sign(c.cfg.Secret, c.cfg.Now(), body))
@@ -127,7 +128,7 @@ func (c *httpChannel) Send(ctx context.Context, m Message) error {
 	}
 	resp, err := c.cfg.Client.Do(req)
 	if err != nil {
-		return retryable(c.name, err)
+		return retryable(c.name, transportSummary(err), err)
 	}
 	defer resp.Body.Close()
 	return c.classify(resp)
@@ -140,7 +141,8 @@ func (c *httpChannel) classify(resp *http.Response) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	err := &SendError{Channel: c.name, Err: fmt.Errorf("HTTP %s: %s", resp.Status, strings.TrimSpace(string(snippet)))}
+	err := &SendError{Channel: c.name, Summary: httpSummary(resp.StatusCode, snippet),
+		Err: fmt.Errorf("HTTP %s: %s", resp.Status, strings.TrimSpace(string(snippet)))}
 	switch code := resp.StatusCode; {
 	case code >= 500, code == http.StatusTooManyRequests, code == http.StatusRequestTimeout:
 		err.Retryable = true
@@ -149,6 +151,73 @@ func (c *httpChannel) classify(resp *http.Response) error {
 		}
 	}
 	return err
+}
+
+// transportSummary describes a request that got no answer, without the error's text (which names the
+// endpoint, perhaps with credentials in its query).
+func transportSummary(err error) string {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return "provider timed out"
+	}
+	return "provider unreachable"
+}
+
+// httpSummary describes a provider's refusal by its status code and, when the body is JSON naming one, the
+// provider's error code: "HTTP 502 (code rate_limited)". The body itself is never part of it.
+func httpSummary(status int, body []byte) string {
+	s := "HTTP " + strconv.Itoa(status)
+	if code := providerCode(body); code != "" {
+		s += " (code " + code + ")"
+	}
+	return s
+}
+
+// providerCodeRE is what a provider's error code may look like to be recorded: a short token, not prose.
+var providerCodeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
+
+// providerCode finds an error code in a JSON error body: a top-level "code" or "error_code", or the "code"
+// of an "error" object, a string or an integer. It returns "" when there is none that looks like a code.
+func providerCode(body []byte) string {
+	var top struct {
+		Code      json.RawMessage `json:"code"`
+		ErrorCode json.RawMessage `json:"error_code"`
+		Error     json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &top) != nil {
+		return ""
+	}
+	var nested struct {
+		Code json.RawMessage `json:"code"`
+	}
+	_ = json.Unmarshal(top.Error, &nested)
+	for _, raw := range []json.RawMessage{top.Code, top.ErrorCode, nested.Code} {
+		if code := codeOf(raw); code != "" {
+			return code
+		}
+	}
+	return ""
+}
+
+// codeOf reads a JSON string or integer as a code, or "".
+func codeOf(raw json.RawMessage) string {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if len(raw) == 0 || d.Decode(&v) != nil {
+		return ""
+	}
+	var code string
+	switch v := v.(type) {
+	case string:
+		code = v
+	case json.Number:
+		code = v.String()
+	}
+	if !providerCodeRE.MatchString(code) {
+		return ""
+	}
+	return code
 }
 
 // Sign returns the SignatureHeader value for body sent at t with secret.

@@ -47,24 +47,43 @@ const (
 // SendError is a Channel's failure, classified: Retryable when the same message may go through later (the
 // network, a timeout, HTTP 5xx, 408 or 429, SMTP 4xx), permanent otherwise (HTTP 4xx, SMTP 5xx, a recipient
 // that cannot be addressed). RetryAfter is the provider's requested wait, when it gave one.
+//
+// Err is the full cause, provider response text included; it goes to the logs only. Summary is what a
+// delivery records and operators see: short, without response bodies, recipients or endpoints, for example
+// "HTTP 502 (code rate_limited)". The channels of this package always set it.
 type SendError struct {
 	Channel    string
 	Retryable  bool
 	RetryAfter time.Duration
+	Summary    string
 	Err        error
 }
 
-// Error says which channel failed, how, and whether it will be retried.
+// Error says which channel failed, how, whether it will be retried, and the full cause.
 func (e *SendError) Error() string {
-	kind := "permanent"
-	if e.Retryable {
-		kind = "retryable"
-	}
-	return fmt.Sprintf("%s: %s: %v", e.Channel, kind, e.Err)
+	return fmt.Sprintf("%s: %s: %v", e.Channel, e.outcome(), e.Err)
 }
 
 // Unwrap returns the cause.
 func (e *SendError) Unwrap() error { return e.Err }
+
+func (e *SendError) outcome() string {
+	if e.Retryable {
+		return "retryable"
+	}
+	return "permanent"
+}
+
+// lastError is what a delivery records of err: for a SendError with a Summary, its channel, outcome and
+// summary ("sms: retryable: HTTP 502 (code rate_limited)"); otherwise err's text. Either is cut to a size a
+// row can hold.
+func lastError(err error) string {
+	var se *SendError
+	if errors.As(err, &se) && se.Summary != "" {
+		return truncate(fmt.Sprintf("%s: %s: %s", se.Channel, se.outcome(), se.Summary))
+	}
+	return truncate(err.Error())
+}
 
 // IsRetryable reports whether sending again may succeed after err. A SendError says so itself; any other
 // error is presumed temporary, since a failure nobody classified is more often the network than the message.
@@ -85,13 +104,13 @@ func retryAfter(err error) time.Duration {
 	return 0
 }
 
-// permanent and retryable classify err as a failure of channel.
-func permanent(channel string, err error) error {
-	return &SendError{Channel: channel, Err: err}
+// permanent and retryable classify err as a failure of channel, summarized for operators as summary.
+func permanent(channel, summary string, err error) error {
+	return &SendError{Channel: channel, Summary: summary, Err: err}
 }
 
-func retryable(channel string, err error) error {
-	return &SendError{Channel: channel, Retryable: true, Err: err}
+func retryable(channel, summary string, err error) error {
+	return &SendError{Channel: channel, Retryable: true, Summary: summary, Err: err}
 }
 
 type deliveryIDKey struct{}

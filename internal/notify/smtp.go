@@ -77,11 +77,11 @@ func NewSMTP(cfg SMTPConfig) (Channel, error) {
 func (c *smtpChannel) Send(ctx context.Context, m Message) error {
 	to, err := mail.ParseAddress(m.To)
 	if err != nil {
-		return permanent(ChannelEmail, fmt.Errorf("recipient %q: %w", m.To, err))
+		return permanent(ChannelEmail, "recipient is not an email address", fmt.Errorf("recipient %q: %w", m.To, err))
 	}
 	data, err := MIME(c.from.String(), m, c.cfg.Now(), messageID(DeliveryIDFrom(ctx), c.from.Address))
 	if err != nil {
-		return permanent(ChannelEmail, err)
+		return permanent(ChannelEmail, "message could not be built", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -90,13 +90,35 @@ func (c *smtpChannel) Send(ctx context.Context, m Message) error {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
-		return retryable(ChannelEmail, fmt.Errorf("%w (%v)", ctx.Err(), err))
+		return retryable(ChannelEmail, "SMTP server timed out", fmt.Errorf("%w (%v)", ctx.Err(), err))
 	}
 	var reply *gosmtp.SMTPError
-	if errors.As(err, &reply) && reply.Code >= 500 {
-		return permanent(ChannelEmail, err)
+	if !errors.As(err, &reply) {
+		return retryable(ChannelEmail, smtpFailure(err), err)
 	}
-	return retryable(ChannelEmail, err)
+	if reply.Code >= 500 {
+		return permanent(ChannelEmail, replySummary(reply), err)
+	}
+	return retryable(ChannelEmail, replySummary(reply), err)
+}
+
+// replySummary describes an SMTP server's refusal by its reply code and enhanced status code, "SMTP 550
+// (5.1.1)", leaving out the reply text (which often quotes the recipient).
+func replySummary(r *gosmtp.SMTPError) string {
+	s := fmt.Sprintf("SMTP %03d", r.Code)
+	if e := r.EnhancedCode; e != gosmtp.NoEnhancedCode && e != gosmtp.EnhancedCodeNotSet {
+		s += fmt.Sprintf(" (%d.%d.%d)", e[0], e[1], e[2])
+	}
+	return s
+}
+
+// smtpFailure describes a session that failed without an SMTP reply.
+func smtpFailure(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return "SMTP server unreachable"
+	}
+	return "SMTP session failed"
 }
 
 // deliver runs one SMTP transaction on a new connection, abandoning it when ctx ends.

@@ -116,7 +116,7 @@ func (s *Sandbox) once(key, params string, do func() (string, error)) (string, e
 	defer s.mu.Unlock()
 	if prev, ok := s.seen[key]; ok {
 		if prev.params != params {
-			return "", errs.Errorf("payment.Sandbox", errs.Invalid, "idempotency key reused with different parameters")
+			return "", errs.KeyReused("payment.Sandbox")
 		}
 		return prev.ref, prev.err
 	}

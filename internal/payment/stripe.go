@@ -186,7 +186,9 @@ func stripeError(op string, err error) error {
 	case se.Type == stripe.ErrorTypeCard:
 		return errs.E(op, errs.Precondition, "payment declined: "+declineReason(se), err)
 	case se.Type == stripe.ErrorTypeIdempotency:
-		return errs.E(op, errs.Invalid, "idempotency key reused with different parameters", err)
+		// The kind and message of our own reused keys (errs.KeyReused); Stripe's answer stays the cause.
+		reused := errs.KeyReused(op)
+		return errs.E(op, errs.KindOf(reused), errs.Message(reused), err)
 	case se.Type == stripe.ErrorTypeAPI, se.HTTPStatusCode >= 500, se.HTTPStatusCode == http.StatusTooManyRequests,
 		se.Code == stripe.ErrorCodeIdempotencyKeyInUse:
 		return errs.E(op, errs.Unavailable, "payment provider unavailable", err)

@@ -193,7 +193,7 @@ func TestStripeErrors(t *testing.T) {
 		"ErrNotJSON":    {502, `<html>Bad Gateway</html>`, errs.Unavailable, "payment provider unavailable"},
 		"ErrRateLimit":  {429, `{"error": {"code": "rate_limit", "message": "Too many requests", "type": "invalid_request_error"}}`, errs.Unavailable, "payment provider unavailable"},
 		"ErrKeyInUse":   {409, `{"error": {"code": "idempotency_key_in_use", "message": "in use", "type": "invalid_request_error"}}`, errs.Unavailable, "payment provider unavailable"},
-		"ErrKeyReused":  {400, `{"error": {"message": "Keys for idempotent requests can only be used with the same parameters they were first used with.", "type": "idempotency_error"}}`, errs.Invalid, "idempotency key reused with different parameters"},
+		"ErrKeyReused":  {400, `{"error": {"message": "Keys for idempotent requests can only be used with the same parameters they were first used with.", "type": "idempotency_error"}}`, errs.Precondition, "this idempotency key was already used for a different request"},
 		"ErrBadRequest": {400, `{"error": {"code": "parameter_invalid_integer", "param": "amount", "message": "Invalid integer", "type": "invalid_request_error"}}`, errs.Invalid, "payment request rejected"},
 		"ErrBadAPIKey":  {401, `{"error": {"message": "Invalid API Key provided: sk_test_***123", "type": "invalid_request_error"}}`, errs.Other, ""},
 	}

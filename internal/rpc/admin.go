@@ -2,62 +2,44 @@ package rpc
 
 import (
 	"context"
-	"errors"
-	"log/slog"
-	"time"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/admin"
 	"github.com/marqueehq/marquee/internal/catalog"
-	"github.com/marqueehq/marquee/internal/pricing"
 )
 
 type adminHandler struct {
-	svc     *admin.Service
-	catalog *admin.Catalog
-	reindex Reindexer
+	catalogAdminHandler
+	svc   *admin.Service
+	index admin.Reindexer
 }
 
-// Reindexer rebuilds the search index, reporting progress.
-type Reindexer interface {
-	Reindex(ctx context.Context, progress func(done, total int)) error
-}
+// catalogAdminHandler serves the catalog management methods of AdminService through admin.Catalog.
+type catalogAdminHandler struct{ svc *admin.Catalog }
 
-// NewAdminHandler serves AdminService.
-func NewAdminHandler(svc *admin.Service, cat *admin.Catalog, reindex Reindexer) marqueev1connect.AdminServiceHandler {
-	return &adminHandler{svc: svc, catalog: cat, reindex: reindex}
+// NewAdminHandler serves AdminService: catalog management through cat, the rest through svc. index is this
+// process's search index, which ReindexSearch rebuilds (nil when it serves no search).
+func NewAdminHandler(svc *admin.Service, cat *admin.Catalog, index admin.Reindexer) marqueev1connect.AdminServiceHandler {
+	return &adminHandler{catalogAdminHandler: catalogAdminHandler{svc: cat}, svc: svc, index: index}
 }
 
 func (h *adminHandler) ReindexSearch(ctx context.Context, _ *connect.Request[marqueev1.ReindexSearchRequest], stream *connect.ServerStream[marqueev1.ReindexSearchResponse]) error {
-	if err := h.svc.RequireAdmin(ctx, userID(ctx)); err != nil {
-		return toConnect(ctx, slog.Default(), marqueev1connect.AdminServiceReindexSearchProcedure, err)
-	}
-	if h.reindex == nil {
-		return connect.NewError(connect.CodeUnavailable, errors.New("search is not running in this process"))
-	}
 	var sendErr error
-	err := h.reindex.Reindex(ctx, func(done, total int) {
+	progress := func(done, total int) {
 		if sendErr == nil {
 			sendErr = stream.Send(&marqueev1.ReindexSearchResponse{Done: int32(done), Total: int32(total)})
 		}
-	})
-	if err == nil {
-		err = sendErr
 	}
-	if err != nil {
-		return toConnect(ctx, slog.Default(), marqueev1connect.AdminServiceReindexSearchProcedure, err)
+	if err := h.svc.ReindexSearch(ctx, userID(ctx), h.index, progress); err != nil {
+		return err
+	}
+	if sendErr != nil {
+		return sendErr
 	}
 	return stream.Send(&marqueev1.ReindexSearchResponse{Finished: true})
-}
-
-var roles = map[marqueev1.Role]admin.Role{
-	marqueev1.Role_ROLE_CUSTOMER:       admin.Customer,
-	marqueev1.Role_ROLE_OPERATOR:       admin.Operator,
-	marqueev1.Role_ROLE_PLATFORM_ADMIN: admin.Admin,
 }
 
 func (h *adminHandler) SetUserRole(ctx context.Context, req *connect.Request[marqueev1.SetUserRoleRequest]) (*connect.Response[marqueev1.SetUserRoleResponse], error) {
@@ -137,12 +119,7 @@ func (h *adminHandler) ListDeadDeliveries(ctx context.Context, req *connect.Requ
 	if err != nil {
 		return nil, err
 	}
-	res := &marqueev1.ListDeadDeliveriesResponse{}
-	for _, d := range ds {
-		res.Deliveries = append(res.Deliveries, &marqueev1.DeadDelivery{Id: d.ID, Channel: d.Channel, Recipient: d.Recipient,
-			Kind: d.Kind, Attempts: int32(d.Attempts), LastError: d.LastError})
-	}
-	return connect.NewResponse(res), nil
+	return connect.NewResponse(&marqueev1.ListDeadDeliveriesResponse{Deliveries: mapSlice(ds, deadDeliveryToProto)}), nil
 }
 
 func (h *adminHandler) RetryDelivery(ctx context.Context, req *connect.Request[marqueev1.RetryDeliveryRequest]) (*connect.Response[marqueev1.RetryDeliveryResponse], error) {
@@ -152,85 +129,44 @@ func (h *adminHandler) RetryDelivery(ctx context.Context, req *connect.Request[m
 	return connect.NewResponse(&marqueev1.RetryDeliveryResponse{}), nil
 }
 
-var ruleKinds = map[marqueev1.PricingRuleKind]pricing.RuleKind{
-	marqueev1.PricingRuleKind_PRICING_RULE_KIND_TIME_OF_DAY: pricing.RuleTimeOfDay,
-	marqueev1.PricingRuleKind_PRICING_RULE_KIND_DAY_OF_WEEK: pricing.RuleDayOfWeek,
-	marqueev1.PricingRuleKind_PRICING_RULE_KIND_FORMAT:      pricing.RuleFormat,
-	marqueev1.PricingRuleKind_PRICING_RULE_KIND_DEMAND:      pricing.RuleDemand,
+func (h *catalogAdminHandler) UpsertMovie(ctx context.Context, req *connect.Request[marqueev1.UpsertMovieRequest]) (*connect.Response[marqueev1.UpsertMovieResponse], error) {
+	m, err := h.svc.UpsertMovie(ctx, userID(ctx), movieFromProto(req.Msg.Movie))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.UpsertMovieResponse{Movie: movieToProto(m)}), nil
 }
 
-func ruleFromProto(p *marqueev1.PricingRule) pricing.Rule {
-	r := pricing.Rule{ID: p.Id, ChainID: p.ChainId, Name: p.Name, Kind: ruleKinds[p.Kind], StartMinute: int(p.StartMinute),
-		EndMinute: int(p.EndMinute), Formats: p.Formats, OccupancyPercent: int(p.OccupancyPercent),
-		Percent: int(p.Percent), AmountMinor: p.AmountMinor, CapMinor: p.CapMinor, Priority: int(p.Priority)}
-	for _, d := range p.DaysOfWeek {
-		r.Days = append(r.Days, time.Weekday(d))
+func (h *catalogAdminHandler) UpsertTheatre(ctx context.Context, req *connect.Request[marqueev1.UpsertTheatreRequest]) (*connect.Response[marqueev1.UpsertTheatreResponse], error) {
+	t, err := h.svc.UpsertTheatre(ctx, userID(ctx), theatreFromProto(req.Msg))
+	if err != nil {
+		return nil, err
 	}
-	return r
+	return connect.NewResponse(&marqueev1.UpsertTheatreResponse{Theatre: theatreToProto(t)}), nil
 }
 
-func ruleToProto(r pricing.Rule) *marqueev1.PricingRule {
-	p := &marqueev1.PricingRule{Id: r.ID, ChainId: r.ChainID, Name: r.Name, StartMinute: int32(r.StartMinute),
-		EndMinute: int32(r.EndMinute), Formats: r.Formats, OccupancyPercent: int32(r.OccupancyPercent),
-		Percent: int32(r.Percent), AmountMinor: r.AmountMinor, CapMinor: r.CapMinor, Priority: int32(r.Priority)}
-	for k, v := range ruleKinds {
-		if v == r.Kind {
-			p.Kind = k
-		}
+func (h *catalogAdminHandler) UpsertScreen(ctx context.Context, req *connect.Request[marqueev1.UpsertScreenRequest]) (*connect.Response[marqueev1.UpsertScreenResponse], error) {
+	m := req.Msg
+	seats := seatsFromProto(m.Rows)
+	id, err := h.svc.UpsertScreen(ctx, userID(ctx), m.TheatreId, m.ScreenId, m.Name, seats)
+	if err != nil {
+		return nil, err
 	}
-	for _, d := range r.Days {
-		p.DaysOfWeek = append(p.DaysOfWeek, int32(d))
-	}
-	return p
+	return connect.NewResponse(&marqueev1.UpsertScreenResponse{ScreenId: id, Seats: int32(len(seats))}), nil
 }
 
-func promotionFromProto(p *marqueev1.Promotion) pricing.Promotion {
-	out := pricing.Promotion{ID: p.Id, ChainID: p.ChainId, Code: p.Code, Description: p.Description,
-		Percent: int(p.Percent), ValidFrom: p.ValidFrom.AsTime(), ValidUntil: p.ValidUntil.AsTime(),
-		MinSeats: int(p.MinSeats), PerUserLimit: int(p.PerUserLimit), TotalLimit: int(p.TotalLimit),
-		TheatreIDs: p.TheatreIds, MovieIDs: p.MovieIds}
-	switch p.Kind {
-	case marqueev1.PromotionKind_PROMOTION_KIND_PERCENT:
-		out.Kind = pricing.PromotionPercent
-	case marqueev1.PromotionKind_PROMOTION_KIND_FIXED:
-		out.Kind = pricing.PromotionFixed
+func (h *catalogAdminHandler) ScheduleShowtime(ctx context.Context, req *connect.Request[marqueev1.ScheduleShowtimeRequest]) (*connect.Response[marqueev1.ScheduleShowtimeResponse], error) {
+	st, err := h.svc.ScheduleShowtime(ctx, userID(ctx), scheduledShowtime(req.Msg))
+	if err != nil {
+		return nil, err
 	}
-	if p.Amount != nil {
-		out.AmountMinor, out.Currency = p.Amount.AmountMinor, p.Amount.CurrencyCode
-	}
-	return out
+	return connect.NewResponse(&marqueev1.ScheduleShowtimeResponse{Showtime: showtimeToProto(catalog.ShowtimeListing{Showtime: st})}), nil
 }
 
-func promotionToProto(p pricing.Promotion) *marqueev1.Promotion {
-	out := &marqueev1.Promotion{Id: p.ID, ChainId: p.ChainID, Code: p.Code, Description: p.Description,
-		Percent: int32(p.Percent), ValidFrom: timestamppb.New(p.ValidFrom), ValidUntil: timestamppb.New(p.ValidUntil),
-		MinSeats: int32(p.MinSeats), PerUserLimit: int32(p.PerUserLimit), TotalLimit: int32(p.TotalLimit),
-		TheatreIds: p.TheatreIDs, MovieIds: p.MovieIDs, Redemptions: int32(p.Redemptions),
-		Kind: marqueev1.PromotionKind_PROMOTION_KIND_PERCENT}
-	if p.Kind == pricing.PromotionFixed {
-		out.Kind, out.Amount = marqueev1.PromotionKind_PROMOTION_KIND_FIXED, money(p.Currency, p.AmountMinor)
+func (h *catalogAdminHandler) CancelShowtime(ctx context.Context, req *connect.Request[marqueev1.CancelShowtimeRequest]) (*connect.Response[marqueev1.CancelShowtimeResponse], error) {
+	n, err := h.svc.CancelShowtime(ctx, userID(ctx), req.Msg.ShowtimeId)
+	if err != nil {
+		return nil, err
 	}
-	return out
-}
-
-func policyFromProto(p *marqueev1.ChainPolicy) catalog.ChainPolicy {
-	out := catalog.ChainPolicy{ChainID: p.ChainId, RefundFees: p.RefundFees,
-		StoreCreditBonusPercent: int(p.StoreCreditBonusPercent), OrphanSeatRule: p.OrphanSeatRule,
-		FeePerSeatMinor: p.FeePerSeatMinor}
-	for _, t := range p.RefundTiers {
-		out.RefundTiers = append(out.RefundTiers, catalog.RefundTier{Before: time.Duration(t.MinutesBefore) * time.Minute,
-			Percent: int(t.Percent)})
-	}
-	return out
-}
-
-func policyToProto(p catalog.ChainPolicy) *marqueev1.ChainPolicy {
-	out := &marqueev1.ChainPolicy{ChainId: p.ChainID, RefundFees: p.RefundFees,
-		StoreCreditBonusPercent: int32(p.StoreCreditBonusPercent), OrphanSeatRule: p.OrphanSeatRule,
-		FeePerSeatMinor: p.FeePerSeatMinor}
-	for _, t := range p.RefundTiers {
-		out.RefundTiers = append(out.RefundTiers, &marqueev1.RefundTier{MinutesBefore: int32(t.Before / time.Minute),
-			Percent: int32(t.Percent)})
-	}
-	return out
+	return connect.NewResponse(&marqueev1.CancelShowtimeResponse{CancelledBookings: int32(n)}), nil
 }

@@ -1,23 +1,72 @@
 package rpc
 
+// Conversions between the generated messages (api/) and the domain types.
+
 import (
-	"encoding/base64"
-	"strconv"
-	"strings"
+	"cmp"
+	"maps"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/admin"
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
-	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/pricing"
+	"github.com/marqueehq/marquee/internal/search"
+	"github.com/marqueehq/marquee/internal/standby"
+	"github.com/marqueehq/marquee/internal/wallet"
 )
+
+// mapSlice converts every element of in with f.
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
 
 func userToProto(u account.User) *marqueev1.User {
 	return &marqueev1.User{Id: u.ID, Email: u.Email, DisplayName: u.DisplayName}
+}
+
+var channelNames = map[marqueev1.NotificationChannel]string{
+	marqueev1.NotificationChannel_NOTIFICATION_CHANNEL_EMAIL: account.Email,
+	marqueev1.NotificationChannel_NOTIFICATION_CHANNEL_SMS:   account.SMS,
+	marqueev1.NotificationChannel_NOTIFICATION_CHANNEL_PUSH:  account.Push,
+}
+
+func settingsFromProto(p *marqueev1.NotificationSettings) account.Settings {
+	st := account.Settings{Phone: p.Phone, PushToken: p.PushToken, Channels: map[string][]string{}}
+	for _, pref := range p.Preferences {
+		cs := []string{}
+		for _, c := range pref.Channels {
+			cs = append(cs, channelNames[c])
+		}
+		st.Channels[pref.Kind] = cs
+	}
+	return st
+}
+
+func settingsToProto(st account.Settings) *marqueev1.NotificationSettings {
+	p := &marqueev1.NotificationSettings{Phone: st.Phone, PushToken: st.PushToken}
+	for _, kind := range slices.Sorted(maps.Keys(st.Channels)) {
+		pref := &marqueev1.NotificationPreference{Kind: kind}
+		for _, c := range st.Channels[kind] {
+			for pc, name := range channelNames {
+				if name == c {
+					pref.Channels = append(pref.Channels, pc)
+				}
+			}
+		}
+		p.Preferences = append(p.Preferences, pref)
+	}
+	return p
 }
 
 func cityToProto(c catalog.City) *marqueev1.City {
@@ -33,6 +82,11 @@ func movieToProto(m catalog.Movie) *marqueev1.Movie {
 func theatreToProto(t catalog.Theatre) *marqueev1.Theatre {
 	return &marqueev1.Theatre{Id: t.ID, Name: t.Name, City: t.CityID, Region: t.Region, Address: t.Address,
 		Latitude: t.Latitude, Longitude: t.Longitude, Amenities: t.Amenities, Chain: t.ChainID}
+}
+
+func showtimeQuery(m *marqueev1.ListShowtimesRequest) catalog.ShowtimeQuery {
+	return catalog.ShowtimeQuery{CityID: m.City, MovieID: m.MovieId, TheatreID: m.TheatreId, Day: m.Day,
+		PageSize: int(m.PageSize), PageToken: m.PageToken}
 }
 
 func showtimeToProto(l catalog.ShowtimeListing) *marqueev1.Showtime {
@@ -110,35 +164,260 @@ func bookingToProto(b booking.Booking) *marqueev1.Booking {
 	return p
 }
 
+func createRequest(userID string, m *marqueev1.CreateBookingRequest) booking.Request {
+	return booking.Request{UserID: userID, HoldID: m.HoldId, PaymentToken: m.PaymentToken, Key: m.IdempotencyKey,
+		PromoCode: m.PromoCode, GiftCardCode: m.GiftCardCode, UseStoreCredit: m.UseStoreCredit}
+}
+
+func addRequest(userID string, m *marqueev1.AddSeatsRequest) booking.AddRequest {
+	return booking.AddRequest{Request: booking.Request{UserID: userID, PaymentToken: m.PaymentToken,
+		Key: m.IdempotencyKey, PromoCode: m.PromoCode, GiftCardCode: m.GiftCardCode, UseStoreCredit: m.UseStoreCredit,
+		BookingID: m.BookingId}, SeatIDs: m.SeatIds, Count: int(m.Count)}
+}
+
+func cancelRequest(userID string, m *marqueev1.CancelBookingRequest) booking.CancelRequest {
+	return booking.CancelRequest{BookingID: m.BookingId, UserID: userID, Key: m.IdempotencyKey, SeatIDs: m.SeatIds,
+		ToStoreCredit: m.RefundTo == marqueev1.RefundMethod_REFUND_METHOD_STORE_CREDIT}
+}
+
+func cancellationToProto(c booking.Cancellation) *marqueev1.CancelBookingResponse {
+	cur := c.Booking.Currency
+	return &marqueev1.CancelBookingResponse{Booking: bookingToProto(c.Booking), Refund: money(cur, c.RefundMinor),
+		StoreCredit: money(cur, c.StoreCreditMinor)}
+}
+
 var tenderMethods = map[booking.Method]marqueev1.TenderMethod{
 	booking.Card:        marqueev1.TenderMethod_TENDER_METHOD_CARD,
 	booking.GiftCard:    marqueev1.TenderMethod_TENDER_METHOD_GIFT_CARD,
 	booking.StoreCredit: marqueev1.TenderMethod_TENDER_METHOD_STORE_CREDIT,
 }
 
+func balanceToProto(b wallet.Balance) *marqueev1.Money { return money(b.Currency, b.AmountMinor) }
+
 func money(currency string, minor int64) *marqueev1.Money {
 	return &marqueev1.Money{CurrencyCode: currency, AmountMinor: minor}
 }
 
-// encodeCursor makes an opaque page token from a showtime position.
-func encodeCursor(c catalog.Cursor) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.StartsAt.UnixNano(), 10) + "|" + c.ID))
+func quoteToProto(holdID string, q pricing.Quote) *marqueev1.Quote {
+	cur := q.Currency
+	p := &marqueev1.Quote{HoldId: holdID, Subtotal: money(cur, q.SubtotalMinor), Total: money(cur, q.TotalMinor)}
+	for _, l := range q.Lines {
+		li := &marqueev1.LineItem{SeatId: l.SeatID, SeatType: seatTypes[catalog.SeatType(l.SeatType)],
+			Base: money(cur, l.BaseMinor), Amount: money(cur, l.AmountMinor)}
+		for _, a := range l.Adjustments {
+			li.Adjustments = append(li.Adjustments, &marqueev1.PriceAdjustment{RuleId: a.RuleID,
+				Description: a.Description, Amount: money(cur, a.AmountMinor)})
+		}
+		p.LineItems = append(p.LineItems, li)
+	}
+	if q.PromoCode != "" {
+		p.Discounts = []*marqueev1.Discount{{Code: q.PromoCode, Description: q.PromoDescription, Amount: money(cur, q.DiscountMinor)}}
+	}
+	for _, f := range q.Fees {
+		p.Fees = append(p.Fees, &marqueev1.Fee{Description: f.Description, Amount: money(cur, f.AmountMinor)})
+	}
+	return p
 }
 
-// decodeCursor reads a page token made by encodeCursor; "" means the first page.
-func decodeCursor(token string) (*catalog.Cursor, error) {
-	if token == "" {
-		return nil, nil
+func standbyEntry(userID string, m *marqueev1.JoinStandbyRequest) standby.Entry {
+	return standby.Entry{ShowtimeID: m.ShowtimeId, UserID: userID, SeatCount: int(m.SeatCount), Together: m.Together,
+		Accessible: m.Accessible}
+}
+
+var standbyStatuses = map[standby.Status]marqueev1.StandbyStatus{
+	standby.Waiting: marqueev1.StandbyStatus_STANDBY_STATUS_WAITING,
+	standby.Offered: marqueev1.StandbyStatus_STANDBY_STATUS_OFFERED,
+	standby.Booked:  marqueev1.StandbyStatus_STANDBY_STATUS_BOOKED,
+	standby.Left:    marqueev1.StandbyStatus_STANDBY_STATUS_LEFT,
+	standby.Closed:  marqueev1.StandbyStatus_STANDBY_STATUS_CLOSED,
+	standby.Missed:  marqueev1.StandbyStatus_STANDBY_STATUS_MISSED,
+}
+
+func entryToProto(e standby.Entry) *marqueev1.StandbyEntry {
+	p := &marqueev1.StandbyEntry{Id: e.ID, ShowtimeId: e.ShowtimeID, SeatCount: int32(e.SeatCount), Together: e.Together,
+		Accessible: e.Accessible, Status: standbyStatuses[e.Status], Position: int32(e.Position),
+		JoinedAt: timestamppb.New(e.JoinedAt)}
+	if o := e.Offer; o != nil {
+		p.Offer = &marqueev1.StandbyOffer{Id: o.ID, HoldId: o.HoldID, SeatIds: o.SeatIDs, ExpiresAt: timestamppb.New(o.ExpiresAt)}
 	}
-	bad := errs.Errorf("rpc.decodeCursor", errs.Invalid, "invalid page token")
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return nil, bad
+	return p
+}
+
+var roles = map[marqueev1.Role]admin.Role{
+	marqueev1.Role_ROLE_CUSTOMER:       admin.Customer,
+	marqueev1.Role_ROLE_OPERATOR:       admin.Operator,
+	marqueev1.Role_ROLE_PLATFORM_ADMIN: admin.Admin,
+}
+
+var ruleKinds = map[marqueev1.PricingRuleKind]pricing.RuleKind{
+	marqueev1.PricingRuleKind_PRICING_RULE_KIND_TIME_OF_DAY: pricing.RuleTimeOfDay,
+	marqueev1.PricingRuleKind_PRICING_RULE_KIND_DAY_OF_WEEK: pricing.RuleDayOfWeek,
+	marqueev1.PricingRuleKind_PRICING_RULE_KIND_FORMAT:      pricing.RuleFormat,
+	marqueev1.PricingRuleKind_PRICING_RULE_KIND_DEMAND:      pricing.RuleDemand,
+}
+
+func ruleFromProto(p *marqueev1.PricingRule) pricing.Rule {
+	r := pricing.Rule{ID: p.Id, ChainID: p.ChainId, Name: p.Name, Kind: ruleKinds[p.Kind], StartMinute: int(p.StartMinute),
+		EndMinute: int(p.EndMinute), Formats: p.Formats, OccupancyPercent: int(p.OccupancyPercent),
+		Percent: int(p.Percent), AmountMinor: p.AmountMinor, CapMinor: p.CapMinor, Priority: int(p.Priority)}
+	for _, d := range p.DaysOfWeek {
+		r.Days = append(r.Days, time.Weekday(d))
 	}
-	ns, id, ok := strings.Cut(string(raw), "|")
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if !ok || err != nil || id == "" {
-		return nil, bad
+	return r
+}
+
+func ruleToProto(r pricing.Rule) *marqueev1.PricingRule {
+	p := &marqueev1.PricingRule{Id: r.ID, ChainId: r.ChainID, Name: r.Name, StartMinute: int32(r.StartMinute),
+		EndMinute: int32(r.EndMinute), Formats: r.Formats, OccupancyPercent: int32(r.OccupancyPercent),
+		Percent: int32(r.Percent), AmountMinor: r.AmountMinor, CapMinor: r.CapMinor, Priority: int32(r.Priority)}
+	for k, v := range ruleKinds {
+		if v == r.Kind {
+			p.Kind = k
+		}
 	}
-	return &catalog.Cursor{StartsAt: time.Unix(0, n).UTC(), ID: id}, nil
+	for _, d := range r.Days {
+		p.DaysOfWeek = append(p.DaysOfWeek, int32(d))
+	}
+	return p
+}
+
+func promotionFromProto(p *marqueev1.Promotion) pricing.Promotion {
+	out := pricing.Promotion{ID: p.Id, ChainID: p.ChainId, Code: p.Code, Description: p.Description,
+		Percent: int(p.Percent), ValidFrom: p.ValidFrom.AsTime(), ValidUntil: p.ValidUntil.AsTime(),
+		MinSeats: int(p.MinSeats), PerUserLimit: int(p.PerUserLimit), TotalLimit: int(p.TotalLimit),
+		TheatreIDs: p.TheatreIds, MovieIDs: p.MovieIds}
+	switch p.Kind {
+	case marqueev1.PromotionKind_PROMOTION_KIND_PERCENT:
+		out.Kind = pricing.PromotionPercent
+	case marqueev1.PromotionKind_PROMOTION_KIND_FIXED:
+		out.Kind = pricing.PromotionFixed
+	}
+	if p.Amount != nil {
+		out.AmountMinor, out.Currency = p.Amount.AmountMinor, p.Amount.CurrencyCode
+	}
+	return out
+}
+
+func promotionToProto(p pricing.Promotion) *marqueev1.Promotion {
+	out := &marqueev1.Promotion{Id: p.ID, ChainId: p.ChainID, Code: p.Code, Description: p.Description,
+		Percent: int32(p.Percent), ValidFrom: timestamppb.New(p.ValidFrom), ValidUntil: timestamppb.New(p.ValidUntil),
+		MinSeats: int32(p.MinSeats), PerUserLimit: int32(p.PerUserLimit), TotalLimit: int32(p.TotalLimit),
+		TheatreIds: p.TheatreIDs, MovieIds: p.MovieIDs, Redemptions: int32(p.Redemptions),
+		Kind: marqueev1.PromotionKind_PROMOTION_KIND_PERCENT}
+	if p.Kind == pricing.PromotionFixed {
+		out.Kind, out.Amount = marqueev1.PromotionKind_PROMOTION_KIND_FIXED, money(p.Currency, p.AmountMinor)
+	}
+	return out
+}
+
+func movieFromProto(p *marqueev1.Movie) catalog.Movie {
+	return catalog.Movie{ID: p.Id, Title: p.Title, RuntimeMinutes: int(p.RuntimeMinutes), Genres: p.Genres,
+		Rating: p.Rating, Language: p.Language, Synopsis: p.Synopsis, Cast: p.Cast}
+}
+
+func theatreFromProto(m *marqueev1.UpsertTheatreRequest) catalog.Theatre {
+	p := m.Theatre
+	return catalog.Theatre{ID: p.Id, ChainID: p.Chain, CityID: p.City, Name: p.Name, Address: p.Address,
+		Latitude: p.Latitude, Longitude: p.Longitude, Amenities: p.Amenities, TimeZone: m.TimeZone, Currency: m.Currency}
+}
+
+// seatsFromProto lays out a screen's rows: the first row is nearest the screen (y = 0), and a seat's ID is
+// its row label and number.
+func seatsFromProto(rows []*marqueev1.LayoutRow) []catalog.Seat {
+	var seats []catalog.Seat
+	for y, row := range rows {
+		for _, s := range row.Seats {
+			seats = append(seats, catalog.Seat{ID: catalog.SeatID(row.Label, int(s.Number)), Row: row.Label,
+				Number: int(s.Number), Type: seatTypeOf(s.Type), X: int(s.X), Y: y})
+		}
+	}
+	return seats
+}
+
+func scheduledShowtime(m *marqueev1.ScheduleShowtimeRequest) catalog.Showtime {
+	return catalog.Showtime{ScreenID: m.ScreenId, MovieID: m.MovieId, StartsAt: m.StartsAt.AsTime(), Format: m.Format,
+		Language: m.Language, Currency: m.BasePrice.CurrencyCode, BasePriceMinor: m.BasePrice.AmountMinor,
+		PremiumPriceMinor: m.PremiumPrice.AmountMinor}
+}
+
+func deadDeliveryToProto(d admin.DeadDelivery) *marqueev1.DeadDelivery {
+	return &marqueev1.DeadDelivery{Id: d.ID, Channel: d.Channel, Recipient: d.Recipient, Kind: d.Kind,
+		Attempts: int32(d.Attempts), LastError: d.LastError}
+}
+
+func policyFromProto(p *marqueev1.ChainPolicy) catalog.ChainPolicy {
+	out := catalog.ChainPolicy{ChainID: p.ChainId, RefundFees: p.RefundFees,
+		StoreCreditBonusPercent: int(p.StoreCreditBonusPercent), OrphanSeatRule: p.OrphanSeatRule,
+		FeePerSeatMinor: p.FeePerSeatMinor}
+	for _, t := range p.RefundTiers {
+		out.RefundTiers = append(out.RefundTiers, catalog.RefundTier{Before: time.Duration(t.MinutesBefore) * time.Minute,
+			Percent: int(t.Percent)})
+	}
+	return out
+}
+
+func policyToProto(p catalog.ChainPolicy) *marqueev1.ChainPolicy {
+	out := &marqueev1.ChainPolicy{ChainId: p.ChainID, RefundFees: p.RefundFees,
+		StoreCreditBonusPercent: int32(p.StoreCreditBonusPercent), OrphanSeatRule: p.OrphanSeatRule,
+		FeePerSeatMinor: p.FeePerSeatMinor}
+	for _, t := range p.RefundTiers {
+		out.RefundTiers = append(out.RefundTiers, &marqueev1.RefundTier{MinutesBefore: int32(t.Before / time.Minute),
+			Percent: int32(t.Percent)})
+	}
+	return out
+}
+
+func point(p *marqueev1.GeoPoint) *search.Point {
+	if p == nil {
+		return nil
+	}
+	return &search.Point{Latitude: p.Latitude, Longitude: p.Longitude}
+}
+
+func movieQuery(m *marqueev1.SearchMoviesRequest) search.MovieQuery {
+	return search.MovieQuery{Query: m.Query, Near: point(m.Near), RadiusKm: m.RadiusKm, City: m.City, Genres: m.Genres,
+		Languages: m.Languages, Formats: m.Formats, Day: m.Day, NowPlayingDays: int(m.NowPlayingDays),
+		PageSize: int(m.PageSize), PageToken: m.PageToken}
+}
+
+func theatreQuery(m *marqueev1.SearchTheatresRequest) search.TheatreQuery {
+	return search.TheatreQuery{Query: m.Query, Near: *point(m.Near), RadiusKm: m.RadiusKm, Amenities: m.Amenities,
+		PageSize: int(m.PageSize), PageToken: m.PageToken}
+}
+
+func movieHitToProto(hit search.MovieHit) *marqueev1.MovieHit {
+	mh := &marqueev1.MovieHit{Movie: movieToProto(hit.Movie), Score: hit.Score}
+	for _, s := range hit.NextShowtimes {
+		mh.NextShowtimes = append(mh.NextShowtimes, refToProto(hit.Movie.Title, s))
+	}
+	return mh
+}
+
+func facetsToProto(f search.Facets) *marqueev1.Facets {
+	return &marqueev1.Facets{Genres: counts(f.Genres), Languages: counts(f.Languages), Formats: counts(f.Formats),
+		Ratings: counts(f.Ratings)}
+}
+
+func theatreHitToProto(t search.TheatreHit) *marqueev1.TheatreHit {
+	return &marqueev1.TheatreHit{Theatre: theatreToProto(t.Theatre), DistanceKm: t.DistanceKm}
+}
+
+func suggestionToProto(s search.Suggestion) *marqueev1.Suggestion {
+	return &marqueev1.Suggestion{Kind: s.Kind, Text: s.Text, Id: s.ID}
+}
+
+func refToProto(title string, s search.ShowtimeRef) *marqueev1.Showtime {
+	return &marqueev1.Showtime{Id: s.ShowtimeID, MovieTitle: title, TheatreId: s.TheatreID, TheatreName: s.TheatreName,
+		City: s.CityName, Region: s.Region, StartsAt: timestamppb.New(s.StartsAt), EndsAt: timestamppb.New(s.EndsAt),
+		Format: s.Format, Language: s.Language}
+}
+
+// counts turns a facet into a list, most frequent first, then by value.
+func counts(m map[string]int) []*marqueev1.FacetCount {
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return cmp.Or(m[b]-m[a], cmp.Compare(a, b)) })
+	out := make([]*marqueev1.FacetCount, len(keys))
+	for i, k := range keys {
+		out[i] = &marqueev1.FacetCount{Value: k, Count: int32(m[k])}
+	}
+	return out
 }

@@ -52,12 +52,28 @@ func toConnect(ctx context.Context, log *slog.Logger, procedure string, err erro
 	return connect.NewError(code, errors.New(msg))
 }
 
-// errorInterceptor applies toConnect to every handler's error.
-func errorInterceptor(log *slog.Logger) connect.UnaryInterceptorFunc {
-	return func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			res, err := next(ctx, req)
-			return res, toConnect(ctx, log, req.Spec().Procedure, err)
-		}
+// errorInterceptor applies toConnect to the error of every handler, unary and streaming, so no handler maps
+// errors itself and no cause text reaches a client.
+type errorInterceptor struct{ log *slog.Logger }
+
+var _ connect.Interceptor = (*errorInterceptor)(nil)
+
+// WrapUnary maps the error a unary handler returns.
+func (i *errorInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		res, err := next(ctx, req)
+		return res, toConnect(ctx, i.log, req.Spec().Procedure, err)
+	}
+}
+
+// WrapStreamingClient leaves client streams alone: the interceptor serves handlers only.
+func (i *errorInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+// WrapStreamingHandler maps the error a streaming handler returns.
+func (i *errorInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		return toConnect(ctx, i.log, conn.Spec().Procedure, next(ctx, conn))
 	}
 }

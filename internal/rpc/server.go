@@ -17,31 +17,31 @@ import (
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/search"
 	"github.com/marqueehq/marquee/internal/standby"
-	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/internal/wallet"
 )
 
 // Services are the domain services the handlers call.
 type Services struct {
 	Accounts  *account.Service
-	Settings  account.SettingsStore
-	Catalog   catalog.Store
+	Catalog   *catalog.Service
 	Inventory *inventory.Service
 	Bookings  *booking.Service
 	Admin     *admin.Service
 	// CatalogAdmin manages movies, theatres, screens and showtimes.
 	CatalogAdmin *admin.Catalog
-	// Reindexer rebuilds the search index; Search answers SearchService (not mounted when nil).
-	Reindexer Reindexer
+	// Reindexer rebuilds the search index; Search answers SearchService as of Now (not mounted when nil).
+	// Both are set by the process after Services is built, so NewMux makes the search.Service.
+	Reindexer admin.Reindexer
 	Search    *search.Index
 	Standby   *standby.Service
-	Wallet    *store.WalletStore
-	// StripeWebhookSecret enables POST /webhooks/stripe when set; Webhooks applies its events.
-	StripeWebhookSecret string
-	Webhooks            WebhookApplier
-	Now                 platform.Clock
+	Wallet    *wallet.Service
+	// Webhooks, when set, serves POST /webhooks/stripe.
+	Webhooks *payment.Webhooks
+	Now      platform.Clock
 	// Ping checks the database for /healthz and gRPC health.
 	Ping func(context.Context) error
 }
@@ -64,11 +64,11 @@ var public = map[string]bool{
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health and
 // reflection and GET /healthz.
 func NewMux(s Services, log *slog.Logger) *http.ServeMux {
-	opts := connect.WithInterceptors(errorInterceptor(log), &authInterceptor{auth: s.Accounts, public: public},
+	opts := connect.WithInterceptors(&errorInterceptor{log: log}, &authInterceptor{auth: s.Accounts, public: public},
 		validate.NewInterceptor())
 	mux := http.NewServeMux()
-	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Settings), opts))
-	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog, s.Now), opts))
+	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts), opts))
+	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog), opts))
 	mux.Handle(marqueev1connect.NewSeatServiceHandler(NewSeatHandler(s.Inventory), opts))
 	mux.Handle(marqueev1connect.NewBookingServiceHandler(NewBookingHandler(s.Bookings), opts))
 	mux.Handle(marqueev1connect.NewPricingServiceHandler(NewPricingHandler(s.Bookings), opts))
@@ -76,10 +76,11 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin, s.CatalogAdmin, s.Reindexer), opts))
 	mux.Handle(marqueev1connect.NewStandbyServiceHandler(NewStandbyHandler(s.Standby), opts))
 	if s.Search != nil {
-		mux.Handle(marqueev1connect.NewSearchServiceHandler(NewSearchHandler(s.Search, s.Now), opts))
+		svc := &search.Service{Index: s.Search, Now: s.Now}
+		mux.Handle(marqueev1connect.NewSearchServiceHandler(NewSearchHandler(svc), opts))
 	}
-	if s.StripeWebhookSecret != "" {
-		mux.Handle("POST /webhooks/stripe", NewStripeWebhook(s.StripeWebhookSecret, s.Webhooks, s.Now, log))
+	if s.Webhooks != nil {
+		mux.Handle("POST /webhooks/stripe", NewStripeWebhook(s.Webhooks, log))
 	}
 	names := []string{marqueev1connect.AccountServiceName, marqueev1connect.CatalogServiceName,
 		marqueev1connect.SeatServiceName, marqueev1connect.BookingServiceName, marqueev1connect.PricingServiceName,

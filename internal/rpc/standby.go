@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
@@ -19,9 +18,7 @@ func NewStandbyHandler(svc *standby.Service) marqueev1connect.StandbyServiceHand
 }
 
 func (h *standbyHandler) JoinStandby(ctx context.Context, req *connect.Request[marqueev1.JoinStandbyRequest]) (*connect.Response[marqueev1.JoinStandbyResponse], error) {
-	m := req.Msg
-	e, err := h.svc.Join(ctx, standby.Entry{ShowtimeID: m.ShowtimeId, UserID: userID(ctx), SeatCount: int(m.SeatCount),
-		Together: m.Together, Accessible: m.Accessible})
+	e, err := h.svc.Join(ctx, standbyEntry(userID(ctx), req.Msg))
 	if err != nil {
 		return nil, err
 	}
@@ -65,23 +62,4 @@ func (h *standbyHandler) DeclineOffer(ctx context.Context, req *connect.Request[
 		return nil, err
 	}
 	return connect.NewResponse(&marqueev1.DeclineOfferResponse{}), nil
-}
-
-var standbyStatuses = map[standby.Status]marqueev1.StandbyStatus{
-	standby.Waiting: marqueev1.StandbyStatus_STANDBY_STATUS_WAITING,
-	standby.Offered: marqueev1.StandbyStatus_STANDBY_STATUS_OFFERED,
-	standby.Booked:  marqueev1.StandbyStatus_STANDBY_STATUS_BOOKED,
-	standby.Left:    marqueev1.StandbyStatus_STANDBY_STATUS_LEFT,
-	standby.Closed:  marqueev1.StandbyStatus_STANDBY_STATUS_CLOSED,
-	standby.Missed:  marqueev1.StandbyStatus_STANDBY_STATUS_MISSED,
-}
-
-func entryToProto(e standby.Entry) *marqueev1.StandbyEntry {
-	p := &marqueev1.StandbyEntry{Id: e.ID, ShowtimeId: e.ShowtimeID, SeatCount: int32(e.SeatCount), Together: e.Together,
-		Accessible: e.Accessible, Status: standbyStatuses[e.Status], Position: int32(e.Position),
-		JoinedAt: timestamppb.New(e.JoinedAt)}
-	if o := e.Offer; o != nil {
-		p.Offer = &marqueev1.StandbyOffer{Id: o.ID, HoldId: o.HoldID, SeatIds: o.SeatIDs, ExpiresAt: timestamppb.New(o.ExpiresAt)}
-	}
-	return p
 }

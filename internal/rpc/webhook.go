@@ -1,45 +1,43 @@
 package rpc
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/payment"
-	"github.com/marqueehq/marquee/internal/platform"
 )
 
-// WebhookApplier records a verified provider event once.
-type WebhookApplier interface {
-	ApplyWebhook(ctx context.Context, ev payment.WebhookEvent, now time.Time) (bool, error)
-}
-
-// NewStripeWebhook serves POST /webhooks/stripe: it verifies the Stripe-Signature header with secret (refusing
-// bad signatures and replays outside the tolerance), then applies the event idempotently.
-func NewStripeWebhook(secret string, apply WebhookApplier, now platform.Clock, log *slog.Logger) http.Handler {
+// NewStripeWebhook serves POST /webhooks/stripe for hooks: a delivery with a bad signature, or replayed
+// outside the tolerance, is answered 401; one that is not a Stripe event, 400; one the store fails to
+// apply, 500 (Stripe delivers it again later).
+func NewStripeWebhook(hooks *payment.Webhooks, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 256<<10))
 		if err != nil {
 			http.Error(w, "payload too large\n", http.StatusRequestEntityTooLarge)
 			return
 		}
-		ev, err := payment.ParseWebhook(body, r.Header.Get("Stripe-Signature"), secret, now(), 0)
-		if err != nil {
-			status := http.StatusBadRequest
-			if errs.Is(err, errs.Unauthenticated) {
-				status = http.StatusUnauthorized
+		if err := hooks.Receive(r.Context(), body, r.Header.Get("Stripe-Signature")); err != nil {
+			status, msg := webhookStatus(err)
+			if status == http.StatusInternalServerError {
+				log.ErrorContext(r.Context(), "webhook", "err", err)
 			}
-			http.Error(w, errs.Message(err)+"\n", status)
-			return
-		}
-		if _, err := apply.ApplyWebhook(r.Context(), ev, now()); err != nil {
-			log.ErrorContext(r.Context(), "webhook", "event", ev.ID, "err", err)
-			http.Error(w, "internal error\n", http.StatusInternalServerError)
+			http.Error(w, msg+"\n", status)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// webhookStatus is the HTTP status and message answering a delivery that failed with err.
+func webhookStatus(err error) (int, string) {
+	switch errs.KindOf(err) {
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized, errs.Message(err)
+	case errs.Invalid:
+		return http.StatusBadRequest, errs.Message(err)
+	}
+	return http.StatusInternalServerError, "internal error"
 }

@@ -9,16 +9,16 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/wallet"
 )
 
-// GiftCard is a prepaid balance usable at one chain's theatres.
-type GiftCard struct {
-	ID, Code, ChainID, Currency string
-	BalanceMinor                int64
-}
+// GiftCard is the wallet's gift card, named here too for the store's own files.
+type GiftCard = wallet.GiftCard
 
 // WalletStore keeps gift cards and store credit.
 type WalletStore struct{ db *DB }
+
+var _ wallet.Store = (*WalletStore)(nil)
 
 // Wallet returns the wallet store.
 func (db *DB) Wallet() *WalletStore { return &WalletStore{db: db} }

@@ -1,0 +1,221 @@
+package account_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/platform"
+)
+
+var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// memStore keeps users and settings in memory. It stands in for the database only in tests of the rules
+// this package applies before and after storing; the store's own behaviour is tested against PostgreSQL.
+type memStore struct {
+	mu       sync.Mutex
+	users    map[string]account.User // by email
+	hashes   map[string]string
+	admins   map[string]bool
+	settings map[string]account.Settings
+}
+
+func newMemStore() *memStore {
+	return &memStore{users: map[string]account.User{}, hashes: map[string]string{}, admins: map[string]bool{},
+		settings: map[string]account.Settings{}}
+}
+
+func (s *memStore) CreateUser(_ context.Context, u account.User, hash string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[u.Email]; ok {
+		return errs.E("memStore.CreateUser", errs.Conflict)
+	}
+	s.users[u.Email], s.hashes[u.Email] = u, hash
+	return nil
+}
+
+func (s *memStore) UserByEmail(_ context.Context, email string) (account.User, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[email]
+	if !ok {
+		return account.User{}, "", errs.E("memStore.UserByEmail", errs.NotFound)
+	}
+	return u, s.hashes[email], nil
+}
+
+func (s *memStore) MakeAdmin(_ context.Context, email string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.admins[email] = true
+	return nil
+}
+
+func (s *memStore) NotificationSettings(_ context.Context, userID string) (account.Settings, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settings[userID], nil
+}
+
+func (s *memStore) SetNotificationSettings(_ context.Context, userID string, st account.Settings) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settings[userID] = st
+	return nil
+}
+
+// newService returns a Service on a fresh memStore with a manual clock at t0.
+func newService(t *testing.T) (*account.Service, *memStore, *platform.ManualClock) {
+	t.Helper()
+	st, clock := newMemStore(), platform.NewManualClock(t0)
+	svc := &account.Service{Store: st, Settings: st, Now: clock.Now, IDs: platform.NewIDs(clock.Now),
+		BcryptCost: bcrypt.MinCost, Secret: []byte("0123456789abcdef0123456789abcdef"), AdminEmail: "Boss@Example.com"}
+	return svc, st, clock
+}
+
+// result is what a call reports: its error's kind and client-safe message, or the user it returned.
+type result struct {
+	Kind errs.Kind
+	Msg  string
+	User account.User
+}
+
+func resultOf(u account.User, err error) result {
+	return result{Kind: errs.KindOf(err), Msg: errs.Message(err), User: u}
+}
+
+// ignoreID leaves out the random user ID from comparisons.
+var ignoreID = cmpopts.IgnoreFields(account.User{}, "ID")
+
+func TestRegister(t *testing.T) {
+	invalid := func(msg string) result { return result{Kind: errs.Invalid, Msg: msg} }
+	tests := []struct {
+		name, email, password, displayName string
+		want                               result
+	}{
+		{"OK", "Ana.Lima@Example.COM", "s3cret-pass", "  Ana Lima ",
+			result{User: account.User{Email: "ana.lima@example.com", DisplayName: "Ana Lima", CreatedAt: t0}}},
+		{"OKSpacesAroundEmail", " ana@example.com ", "s3cret-pass", "Ana",
+			result{User: account.User{Email: "ana@example.com", DisplayName: "Ana", CreatedAt: t0}}},
+		{"OKLongestPassword", "long@example.com", strings.Repeat("p", 72), "Ana",
+			result{User: account.User{Email: "long@example.com", DisplayName: "Ana", CreatedAt: t0}}},
+		{"ErrNotAnEmail", "ana.example.com", "s3cret-pass", "Ana", invalid("not a valid email address")},
+		{"ErrEmailWithName", "Ana <ana@example.com>", "s3cret-pass", "Ana", invalid("not a valid email address")},
+		{"ErrEmpty", "", "s3cret-pass", "Ana", invalid("not a valid email address")},
+		{"ErrShortPassword", "short@example.com", "7-bytes", "Ana", invalid("password must be 8 to 72 bytes long")},
+		{"ErrLongPassword", "long2@example.com", strings.Repeat("p", 73), "Ana", invalid("password must be 8 to 72 bytes long")},
+		{"ErrBlankDisplayName", "blank@example.com", "s3cret-pass", " \t", invalid("display name is required")},
+		{"ErrEmailTaken", "TAKEN@example.com", "s3cret-pass", "Ana",
+			result{Kind: errs.Conflict, Msg: "an account with this email already exists"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, _, _ := newService(t)
+			if _, _, err := svc.Register(context.Background(), "taken@example.com", "s3cret-pass", "First"); err != nil {
+				t.Fatal(err)
+			}
+			u, tok, err := svc.Register(context.Background(), tt.email, tt.password, tt.displayName)
+			if diff := cmp.Diff(tt.want, resultOf(u, err), ignoreID); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+			if (err == nil) != (tok != "" && u.ID != "") {
+				t.Errorf("Register = user %q, token %q, err %v; want an ID and a token exactly when it succeeds", u.ID, tok, err)
+			}
+		})
+	}
+}
+
+func TestRegisterAdminEmail(t *testing.T) {
+	svc, st, _ := newService(t)
+	ctx := context.Background()
+	for _, email := range []string{"boss@example.com", "ana@example.com"} {
+		if _, _, err := svc.Register(ctx, email, "s3cret-pass", "X"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(map[string]bool{"boss@example.com": true}, st.admins); diff != "" {
+		t.Errorf("admins mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestLogin(t *testing.T) {
+	svc, _, _ := newService(t)
+	ctx := context.Background()
+	ana, _, err := svc.Register(ctx, "ana@example.com", "s3cret-pass", "Ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := result{Kind: errs.Unauthenticated, Msg: "wrong email or password"}
+	tests := []struct {
+		name, email, password string
+		want                  result
+	}{
+		{"OK", "ana@example.com", "s3cret-pass", result{User: ana}},
+		{"OKEmailAnyCase", "ANA@example.com", "s3cret-pass", result{User: ana}},
+		{"ErrWrongPassword", "ana@example.com", "s3cret-pasS", wrong},
+		{"ErrUnknownEmail", "bob@example.com", "s3cret-pass", wrong},
+		{"ErrNotAnEmail", "ana", "s3cret-pass", wrong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, _, err := svc.Login(ctx, tt.email, tt.password)
+			if diff := cmp.Diff(tt.want, resultOf(u, err)); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	svc, _, clock := newService(t)
+	u, tok, err := svc.Register(context.Background(), "ana@example.com", "s3cret-pass", "Ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := *svc
+	other.Secret = []byte("another-secret-another-secret-32")
+	_, foreign, err := other.Login(context.Background(), "ana@example.com", "s3cret-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		token   string
+		advance time.Duration
+		want    string // user ID, "" for an Unauthenticated error
+	}{
+		{"OK", tok, 0, u.ID},
+		{"OKJustBeforeExpiry", tok, 24*time.Hour - time.Second, u.ID},
+		{"ErrExpired", tok, 24*time.Hour + time.Second, ""},
+		{"ErrOtherSecret", foreign, 0, ""},
+		{"ErrGarbage", "not-a-token", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock.Advance(tt.advance)
+			t.Cleanup(func() { clock.Advance(-tt.advance) })
+			id, err := svc.Authenticate(tt.token)
+			if id != tt.want || (tt.want == "") != errs.Is(err, errs.Unauthenticated) {
+				t.Errorf("Authenticate = %q, %v; want %q", id, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRegisterShortSecret(t *testing.T) {
+	svc, _, _ := newService(t)
+	svc.Secret = []byte("too short")
+	_, _, err := svc.Register(context.Background(), "ana@example.com", "s3cret-pass", "Ana")
+	if err == nil || errs.KindOf(err) != errs.Other {
+		t.Fatalf("Register with a short secret = %v, want an internal error", err)
+	}
+}

@@ -1,0 +1,59 @@
+package rpc
+
+import (
+	"context"
+
+	"connectrpc.com/connect"
+
+	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
+	"github.com/marqueehq/marquee/internal/inventory"
+)
+
+type seatHandler struct{ svc *inventory.Service }
+
+// NewSeatHandler serves SeatService.
+func NewSeatHandler(svc *inventory.Service) marqueev1connect.SeatServiceHandler {
+	return &seatHandler{svc: svc}
+}
+
+func (h *seatHandler) GetSeatMap(ctx context.Context, req *connect.Request[marqueev1.GetSeatMapRequest]) (*connect.Response[marqueev1.GetSeatMapResponse], error) {
+	m, err := h.svc.SeatMap(ctx, req.Msg.ShowtimeId)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(seatMapToProto(m)), nil
+}
+
+func (h *seatHandler) HoldSeats(ctx context.Context, req *connect.Request[marqueev1.HoldSeatsRequest]) (*connect.Response[marqueev1.HoldSeatsResponse], error) {
+	hold, err := h.svc.Hold(ctx, userID(ctx), req.Msg.ShowtimeId, req.Msg.SeatIds)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.HoldSeatsResponse{Hold: holdToProto(hold)}), nil
+}
+
+func (h *seatHandler) ReleaseHold(ctx context.Context, req *connect.Request[marqueev1.ReleaseHoldRequest]) (*connect.Response[marqueev1.ReleaseHoldResponse], error) {
+	if err := h.svc.Release(ctx, userID(ctx), req.Msg.HoldId); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.ReleaseHoldResponse{}), nil
+}
+
+func (h *seatHandler) BestAvailable(ctx context.Context, req *connect.Request[marqueev1.BestAvailableRequest]) (*connect.Response[marqueev1.BestAvailableResponse], error) {
+	m := req.Msg
+	ids, err := h.svc.Best(ctx, m.ShowtimeId, seatRequest(m.Count, m.SeatType, m.Accessible))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.BestAvailableResponse{SeatIds: ids}), nil
+}
+
+func (h *seatHandler) HoldBestAvailable(ctx context.Context, req *connect.Request[marqueev1.HoldBestAvailableRequest]) (*connect.Response[marqueev1.HoldBestAvailableResponse], error) {
+	m := req.Msg
+	hold, err := h.svc.HoldBest(ctx, userID(ctx), m.ShowtimeId, seatRequest(m.Count, m.SeatType, m.Accessible))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.HoldBestAvailableResponse{Hold: holdToProto(hold)}), nil
+}
