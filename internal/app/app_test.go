@@ -203,7 +203,7 @@ func TestDevKeepsDataBetweenRuns(t *testing.T) {
 	c.base = "http://" + m.Addr()
 	c.call("BookingService/ListMyBookings", map[string]any{}, 200) // the old token still works
 	theatres := c.call("CatalogService/ListTheatres", map[string]any{}, 200)["theatres"].([]any)
-	if len(theatres) != 20 {
-		t.Fatalf("theatres after restart = %d, want 20", len(theatres))
+	if len(theatres) != 26 {
+		t.Fatalf("theatres after restart = %d, want 26", len(theatres))
 	}
 }
