@@ -20,6 +20,12 @@ type Location struct {
 	Longitude   float64 `json:"longitude"`
 }
 
+// Deploy is where a region runs in the cloud, read by terraform/ (the Go code does not use it).
+type Deploy struct {
+	AWSRegion string `json:"awsRegion"` // the cloud region its resources are created in, for example "us-east-1"
+	VPCCIDR   string `json:"vpcCidr"`   // its network's address range, distinct from every other region's
+}
+
 // Region is one deployment region: its SQL locality, NATS cluster and S3 bucket.
 type Region struct {
 	Name        string   `json:"name"`        // the value of the region column, for example "us-east1"
@@ -30,9 +36,10 @@ type Region struct {
 	NATSCluster string   `json:"natsCluster"` // name of the region's NATS cluster in the supercluster
 	S3Bucket    string   `json:"s3Bucket"`    // archive bucket
 	Currency    string   `json:"currency"`    // default ISO 4217 currency of its theatres
-	// Primary marks the one primary region: CockroachDB's PRIMARY REGION, and the home of global rows' jobs
-	// (the outbox of movie changes, pruning) while it is alive.
-	Primary bool `json:"primary,omitempty"`
+	// Primary marks the one region that is CockroachDB's primary region: it homes the tables that are neither
+	// global nor regional by row, and is the default home of accounts.
+	Primary bool   `json:"primary,omitempty"`
+	Deploy  Deploy `json:"deploy"`
 }
 
 var (
@@ -41,24 +48,35 @@ var (
 	loadErr  error
 )
 
-// All returns every region, sorted by name. It panics if a region file is malformed, which tests catch.
+// All returns every region, sorted by name. It panics if a region file is malformed or if not exactly one region
+// is primary, which tests catch.
 func All() []Region {
-	loadOnce.Do(func() { all, loadErr = load() })
+	loadOnce.Do(func() { all, loadErr = load(files) })
 	if loadErr != nil {
 		panic(loadErr)
 	}
 	return append([]Region(nil), all...)
 }
 
-func load() ([]Region, error) {
-	names, err := fs.Glob(files, "*.json")
+// Primary returns the primary region.
+func Primary() Region {
+	for _, r := range All() {
+		if r.Primary {
+			return r
+		}
+	}
+	panic("regions: no primary region") // load makes sure there is one
+}
+
+func load(fsys fs.FS) ([]Region, error) {
+	names, err := fs.Glob(fsys, "*.json")
 	if err != nil {
 		return nil, err
 	}
 	var rs []Region
 	seen := map[string]bool{}
 	for _, n := range names {
-		b, err := files.ReadFile(n)
+		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
 			return nil, err
 		}
@@ -73,18 +91,20 @@ func load() ([]Region, error) {
 		rs = append(rs, r)
 	}
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Name < rs[j].Name })
+	if primaries := countPrimary(rs); primaries != 1 {
+		return nil, fmt.Errorf("regions: %d regions are marked primary, want exactly one", primaries)
+	}
 	return rs, nil
 }
 
-// Primary returns the primary region (the first by name if no file says).
-func Primary() Region {
-	rs := All()
+func countPrimary(rs []Region) int {
+	n := 0
 	for _, r := range rs {
 		if r.Primary {
-			return r
+			n++
 		}
 	}
-	return rs[0]
+	return n
 }
 
 // ByName returns the region called name.

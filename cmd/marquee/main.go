@@ -2,7 +2,7 @@
 //
 //	marquee dev      start the whole platform locally (private PostgreSQL, demo data)
 //	marquee region   serve one region against an existing database ($DATABASE_URL)
-//	marquee migrate  apply database migrations to $DATABASE_URL
+//	marquee migrate  apply database migrations to $DATABASE_URL (--cockroach-overlay: print the multi-region overlay)
 //	marquee loadgen  drive a full stack with concurrent clients and report throughput and latency
 //	marquee search reindex  rebuild a running server's search index with progress
 //	marquee ticket verify [--public-key FILE] <payload>  check a QR ticket offline
@@ -12,6 +12,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -23,9 +24,11 @@ import (
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/app"
+	"github.com/marqueehq/marquee/internal/crdb"
 	"github.com/marqueehq/marquee/internal/loadgen"
 	"github.com/marqueehq/marquee/internal/notify/ticket"
 	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/regions"
 )
 
 const usage = `usage: marquee <command> [flags]
@@ -33,7 +36,8 @@ const usage = `usage: marquee <command> [flags]
 commands:
   dev       start the whole platform locally: private PostgreSQL under --data-dir, migrations, demo data
   region    serve against an existing database (--database-url or $DATABASE_URL), without demo data
-  migrate   apply database migrations to --database-url or $DATABASE_URL
+  migrate   apply database migrations to --database-url or $DATABASE_URL; --cockroach-overlay prints the
+            CockroachDB multi-region overlay to apply after them instead
   loadgen   run the load generator against a private full stack and print the results table
   search    search reindex [--addr URL] [--token TOKEN]: rebuild a running server's search index, showing progress
   ticket    ticket verify [--public-key FILE] <payload>: check a QR ticket's signature offline
@@ -55,7 +59,7 @@ func main() {
 	case "region":
 		err = serve(ctx, cmd, args, false)
 	case "migrate":
-		err = migrate(ctx, args)
+		err = migrate(ctx, args, os.Stdout)
 	case "loadgen":
 		err = loadgen.Main(ctx, args, os.Stdout)
 	case "search":
@@ -100,10 +104,20 @@ func serve(ctx context.Context, name string, args []string, dev bool) error {
 	return m.Close()
 }
 
-func migrate(ctx context.Context, args []string) error {
+// migrate applies the migrations, or with --cockroach-overlay writes the multi-region overlay to stdout.
+func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("marquee migrate", flag.ContinueOnError)
 	url := fs.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL/CockroachDB URL (default $DATABASE_URL)")
+	overlay := fs.Bool("cockroach-overlay", false, "print the CockroachDB multi-region overlay for regions/ (apply it after the migrations) and exit")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *overlay {
+		sql, err := crdb.Overlay(regions.All())
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(stdout, sql)
 		return err
 	}
 	if *url == "" {
@@ -117,7 +131,7 @@ func migrate(ctx context.Context, args []string) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	fmt.Println("migrations applied")
+	fmt.Fprintln(stdout, "migrations applied")
 	return db.Catalog().EnsureRegions(ctx)
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"os/exec"
@@ -81,4 +83,24 @@ func waitForAddr(t *testing.T, sc *bufio.Scanner) string {
 		t.Fatal("marquee dev did not start within 90s")
 	}
 	return ""
+}
+
+// TestMigrateCockroachOverlayPrintsTheCommittedFile runs `marquee migrate --cockroach-overlay` without a database
+// and checks that it prints exactly the committed schema/cockroach/multiregion.sql.
+func TestMigrateCockroachOverlayPrintsTheCommittedFile(t *testing.T) {
+	var out bytes.Buffer
+	if err := migrate(context.Background(), []string{"--cockroach-overlay", "--database-url", ""}, &out); err != nil {
+		t.Fatalf("migrate --cockroach-overlay: %v", err)
+	}
+	committed, err := os.ReadFile(filepath.Join("..", "..", "schema", "cockroach", "multiregion.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), committed) {
+		t.Fatalf("schema/cockroach/multiregion.sql differs from the output of marquee migrate --cockroach-overlay: " +
+			"run `go run ./cmd/marquee migrate --cockroach-overlay > schema/cockroach/multiregion.sql`")
+	}
+	if !strings.Contains(out.String(), "ALTER DATABASE marquee SET PRIMARY REGION") {
+		t.Fatalf("the overlay sets no primary region:\n%s", out.String())
+	}
 }

@@ -7,9 +7,12 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"github.com/marqueehq/marquee/internal/store"
 	"github.com/marqueehq/marquee/internal/store/storetest"
+	"github.com/marqueehq/marquee/schema"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -102,6 +105,44 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	db := storetest.NewDB(t, nil)
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("second Migrate: %v", err)
+	}
+}
+
+// TestMigrationsGoDownAndUp undoes every migration and applies them again: each Down section runs, and a new
+// account gets the default home region.
+func TestMigrationsGoDownAndUp(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.NewDB(t, nil)
+	sqlDB := stdlib.OpenDBFromPool(db.Pool)
+	t.Cleanup(func() { sqlDB.Close() })
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, schema.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 0); err != nil {
+		t.Fatalf("down to 0: %v", err)
+	}
+	var users int
+	mustQueryRow(t, db, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'`, &users)
+	if users != 0 {
+		t.Fatalf("users table still there after every Down")
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	mustExec(t, db, `INSERT INTO users (id, email, password_hash, display_name, created_at)
+		VALUES ('u1', 'a@example.com', 'x', 'A', now())`)
+	var home string
+	mustQueryRow(t, db, `SELECT home_region FROM users WHERE id = 'u1'`, &home)
+	if home != "us-east1" {
+		t.Fatalf("home_region = %q, want the default us-east1", home)
+	}
+}
+
+func mustQueryRow(t *testing.T, db *store.DB, sql string, dest ...any) {
+	t.Helper()
+	if err := db.Pool.QueryRow(context.Background(), sql).Scan(dest...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
 	}
 }
 

@@ -1,0 +1,296 @@
+// Package devstack runs the whole multi-region shape on one machine, for `marquee dev`: one private
+// PostgreSQL, a NATS supercluster (one embedded JetStream server per region, joined by gateways), one
+// `marquee region` child process per region, and the edge in front of them. It is the same binary and the same
+// wiring as a deployment across continents, on loopback.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/marqueehq/marquee/internal/natsserver"
+	"github.com/marqueehq/marquee/internal/notify"
+	"github.com/marqueehq/marquee/internal/pgserver"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/seed"
+	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/regions"
+)
+
+// Options configure a stack.
+type Options struct {
+	DataDir    string   // holds pg/, nats/, run/<region>.pid, log/<region>.log, and the shared secrets
+	Regions    []string // the regions to run; default every region of regions/
+	Binary     string   // the marquee executable the children run; default this process's own
+	ChildArgs  []string // extra flags for every `marquee region` child
+	Seed       bool     // load the demo catalog into an empty database
+	AdminEmail string
+	Log        *slog.Logger
+}
+
+// Region is a running region child.
+type Region struct {
+	Name, URL string
+	PID       int
+	cmd       *exec.Cmd
+	done      chan struct{}
+}
+
+// Stack is a running multi-region stack.
+type Stack struct {
+	opts     Options
+	pg       *pgserver.Server
+	nats     *natsserver.Supercluster
+	dbURL    string
+	mu       sync.Mutex
+	children map[string]*Region
+}
+
+// Start starts the database (migrated and seeded here, once, before any region starts), the supercluster and a
+// region child per region, and returns once every child answers its health check.
+func Start(ctx context.Context, o Options) (*Stack, error) {
+	if len(o.Regions) == 0 {
+		for _, r := range regions.All() {
+			o.Regions = append(o.Regions, r.Name)
+		}
+	}
+	if o.Binary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		o.Binary = exe
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Stack{opts: o, children: map[string]*Region{}}
+	if err := s.start(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Stack) start(ctx context.Context) error {
+	if err := s.startDB(ctx); err != nil {
+		return err
+	}
+	var clusters []string
+	for _, name := range s.opts.Regions {
+		r, ok := regions.ByName(name)
+		if !ok {
+			return fmt.Errorf("devstack: no region %q in regions/", name)
+		}
+		clusters = append(clusters, r.NATSCluster)
+	}
+	if err := s.makeSecrets(); err != nil {
+		return err
+	}
+	sc, err := natsserver.StartSupercluster(filepath.Join(s.opts.DataDir, "nats"), clusters...)
+	if err != nil {
+		return err
+	}
+	s.nats = sc
+	s.opts.Log.Info("started NATS supercluster", "clusters", clusters)
+	for _, name := range s.opts.Regions {
+		if err := s.StartRegion(name); err != nil {
+			return err
+		}
+	}
+	return s.waitHealthy(ctx)
+}
+
+// startDB starts the private cluster under DataDir/pg, and migrates and seeds its database.
+func (s *Stack) startDB(ctx context.Context) error {
+	pg, err := pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join(s.opts.DataDir, "pg"),
+		Settings: map[string]string{"synchronous_commit": "off"}})
+	if err != nil {
+		return err
+	}
+	s.pg = pg
+	s.opts.Log.Info("started private PostgreSQL", "dir", pg.Dir())
+	if s.dbURL, err = pg.EnsureDatabase(ctx, "marquee"); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, s.dbURL, 4, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Prepare(ctx, s.opts.AdminEmail); err != nil {
+		return err
+	}
+	if !s.opts.Seed {
+		return nil
+	}
+	return seed.DemoLogged(ctx, db, time.Now().UTC().Truncate(time.Microsecond), s.opts.Log)
+}
+
+// makeSecrets creates the token secret and the ticket key the children share, before any starts (several
+// creating them at once would each make their own).
+func (s *Stack) makeSecrets() error {
+	if _, err := platform.Secret(os.Getenv("MARQUEE_TOKEN_SECRET"), filepath.Join(s.opts.DataDir, "token-secret")); err != nil {
+		return err
+	}
+	_, _, err := notify.TicketKey(filepath.Join(s.opts.DataDir, "keys", "ticket-ed25519.pem"))
+	return err
+}
+
+// DatabaseURL is the URL of the stack's database.
+func (s *Stack) DatabaseURL() string { return s.dbURL }
+
+// NATS returns the supercluster.
+func (s *Stack) NATS() *natsserver.Supercluster { return s.nats }
+
+// StartRegion starts (or starts again) the child of region name: `marquee region` on a free loopback port,
+// its PID in DataDir/run/<name>.pid and its output in DataDir/log/<name>.log. A child that exits is reported
+// and not restarted.
+func (s *Stack) StartRegion(name string) error {
+	r, _ := regions.ByName(name)
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	args := append([]string{"region", "--region", name, "--addr", addr, "--data-dir", s.opts.DataDir,
+		"--database-url", s.dbURL, "--nats-url", s.nats.Servers[r.NATSCluster].URL()}, s.opts.ChildArgs...)
+	cmd := exec.Command(s.opts.Binary, args...)
+	logFile, err := openIn(filepath.Join(s.opts.DataDir, "log"), name+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND)
+	if err != nil {
+		return err
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return fmt.Errorf("devstack: starting region %s: %w", name, err)
+	}
+	child := &Region{Name: name, URL: "http://" + addr, PID: cmd.Process.Pid, cmd: cmd, done: make(chan struct{})}
+	if err := writePID(s.opts.DataDir, name, child.PID); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.children[name] = child
+	s.mu.Unlock()
+	go s.watch(child, logFile)
+	s.opts.Log.Info("started region", "region", name, "url", child.URL, "pid", child.PID,
+		"log", logFile.Name())
+	return nil
+}
+
+// watch reports a child's exit on the console.
+func (s *Stack) watch(child *Region, logFile *os.File) {
+	err := child.cmd.Wait()
+	logFile.Close()
+	close(child.done)
+	s.opts.Log.Warn("region process exited; not restarted (its calls go to the nearest healthy region)",
+		"region", child.Name, "pid", child.PID, "err", err)
+}
+
+// Regions returns the region children by name, as last started.
+func (s *Stack) Regions() map[string]*Region {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]*Region{}
+	for k, v := range s.children {
+		out[k] = v
+	}
+	return out
+}
+
+// URLs returns each region's URL by name, for the edge.
+func (s *Stack) URLs() map[string]string {
+	out := map[string]string{}
+	for name, r := range s.Regions() {
+		out[name] = r.URL
+	}
+	return out
+}
+
+// Exited reports whether the region's child has exited.
+func (r *Region) Exited() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitHealthy waits until every child answers GET /healthz, failing early if one exits.
+func (s *Stack) waitHealthy(ctx context.Context) error {
+	for _, r := range s.Regions() {
+		if err := waitHealthy(ctx, r, 60*time.Second); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close stops the children (SIGTERM, then SIGKILL after 10 s), NATS and the database.
+func (s *Stack) Close() error {
+	var errList []error
+	for _, r := range s.Regions() {
+		errList = append(errList, r.stop(10*time.Second))
+	}
+	if s.nats != nil {
+		s.nats.Close()
+	}
+	if s.pg != nil {
+		errList = append(errList, s.pg.Stop())
+	}
+	return errors.Join(errList...)
+}
+
+// stop sends SIGTERM and waits up to grace for the child to exit, then kills it.
+func (r *Region) stop(grace time.Duration) error {
+	if r.Exited() {
+		return nil
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.done:
+		return nil
+	case <-time.After(grace):
+		_ = syscall.Kill(-r.PID, syscall.SIGKILL)
+		<-r.done
+		return fmt.Errorf("devstack: region %s did not stop in %v and was killed", r.Name, grace)
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func openIn(dir, name string, flag int) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(filepath.Join(dir, name), flag, 0o644)
+}
+
+func writePID(dataDir, name string, pid int) error {
+	f, err := openIn(filepath.Join(dataDir, "run"), name+".pid", os.O_CREATE|os.O_WRONLY|os.O_TRUNC)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(f, pid)
+	return errors.Join(err, f.Close())
+}
