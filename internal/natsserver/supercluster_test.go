@@ -39,31 +39,34 @@ func TestSuperclusterPlacesStreamsAndSurvivesARegion(t *testing.T) {
 	urls := sc.URLs()
 	west, south := connectJS(t, urls["west"]), connectJS(t, urls["south"])
 	for _, c := range sc.Clusters {
-		_, err := west.CreateStream(ctx, jetstream.StreamConfig{Name: "S_" + c, Subjects: []string{"s." + c + ".>"},
-			Storage: jetstream.FileStorage, Placement: &jetstream.Placement{Cluster: c}})
-		if err != nil {
-			t.Fatalf("stream in %s: %v", c, err)
-		}
+		retry(ctx, t, "stream in "+c, func(ctx context.Context) error {
+			_, err := west.CreateStream(ctx, jetstream.StreamConfig{Name: "S_" + c, Subjects: []string{"s." + c + ".>"},
+				Storage: jetstream.FileStorage, Placement: &jetstream.Placement{Cluster: c}})
+			return err
+		})
 	}
-	s, err := south.Stream(ctx, "S_east")
-	if err != nil {
-		t.Fatal(err)
-	}
+	var s jetstream.Stream
+	retry(ctx, t, "S_east from south", func(ctx context.Context) (err error) {
+		s, err = south.Stream(ctx, "S_east")
+		return err
+	})
 	if got := s.CachedInfo().Cluster.Name; got != "east" {
 		t.Fatalf("stream S_east placed in cluster %q, want east", got)
 	}
-	if _, err := south.Publish(ctx, "s.east.x", []byte("from south")); err != nil {
-		t.Fatalf("publishing across gateways: %v", err)
-	}
+	retry(ctx, t, "publishing across gateways", func(ctx context.Context) error {
+		_, err := south.Publish(ctx, "s.east.x", []byte("from south"))
+		return err
+	})
 	msg := firstMessage(ctx, t, west, "S_east")
 	if string(msg) != "from south" {
 		t.Fatalf("consumed %q from S_east in west, want %q", msg, "from south")
 	}
 
 	sc.Servers["east"].Shutdown()
-	if _, err := south.Publish(ctx, "s.west.y", []byte("east is down")); err != nil {
-		t.Fatalf("publishing to west while east is down: %v", err)
-	}
+	retry(ctx, t, "publishing to west while east is down", func(ctx context.Context) error {
+		_, err := south.Publish(ctx, "s.west.y", []byte("east is down"))
+		return err
+	})
 	if msg := firstMessage(ctx, t, south, "S_west"); string(msg) != "east is down" {
 		t.Fatalf("consumed %q from S_west while east is down", msg)
 	}
@@ -72,13 +75,36 @@ func TestSuperclusterPlacesStreamsAndSurvivesARegion(t *testing.T) {
 // firstMessage reads the first message of stream name with an ephemeral consumer.
 func firstMessage(ctx context.Context, t *testing.T, js jetstream.JetStream, name string) []byte {
 	t.Helper()
-	c, err := js.OrderedConsumer(ctx, name, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		t.Fatal(err)
+	var data []byte
+	retry(ctx, t, "reading "+name, func(ctx context.Context) error {
+		c, err := js.OrderedConsumer(ctx, name, jetstream.OrderedConsumerConfig{})
+		if err != nil {
+			return err
+		}
+		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err == nil {
+			data = m.Data()
+		}
+		return err
+	})
+	return data
+}
+
+// retry runs op (each try bounded to 5 s) until it succeeds or ctx ends. Interest crosses gateways
+// asynchronously, so a JetStream request right after a change may find no responder for a moment; the relay
+// and consumers retry the same way.
+func retry(ctx context.Context, t *testing.T, what string, op func(context.Context) error) {
+	t.Helper()
+	for {
+		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := op(tctx)
+		cancel()
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	m, err := c.Next(jetstream.FetchMaxWait(10 * time.Second))
-	if err != nil {
-		t.Fatalf("reading %s: %v", name, err)
-	}
-	return m.Data()
 }
