@@ -106,13 +106,19 @@ func TestDevWalkthrough(t *testing.T) {
 	if res, err := http.Get(c.base + "/healthz"); err != nil || res.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", res, err)
 	}
-	// Every region's stream has its relay and this process's search consumer, and (but the global one) the
-	// standby and notify consumers; the rest run once.
-	areas := len(regions.All())
-	wantJobs := map[string]int{"events.relay": areas, "events.relay.global": 1, "events.consume.search-*": areas,
-		"events.consume.search-*.global": 1, "events.consume.standby": areas, "events.consume.notify": areas,
-		"notify.deliveries": 1, "notify.reminders": 1, "inventory.expire-holds": 1, "booking.retry-refunds": 1,
-		"store.prune": 1, "search.prune": 1, "standby.close-started-lines": 1, "standby.serve-lines": 1}
+	// One process of every region: it holds every region's lease and runs each region's jobs; its own are its
+	// index's consumers (a region's stream each, and the global one), the index's pruning and the lease keeper.
+	waitFor(t, "every region's lease", func() bool { return len(m.HeldRegions()) == len(regions.All()) })
+	wantJobs := map[string]int{"events.consume.search-*": len(regions.All()), "events.consume.search-*.global": 1,
+		"search.prune": 1, "jobs.leases": 1, "us-east1/events.relay.global": 1, "us-east1/store.prune": 1,
+		"us-east1/booking.retry-refunds": 1}
+	for _, r := range regions.All() {
+		for _, j := range []string{"events.relay", "events.consume.standby", "events.consume.notify",
+			"inventory.expire-holds", "standby.close-started-lines", "standby.serve-lines", "notify.deliveries",
+			"notify.reminders"} {
+			wantJobs[r.Name+"/"+j] = 1
+		}
+	}
 	gotJobs := map[string]int{}
 	perProcess := regexp.MustCompile(`search-[^.]+`)
 	for _, name := range m.Jobs() {

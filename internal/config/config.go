@@ -6,17 +6,23 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/notify"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/standby"
+	"github.com/marqueehq/marquee/regions"
 )
 
 // Config is what flags and the environment set.
 type Config struct {
-	Addr             string        // listen address; port 0 picks one
-	DataDir          string        // holds the private PostgreSQL cluster and the dev token secret
+	Addr    string // listen address; port 0 picks one
+	DataDir string // holds the private PostgreSQL cluster and the dev token secret
+	// Region makes the process one region's deployment: it runs that region's background jobs (while it holds
+	// the region's lease) and indexes that region's theatres. Empty runs every region in this one process.
+	Region           string
 	DatabaseURL      string        // an existing database; empty starts a private cluster under DataDir
 	HoldTTL          time.Duration // how long a seat hold lasts
 	RefundFullBefore time.Duration // full refund until this long before the show, none after
@@ -60,6 +66,7 @@ func (c *Config) Parse(name string, args []string) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HTTP/1.1 and h2c)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the private PostgreSQL cluster and secrets")
+	fs.StringVar(&c.Region, "region", c.Region, "the region this process serves (a name in regions/); empty serves all")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL/CockroachDB URL (default $DATABASE_URL; empty starts a private cluster)")
 	fs.DurationVar(&c.HoldTTL, "hold-ttl", c.HoldTTL, "how long seats stay held (5m to 10m)")
 	fs.DurationVar(&c.RefundFullBefore, "refund-full-before", c.RefundFullBefore, "full refund until this long before the show, none after")
@@ -78,6 +85,9 @@ func (c *Config) Parse(name string, args []string) error {
 	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if _, ok := regions.ByName(c.Region); c.Region != "" && !ok {
+		return fmt.Errorf("--region %q is not a region of regions/", c.Region)
 	}
 	if c.HoldTTL < 5*time.Minute || c.HoldTTL > 10*time.Minute {
 		return fmt.Errorf("--hold-ttl must be between 5m and 10m, got %v", c.HoldTTL)
@@ -106,4 +116,31 @@ func (c Config) Provider() payment.Provider {
 		return payment.NewStripe(c.StripeSecretKey, c.StripeAPIBase)
 	}
 	return payment.NewSandbox()
+}
+
+// Regions are the regions the process serves: Region, or every region when it is empty.
+func (c Config) Regions() []string {
+	if c.Region != "" {
+		return []string{c.Region}
+	}
+	var out []string
+	for _, r := range regions.All() {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// TicketKeyPath is where the QR tickets' signing key is: --ticket-key, or keys/ under the data dir.
+func (c Config) TicketKeyPath() string {
+	if c.TicketKey != "" {
+		return c.TicketKey
+	}
+	return filepath.Join(c.DataDir, "keys", "ticket-ed25519.pem")
+}
+
+// Channels is how the process reaches its notification providers (email to .eml files under the data dir
+// without --smtp-addr).
+func (c Config) Channels(now func() time.Time) notify.ChannelsConfig {
+	return notify.ChannelsConfig{SMTPAddr: c.SMTPAddr, MailFrom: c.MailFrom, MailDir: filepath.Join(c.DataDir, "mail"),
+		SMSURL: c.SMSURL, PushURL: c.PushURL, Secret: []byte(c.NotifySecret), Now: now}
 }

@@ -129,13 +129,7 @@ func (s *Stack) startDB(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.Prepare(ctx, s.opts.AdminEmail); err != nil {
-		return err
-	}
-	if !s.opts.Seed {
-		return nil
-	}
-	return seed.DemoLogged(ctx, db, time.Now().UTC().Truncate(time.Microsecond), s.opts.Log)
+	return seed.Prepare(ctx, db, s.opts.AdminEmail, s.opts.Seed, time.Now().UTC().Truncate(time.Microsecond), s.opts.Log)
 }
 
 // makeSecrets creates the token secret and the ticket key the children share, before any starts (several

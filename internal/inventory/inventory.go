@@ -107,9 +107,9 @@ type Store interface {
 	CreateHold(ctx context.Context, h Hold, rules HoldRules) error
 	// ReleaseHold frees a live hold of userID's seats and announces them (SeatsReleased).
 	ReleaseHold(ctx context.Context, region, holdID, userID string, now time.Time) error
-	// ExpireHolds frees up to limit holds that expired by now, each in its own transaction with a
+	// ExpireHolds frees up to limit of region's holds that expired by now, each in its own transaction with a
 	// SeatsReleased event (and the standby offer it carried, if any, marked expired), and returns how many.
-	ExpireHolds(ctx context.Context, now time.Time, limit int) (int, error)
+	ExpireHolds(ctx context.Context, region string, now time.Time, limit int) (int, error)
 }
 
 // SeatsUnavailableError names the seats that could not be held.
@@ -308,10 +308,10 @@ func priceSeats(in HoldInputs, seats []string) []pricing.SeatPrice {
 	return lines
 }
 
-// Sweep releases holds that have expired, so their seats are announced (to standby) even though reads already
-// treat them as free. It returns how many holds it released.
-func (s *Service) Sweep(ctx context.Context) (int, error) {
-	n, err := s.Store.ExpireHolds(ctx, s.Now(), 500)
+// Sweep releases region's holds that have expired, so their seats are announced (to standby) even though reads
+// already treat them as free. It returns how many holds it released.
+func (s *Service) Sweep(ctx context.Context, region string) (int, error) {
+	n, err := s.Store.ExpireHolds(ctx, region, s.Now(), 500)
 	if err != nil {
 		return n, errs.E("inventory.Sweep", err)
 	}

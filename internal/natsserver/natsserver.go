@@ -212,3 +212,16 @@ func (s *Server) Close() {
 		s.ownStore = false
 	}
 }
+
+// Ensure returns url when it is set (nil Server), or starts an embedded server storing under dir and returns
+// it with its URL: a process's NATS, given or its own.
+func Ensure(url, dir string) (*Server, string, error) {
+	if url != "" {
+		return nil, url, nil
+	}
+	srv, err := Start(Options{StoreDir: dir})
+	if err != nil {
+		return nil, "", err
+	}
+	return srv, srv.URL(), nil
+}

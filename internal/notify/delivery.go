@@ -29,6 +29,7 @@ const (
 // delivery and identifies it for good: see Sender.Send.
 type Delivery struct {
 	ID, Channel, To, Kind string
+	Region                string // whose jobs send it: the region of what it is about
 	Attempts              int
 	Status                Status
 	LastError             string
@@ -47,10 +48,10 @@ type Queued struct {
 type DeliveryLog interface {
 	// Create stores d with m. It reports an errs.Conflict error when a delivery with d.ID exists.
 	Create(ctx context.Context, d Delivery, m Message) error
-	// Claim returns at most limit deliveries whose status is pending or failed and whose NextAttemptAt is at
-	// or before now, earliest first, and in the same atomic step sets their NextAttemptAt to leaseUntil, so
-	// no other Claim returns them before then.
-	Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Queued, error)
+	// Claim returns at most limit of region's deliveries whose status is pending or failed and whose
+	// NextAttemptAt is at or before now, earliest first, and in the same atomic step sets their NextAttemptAt
+	// to leaseUntil, so no other Claim returns them before then.
+	Claim(ctx context.Context, region string, now, leaseUntil time.Time, limit int) ([]Queued, error)
 	// Record stores the outcome of an attempt: d's Attempts, Status, LastError and NextAttemptAt.
 	Record(ctx context.Context, d Delivery) error
 }
@@ -86,6 +87,7 @@ var ErrDuplicate = &errs.Error{Op: "notify.Send", Kind: errs.Conflict, Msg: "del
 // backoff. Send makes the first attempt at once; Job (RunDue, called periodically) makes the retries.
 // Fields may be changed after NewSender and before first use.
 type Sender struct {
+	Region   string // the region whose deliveries it records and sends ("" in tests)
 	Log      DeliveryLog
 	Channels map[string]Channel
 	Backoff  Backoff
@@ -137,7 +139,8 @@ func (s *Sender) create(ctx context.Context, id, channel, kind string, m Message
 	if id == "" {
 		return Delivery{}, errs.Errorf(op, errs.Invalid, "no delivery ID")
 	}
-	d := Delivery{ID: id, Channel: channel, To: m.To, Kind: kind, Status: StatusPending, NextAttemptAt: next}
+	d := Delivery{ID: id, Channel: channel, To: m.To, Kind: kind, Region: s.Region, Status: StatusPending,
+		NextAttemptAt: next}
 	if err := s.Log.Create(ctx, d, m); err != nil {
 		if errs.Is(err, errs.Conflict) {
 			return Delivery{}, fmt.Errorf("%w: %s", ErrDuplicate, id)
@@ -150,7 +153,7 @@ func (s *Sender) create(ctx context.Context, id, channel, kind string, m Message
 // RunDue claims the deliveries due now and attempts each once, returning how many it attempted.
 func (s *Sender) RunDue(ctx context.Context) (int, error) {
 	now := s.Now()
-	due, err := s.Log.Claim(ctx, now, now.Add(s.Lease), s.Batch)
+	due, err := s.Log.Claim(ctx, s.Region, now, now.Add(s.Lease), s.Batch)
 	if err != nil {
 		return 0, errs.E("notify.RunDue", err)
 	}
@@ -160,6 +163,14 @@ func (s *Sender) RunDue(ctx context.Context) (int, error) {
 		}
 	}
 	return len(due), nil
+}
+
+// ForRegion returns a Sender like s whose deliveries belong to region: those it records, and those its Job
+// sends.
+func (s *Sender) ForRegion(region string) *Sender {
+	c := *s
+	c.Region = region
+	return &c
 }
 
 // Job attempts the due deliveries every poll: a full batch is followed by the next at once.

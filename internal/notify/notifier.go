@@ -32,8 +32,8 @@ type Source interface {
 	RecipientOf(ctx context.Context, userID string) (Recipient, error)
 	// OfferPrice is what accepting a standby offer costs.
 	OfferPrice(ctx context.Context, region, offerID string) (Money, error)
-	// UpcomingBookings returns confirmed bookings whose shows start in [from, to).
-	UpcomingBookings(ctx context.Context, from, to time.Time) ([]Due, error)
+	// UpcomingBookings returns region's confirmed bookings whose shows start in [from, to).
+	UpcomingBookings(ctx context.Context, region string, from, to time.Time) ([]Due, error)
 }
 
 // Settings gives a person's notification settings.
@@ -110,7 +110,7 @@ func (n *Notifier) confirmation(ctx context.Context, region, bookingID, id strin
 	if err != nil {
 		return err
 	}
-	return n.deliver(ctx, to.UserID, id, KindConfirmation, c, msg)
+	return n.deliver(ctx, region, to.UserID, id, KindConfirmation, c, msg)
 }
 
 // Cancellation tells the customer what was cancelled and refunded; eventID identifies the cancellation.
@@ -124,7 +124,7 @@ func (n *Notifier) Cancellation(ctx context.Context, region, eventID string, ev 
 	if err != nil {
 		return err
 	}
-	return n.deliver(ctx, to.UserID, "booking_cancelled/"+eventID, KindCancellation, c, c.Email(to.Email))
+	return n.deliver(ctx, region, to.UserID, "booking_cancelled/"+eventID, KindCancellation, c, c.Email(to.Email))
 }
 
 // Offer tells the person in line which seats are held for them and until when.
@@ -142,7 +142,7 @@ func (n *Notifier) Offer(ctx context.Context, region string, ev Offered) error {
 	if err != nil {
 		return err
 	}
-	return n.deliver(ctx, to.UserID, "standby_offer/"+ev.OfferID, KindStandbyOffer, c, c.Email(to.Email))
+	return n.deliver(ctx, region, to.UserID, "standby_offer/"+ev.OfferID, KindStandbyOffer, c, c.Email(to.Email))
 }
 
 // LineClosed tells someone in line that the show started before seats opened up.
@@ -155,7 +155,7 @@ func (n *Notifier) LineClosed(ctx context.Context, region, entryID, userID, show
 	if err != nil {
 		return err
 	}
-	return n.deliver(ctx, to.UserID, "standby_closed/"+entryID, KindStandbyClosed, c, c.Email(to.Email))
+	return n.deliver(ctx, region, to.UserID, "standby_closed/"+entryID, KindStandbyClosed, c, c.Email(to.Email))
 }
 
 // showAndRecipient loads what a standby notice shows and who it goes to.
@@ -171,8 +171,9 @@ func (n *Notifier) showAndRecipient(ctx context.Context, region, showtimeID, use
 // deliver queues a notification on each channel the person chose for its kind (email when they chose none):
 // email gets the full message, SMS and push the short text. A delivery that exists already (a redelivered
 // event) is not an error; a channel this process has no provider for is skipped and logged. A standby offer is
-// tried at once, since the clock runs on it; the rest wait for the deliveries job.
-func (n *Notifier) deliver(ctx context.Context, userID, id, kind string, c Content, email Message) error {
+// tried at once, since the clock runs on it; the rest wait for the deliveries job of region.
+func (n *Notifier) deliver(ctx context.Context, region, userID, id, kind string, c Content, email Message) error {
+	sender := n.Sender.ForRegion(region)
 	st, err := n.Settings.NotificationSettings(ctx, userID)
 	if err != nil {
 		return err
@@ -189,9 +190,9 @@ func (n *Notifier) deliver(ctx context.Context, userID, id, kind string, c Conte
 		case ChannelPush:
 			m = c.Push(st.PushToken)
 		}
-		queue := n.Sender.Enqueue
+		queue := sender.Enqueue
 		if kind == KindStandbyOffer {
-			queue = n.Sender.Send
+			queue = sender.Send
 		}
 		_, err := queue(ctx, id+"/"+ch, ch, kind, m)
 		if err != nil && !errors.Is(err, ErrDuplicate) && !errs.Is(err, errs.Conflict) {
@@ -201,17 +202,20 @@ func (n *Notifier) deliver(ctx context.Context, userID, id, kind string, c Conte
 	return nil
 }
 
-// RemindersJob queues the reminders that are due, every interval (see Remind).
-func (n *Notifier) RemindersJob(every time.Duration) jobs.Job {
-	return jobs.Job{Name: "notify.reminders", Every: every, Run: n.Remind}
+// Jobs are notify's background work in region: attempting its due deliveries every poll, and queueing its
+// reminders every minute.
+func (n *Notifier) Jobs(region string, poll time.Duration) []jobs.Job {
+	return []jobs.Job{n.Sender.ForRegion(region).Job(poll), {Name: "notify.reminders", Every: time.Minute,
+		Run: func(ctx context.Context) error { return n.Remind(ctx, region) }}}
 }
 
-// Remind queues the reminders that are due: for each time in Reminders, the bookings whose show starts within
-// the hour before that time from now (and that were made before that point), once per booking and reminder.
-func (n *Notifier) Remind(ctx context.Context) error {
+// Remind queues region's reminders that are due: for each time in Reminders, the bookings whose show starts
+// within the hour before that time from now (and that were made before that point), once per booking and
+// reminder.
+func (n *Notifier) Remind(ctx context.Context, region string) error {
 	now := n.Now()
 	for _, d := range Reminders {
-		due, err := n.Source.UpcomingBookings(ctx, now.Add(d-time.Hour), now.Add(d))
+		due, err := n.Source.UpcomingBookings(ctx, region, now.Add(d-time.Hour), now.Add(d))
 		if err != nil {
 			return err
 		}
@@ -237,5 +241,5 @@ func (n *Notifier) reminder(ctx context.Context, u Due, d time.Duration) error {
 		return err
 	}
 	kind := ReminderKind(d)
-	return n.deliver(ctx, to.UserID, kind+"/"+u.BookingID, kind, c, c.Email(to.Email))
+	return n.deliver(ctx, u.Region, to.UserID, kind+"/"+u.BookingID, kind, c, c.Email(to.Email))
 }

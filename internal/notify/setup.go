@@ -2,6 +2,7 @@ package notify
 
 import (
 	"crypto/ed25519"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -63,4 +64,32 @@ func TicketKey(path string) (ed25519.PrivateKey, string, error) {
 	}
 	pubPath := strings.TrimSuffix(path, ".pem") + ".pub.pem"
 	return key, pubPath, os.WriteFile(pubPath, pub, 0o644)
+}
+
+// Config is how a process notifies: where its ticket key is, how it reaches providers, where it reads what it
+// shows and records deliveries.
+type Config struct {
+	TicketKeyPath string
+	Channels      ChannelsConfig
+	Source        Source
+	Settings      Settings
+	Deliveries    DeliveryLog
+	Log           *slog.Logger
+}
+
+// New builds a process's Notifier: the ticket key (created when missing), the channels and the sender.
+func New(c Config) (*Notifier, error) {
+	key, pubPath, err := TicketKey(c.TicketKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	c.Log.Info("tickets are signed", "public_key", pubPath)
+	channels, err := NewChannels(c.Channels)
+	if err != nil {
+		return nil, err
+	}
+	sender := NewSender(c.Deliveries, channels, c.Channels.Now)
+	sender.Logger = c.Log
+	return &Notifier{Source: c.Source, Settings: c.Settings, Sender: sender, Key: key, Now: c.Channels.Now,
+		Log: c.Log}, nil
 }

@@ -192,3 +192,18 @@ func (s *Server) EnsureDatabase(ctx context.Context, name string) (string, error
 	}
 	return s.URL(name), nil
 }
+
+// StartDatabase starts (or restarts) the private cluster under dir and creates database name in it if
+// missing, for `marquee dev`: it returns the cluster and the database's URL.
+func StartDatabase(ctx context.Context, dir, name string) (*Server, string, error) {
+	s, err := Start(ctx, Options{Dir: dir, Settings: map[string]string{"synchronous_commit": "off"}})
+	if err != nil {
+		return nil, "", err
+	}
+	url, err := s.EnsureDatabase(ctx, name)
+	if err != nil {
+		_ = s.Stop()
+		return nil, "", err
+	}
+	return s, url, nil
+}

@@ -20,9 +20,11 @@ func (e *env) standbyClient() marqueev1connect.StandbyServiceClient {
 	return marqueev1connect.NewStandbyServiceClient(http.DefaultClient, e.url)
 }
 
-// jobs are the background jobs of holds and standby, in the order a round of the old worker ran them.
+// jobs are the background jobs of holds and standby in the fixture's region, in the order a round of the old
+// worker ran them.
 func (e *env) jobs() []jobs.Job {
-	return append([]jobs.Job{e.svcs.Inventory.ExpireHoldsJob(0)}, e.svcs.Standby.Jobs(0)...)
+	r := e.fix.Showtime.Region
+	return append([]jobs.Job{e.svcs.Inventory.ExpireHoldsJob(r, 0)}, e.svcs.Standby.Jobs(r, 0)...)
 }
 
 // mustOnce runs one round of those jobs.

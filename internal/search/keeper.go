@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/marqueehq/marquee/internal/catalog"
@@ -23,11 +24,18 @@ type Source interface {
 }
 
 // Keeper keeps a process's index in step with the catalog: built from Source at start (and on
-// ReindexSearch), refreshed row by row as catalog changes are announced, and pruned of ended showtimes.
+// ReindexSearch), refreshed row by row as catalog changes are announced, and pruned of ended showtimes. The
+// index holds every movie (they are global) and the theatres and showtimes of Regions (all when empty).
 type Keeper struct {
-	Index  *Index
-	Source Source
-	Now    func() time.Time
+	Index   *Index
+	Source  Source
+	Now     func() time.Time
+	Regions []string
+}
+
+// serves reports whether the index holds rows of region.
+func (k *Keeper) serves(region string) bool {
+	return len(k.Regions) == 0 || slices.Contains(k.Regions, region)
 }
 
 // Reindex rebuilds the index from the catalog, reporting progress.
@@ -44,12 +52,18 @@ func (k *Keeper) Reindex(ctx context.Context, progress func(done, total int)) er
 	if err != nil {
 		return err
 	}
+	theatres = slices.DeleteFunc(theatres, func(t TheatreDoc) bool { return !k.serves(t.Theatre.Region) })
+	shows = slices.DeleteFunc(shows, func(s catalog.Showtime) bool { return !k.serves(s.Region) })
 	return k.Index.Build(movies, theatres, shows, progress)
 }
 
 // Changed reloads the row a catalog change names (what is one of the catalog.Kind* constants) into the index; a
-// showtime no longer scheduled leaves it. Other kinds of change do not concern the index.
+// showtime no longer scheduled leaves it. Other kinds of change, and rows of regions the index does not hold,
+// do not concern it.
 func (k *Keeper) Changed(ctx context.Context, region, what, id string) error {
+	if what != catalog.KindMovie && !k.serves(region) {
+		return nil
+	}
 	switch what {
 	case catalog.KindMovie:
 		m, err := k.Source.Movie(ctx, id)

@@ -378,8 +378,12 @@ func (d *demo) showtime(t catalog.Theatre, sc catalog.Screen, start time.Time, i
 		PremiumPriceMinor: base + scale*int64(400+50*d.rng.IntN(5)), Status: catalog.ShowtimeScheduled}
 }
 
-// DemoLogged loads the demo catalog as Demo does, logging what it loaded (nothing when it was there already).
-func DemoLogged(ctx context.Context, db *store.DB, now time.Time, log *slog.Logger) error {
+// Prepare readies a database for serving (store.DB.Prepare: migrations, regions, the admin account) and, with
+// demo set, loads the demo catalog as Demo does, logging what it loaded (nothing when it was there already).
+func Prepare(ctx context.Context, db *store.DB, adminEmail string, demo bool, now time.Time, log *slog.Logger) error {
+	if err := db.Prepare(ctx, adminEmail); err != nil || !demo {
+		return err
+	}
 	start := time.Now()
 	sum, err := Demo(ctx, db.Catalog(), db.IDs, now)
 	if err == nil && !sum.AlreadySeeded {

@@ -64,10 +64,10 @@ type Store interface {
 	OfferByID(ctx context.Context, region, id string) (Offer, error)
 	// Settle closes an open offer as accepted or declined and moves its entry to booked or left.
 	Settle(ctx context.Context, region, offerID, status string, now time.Time) error
-	// CloseStarted closes the lines of shows that have started and returns how many entries were closed.
-	CloseStarted(ctx context.Context, now time.Time) (int, error)
-	// ShowtimesWithLine lists the showtimes that have people waiting.
-	ShowtimesWithLine(ctx context.Context) ([]string, error)
+	// CloseStarted closes the lines of region's shows that have started and returns how many entries closed.
+	CloseStarted(ctx context.Context, region string, now time.Time) (int, error)
+	// ShowtimesWithLine lists region's showtimes that have people waiting.
+	ShowtimesWithLine(ctx context.Context, region string) ([]string, error)
 }
 
 // Seats is what standby needs of inventory.

@@ -30,8 +30,9 @@ func (s *DeliveryStore) Create(ctx context.Context, d notify.Delivery, m notify.
 	}
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO deliveries (id, channel, recipient, kind, attempts, status, last_error,
-			next_attempt_at, message, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			d.ID, d.Channel, d.To, d.Kind, d.Attempts, string(d.Status), d.LastError, d.NextAttemptAt, msg, s.db.Now())
+			next_attempt_at, message, created_at, region) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			d.ID, d.Channel, d.To, d.Kind, d.Attempts, string(d.Status), d.LastError, d.NextAttemptAt, msg, s.db.Now(),
+			d.Region)
 		if isUniqueViolation(err, "deliveries_pkey") {
 			return errs.E(op, errs.Conflict, "delivery exists", err)
 		}
@@ -39,18 +40,18 @@ func (s *DeliveryStore) Create(ctx context.Context, d notify.Delivery, m notify.
 	})
 }
 
-// Claim leases up to limit due deliveries until leaseUntil, earliest first.
-func (s *DeliveryStore) Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]notify.Queued, error) {
+// Claim leases up to limit of region's due deliveries until leaseUntil, earliest first.
+func (s *DeliveryStore) Claim(ctx context.Context, region string, now, leaseUntil time.Time, limit int) ([]notify.Queued, error) {
 	const op = "store.ClaimDeliveries"
 	var out []notify.Queued
 	err := s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `WITH due AS (
 				SELECT id, next_attempt_at AS due_at FROM deliveries
-				WHERE status IN ('pending', 'failed') AND next_attempt_at <= $1
+				WHERE region = $4 AND status IN ('pending', 'failed') AND next_attempt_at <= $1
 				ORDER BY next_attempt_at, id LIMIT $3)
 			UPDATE deliveries d SET next_attempt_at = $2 FROM due WHERE d.id = due.id
 			RETURNING d.id, d.channel, d.recipient, d.kind, d.attempts, d.status, d.last_error, d.next_attempt_at,
-				d.message, due.due_at`, now, leaseUntil, limit)
+				d.message, due.due_at, d.region`, now, leaseUntil, limit, region)
 		if err != nil {
 			return errs.E(op, err)
 		}
@@ -87,7 +88,7 @@ func scanQueued(r pgx.CollectableRow) (queuedRow, error) {
 	var msg []byte
 	d := &q.Delivery
 	if err := r.Scan(&d.ID, &d.Channel, &d.To, &d.Kind, &d.Attempts, &d.Status, &d.LastError, &d.NextAttemptAt,
-		&msg, &q.due); err != nil {
+		&msg, &q.due, &d.Region); err != nil {
 		return q, err
 	}
 	return q, json.Unmarshal(msg, &q.Message)

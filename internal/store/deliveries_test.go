@@ -30,7 +30,7 @@ func TestRetryDeadDelivery(t *testing.T) {
 	if err := db.Deliveries().RetryDelivery(ctx, d.ID, now); err != nil {
 		t.Fatal(err)
 	}
-	q, err := db.Deliveries().Claim(ctx, now, now.Add(time.Minute), 10)
+	q, err := db.Deliveries().Claim(ctx, "", now, now.Add(time.Minute), 10)
 	if err != nil || len(q) != 1 || q[0].Message.Subject != "hi" || q[0].Delivery.Attempts != 0 {
 		t.Fatalf("Claim after retry = %v, %v", q, err)
 	}

@@ -282,12 +282,12 @@ func (s *InventoryStore) ReleaseHold(ctx context.Context, region, holdID, userID
 	})
 }
 
-// ExpireHolds frees holds that expired by now, oldest first, each in its own small transaction so a busy
-// showtime never waits on a long sweep.
-func (s *InventoryStore) ExpireHolds(ctx context.Context, now time.Time, limit int) (int, error) {
+// ExpireHolds frees region's holds that expired by now, oldest first, each in its own small transaction so a
+// busy showtime never waits on a long sweep.
+func (s *InventoryStore) ExpireHolds(ctx context.Context, region string, now time.Time, limit int) (int, error) {
 	const op = "store.ExpireHolds"
-	rows, err := s.db.Pool.Query(ctx, `SELECT region, id FROM holds WHERE status = 'active' AND expires_at <= $1
-		ORDER BY expires_at LIMIT $2`, now, limit)
+	rows, err := s.db.Pool.Query(ctx, `SELECT region, id FROM holds WHERE region = $1 AND status = 'active'
+		AND expires_at <= $2 ORDER BY expires_at LIMIT $3`, region, now, limit)
 	if err != nil {
 		return 0, errs.E(op, err)
 	}

@@ -64,11 +64,12 @@ func (db *DB) BookingNotice(ctx context.Context, region, bookingID string) (noti
 	return nb, notify.Money{AmountMinor: b.TotalMinor, Currency: b.Currency}, r, nil
 }
 
-// UpcomingBookings returns confirmed bookings whose shows start in [from, to), for reminders.
-func (db *DB) UpcomingBookings(ctx context.Context, from, to time.Time) ([]notify.Due, error) {
+// UpcomingBookings returns region's confirmed bookings whose shows start in [from, to), for reminders.
+func (db *DB) UpcomingBookings(ctx context.Context, region string, from, to time.Time) ([]notify.Due, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT b.region, b.id, s.starts_at, b.created_at FROM bookings b
 		JOIN showtimes s ON s.region = b.region AND s.id = b.showtime_id
-		WHERE b.status = 'confirmed' AND s.starts_at >= $1 AND s.starts_at < $2 ORDER BY s.starts_at LIMIT 1000`, from, to)
+		WHERE b.region = $3 AND b.status = 'confirmed' AND s.starts_at >= $1 AND s.starts_at < $2
+		ORDER BY s.starts_at LIMIT 1000`, from, to, region)
 	if err != nil {
 		return nil, errs.E("store.UpcomingBookings", err)
 	}

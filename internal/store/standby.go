@@ -204,16 +204,17 @@ func (s *StandbyStore) Settle(ctx context.Context, region, offerID, status strin
 	})
 }
 
-// CloseStarted closes the waiting entries of shows that have started, telling each person (StandbyClosed).
-func (s *StandbyStore) CloseStarted(ctx context.Context, now time.Time) (int, error) {
+// CloseStarted closes the waiting entries of region's shows that have started, telling each person
+// (StandbyClosed).
+func (s *StandbyStore) CloseStarted(ctx context.Context, region string, now time.Time) (int, error) {
 	const op = "store.CloseStarted"
 	n := 0
 	err := s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		n = 0
 		rows, err := tx.Query(ctx, `UPDATE standby_entries e SET status = 'closed', updated_at = $1
-			FROM showtimes s WHERE s.region = e.region AND s.id = e.showtime_id AND e.status = 'waiting'
-			  AND s.starts_at <= $1
-			RETURNING e.region, e.id, e.user_id, e.showtime_id`, now)
+			FROM showtimes s WHERE e.region = $2 AND s.region = e.region AND s.id = e.showtime_id
+			  AND e.status = 'waiting' AND s.starts_at <= $1
+			RETURNING e.region, e.id, e.user_id, e.showtime_id`, now, region)
 		if err != nil {
 			return errs.E(op, err)
 		}
@@ -236,9 +237,10 @@ func (s *StandbyStore) CloseStarted(ctx context.Context, now time.Time) (int, er
 	return n, err
 }
 
-// ShowtimesWithLine returns the showtimes that have people waiting.
-func (s *StandbyStore) ShowtimesWithLine(ctx context.Context) ([]string, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT DISTINCT showtime_id FROM standby_entries WHERE status = 'waiting'`)
+// ShowtimesWithLine returns region's showtimes that have people waiting.
+func (s *StandbyStore) ShowtimesWithLine(ctx context.Context, region string) ([]string, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT DISTINCT showtime_id FROM standby_entries
+		WHERE region = $1 AND status = 'waiting'`, region)
 	if err != nil {
 		return nil, errs.E("store.ShowtimesWithLine", err)
 	}

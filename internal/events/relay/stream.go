@@ -27,6 +27,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/marqueehq/marquee/internal/events"
+	"github.com/marqueehq/marquee/regions"
 )
 
 // StreamPrefix starts the name of every region's event stream: MARQUEE_US_EAST1, MARQUEE_GLOBAL, ...
@@ -117,4 +118,30 @@ func Connect(url, name string, opts ...nats.Option) (*nats.Conn, error) {
 		return nil, fmt.Errorf("relay.Connect: %w", err)
 	}
 	return nc, nil
+}
+
+// Streams are the event streams of every region of regions/ and of global rows. When clustered (NATS is a
+// supercluster) each is placed in its region's NATS cluster, global rows' in the primary region's.
+func Streams(clustered bool) []Stream {
+	cluster := func(r regions.Region) string {
+		if !clustered {
+			return ""
+		}
+		return r.NATSCluster
+	}
+	var out []Stream
+	for _, r := range regions.All() {
+		out = append(out, Stream{Region: r.Name, Cluster: cluster(r)})
+	}
+	return append(out, Stream{Region: events.GlobalRegion, Cluster: cluster(regions.Primary())})
+}
+
+// StreamOf returns the stream of region among streams (the zero Stream when it is not there).
+func StreamOf(streams []Stream, region string) Stream {
+	for _, s := range streams {
+		if s.Region == region {
+			return s
+		}
+	}
+	return Stream{}
 }

@@ -29,13 +29,17 @@ func TestDeliveryLog(t *testing.T, newLog func(t *testing.T) notify.DeliveryLog)
 			t.Fatalf("Create(%s): %v", d.ID, err)
 		}
 	}
-	claim := func(t *testing.T, l notify.DeliveryLog, now time.Time, limit int) []notify.Queued {
+	claimIn := func(t *testing.T, l notify.DeliveryLog, region string, now time.Time, limit int) []notify.Queued {
 		t.Helper()
-		got, err := l.Claim(ctx, now, now.Add(time.Minute), limit)
+		got, err := l.Claim(ctx, region, now, now.Add(time.Minute), limit)
 		if err != nil {
 			t.Fatalf("Claim: %v", err)
 		}
 		return got
+	}
+	claim := func(t *testing.T, l notify.DeliveryLog, now time.Time, limit int) []notify.Queued {
+		t.Helper()
+		return claimIn(t, l, "", now, limit)
 	}
 	ids := func(qs []notify.Queued) []string {
 		var out []string
@@ -58,6 +62,20 @@ func TestDeliveryLog(t *testing.T, newLog func(t *testing.T) notify.DeliveryLog)
 		}
 		if after := claim(t, l, t0.Add(time.Minute), 10); len(after) != 1 {
 			t.Errorf("Claim after the lease returned %v, want d1 again", ids(after))
+		}
+	})
+	t.Run("ClaimOnlyItsRegion", func(t *testing.T) {
+		l := newLog(t)
+		eu := pending("eu", t0)
+		eu.Region = "europe-west1"
+		create(t, l, eu)
+		create(t, l, pending("none", t0))
+		if diff := cmp.Diff([]string{"none"}, ids(claim(t, l, t0, 10))); diff != "" {
+			t.Errorf("claim without a region mismatch (-want +got):\n%s", diff)
+		}
+		got := claimIn(t, l, "europe-west1", t0, 10)
+		if len(got) != 1 || got[0].Delivery.ID != "eu" || got[0].Delivery.Region != "europe-west1" {
+			t.Errorf("claim in europe-west1 = %+v, want eu with its region", got)
 		}
 	})
 	t.Run("ErrDuplicateIsConflict", func(t *testing.T) {

@@ -37,13 +37,14 @@ func (l *MemoryLog) Create(_ context.Context, d notify.Delivery, m notify.Messag
 }
 
 // Claim returns the due deliveries, earliest first, and leases them until leaseUntil.
-func (l *MemoryLog) Claim(_ context.Context, now, leaseUntil time.Time, limit int) ([]notify.Queued, error) {
+func (l *MemoryLog) Claim(_ context.Context, region string, now, leaseUntil time.Time, limit int) ([]notify.Queued, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var due []notify.Queued
 	for _, q := range l.rows {
 		d := q.Delivery
-		if (d.Status == notify.StatusPending || d.Status == notify.StatusFailed) && !d.NextAttemptAt.After(now) {
+		if d.Region == region && (d.Status == notify.StatusPending || d.Status == notify.StatusFailed) &&
+			!d.NextAttemptAt.After(now) {
 			due = append(due, q)
 		}
 	}
