@@ -159,7 +159,7 @@ func (s *Service) checkout(ctx context.Context, r Request) (Booking, int64, erro
 	const op = "booking.Create"
 	reg, ok := regions.OfID(r.HoldID)
 	if !ok {
-		return Booking{}, 0, errs.Errorf(op, errs.Precondition, "hold not found")
+		return Booking{}, 0, inventory.HoldNotFound(op)
 	}
 	a := Attempt{ID: s.IDs.Regional(reg.IDPrefix), Region: reg.Name, Request: r, Provider: s.Provider.Name()}
 	a, err := s.Store.PrepareBooking(ctx, a, r.hash(), s.Now(), s.DefaultPolicy)
@@ -223,7 +223,7 @@ func (s *Service) Quote(ctx context.Context, userID, holdID, promoCode string) (
 	const op = "booking.Quote"
 	reg, ok := regions.OfID(holdID)
 	if !ok {
-		return pricing.Quote{}, errs.Errorf(op, errs.Precondition, "hold not found")
+		return pricing.Quote{}, inventory.HoldNotFound(op)
 	}
 	q, err := s.Store.Quote(ctx, reg.Name, holdID, userID, promoCode, s.Now(), s.DefaultPolicy)
 	if err != nil {
@@ -265,9 +265,4 @@ func hash(parts ...string) []byte {
 		h.Write([]byte{0})
 	}
 	return h.Sum(nil)
-}
-
-// KeyReusedError is the error for an idempotency key reused with a different request.
-func KeyReusedError(op string) error {
-	return errs.Errorf(op, errs.Precondition, "this idempotency key was already used for a different request")
 }

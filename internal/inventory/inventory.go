@@ -227,13 +227,17 @@ func (s *Service) Release(ctx context.Context, userID, holdID string) error {
 	const op = "inventory.Release"
 	r, ok := regions.OfID(holdID)
 	if !ok {
-		return errs.Errorf(op, errs.NotFound, "hold not found")
+		return HoldNotFound(op)
 	}
 	if err := s.Store.ReleaseHold(ctx, r.Name, holdID, userID, s.Now()); err != nil {
 		return errs.E(op, err)
 	}
 	return nil
 }
+
+// HoldNotFound is the one error for a hold that does not exist or is someone else's, wherever it is found
+// missing: NotFound, so a hold's existence is not revealed to others.
+func HoldNotFound(op string) error { return errs.Errorf(op, errs.NotFound, "hold not found") }
 
 // Holdable says whether seats of st can be held at now: it must be scheduled and not yet started.
 func Holdable(st catalog.Showtime, now time.Time) error {

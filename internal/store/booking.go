@@ -58,7 +58,7 @@ func (s *BookingStore) PendingHold(ctx context.Context, userID, operation, key s
 			return err
 		}
 		if !bytes.Equal(k.hash, hash) {
-			return booking.KeyReusedError("store.PendingHold")
+			return errs.KeyReused("store.PendingHold")
 		}
 		if k.holdID != nil {
 			hold = *k.holdID
@@ -105,7 +105,7 @@ func (s *BookingStore) PrepareBooking(ctx context.Context, a booking.Attempt, ha
 // an unfinished one continues with the same attempt (the provider's idempotency key makes its charge safe).
 func (s *BookingStore) resume(ctx context.Context, tx pgx.Tx, a *booking.Attempt, k *idemKey, hash []byte) error {
 	if !bytes.Equal(k.hash, hash) {
-		return booking.KeyReusedError("store.resume")
+		return errs.KeyReused("store.resume")
 	}
 	if k.resourceID != nil {
 		b, err := getBooking(ctx, tx, a.Region, *k.resourceID)
@@ -277,12 +277,13 @@ func (s *BookingStore) insertPayment(ctx context.Context, tx pgx.Tx, a *booking.
 	return wrap("store.insertPayment", err)
 }
 
-// liveHold returns userID's hold if it is active and unexpired; otherwise a Precondition error.
+// liveHold returns userID's hold if it is active and unexpired. A missing hold or someone else's is NotFound;
+// a booked, released or expired one Precondition.
 func liveHold(ctx context.Context, tx pgx.Tx, region, holdID, userID string, now time.Time) (inventory.Hold, error) {
 	const op = "store.liveHold"
 	h, err := getHold(ctx, tx, region, holdID)
-	if errs.Is(err, errs.NotFound) || (err == nil && h.UserID != userID) {
-		return inventory.Hold{}, errs.Errorf(op, errs.Precondition, "hold not found; hold the seats again")
+	if err == nil && h.UserID != userID {
+		return inventory.Hold{}, inventory.HoldNotFound(op)
 	}
 	if err != nil {
 		return inventory.Hold{}, errs.E(op, err)

@@ -181,7 +181,7 @@ func idsOf(lines []seatLine) []string {
 // that is still pending so the caller can try it again.
 func (s *BookingStore) previousCancellation(ctx context.Context, tx pgx.Tx, c booking.CancelRequest, k *idemKey) (booking.Cancellation, error) {
 	if !bytes.Equal(k.hash, c.Hash()) {
-		return booking.Cancellation{}, booking.KeyReusedError("store.previousCancellation")
+		return booking.Cancellation{}, errs.KeyReused("store.previousCancellation")
 	}
 	b, err := getBooking(ctx, tx, c.Region, c.BookingID)
 	if err != nil {
