@@ -19,7 +19,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	def := catalog.DefaultChainPolicy("", c.RefundFullBefore)
 	inv := &inventory.Service{Store: db.Inventory(), Now: now, IDs: ids, HoldTTL: c.HoldTTL, DefaultPolicy: def}
 	bookings := &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
-		DefaultPolicy: def, Seats: inv}
+		Policies: catalog.Policies{Default: def}, Seats: inv}
 	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, DefaultPolicy: def}
 	return rpc.Services{
 		Accounts: &account.Service{Store: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost,

@@ -117,8 +117,9 @@ type Store interface {
 	Quote(ctx context.Context, region, holdID, userID, promoCode string, now time.Time, def catalog.ChainPolicy) (pricing.Quote, error)
 	GetBooking(ctx context.Context, region, id string) (Booking, error)
 	ListBookings(ctx context.Context, userID string, limit int) ([]Booking, error)
-	// CancelBooking cancels seats of a booking and records the refunds it owes.
-	CancelBooking(ctx context.Context, c CancelRequest, def catalog.ChainPolicy) (Cancellation, error)
+	// CancelBooking cancels seats of a booking as rules plan it, on the booking, its seats, its showtime and
+	// its chain's stored policy read in the same transaction, and records the refunds it owes.
+	CancelBooking(ctx context.Context, c CancelRequest, rules CancelRules) (Cancellation, error)
 	// PendingRefunds lists card refunds still pending that were recorded before before.
 	PendingRefunds(ctx context.Context, before time.Time, limit int) ([]PendingRefund, error)
 	// RecordRefund marks a card refund as made with the provider's reference.
@@ -141,8 +142,8 @@ type Service struct {
 	Provider payment.Provider
 	Now      platform.Clock
 	IDs      *platform.IDs
-	// DefaultPolicy is the policy of chains that have not set one (its ChainID is ignored).
-	DefaultPolicy catalog.ChainPolicy
+	// Policies resolves a chain's policy (its own, or the default).
+	Policies catalog.Policies
 	// Seats holds seats for AddSeats.
 	Seats Seats
 }
@@ -162,7 +163,7 @@ func (s *Service) checkout(ctx context.Context, r Request) (Booking, int64, erro
 		return Booking{}, 0, inventory.HoldNotFound(op)
 	}
 	a := Attempt{ID: s.IDs.Regional(reg.IDPrefix), Region: reg.Name, Request: r, Provider: s.Provider.Name()}
-	a, err := s.Store.PrepareBooking(ctx, a, r.hash(), s.Now(), s.DefaultPolicy)
+	a, err := s.Store.PrepareBooking(ctx, a, r.hash(), s.Now(), s.Policies.Default)
 	if err != nil {
 		return Booking{}, 0, errs.E(op, err)
 	}
@@ -225,7 +226,7 @@ func (s *Service) Quote(ctx context.Context, userID, holdID, promoCode string) (
 	if !ok {
 		return pricing.Quote{}, inventory.HoldNotFound(op)
 	}
-	q, err := s.Store.Quote(ctx, reg.Name, holdID, userID, promoCode, s.Now(), s.DefaultPolicy)
+	q, err := s.Store.Quote(ctx, reg.Name, holdID, userID, promoCode, s.Now(), s.Policies.Default)
 	if err != nil {
 		return pricing.Quote{}, errs.E(op, err)
 	}
@@ -240,13 +241,22 @@ func (s *Service) Get(ctx context.Context, userID, bookingID string) (Booking, e
 		return Booking{}, errs.Errorf(op, errs.NotFound, "booking not found")
 	}
 	b, err := s.Store.GetBooking(ctx, r.Name, bookingID)
+	if err == nil {
+		err = checkOwner(b, userID)
+	}
 	if err != nil {
 		return Booking{}, errs.E(op, err)
 	}
-	if b.UserID != userID {
-		return Booking{}, errs.Errorf(op, errs.NotFound, "booking not found")
-	}
 	return b, nil
+}
+
+// checkOwner checks that b is userID's; someone else's booking is NotFound, as a missing one is, so that
+// bookings of others are not revealed.
+func checkOwner(b Booking, userID string) error {
+	if b.UserID != userID {
+		return errs.Errorf("booking.checkOwner", errs.NotFound, "booking not found")
+	}
+	return nil
 }
 
 // List returns userID's most recent bookings, newest first.

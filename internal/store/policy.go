@@ -24,22 +24,30 @@ func (s *CatalogStore) ChainPolicy(ctx context.Context, chainID string, def cata
 }
 
 func chainPolicy(ctx context.Context, db q, chainID string, def catalog.ChainPolicy) (catalog.ChainPolicy, error) {
+	p, err := storedPolicy(ctx, db, chainID)
+	if err != nil {
+		return catalog.ChainPolicy{}, err
+	}
+	return catalog.Policies{Default: def}.For(chainID, p), nil
+}
+
+// storedPolicy returns the policy chainID has stored, or nil when it has set none.
+func storedPolicy(ctx context.Context, db q, chainID string) (*catalog.ChainPolicy, error) {
 	p := catalog.ChainPolicy{ChainID: chainID}
 	var tiers []byte
 	err := db.QueryRow(ctx, `SELECT refund_tiers, refund_fees, store_credit_bonus_percent, orphan_seat_rule,
 		fee_per_seat_minor FROM chain_policies WHERE chain_id = $1`, chainID).Scan(&tiers, &p.RefundFees,
 		&p.StoreCreditBonusPercent, &p.OrphanSeatRule, &p.FeePerSeatMinor)
 	if errors.Is(err, pgx.ErrNoRows) {
-		def.ChainID = chainID
-		return def, nil
+		return nil, nil
 	}
 	if err != nil {
-		return p, errs.E("store.chainPolicy", err)
+		return nil, errs.E("store.storedPolicy", err)
 	}
 	if p.RefundTiers, err = decodeTiers(tiers); err != nil {
-		return p, errs.E("store.chainPolicy", err)
+		return nil, errs.E("store.storedPolicy", err)
 	}
-	return p, nil
+	return &p, nil
 }
 
 func decodeTiers(b []byte) ([]catalog.RefundTier, error) {
