@@ -106,15 +106,16 @@ type Attempt struct {
 
 // Store keeps bookings. Each method is one transaction.
 type Store interface {
-	// PrepareBooking claims the key, prices the hold and reserves the promotion, gift card and store credit,
-	// or returns the booking the key already made.
-	PrepareBooking(ctx context.Context, a Attempt, hash []byte, now time.Time, def catalog.ChainPolicy) (Attempt, error)
+	// PrepareBooking claims the key and, applying rules to what it reads in the same transaction, checks the
+	// hold (and the booking seats are added to), prices it and reserves the promotion, gift card and store
+	// credit; or it returns the booking the key already made.
+	PrepareBooking(ctx context.Context, a Attempt, hash []byte, rules CheckoutRules) (Attempt, error)
 	// ConfirmBooking books the hold's seats and records the payments; Precondition if the hold lost its seats.
 	ConfirmBooking(ctx context.Context, a Attempt, chargeRef string, b Booking) (Booking, error)
 	// FailAttempt undoes what PrepareBooking reserved and frees the key.
 	FailAttempt(ctx context.Context, a Attempt, reason string, now time.Time) error
-	// Quote prices userID's hold with an optional promotion code, reserving nothing.
-	Quote(ctx context.Context, region, holdID, userID, promoCode string, now time.Time, def catalog.ChainPolicy) (pricing.Quote, error)
+	// Quote prices userID's hold with an optional promotion code by rules, reserving nothing.
+	Quote(ctx context.Context, region, holdID, userID, promoCode string, rules CheckoutRules) (pricing.Quote, error)
 	GetBooking(ctx context.Context, region, id string) (Booking, error)
 	ListBookings(ctx context.Context, userID string, limit int) ([]Booking, error)
 	// CancelBooking cancels seats of a booking as rules plan it, on the booking, its seats, its showtime and
@@ -163,7 +164,7 @@ func (s *Service) checkout(ctx context.Context, r Request) (Booking, int64, erro
 		return Booking{}, 0, inventory.HoldNotFound(op)
 	}
 	a := Attempt{ID: s.IDs.Regional(reg.IDPrefix), Region: reg.Name, Request: r, Provider: s.Provider.Name()}
-	a, err := s.Store.PrepareBooking(ctx, a, r.hash(), s.Now(), s.Policies.Default)
+	a, err := s.Store.PrepareBooking(ctx, a, r.hash(), s.checkoutRules())
 	if err != nil {
 		return Booking{}, 0, errs.E(op, err)
 	}
@@ -193,6 +194,11 @@ func (s *Service) checkout(ctx context.Context, r Request) (Booking, int64, erro
 		return Booking{}, 0, errs.E(op, err)
 	}
 	return b, a.Quote.TotalMinor, nil
+}
+
+// checkoutRules are the rules of a checkout starting now.
+func (s *Service) checkoutRules() CheckoutRules {
+	return CheckoutRules{Now: s.Now(), Policies: s.Policies}
 }
 
 // charge takes the card's share; nothing is charged when gift card and store credit cover the total.
@@ -226,7 +232,7 @@ func (s *Service) Quote(ctx context.Context, userID, holdID, promoCode string) (
 	if !ok {
 		return pricing.Quote{}, inventory.HoldNotFound(op)
 	}
-	q, err := s.Store.Quote(ctx, reg.Name, holdID, userID, promoCode, s.Now(), s.Policies.Default)
+	q, err := s.Store.Quote(ctx, reg.Name, holdID, userID, promoCode, s.checkoutRules())
 	if err != nil {
 		return pricing.Quote{}, errs.E(op, err)
 	}

@@ -239,6 +239,32 @@ func (s *Service) Release(ctx context.Context, userID, holdID string) error {
 // missing: NotFound, so a hold's existence is not revealed to others.
 func HoldNotFound(op string) error { return errs.Errorf(op, errs.NotFound, "hold not found") }
 
+// CheckHolder checks that h is userID's: someone else's hold is HoldNotFound, as a missing one is.
+func CheckHolder(h Hold, userID string) error {
+	if h.UserID != userID {
+		return HoldNotFound("inventory.CheckHolder")
+	}
+	return nil
+}
+
+// CheckLive checks that h is userID's and still holds its seats at now: someone else's hold is NotFound; a
+// booked, released or expired one is Precondition.
+func CheckLive(h Hold, userID string, now time.Time) error {
+	const op = "inventory.CheckLive"
+	if err := CheckHolder(h, userID); err != nil {
+		return errs.E(op, err)
+	}
+	switch {
+	case h.Status == HoldBooked:
+		return errs.Errorf(op, errs.Precondition, "this hold has already been booked")
+	case h.Status == HoldReleased:
+		return errs.Errorf(op, errs.Precondition, "this hold was released; hold the seats again")
+	case !h.Live(now):
+		return errs.Errorf(op, errs.Precondition, "this hold has expired; hold the seats again")
+	}
+	return nil
+}
+
 // Holdable says whether seats of st can be held at now: it must be scheduled and not yet started.
 func Holdable(st catalog.Showtime, now time.Time) error {
 	const op = "inventory.Holdable"

@@ -386,14 +386,13 @@ func liveSeats(quota []byte, now time.Time) (int, error) {
 func whyNotReleased(ctx context.Context, tx pgx.Tx, region, holdID, userID string) error {
 	const op = "store.ReleaseHold"
 	h, err := getHold(ctx, tx, region, holdID)
-	switch {
-	case err != nil:
-		return errs.E(op, err)
-	case h.UserID != userID:
-		return inventory.HoldNotFound(op)
-	default:
-		return errs.Errorf(op, errs.Precondition, "hold is already %s", h.Status)
+	if err == nil {
+		err = inventory.CheckHolder(h, userID)
 	}
+	if err != nil {
+		return errs.E(op, err)
+	}
+	return errs.Errorf(op, errs.Precondition, "hold is already %s", h.Status)
 }
 
 func getHold(ctx context.Context, db q, region, id string) (inventory.Hold, error) {
