@@ -47,7 +47,8 @@ type Store interface {
 	UpsertPromotion(ctx context.Context, p pricing.Promotion) (pricing.Promotion, error)
 	ListPromotions(ctx context.Context, chainID string) ([]pricing.Promotion, error)
 	SetChainPolicy(ctx context.Context, p catalog.ChainPolicy) error
-	ChainPolicy(ctx context.Context, chainID string, def catalog.ChainPolicy) (catalog.ChainPolicy, error)
+	// ChainPolicy returns the policy a chain has stored, or nil when it has set none.
+	ChainPolicy(ctx context.Context, chainID string) (*catalog.ChainPolicy, error)
 	IssueGiftCard(ctx context.Context, g GiftCard, now time.Time) error
 	DeadDeliveries(ctx context.Context, limit int) ([]DeadDelivery, error)
 	RetryDelivery(ctx context.Context, id string, now time.Time) error
@@ -61,10 +62,10 @@ type DeadDelivery struct {
 
 // Service authorizes and validates admin operations.
 type Service struct {
-	Store         Store
-	IDs           *platform.IDs
-	Now           platform.Clock
-	DefaultPolicy catalog.ChainPolicy
+	Store    Store
+	IDs      *platform.IDs
+	Now      platform.Clock
+	Policies catalog.Policies // resolves a chain's policy (its own, or the default)
 }
 
 // authorize allows platform admins everything and operators their own chain.
@@ -182,7 +183,11 @@ func (s *Service) GetChainPolicy(ctx context.Context, callerID, chainID string) 
 	if err := s.authorize(ctx, callerID, chainID); err != nil {
 		return catalog.ChainPolicy{}, err
 	}
-	return s.Store.ChainPolicy(ctx, chainID, s.DefaultPolicy)
+	p, err := s.Store.ChainPolicy(ctx, chainID)
+	if err != nil {
+		return catalog.ChainPolicy{}, errs.E("admin.GetChainPolicy", err)
+	}
+	return s.Policies.For(chainID, p), nil
 }
 
 // IssueGiftCard creates a gift card of the caller's chain with a positive balance.

@@ -18,17 +18,9 @@ type tierJSON struct {
 	Percent       int `json:"percent"`
 }
 
-// ChainPolicy returns a chain's policy, or def with the chain's ID when it has not set one.
-func (s *CatalogStore) ChainPolicy(ctx context.Context, chainID string, def catalog.ChainPolicy) (catalog.ChainPolicy, error) {
-	return chainPolicy(ctx, s.db.Pool, chainID, def)
-}
-
-func chainPolicy(ctx context.Context, db q, chainID string, def catalog.ChainPolicy) (catalog.ChainPolicy, error) {
-	p, err := storedPolicy(ctx, db, chainID)
-	if err != nil {
-		return catalog.ChainPolicy{}, err
-	}
-	return catalog.Policies{Default: def}.For(chainID, p), nil
+// ChainPolicy returns the policy a chain has stored, or nil when it has set none.
+func (s *CatalogStore) ChainPolicy(ctx context.Context, chainID string) (*catalog.ChainPolicy, error) {
+	return storedPolicy(ctx, s.db.Pool, chainID)
 }
 
 // storedPolicy returns the policy chainID has stored, or nil when it has set none.
