@@ -47,7 +47,8 @@ type Store interface {
 	UpsertPromotion(ctx context.Context, p pricing.Promotion) (pricing.Promotion, error)
 	ListPromotions(ctx context.Context, chainID string) ([]pricing.Promotion, error)
 	SetChainPolicy(ctx context.Context, p catalog.ChainPolicy) error
-	ChainPolicy(ctx context.Context, chainID string, def catalog.ChainPolicy) (catalog.ChainPolicy, error)
+	// ChainPolicy returns the policy a chain has stored, or nil when it has set none.
+	ChainPolicy(ctx context.Context, chainID string) (*catalog.ChainPolicy, error)
 	IssueGiftCard(ctx context.Context, g GiftCard, now time.Time) error
 	DeadDeliveries(ctx context.Context, limit int) ([]DeadDelivery, error)
 	RetryDelivery(ctx context.Context, id string, now time.Time) error
@@ -61,19 +62,16 @@ type DeadDelivery struct {
 
 // Service authorizes and validates admin operations.
 type Service struct {
-	Store         Store
-	IDs           *platform.IDs
-	Now           platform.Clock
-	DefaultPolicy catalog.ChainPolicy
+	Store    Store
+	IDs      *platform.IDs
+	Now      platform.Clock
+	Policies catalog.Policies // resolves a chain's policy (its own, or the default)
 }
 
-// authorize allows platform admins everything and operators their own chain.
-func (s *Service) authorize(ctx context.Context, userID, chainID string) error {
-	const op = "admin.authorize"
-	p, err := s.Store.Principal(ctx, userID)
-	if err != nil {
-		return errs.E(op, err)
-	}
+// MayRun checks that p may run chainID (its pricing, promotions, policy, gift cards, theatres and showtimes):
+// platform admins may run every chain, operators their own; anyone else is refused (Permission).
+func (p Principal) MayRun(chainID string) error {
+	const op = "admin.MayRun"
 	switch {
 	case p.Role == Admin:
 		return nil
@@ -85,14 +83,51 @@ func (s *Service) authorize(ctx context.Context, userID, chainID string) error {
 	return errs.Errorf(op, errs.Permission, "only operators and admins may do this")
 }
 
+// MayAdminister checks that p is a platform admin (Permission otherwise).
+func (p Principal) MayAdminister() error {
+	if p.Role != Admin {
+		return errs.Errorf("admin.MayAdminister", errs.Permission, "only platform admins may do this")
+	}
+	return nil
+}
+
+// CheckRole checks a role to give an account: operators need a chain, and only operators have one (Invalid).
+func CheckRole(role Role, chainID string) error {
+	if (role == Operator) != (chainID != "") {
+		return errs.Errorf("admin.CheckRole", errs.Invalid, "operators need a chain, and only operators have one")
+	}
+	return nil
+}
+
+// CheckGiftCardAmount checks a gift card's opening balance: 0.01 to 100000.00 (Invalid otherwise).
+func CheckGiftCardAmount(amountMinor int64) error {
+	if amountMinor <= 0 || amountMinor > 100_000_00 {
+		return errs.Errorf("admin.CheckGiftCardAmount", errs.Invalid, "a gift card holds between 0.01 and 100000.00")
+	}
+	return nil
+}
+
+// authorize allows the caller to run chainID by Principal.MayRun.
+func (s *Service) authorize(ctx context.Context, userID, chainID string) error {
+	const op = "admin.authorize"
+	p, err := s.Store.Principal(ctx, userID)
+	if err == nil {
+		err = p.MayRun(chainID)
+	}
+	if err != nil {
+		return errs.E(op, err)
+	}
+	return nil
+}
+
 // SetUserRole gives a user a role; only platform admins may.
 func (s *Service) SetUserRole(ctx context.Context, callerID, userID string, role Role, chainID string) error {
 	const op = "admin.SetUserRole"
 	if err := s.RequireAdmin(ctx, callerID); err != nil {
 		return err
 	}
-	if (role == Operator) != (chainID != "") {
-		return errs.Errorf(op, errs.Invalid, "operators need a chain, and only operators have one")
+	if err := CheckRole(role, chainID); err != nil {
+		return errs.E(op, err)
 	}
 	if err := s.Store.SetRole(ctx, userID, role, chainID); err != nil {
 		return errs.E(op, err)
@@ -182,7 +217,11 @@ func (s *Service) GetChainPolicy(ctx context.Context, callerID, chainID string) 
 	if err := s.authorize(ctx, callerID, chainID); err != nil {
 		return catalog.ChainPolicy{}, err
 	}
-	return s.Store.ChainPolicy(ctx, chainID, s.DefaultPolicy)
+	p, err := s.Store.ChainPolicy(ctx, chainID)
+	if err != nil {
+		return catalog.ChainPolicy{}, errs.E("admin.GetChainPolicy", err)
+	}
+	return s.Policies.For(chainID, p), nil
 }
 
 // IssueGiftCard creates a gift card of the caller's chain with a positive balance.
@@ -191,8 +230,8 @@ func (s *Service) IssueGiftCard(ctx context.Context, callerID, chainID, currency
 	if err := s.authorize(ctx, callerID, chainID); err != nil {
 		return GiftCard{}, err
 	}
-	if amount <= 0 || amount > 100_000_00 {
-		return GiftCard{}, errs.Errorf(op, errs.Invalid, "a gift card holds between 0.01 and 100000.00")
+	if err := CheckGiftCardAmount(amount); err != nil {
+		return GiftCard{}, errs.E(op, err)
 	}
 	g := GiftCard{ID: s.IDs.New(), Code: NewGiftCardCode(), ChainID: chainID, Currency: strings.ToUpper(currency),
 		BalanceMinor: amount}
@@ -220,14 +259,14 @@ func NewGiftCardCode() string {
 	return string(code)
 }
 
-// RequireAdmin allows platform admins only.
+// RequireAdmin allows platform admins only (Principal.MayAdminister).
 func (s *Service) RequireAdmin(ctx context.Context, callerID string) error {
 	p, err := s.Store.Principal(ctx, callerID)
+	if err == nil {
+		err = p.MayAdminister()
+	}
 	if err != nil {
 		return errs.E("admin.RequireAdmin", err)
-	}
-	if p.Role != Admin {
-		return errs.Errorf("admin.RequireAdmin", errs.Permission, "only platform admins may do this")
 	}
 	return nil
 }

@@ -134,13 +134,8 @@ func (c *Catalog) ScheduleShowtime(ctx context.Context, callerID string, st cata
 	if err != nil {
 		return st, errs.E(op, err)
 	}
-	switch {
-	case !st.StartsAt.After(c.Now()):
-		return st, errs.Errorf(op, errs.Invalid, "a showtime must start in the future")
-	case st.Currency != t.Currency:
-		return st, errs.Errorf(op, errs.Invalid, "prices must be in the theatre's currency, %s", t.Currency)
-	case st.BasePriceMinor < 0 || st.PremiumPriceMinor < st.BasePriceMinor:
-		return st, errs.Errorf(op, errs.Invalid, "prices must be positive, premium at least base")
+	if err := CheckShowtime(st, t, c.Now()); err != nil {
+		return st, errs.E(op, err)
 	}
 	st.ID, st.Region, st.TheatreID, st.Status = c.IDs.Regional(r.IDPrefix), r.Name, t.ID, catalog.ShowtimeScheduled
 	st.EndsAt = st.StartsAt.Add(catalog.Trailers + time.Duration(m.RuntimeMinutes)*time.Minute)
@@ -148,6 +143,21 @@ func (c *Catalog) ScheduleShowtime(ctx context.Context, callerID string, st cata
 		return st, errs.E(op, err)
 	}
 	return st, nil
+}
+
+// CheckShowtime checks a showtime an operator schedules at theatre t at now: it must start after now, be
+// priced in t's currency, and cost at least 0, premium seats at least the base price (Invalid otherwise).
+func CheckShowtime(st catalog.Showtime, t catalog.Theatre, now time.Time) error {
+	const op = "admin.CheckShowtime"
+	switch {
+	case !st.StartsAt.After(now):
+		return errs.Errorf(op, errs.Invalid, "a showtime must start in the future")
+	case st.Currency != t.Currency:
+		return errs.Errorf(op, errs.Invalid, "prices must be in the theatre's currency, %s", t.Currency)
+	case st.BasePriceMinor < 0 || st.PremiumPriceMinor < st.BasePriceMinor:
+		return errs.Errorf(op, errs.Invalid, "prices must be positive, premium at least base")
+	}
+	return nil
 }
 
 // CancelShowtime cancels a showtime of the caller's chain: every booking is cancelled and refunded in full

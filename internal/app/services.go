@@ -17,11 +17,11 @@ import (
 // Services wires the domain services on db; app and tests share it.
 func Services(db *store.DB, provider payment.Provider, now platform.Clock, secret []byte, c Config) rpc.Services {
 	ids := db.IDs
-	def := catalog.DefaultChainPolicy("", c.RefundFullBefore)
-	inv := &inventory.Service{Store: db.Inventory(), Now: now, IDs: ids, HoldTTL: c.HoldTTL, DefaultPolicy: def}
+	policies := catalog.Policies{Default: catalog.DefaultChainPolicy("", c.RefundFullBefore)}
+	inv := &inventory.Service{Store: db.Inventory(), Now: now, IDs: ids, HoldTTL: c.HoldTTL, Policies: policies}
 	bookings := &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
-		DefaultPolicy: def, Seats: inv}
-	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, DefaultPolicy: def}
+		Policies: policies, Seats: inv}
+	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, Policies: policies}
 	return rpc.Services{
 		Accounts: &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Now: now, IDs: ids,
 			BcryptCost: c.BcryptCost, Secret: secret, AdminEmail: c.AdminEmail},

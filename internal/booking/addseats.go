@@ -45,8 +45,9 @@ func (s *Service) AddSeats(ctx context.Context, r AddRequest) (Booking, int64, e
 	}
 	made := holdID == ""
 	if made {
-		if b.Status != Confirmed {
-			return Booking{}, 0, errs.Errorf(op, errs.Precondition, "the booking is %s", b.Status)
+		// Checked before holding seats for it; the checkout checks again on committed state.
+		if err := CheckTarget(b, r.UserID, b.ShowtimeID); err != nil {
+			return Booking{}, 0, errs.E(op, err)
 		}
 		if holdID, err = s.holdFor(ctx, b, r); err != nil {
 			return Booking{}, 0, errs.E(op, err)

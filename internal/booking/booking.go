@@ -106,19 +106,21 @@ type Attempt struct {
 
 // Store keeps bookings. Each method is one transaction.
 type Store interface {
-	// PrepareBooking claims the key, prices the hold and reserves the promotion, gift card and store credit,
-	// or returns the booking the key already made.
-	PrepareBooking(ctx context.Context, a Attempt, hash []byte, now time.Time, def catalog.ChainPolicy) (Attempt, error)
+	// PrepareBooking claims the key and, applying rules to what it reads in the same transaction, checks the
+	// hold (and the booking seats are added to), prices it and reserves the promotion, gift card and store
+	// credit; or it returns the booking the key already made.
+	PrepareBooking(ctx context.Context, a Attempt, hash []byte, rules CheckoutRules) (Attempt, error)
 	// ConfirmBooking books the hold's seats and records the payments; Precondition if the hold lost its seats.
 	ConfirmBooking(ctx context.Context, a Attempt, chargeRef string, b Booking) (Booking, error)
 	// FailAttempt undoes what PrepareBooking reserved and frees the key.
 	FailAttempt(ctx context.Context, a Attempt, reason string, now time.Time) error
-	// Quote prices userID's hold with an optional promotion code, reserving nothing.
-	Quote(ctx context.Context, region, holdID, userID, promoCode string, now time.Time, def catalog.ChainPolicy) (pricing.Quote, error)
+	// Quote prices userID's hold with an optional promotion code by rules, reserving nothing.
+	Quote(ctx context.Context, region, holdID, userID, promoCode string, rules CheckoutRules) (pricing.Quote, error)
 	GetBooking(ctx context.Context, region, id string) (Booking, error)
 	ListBookings(ctx context.Context, userID string, limit int) ([]Booking, error)
-	// CancelBooking cancels seats of a booking and records the refunds it owes.
-	CancelBooking(ctx context.Context, c CancelRequest, def catalog.ChainPolicy) (Cancellation, error)
+	// CancelBooking cancels seats of a booking as rules plan it, on the booking, its seats, its showtime and
+	// its chain's stored policy read in the same transaction, and records the refunds it owes.
+	CancelBooking(ctx context.Context, c CancelRequest, rules CancelRules) (Cancellation, error)
 	// PendingRefunds lists card refunds still pending that were recorded before before.
 	PendingRefunds(ctx context.Context, before time.Time, limit int) ([]PendingRefund, error)
 	// RecordRefund marks a card refund as made with the provider's reference.
@@ -141,8 +143,8 @@ type Service struct {
 	Provider payment.Provider
 	Now      platform.Clock
 	IDs      *platform.IDs
-	// DefaultPolicy is the policy of chains that have not set one (its ChainID is ignored).
-	DefaultPolicy catalog.ChainPolicy
+	// Policies resolves a chain's policy (its own, or the default).
+	Policies catalog.Policies
 	// Seats holds seats for AddSeats.
 	Seats Seats
 }
@@ -159,10 +161,10 @@ func (s *Service) checkout(ctx context.Context, r Request) (Booking, int64, erro
 	const op = "booking.Create"
 	reg, ok := regions.OfID(r.HoldID)
 	if !ok {
-		return Booking{}, 0, errs.Errorf(op, errs.Precondition, "hold not found")
+		return Booking{}, 0, inventory.HoldNotFound(op)
 	}
 	a := Attempt{ID: s.IDs.Regional(reg.IDPrefix), Region: reg.Name, Request: r, Provider: s.Provider.Name()}
-	a, err := s.Store.PrepareBooking(ctx, a, r.hash(), s.Now(), s.DefaultPolicy)
+	a, err := s.Store.PrepareBooking(ctx, a, r.hash(), s.checkoutRules())
 	if err != nil {
 		return Booking{}, 0, errs.E(op, err)
 	}
@@ -194,6 +196,11 @@ func (s *Service) checkout(ctx context.Context, r Request) (Booking, int64, erro
 	return b, a.Quote.TotalMinor, nil
 }
 
+// checkoutRules are the rules of a checkout starting now.
+func (s *Service) checkoutRules() CheckoutRules {
+	return CheckoutRules{Now: s.Now(), Policies: s.Policies}
+}
+
 // charge takes the card's share; nothing is charged when gift card and store credit cover the total.
 func (s *Service) charge(ctx context.Context, a Attempt) (string, error) {
 	if a.CardMinor == 0 {
@@ -223,9 +230,9 @@ func (s *Service) Quote(ctx context.Context, userID, holdID, promoCode string) (
 	const op = "booking.Quote"
 	reg, ok := regions.OfID(holdID)
 	if !ok {
-		return pricing.Quote{}, errs.Errorf(op, errs.Precondition, "hold not found")
+		return pricing.Quote{}, inventory.HoldNotFound(op)
 	}
-	q, err := s.Store.Quote(ctx, reg.Name, holdID, userID, promoCode, s.Now(), s.DefaultPolicy)
+	q, err := s.Store.Quote(ctx, reg.Name, holdID, userID, promoCode, s.checkoutRules())
 	if err != nil {
 		return pricing.Quote{}, errs.E(op, err)
 	}
@@ -240,13 +247,22 @@ func (s *Service) Get(ctx context.Context, userID, bookingID string) (Booking, e
 		return Booking{}, errs.Errorf(op, errs.NotFound, "booking not found")
 	}
 	b, err := s.Store.GetBooking(ctx, r.Name, bookingID)
+	if err == nil {
+		err = checkOwner(b, userID)
+	}
 	if err != nil {
 		return Booking{}, errs.E(op, err)
 	}
-	if b.UserID != userID {
-		return Booking{}, errs.Errorf(op, errs.NotFound, "booking not found")
-	}
 	return b, nil
+}
+
+// checkOwner checks that b is userID's; someone else's booking is NotFound, as a missing one is, so that
+// bookings of others are not revealed.
+func checkOwner(b Booking, userID string) error {
+	if b.UserID != userID {
+		return errs.Errorf("booking.checkOwner", errs.NotFound, "booking not found")
+	}
+	return nil
 }
 
 // List returns userID's most recent bookings, newest first.
@@ -265,9 +281,4 @@ func hash(parts ...string) []byte {
 		h.Write([]byte{0})
 	}
 	return h.Sum(nil)
-}
-
-// KeyReusedError is the error for an idempotency key reused with a different request.
-func KeyReusedError(op string) error {
-	return errs.Errorf(op, errs.Precondition, "this idempotency key was already used for a different request")
 }

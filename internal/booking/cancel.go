@@ -52,7 +52,7 @@ func (s *Service) Cancel(ctx context.Context, c CancelRequest) (Cancellation, er
 		return Cancellation{}, errs.Errorf(op, errs.NotFound, "booking not found")
 	}
 	c.Region, c.AttemptID, c.Now = r.Name, s.IDs.Regional(r.IDPrefix), s.Now()
-	out, err := s.Store.CancelBooking(ctx, c, s.DefaultPolicy)
+	out, err := s.Store.CancelBooking(ctx, c, CancelRules{Policies: s.Policies})
 	if err != nil {
 		return Cancellation{}, errs.E(op, err)
 	}
@@ -96,16 +96,3 @@ func (s *Service) RetryRefunds(ctx context.Context, olderThan time.Duration) (in
 	}
 	return n, nil
 }
-
-// RefundOf returns what cancelling a seat refunds at pct percent: its price net of its discount share, and its
-// fee too when the chain refunds fees. Amounts round down to a minor unit.
-func RefundOf(priceMinor, discountMinor, feeMinor int64, pct int, refundFees bool) int64 {
-	refund := (priceMinor - discountMinor) * int64(pct) / 100
-	if refundFees {
-		refund += feeMinor * int64(pct) / 100
-	}
-	return refund
-}
-
-// WithBonus adds a store credit bonus of pct percent (rounded down).
-func WithBonus(amount int64, pct int) int64 { return amount + amount*int64(pct)/100 }

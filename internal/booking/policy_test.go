@@ -40,22 +40,6 @@ func TestRefundOf(t *testing.T) {
 	if got := booking.WithBonus(1000, 10); got != 1100 {
 		t.Fatalf("WithBonus = %d, want 1100", got)
 	}
-	t.Run("Validate", func(t *testing.T) {
-		if err := policy.Validate(); err != nil {
-			t.Fatal(err)
-		}
-		for _, bad := range []catalog.ChainPolicy{
-			{RefundTiers: []catalog.RefundTier{{Before: time.Hour, Percent: 101}}},
-			{RefundTiers: []catalog.RefundTier{{Before: -time.Hour, Percent: 50}}},
-			{RefundTiers: []catalog.RefundTier{{Before: time.Hour, Percent: 50}, {Before: time.Hour, Percent: 20}}},
-			{StoreCreditBonusPercent: 150},
-			{FeePerSeatMinor: -1},
-		} {
-			if err := bad.Validate(); !errs.Is(err, errs.Invalid) {
-				t.Fatalf("Validate(%v) = %v, want Invalid", bad, err)
-			}
-		}
-	})
 }
 
 func TestConfirmationCode(t *testing.T) {

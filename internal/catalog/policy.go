@@ -29,6 +29,22 @@ func DefaultChainPolicy(chainID string, fullBefore time.Duration) ChainPolicy {
 		OrphanSeatRule: true}
 }
 
+// Policies resolves the policy a chain runs under: the one it stored, or Default when it has set none. Stores
+// return a chain's policy as stored (nil when none is); the domain resolves it once per operation.
+type Policies struct {
+	Default ChainPolicy // its ChainID is ignored
+}
+
+// For returns stored, or Default with chainID when stored is nil.
+func (p Policies) For(chainID string, stored *ChainPolicy) ChainPolicy {
+	if stored != nil {
+		return *stored
+	}
+	d := p.Default
+	d.ChainID = chainID
+	return d
+}
+
 // Validate checks a policy: 1 to 10 tiers with distinct non-negative times and percentages 0-100, a bonus of
 // 0-100 percent and a non-negative fee.
 func (p ChainPolicy) Validate() error {

@@ -86,23 +86,26 @@ type HoldRules struct {
 }
 
 // HoldInputs is what pricing and the orphan-seat rule need before seats are held. It is read outside the hold
-// transaction: prices and the orphan check use a snapshot at most milliseconds old, while the hold itself is
-// the conditional update that keeps a seat from being sold twice.
+// transaction: prices and the orphan check use a snapshot at most seconds old, while the hold itself is the
+// conditional update that keeps a seat from being sold twice.
 type HoldInputs struct {
 	Showtime  catalog.Showtime
 	ChainID   string
 	Location  *time.Location
-	Policy    catalog.ChainPolicy
+	Policy    *catalog.ChainPolicy // the chain's policy as stored; nil when it has set none (shared: do not modify)
 	Rules     []pricing.Rule
-	Seats     []SeatState // the whole seat map when the orphan rule or a demand rule needs it, else the asked seats
+	Seats     []SeatState // the asked seats, statuses unknown; or the whole seat map, once the rules need it
 	Occupancy int         // percent of seats held or booked (0 unless the whole map was read)
 }
 
 // Store keeps seat inventory and holds.
 type Store interface {
 	SeatMap(ctx context.Context, region, showtimeID string, now time.Time) (SeatMap, error)
-	// HoldInputs reads what Hold needs to price seatIDs; def is the policy of chains that set none.
-	HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string, now time.Time, def catalog.ChainPolicy) (HoldInputs, error)
+	// HoldInputs reads the configuration Hold needs to price seatIDs (the showtime, its chain's stored policy
+	// and pricing rules, the asked seats without their statuses); it may be a few seconds old.
+	HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string) (HoldInputs, error)
+	// SeatStates returns every seat of the showtime's screen with its status at now.
+	SeatStates(ctx context.Context, region, showtimeID string, now time.Time) ([]SeatState, error)
 	// CreateHold marks h's seats held, all or none. Seats not available give a *SeatsUnavailableError.
 	CreateHold(ctx context.Context, h Hold, rules HoldRules) error
 	// ReleaseHold frees a live hold of userID's seats and announces them (SeatsReleased).
@@ -127,8 +130,8 @@ type Service struct {
 	IDs             *platform.IDs
 	HoldTTL         time.Duration // how long a hold lasts; 8 minutes when 0
 	MaxSeatsPerUser int           // 10 when 0
-	// DefaultPolicy is the policy of chains that have not set one (its ChainID is ignored).
-	DefaultPolicy catalog.ChainPolicy
+	// Policies resolves a chain's policy (its own, or the default).
+	Policies catalog.Policies
 }
 
 // DefaultHoldTTL is how long a hold lasts unless configured.
@@ -202,12 +205,12 @@ func (s *Service) hold(ctx context.Context, userID, showtimeID string, seatIDs [
 		return Hold{}, errs.Errorf(op, errs.Invalid, "a seat is listed twice")
 	}
 	now := s.Now()
-	in, err := s.Store.HoldInputs(ctx, r.Name, showtimeID, seats, now, s.DefaultPolicy)
+	in, policy, err := s.inputs(ctx, r.Name, showtimeID, seats, now)
 	if err != nil {
 		return Hold{}, errs.E(op, err)
 	}
 	if orphans {
-		if err := checkSelection(in, seats); err != nil {
+		if err := checkSelection(policy, in, seats); err != nil {
 			return Hold{}, errs.E(op, err)
 		}
 	}
@@ -222,15 +225,73 @@ func (s *Service) hold(ctx context.Context, userID, showtimeID string, seatIDs [
 	return h, nil
 }
 
+// inputs reads what pricing and the orphan-seat rule need to hold seats, with the chain's policy resolved. The
+// whole seat map with its statuses is read only when the chain's orphan rule or a demand rule needs it.
+func (s *Service) inputs(ctx context.Context, region, showtimeID string, seats []string, now time.Time) (HoldInputs, catalog.ChainPolicy, error) {
+	in, err := s.Store.HoldInputs(ctx, region, showtimeID, seats)
+	if err != nil {
+		return in, catalog.ChainPolicy{}, err
+	}
+	policy := s.Policies.For(in.ChainID, in.Policy)
+	if !policy.OrphanSeatRule && !hasDemandRule(in.Rules) {
+		return in, policy, nil
+	}
+	if in.Seats, err = s.Store.SeatStates(ctx, region, showtimeID, now); err != nil {
+		return in, policy, err
+	}
+	in.Occupancy = Occupancy(in.Seats)
+	return in, policy, nil
+}
+
+// hasDemandRule reports whether a rule prices by occupancy.
+func hasDemandRule(rules []pricing.Rule) bool {
+	for _, r := range rules {
+		if r.Kind == pricing.RuleDemand {
+			return true
+		}
+	}
+	return false
+}
+
 // Release frees the seats of userID's hold.
 func (s *Service) Release(ctx context.Context, userID, holdID string) error {
 	const op = "inventory.Release"
 	r, ok := regions.OfID(holdID)
 	if !ok {
-		return errs.Errorf(op, errs.NotFound, "hold not found")
+		return HoldNotFound(op)
 	}
 	if err := s.Store.ReleaseHold(ctx, r.Name, holdID, userID, s.Now()); err != nil {
 		return errs.E(op, err)
+	}
+	return nil
+}
+
+// HoldNotFound is the one error for a hold that does not exist or is someone else's, wherever it is found
+// missing: NotFound, so a hold's existence is not revealed to others.
+func HoldNotFound(op string) error { return errs.Errorf(op, errs.NotFound, "hold not found") }
+
+// CheckHolder checks that h is userID's: someone else's hold is HoldNotFound, as a missing one is.
+func CheckHolder(h Hold, userID string) error {
+	if h.UserID != userID {
+		return HoldNotFound("inventory.CheckHolder")
+	}
+	return nil
+}
+
+// CheckLive checks that h is userID's and still holds its seats at now: someone else's hold is NotFound; a
+// booked, released or expired one is Precondition.
+func CheckLive(h Hold, userID string, now time.Time) error {
+	const op = "inventory.CheckLive"
+	if err := CheckHolder(h, userID); err != nil {
+		return errs.E(op, err)
+	}
+	switch {
+	case h.Status == HoldBooked:
+		return errs.Errorf(op, errs.Precondition, "this hold has already been booked")
+	case h.Status == HoldReleased:
+		return errs.Errorf(op, errs.Precondition, "this hold was released; hold the seats again")
+	case !h.Live(now):
+		return errs.Errorf(op, errs.Precondition, "this hold has expired; hold the seats again")
 	}
 	return nil
 }
@@ -276,8 +337,8 @@ func UnavailableError(seatIDs []string) error {
 
 // checkSelection applies the orphan-seat rule when the chain has it on. Unknown seats are left for the hold
 // transaction to report.
-func checkSelection(in HoldInputs, seats []string) error {
-	if !in.Policy.OrphanSeatRule || len(in.Seats) == 0 {
+func checkSelection(policy catalog.ChainPolicy, in HoldInputs, seats []string) error {
+	if !policy.OrphanSeatRule || len(in.Seats) == 0 {
 		return nil
 	}
 	byID := make(map[string]bool, len(in.Seats))

@@ -92,10 +92,10 @@ func TestCreateBookingBadHolds(t *testing.T) {
 	}
 	h := e.mustHold(t, alice, "C1")
 	t.Run("ErrForeignHold", func(t *testing.T) {
-		wantCode(t, book(bob, h.Id, "tok_visa", "foreign-0001"), connect.CodeFailedPrecondition)
+		wantCode(t, book(bob, h.Id, "tok_visa", "foreign-0001"), connect.CodeNotFound)
 	})
 	t.Run("ErrUnknownHold", func(t *testing.T) {
-		wantCode(t, book(alice, "use1_01KT1GW6G04QMPWGYPR8KADH95", "tok_visa", "unknown-0001"), connect.CodeFailedPrecondition)
+		wantCode(t, book(alice, "use1_01KT1GW6G04QMPWGYPR8KADH95", "tok_visa", "unknown-0001"), connect.CodeNotFound)
 	})
 	t.Run("ErrUnknownPaymentToken", func(t *testing.T) {
 		wantCode(t, book(alice, h.Id, "tok_nonsense", "token-0001"), connect.CodeInvalidArgument)

@@ -95,7 +95,7 @@ func TestPricingRulesChangeHoldPrices(t *testing.T) {
 	}
 	t.Run("ErrOthersHold", func(t *testing.T) {
 		_, err := e.pricingSvc().Quote(context.Background(), as(op, &marqueev1.QuoteRequest{HoldId: h.Id}))
-		wantCode(t, err, connect.CodeFailedPrecondition)
+		wantCode(t, err, connect.CodeNotFound)
 	})
 	t.Run("RuleAddedAfterHoldKeepsHeldPrice", func(t *testing.T) {
 		tuesday := e.mustUpsertRule(t, op, &marqueev1.PricingRule{ChainId: chain, Name: "Tuesday",

@@ -61,9 +61,9 @@ func (s *AdminStore) SetChainPolicy(ctx context.Context, p catalog.ChainPolicy) 
 	return s.db.Catalog().SetChainPolicy(ctx, p)
 }
 
-// ChainPolicy returns a chain's policy or def.
-func (s *AdminStore) ChainPolicy(ctx context.Context, chainID string, def catalog.ChainPolicy) (catalog.ChainPolicy, error) {
-	return s.db.Catalog().ChainPolicy(ctx, chainID, def)
+// ChainPolicy returns the policy a chain has stored, or nil when it has set none.
+func (s *AdminStore) ChainPolicy(ctx context.Context, chainID string) (*catalog.ChainPolicy, error) {
+	return s.db.Catalog().ChainPolicy(ctx, chainID)
 }
 
 // IssueGiftCard saves a new gift card.

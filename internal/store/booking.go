@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/marqueehq/marquee/internal/booking"
-	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/pricing"
@@ -58,7 +57,7 @@ func (s *BookingStore) PendingHold(ctx context.Context, userID, operation, key s
 			return err
 		}
 		if !bytes.Equal(k.hash, hash) {
-			return booking.KeyReusedError("store.PendingHold")
+			return errs.KeyReused("store.PendingHold")
 		}
 		if k.holdID != nil {
 			hold = *k.holdID
@@ -77,10 +76,12 @@ func (s *BookingStore) PendingHold(ctx context.Context, userID, operation, key s
 	return hold, done, charged, err
 }
 
-// PrepareBooking claims the idempotency key, checks the hold, prices it with the promotion, reserves the
-// promotion, takes gift card and store credit, and records a pending card payment for the rest.
-func (s *BookingStore) PrepareBooking(ctx context.Context, a booking.Attempt, hash []byte, now time.Time,
-	def catalog.ChainPolicy) (booking.Attempt, error) {
+// PrepareBooking claims the idempotency key and, in the same transaction, reads the hold, the booking seats
+// are added to, the showtime, the chain's stored policy, the promotion and the wallet, lets rules check and
+// price them, then reserves the promotion, takes gift card and store credit, and records a pending card
+// payment for the rest.
+func (s *BookingStore) PrepareBooking(ctx context.Context, a booking.Attempt, hash []byte,
+	rules booking.CheckoutRules) (booking.Attempt, error) {
 	const op = "store.PrepareBooking"
 	var out booking.Attempt
 	err := s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -93,7 +94,7 @@ func (s *BookingStore) PrepareBooking(ctx context.Context, a booking.Attempt, ha
 		if k != nil {
 			return s.resume(ctx, tx, &out, k, hash)
 		}
-		return s.prepare(ctx, tx, &out, hash, now, def)
+		return s.prepare(ctx, tx, &out, hash, rules)
 	})
 	if err != nil {
 		return booking.Attempt{}, errs.E(op, err)
@@ -105,7 +106,7 @@ func (s *BookingStore) PrepareBooking(ctx context.Context, a booking.Attempt, ha
 // an unfinished one continues with the same attempt (the provider's idempotency key makes its charge safe).
 func (s *BookingStore) resume(ctx context.Context, tx pgx.Tx, a *booking.Attempt, k *idemKey, hash []byte) error {
 	if !bytes.Equal(k.hash, hash) {
-		return booking.KeyReusedError("store.resume")
+		return errs.KeyReused("store.resume")
 	}
 	if k.resourceID != nil {
 		b, err := getBooking(ctx, tx, a.Region, *k.resourceID)
@@ -122,30 +123,29 @@ func (s *BookingStore) resume(ctx context.Context, tx pgx.Tx, a *booking.Attempt
 	return decodeAttempt(k.result, a)
 }
 
-func (s *BookingStore) prepare(ctx context.Context, tx pgx.Tx, a *booking.Attempt, hash []byte, now time.Time,
-	def catalog.ChainPolicy) error {
+func (s *BookingStore) prepare(ctx context.Context, tx pgx.Tx, a *booking.Attempt, hash []byte, rules booking.CheckoutRules) error {
 	const op = "store.prepare"
 	r := a.Request
-	h, err := liveHold(ctx, tx, a.Region, r.HoldID, r.UserID, now)
+	h, err := liveHold(ctx, tx, a.Region, r.HoldID, r.UserID, rules)
 	if err != nil {
 		return err
 	}
-	if r.BookingID != "" {
-		if err := checkTarget(ctx, tx, a.Region, r.BookingID, r.UserID, h.ShowtimeID); err != nil {
-			return err
-		}
+	if err := checkTarget(ctx, tx, a.Region, r, h.ShowtimeID); err != nil {
+		return err
 	}
-	q, promo, si, err := quoteHold(ctx, tx, h, r.UserID, r.PromoCode, now, def)
+	f, err := quoteFacts(ctx, tx, h, r.UserID, r.PromoCode)
 	if err != nil {
 		return err
 	}
-	a.Quote = q
-	if promo != nil {
-		if err := reservePromotion(ctx, tx, promo.ID, a, now); err != nil {
+	if a.Quote, err = rules.Quote(r.PromoCode, f); err != nil {
+		return err
+	}
+	if f.Promotion != nil {
+		if err := reservePromotion(ctx, tx, f.Promotion.ID, a, rules.Now); err != nil {
 			return err
 		}
 	}
-	if err := s.takeTenders(ctx, tx, a, si.ChainID, now); err != nil {
+	if err := s.takeTenders(ctx, tx, a, f.ChainID, rules); err != nil {
 		return err
 	}
 	result, err := encodeAttempt(*a)
@@ -154,58 +154,39 @@ func (s *BookingStore) prepare(ctx context.Context, tx pgx.Tx, a *booking.Attemp
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO idempotency_keys (user_id, operation, key, request_hash, payment_id, hold_id,
 		result, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		r.UserID, r.Operation(), r.Key, hash, a.ID, r.HoldID, result, now)
+		r.UserID, r.Operation(), r.Key, hash, a.ID, r.HoldID, result, rules.Now)
 	return wrap(op, err)
 }
 
-// checkTarget checks that the booking seats are being added to is the user's, confirmed, and of the showtime.
-func checkTarget(ctx context.Context, tx pgx.Tx, region, bookingID, userID, showtimeID string) error {
-	const op = "store.checkTarget"
-	b, err := getBooking(ctx, tx, region, bookingID)
-	if errs.Is(err, errs.NotFound) || (err == nil && b.UserID != userID) {
-		return errs.Errorf(op, errs.NotFound, "booking not found")
+// checkTarget reads the booking an AddSeats checkout adds seats to, if any, and checks it by
+// booking.CheckTarget.
+func checkTarget(ctx context.Context, tx pgx.Tx, region string, r booking.Request, showtimeID string) error {
+	if r.BookingID == "" {
+		return nil
 	}
-	switch {
-	case err != nil:
+	b, err := getBooking(ctx, tx, region, r.BookingID)
+	if err != nil {
 		return err
-	case b.Status != booking.Confirmed:
-		return errs.Errorf(op, errs.Precondition, "the booking is %s", b.Status)
-	case b.ShowtimeID != showtimeID:
-		return errs.Errorf(op, errs.Precondition, "the seats are for a different showtime than the booking")
 	}
-	return nil
+	return booking.CheckTarget(b, r.UserID, showtimeID)
 }
 
-// quoteHold prices a live hold: its fixed seat prices, the promotion (checked, not reserved) and the chain's fee.
-func quoteHold(ctx context.Context, db q, h inventory.Hold, userID, code string, now time.Time,
-	def catalog.ChainPolicy) (pricing.Quote, *pricing.Promotion, ShowInfo, error) {
+// quoteFacts reads what pricing hold h needs: its showtime and chain, the chain's stored policy and, when a
+// code is given, its promotion with the user's redemptions of it.
+func quoteFacts(ctx context.Context, db q, h inventory.Hold, userID, code string) (booking.QuoteFacts, error) {
+	f := booking.QuoteFacts{Hold: h}
 	si, err := showInfo(ctx, db, h.Region, h.ShowtimeID)
 	if err != nil {
-		return pricing.Quote{}, nil, si, err
+		return f, err
 	}
-	if err := inventory.Holdable(si.Showtime, now); err != nil {
-		return pricing.Quote{}, nil, si, err
+	f.Showtime, f.ChainID = si.Showtime, si.ChainID
+	if f.Policy, err = storedPolicy(ctx, db, si.ChainID); err != nil {
+		return f, err
 	}
-	policy, err := chainPolicy(ctx, db, si.ChainID, def)
-	if err != nil {
-		return pricing.Quote{}, nil, si, err
-	}
-	var promo *pricing.Promotion
-	var discount int64
 	if code = pricing.NormalizeCode(code); code != "" {
-		p, used, err := promotionByCode(ctx, db, code, userID)
-		if err != nil {
-			return pricing.Quote{}, nil, si, err
-		}
-		discount, err = p.Discount(pricing.Use{Now: now, ChainID: si.ChainID, TheatreID: si.Showtime.TheatreID,
-			MovieID: si.Showtime.MovieID, Seats: len(h.SeatIDs), SubtotalMinor: h.SubtotalMinor(),
-			Currency: h.Currency, UserRedemptions: used})
-		if err != nil {
-			return pricing.Quote{}, nil, si, err
-		}
-		promo = &p
+		f.Promotion, f.Redemptions, err = promotionByCode(ctx, db, code, userID)
 	}
-	return pricing.BuildQuote(h.Currency, h.Lines, promo, discount, policy.FeePerSeatMinor), promo, si, nil
+	return f, err
 }
 
 // reservePromotion counts a redemption now, so a code with one use left is redeemed once however many
@@ -225,42 +206,60 @@ func reservePromotion(ctx context.Context, tx pgx.Tx, promoID string, a *booking
 	return wrap(op, err)
 }
 
-// takeTenders pays the quote with the gift card, then store credit, and leaves the rest to the card.
-func (s *BookingStore) takeTenders(ctx context.Context, tx pgx.Tx, a *booking.Attempt, chainID string, now time.Time) error {
-	r, left, cur := a.Request, a.Quote.TotalMinor, a.Quote.Currency
-	if r.GiftCardCode != "" && left > 0 {
-		g, took, err := debitGiftCard(ctx, tx, r.GiftCardCode, chainID, cur, left)
-		if err != nil {
-			return err
-		}
-		if err := s.insertPayment(ctx, tx, a, booking.GiftCard, "succeeded", took, g.ID, now); err != nil {
-			return err
-		}
-		left -= took
+// takeTenders reads the request's gift card and the user's store credit, lets rules split the quote among
+// them and the card, and takes each share: the gift card and store credit are debited, and each share is
+// recorded as a payment (the card's pending).
+func (s *BookingStore) takeTenders(ctx context.Context, tx pgx.Tx, a *booking.Attempt, chainID string, rules booking.CheckoutRules) error {
+	r, now := a.Request, rules.Now
+	w, err := readWallet(ctx, tx, r, a.Quote.Currency)
+	if err != nil {
+		return err
 	}
-	if r.UseStoreCredit && left > 0 {
-		bal, err := storeCreditBalance(ctx, tx, r.UserID, cur)
-		if err != nil {
+	split, err := rules.Tenders(r, chainID, a.Quote, w)
+	if err != nil {
+		return err
+	}
+	if took := split.GiftCardMinor; took > 0 {
+		if err := debitGiftCard(ctx, tx, w.GiftCard.ID, took); err != nil {
 			return err
 		}
-		if took := min(bal, left); took > 0 {
-			if err := s.db.moveStoreCredit(ctx, tx, r.UserID, cur, -took, "checkout", "", now); err != nil {
-				return err
-			}
-			if err := s.insertPayment(ctx, tx, a, booking.StoreCredit, "succeeded", took, "", now); err != nil {
-				return err
-			}
-			left -= took
+		if err := s.insertPayment(ctx, tx, a, booking.GiftCard, "succeeded", took, w.GiftCard.ID, now); err != nil {
+			return err
 		}
 	}
-	a.CardMinor = left
-	if left == 0 {
+	if took := split.StoreCreditMinor; took > 0 {
+		if err := s.db.moveStoreCredit(ctx, tx, r.UserID, a.Quote.Currency, -took, "checkout", "", now); err != nil {
+			return err
+		}
+		if err := s.insertPayment(ctx, tx, a, booking.StoreCredit, "succeeded", took, "", now); err != nil {
+			return err
+		}
+	}
+	if a.CardMinor = split.CardMinor; a.CardMinor == 0 {
 		return nil
 	}
-	if r.PaymentToken == "" {
-		return errs.Errorf("store.takeTenders", errs.Precondition, "a payment token is needed to pay the remaining %d", left)
+	return s.insertPayment(ctx, tx, a, booking.Card, "pending", a.CardMinor, "", now)
+}
+
+// readWallet reads what r may pay with besides the card: the gift card it names and, when it uses store credit,
+// the user's balance in currency.
+func readWallet(ctx context.Context, tx pgx.Tx, r booking.Request, currency string) (booking.Wallet, error) {
+	var w booking.Wallet
+	if r.GiftCardCode != "" {
+		g, err := giftCard(ctx, tx, r.GiftCardCode)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return w, err
+		}
+		if err == nil {
+			w.GiftCard = &booking.GiftCardBalance{ID: g.ID, ChainID: g.ChainID, Currency: g.Currency, BalanceMinor: g.BalanceMinor}
+		}
 	}
-	return s.insertPayment(ctx, tx, a, booking.Card, "pending", left, "", now)
+	if !r.UseStoreCredit {
+		return w, nil
+	}
+	var err error
+	w.StoreCreditMinor, err = storeCreditBalance(ctx, tx, r.UserID, currency)
+	return w, err
 }
 
 func (s *BookingStore) insertPayment(ctx context.Context, tx pgx.Tx, a *booking.Attempt, m booking.Method, status string,
@@ -277,37 +276,32 @@ func (s *BookingStore) insertPayment(ctx context.Context, tx pgx.Tx, a *booking.
 	return wrap("store.insertPayment", err)
 }
 
-// liveHold returns userID's hold if it is active and unexpired; otherwise a Precondition error.
-func liveHold(ctx context.Context, tx pgx.Tx, region, holdID, userID string, now time.Time) (inventory.Hold, error) {
-	const op = "store.liveHold"
+// liveHold reads the request's hold and checks it by rules.Hold.
+func liveHold(ctx context.Context, tx pgx.Tx, region, holdID, userID string, rules booking.CheckoutRules) (inventory.Hold, error) {
 	h, err := getHold(ctx, tx, region, holdID)
-	if errs.Is(err, errs.NotFound) || (err == nil && h.UserID != userID) {
-		return inventory.Hold{}, errs.Errorf(op, errs.Precondition, "hold not found; hold the seats again")
+	if err == nil {
+		err = rules.Hold(h, userID)
 	}
 	if err != nil {
-		return inventory.Hold{}, errs.E(op, err)
-	}
-	switch {
-	case h.Status == inventory.HoldBooked:
-		return inventory.Hold{}, errs.Errorf(op, errs.Precondition, "this hold has already been booked")
-	case h.Status == inventory.HoldReleased:
-		return inventory.Hold{}, errs.Errorf(op, errs.Precondition, "this hold was released; hold the seats again")
-	case !h.Live(now):
-		return inventory.Hold{}, errs.Errorf(op, errs.Precondition, "this hold has expired; hold the seats again")
+		return inventory.Hold{}, errs.E("store.liveHold", err)
 	}
 	return h, nil
 }
 
-// Quote prices userID's live hold without reserving anything.
-func (s *BookingStore) Quote(ctx context.Context, region, holdID, userID, promoCode string, now time.Time,
-	def catalog.ChainPolicy) (pricing.Quote, error) {
+// Quote prices userID's live hold by rules without reserving anything.
+func (s *BookingStore) Quote(ctx context.Context, region, holdID, userID, promoCode string,
+	rules booking.CheckoutRules) (pricing.Quote, error) {
 	var q pricing.Quote
 	err := s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		h, err := liveHold(ctx, tx, region, holdID, userID, now)
+		h, err := liveHold(ctx, tx, region, holdID, userID, rules)
 		if err != nil {
 			return err
 		}
-		q, _, _, err = quoteHold(ctx, tx, h, userID, promoCode, now, def)
+		f, err := quoteFacts(ctx, tx, h, userID, promoCode)
+		if err != nil {
+			return err
+		}
+		q, err = rules.Quote(promoCode, f)
 		return err
 	})
 	if err != nil {

@@ -15,46 +15,59 @@ import (
 	"github.com/marqueehq/marquee/internal/pricing"
 )
 
-// HoldInputs reads, outside any transaction, what pricing and the orphan-seat rule need to hold seatIDs. The
-// configuration part (the showtime with its chain, time zone and policy, the chain's pricing rules, the
-// screen's seats) is one round trip, cached per showtime; seat statuses are read, in one more query, only when
-// the orphan rule or a demand rule needs them.
-func (s *InventoryStore) HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string, now time.Time,
-	def catalog.ChainPolicy) (inventory.HoldInputs, error) {
-	const op = "store.HoldInputs"
-	c, ok := s.db.holdConfig.get(showtimeID)
-	if !ok {
-		in, err := s.holdConfig(ctx, region, showtimeID, def)
-		if err != nil {
-			return in, errs.E(op, err)
-		}
-		c = cachedConfig{in: in, types: make(map[string]inventory.SeatState, len(in.Seats))}
-		for _, seat := range in.Seats {
-			c.types[seat.ID] = seat
-		}
-		s.db.holdConfig.put(showtimeID, c)
+// HoldInputs reads, outside any transaction, the configuration pricing needs to hold seatIDs: the showtime
+// with its chain, time zone and stored policy, the chain's pricing rules, and the asked seats (statuses
+// unknown). It is one round trip, cached per showtime (see configCache).
+func (s *InventoryStore) HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string) (inventory.HoldInputs, error) {
+	c, err := s.config(ctx, region, showtimeID)
+	if err != nil {
+		return inventory.HoldInputs{}, errs.E("store.HoldInputs", err)
 	}
 	in := c.in
-	if !in.Policy.OrphanSeatRule && !hasDemandRule(in.Rules) {
-		in.Seats = nil
-		for _, id := range seatIDs {
-			if seat, ok := c.types[id]; ok {
-				in.Seats = append(in.Seats, seat)
-			}
+	in.Seats = nil
+	for _, id := range seatIDs {
+		if seat, ok := c.types[id]; ok {
+			in.Seats = append(in.Seats, seat)
 		}
-		return in, nil
 	}
-	in.Seats = slices.Clone(c.in.Seats)
-	rows, err := s.db.Pool.Query(ctx, statusesSQL, region, showtimeID, now)
-	if err := fillStatuses(rows, err, in.Seats); err != nil {
-		return in, errs.E(op, err)
-	}
-	in.Occupancy = inventory.Occupancy(in.Seats)
 	return in, nil
 }
 
+// SeatStates returns every seat of the showtime's screen with its status at now: the layout from the cached
+// configuration, the statuses in one query.
+func (s *InventoryStore) SeatStates(ctx context.Context, region, showtimeID string, now time.Time) ([]inventory.SeatState, error) {
+	const op = "store.SeatStates"
+	c, err := s.config(ctx, region, showtimeID)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	seats := slices.Clone(c.in.Seats)
+	rows, err := s.db.Pool.Query(ctx, statusesSQL, region, showtimeID, now)
+	if err := fillStatuses(rows, err, seats); err != nil {
+		return nil, errs.E(op, err)
+	}
+	return seats, nil
+}
+
+// config returns a showtime's hold configuration from the cache, reading it on a miss.
+func (s *InventoryStore) config(ctx context.Context, region, showtimeID string) (cachedConfig, error) {
+	if c, ok := s.db.holdConfig.get(showtimeID); ok {
+		return c, nil
+	}
+	in, err := s.holdConfig(ctx, region, showtimeID)
+	if err != nil {
+		return cachedConfig{}, err
+	}
+	c := cachedConfig{in: in, types: make(map[string]inventory.SeatState, len(in.Seats))}
+	for _, seat := range in.Seats {
+		c.types[seat.ID] = seat
+	}
+	s.db.holdConfig.put(showtimeID, c)
+	return c, nil
+}
+
 // holdConfig reads a showtime's hold configuration in one round trip.
-func (s *InventoryStore) holdConfig(ctx context.Context, region, showtimeID string, def catalog.ChainPolicy) (inventory.HoldInputs, error) {
+func (s *InventoryStore) holdConfig(ctx context.Context, region, showtimeID string) (inventory.HoldInputs, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+prefixed("s.", showtimeColumns)+`, t.chain_id, t.time_zone, p.refund_tiers, p.refund_fees,
 			p.store_credit_bonus_percent, p.orphan_seat_rule, p.fee_per_seat_minor
@@ -67,16 +80,16 @@ func (s *InventoryStore) holdConfig(ctx context.Context, region, showtimeID stri
 	b.Queue(`SELECT se.id, se.row_label, se.number, se.seat_type, se.x, se.y FROM seats se
 		JOIN showtimes s ON s.region = se.region AND s.screen_id = se.screen_id
 		WHERE s.region = $1 AND s.id = $2 ORDER BY se.y, se.x`, region, showtimeID)
-	return readHoldInputs(s.db.Pool.SendBatch(ctx, b), def)
+	return readHoldInputs(s.db.Pool.SendBatch(ctx, b))
 }
 
-func readHoldInputs(br pgx.BatchResults, def catalog.ChainPolicy) (in inventory.HoldInputs, err error) {
+func readHoldInputs(br pgx.BatchResults) (in inventory.HoldInputs, err error) {
 	defer func() {
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
 	}()
-	if in, err = scanHoldShow(br.QueryRow(), def); err != nil {
+	if in, err = scanHoldShow(br.QueryRow()); err != nil {
 		return in, notFound("store.HoldInputs", err, "showtime")
 	}
 	rows, err := br.Query()
@@ -96,7 +109,8 @@ func readHoldInputs(br pgx.BatchResults, def catalog.ChainPolicy) (in inventory.
 	return in, err
 }
 
-func scanHoldShow(row pgx.Row, def catalog.ChainPolicy) (inventory.HoldInputs, error) {
+// scanHoldShow reads the showtime with its chain, time zone and the chain's stored policy (nil when none).
+func scanHoldShow(row pgx.Row) (inventory.HoldInputs, error) {
 	var in inventory.HoldInputs
 	st := &in.Showtime
 	var tz string
@@ -113,13 +127,14 @@ func scanHoldShow(row pgx.Row, def catalog.ChainPolicy) (inventory.HoldInputs, e
 	if err != nil {
 		return in, err
 	}
-	in.Location, in.Policy = loc, def
-	in.Policy.ChainID = in.ChainID
-	if tiers != nil {
-		in.Policy = catalog.ChainPolicy{ChainID: in.ChainID, RefundFees: *fees, StoreCreditBonusPercent: *bonus,
-			OrphanSeatRule: *orphan, FeePerSeatMinor: *fee}
-		in.Policy.RefundTiers, err = decodeTiers(tiers)
+	in.Location = loc
+	if tiers == nil {
+		return in, nil
 	}
+	p := catalog.ChainPolicy{ChainID: in.ChainID, RefundFees: *fees, StoreCreditBonusPercent: *bonus,
+		OrphanSeatRule: *orphan, FeePerSeatMinor: *fee}
+	p.RefundTiers, err = decodeTiers(tiers)
+	in.Policy = &p
 	return in, err
 }
 
@@ -129,15 +144,6 @@ func prefixed(p, columns string) string {
 		parts[i] = p + strings.TrimSpace(c)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func hasDemandRule(rules []pricing.Rule) bool {
-	for _, r := range rules {
-		if r.Kind == pricing.RuleDemand {
-			return true
-		}
-	}
-	return false
 }
 
 // lineJSON is how a held seat's price is kept in holds.price_lines.

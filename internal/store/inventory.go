@@ -386,14 +386,13 @@ func liveSeats(quota []byte, now time.Time) (int, error) {
 func whyNotReleased(ctx context.Context, tx pgx.Tx, region, holdID, userID string) error {
 	const op = "store.ReleaseHold"
 	h, err := getHold(ctx, tx, region, holdID)
-	switch {
-	case err != nil:
-		return errs.E(op, err)
-	case h.UserID != userID:
-		return errs.Errorf(op, errs.NotFound, "hold not found")
-	default:
-		return errs.Errorf(op, errs.Precondition, "hold is already %s", h.Status)
+	if err == nil {
+		err = inventory.CheckHolder(h, userID)
 	}
+	if err != nil {
+		return errs.E(op, err)
+	}
+	return errs.Errorf(op, errs.Precondition, "hold is already %s", h.Status)
 }
 
 func getHold(ctx context.Context, db q, region, id string) (inventory.Hold, error) {
@@ -404,8 +403,11 @@ func getHold(ctx context.Context, db q, region, id string) (inventory.Hold, erro
 		FROM holds h JOIN showtimes s ON s.region = h.region AND s.id = h.showtime_id
 		WHERE h.region = $1 AND h.id = $2`, region, id).Scan(&h.Region, &h.ID, &h.ShowtimeID, &h.UserID,
 		&h.SeatIDs, &h.Status, &h.CreatedAt, &h.ExpiresAt, &lines, &h.Currency)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return inventory.Hold{}, inventory.HoldNotFound("store.getHold")
+	}
 	if err != nil {
-		return inventory.Hold{}, notFound("store.getHold", err, "hold")
+		return inventory.Hold{}, errs.E("store.getHold", err)
 	}
 	if h.Lines, err = decodeLines(lines); err != nil {
 		return inventory.Hold{}, errs.E("store.getHold", err)

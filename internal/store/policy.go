@@ -18,28 +18,28 @@ type tierJSON struct {
 	Percent       int `json:"percent"`
 }
 
-// ChainPolicy returns a chain's policy, or def with the chain's ID when it has not set one.
-func (s *CatalogStore) ChainPolicy(ctx context.Context, chainID string, def catalog.ChainPolicy) (catalog.ChainPolicy, error) {
-	return chainPolicy(ctx, s.db.Pool, chainID, def)
+// ChainPolicy returns the policy a chain has stored, or nil when it has set none.
+func (s *CatalogStore) ChainPolicy(ctx context.Context, chainID string) (*catalog.ChainPolicy, error) {
+	return storedPolicy(ctx, s.db.Pool, chainID)
 }
 
-func chainPolicy(ctx context.Context, db q, chainID string, def catalog.ChainPolicy) (catalog.ChainPolicy, error) {
+// storedPolicy returns the policy chainID has stored, or nil when it has set none.
+func storedPolicy(ctx context.Context, db q, chainID string) (*catalog.ChainPolicy, error) {
 	p := catalog.ChainPolicy{ChainID: chainID}
 	var tiers []byte
 	err := db.QueryRow(ctx, `SELECT refund_tiers, refund_fees, store_credit_bonus_percent, orphan_seat_rule,
 		fee_per_seat_minor FROM chain_policies WHERE chain_id = $1`, chainID).Scan(&tiers, &p.RefundFees,
 		&p.StoreCreditBonusPercent, &p.OrphanSeatRule, &p.FeePerSeatMinor)
 	if errors.Is(err, pgx.ErrNoRows) {
-		def.ChainID = chainID
-		return def, nil
+		return nil, nil
 	}
 	if err != nil {
-		return p, errs.E("store.chainPolicy", err)
+		return nil, errs.E("store.storedPolicy", err)
 	}
 	if p.RefundTiers, err = decodeTiers(tiers); err != nil {
-		return p, errs.E("store.chainPolicy", err)
+		return nil, errs.E("store.storedPolicy", err)
 	}
-	return p, nil
+	return &p, nil
 }
 
 func decodeTiers(b []byte) ([]catalog.RefundTier, error) {

@@ -162,19 +162,20 @@ func (s *PricingStore) UpsertPromotion(ctx context.Context, p pricing.Promotion)
 	return out, err
 }
 
-// promotionByCode returns the promotion with that (normalized) code and how often userID has redeemed it.
-func promotionByCode(ctx context.Context, db q, code, userID string) (pricing.Promotion, int, error) {
+// promotionByCode returns the promotion with that (normalized) code, or nil when none has it, and how often
+// userID has redeemed it.
+func promotionByCode(ctx context.Context, db q, code, userID string) (*pricing.Promotion, int, error) {
 	p, err := scanPromotion(db.QueryRow(ctx, `SELECT `+promotionColumns+` FROM promotions WHERE code = $1`, code))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return p, 0, errs.Errorf("store.promotionByCode", errs.Precondition, "unknown promotion code")
+		return nil, 0, nil
 	}
 	if err != nil {
-		return p, 0, errs.E("store.promotionByCode", err)
+		return nil, 0, errs.E("store.promotionByCode", err)
 	}
 	var used int
 	err = db.QueryRow(ctx, `SELECT count(*) FROM promotion_redemptions WHERE promotion_id = $1 AND user_id = $2`,
 		p.ID, userID).Scan(&used)
-	return p, used, wrap("store.promotionByCode", err)
+	return &p, used, wrap("store.promotionByCode", err)
 }
 
 func nonNil(s []string) []string {

@@ -12,48 +12,53 @@ import (
 
 // charge is a succeeded charge of a booking with what is left to refund of it.
 type charge struct {
-	id, method, ref, giftCard string
-	left                      int64
+	booking.Charge
+	ref, giftCard string
 }
 
-// refund pays back amount of booking b: as store credit with the chain's bonus, or to the original methods,
-// card first, then gift card, then store credit, each up to what it paid and has not had back.
-func (s *BookingStore) refund(ctx context.Context, tx pgx.Tx, c booking.CancelRequest, b booking.Booking, amount int64,
-	bonus int, out *booking.Cancellation) error {
-	if amount == 0 {
+// refund pays back what plan refunds of booking b: as store credit (the plan's amount, bonus included), or to
+// the original methods as booking.SplitRefund shares it among b's charges.
+func (s *BookingStore) refund(ctx context.Context, tx pgx.Tx, c booking.CancelRequest, b booking.Booking,
+	plan booking.CancelPlan, out *booking.Cancellation) error {
+	if plan.RefundMinor == 0 {
 		return nil
 	}
-	if c.ToStoreCredit {
-		credit := booking.WithBonus(amount, bonus)
-		out.StoreCreditMinor = credit
+	if credit := plan.StoreCreditMinor; credit > 0 {
 		if err := s.db.moveStoreCredit(ctx, tx, b.UserID, b.Currency, credit, "refund", b.ID, c.Now); err != nil {
 			return err
 		}
-		return s.insertRefund(ctx, tx, c, b, charge{method: string(booking.StoreCredit)}, credit, "succeeded")
+		return s.insertRefund(ctx, tx, c, b, charge{Charge: booking.Charge{Method: booking.StoreCredit}}, credit, "succeeded")
 	}
 	charges, err := refundableCharges(ctx, tx, b)
 	if err != nil {
 		return err
 	}
-	for _, ch := range charges {
-		take := min(ch.left, amount)
-		if take <= 0 {
-			continue
-		}
-		if err := s.refundCharge(ctx, tx, c, b, ch, take, out); err != nil {
+	paid, byID := chargesByID(charges)
+	parts, err := booking.SplitRefund(plan.RefundMinor, paid)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if err := s.refundCharge(ctx, tx, c, b, byID[p.Charge.PaymentID], p.AmountMinor, out); err != nil {
 			return err
 		}
-		amount -= take
-	}
-	if amount > 0 {
-		return errs.Errorf("store.refund", errs.Other, "refund exceeds what was paid by %d", amount)
 	}
 	return nil
 }
 
+// chargesByID returns the charges as the domain sees them, and the rows by payment ID.
+func chargesByID(charges []charge) ([]booking.Charge, map[string]charge) {
+	paid := make([]booking.Charge, len(charges))
+	byID := make(map[string]charge, len(charges))
+	for i, ch := range charges {
+		paid[i], byID[ch.PaymentID] = ch.Charge, ch
+	}
+	return paid, byID
+}
+
 func (s *BookingStore) refundCharge(ctx context.Context, tx pgx.Tx, c booking.CancelRequest, b booking.Booking, ch charge,
 	take int64, out *booking.Cancellation) error {
-	switch booking.Method(ch.method) {
+	switch ch.Method {
 	case booking.Card:
 		id := s.db.IDs.Regional(prefixOf(b.Region))
 		out.CardRefunds = append(out.CardRefunds, booking.CardRefund{PaymentID: id, ChargeRef: ch.ref, AmountMinor: take})
@@ -70,20 +75,19 @@ func (s *BookingStore) refundCharge(ctx context.Context, tx pgx.Tx, c booking.Ca
 	return s.insertRefund(ctx, tx, c, b, ch, take, "succeeded")
 }
 
-// refundableCharges lists b's succeeded charges, card first, with what each has left to refund.
+// refundableCharges lists b's succeeded charges, oldest first, with what each has left to refund.
 func refundableCharges(ctx context.Context, tx pgx.Tx, b booking.Booking) ([]charge, error) {
 	rows, err := tx.Query(ctx, `SELECT c.id, c.method, coalesce(c.provider_ref, ''), coalesce(c.gift_card_id, ''),
 			c.amount_minor - coalesce((SELECT sum(r.amount_minor) FROM payments r WHERE r.region = c.region
 				AND r.refund_of = c.id AND r.kind = 'refund' AND r.status <> 'failed'), 0)
 		FROM payments c WHERE c.region = $1 AND c.booking_id = $2 AND c.kind = 'charge' AND c.status = 'succeeded'
-		ORDER BY CASE c.method WHEN 'card' THEN 0 WHEN 'gift_card' THEN 1 ELSE 2 END, c.created_at, c.id`,
-		b.Region, b.ID)
+		ORDER BY c.created_at, c.id`, b.Region, b.ID)
 	if err != nil {
 		return nil, errs.E("store.refundableCharges", err)
 	}
 	var out []charge
 	var ch charge
-	_, err = pgx.ForEachRow(rows, []any{&ch.id, &ch.method, &ch.ref, &ch.giftCard, &ch.left}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&ch.PaymentID, &ch.Method, &ch.ref, &ch.giftCard, &ch.LeftMinor}, func() error {
 		out = append(out, ch)
 		return nil
 	})
@@ -98,16 +102,16 @@ func (s *BookingStore) insertRefund(ctx context.Context, tx pgx.Tx, c booking.Ca
 func (s *BookingStore) insertRefundWithID(ctx context.Context, tx pgx.Tx, id string, c booking.CancelRequest,
 	b booking.Booking, ch charge, amount int64, status string) error {
 	provider := "marquee"
-	if ch.method == string(booking.Card) {
-		if err := tx.QueryRow(ctx, `SELECT provider FROM payments WHERE region = $1 AND id = $2`, b.Region, ch.id).Scan(&provider); err != nil {
+	if ch.Method == booking.Card {
+		if err := tx.QueryRow(ctx, `SELECT provider FROM payments WHERE region = $1 AND id = $2`, b.Region, ch.PaymentID).Scan(&provider); err != nil {
 			return errs.E("store.insertRefund", err)
 		}
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO payments (region, id, user_id, booking_id, kind, provider, idempotency_key,
 		status, currency, amount_minor, method, gift_card_id, attempt_id, refund_of, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, 'refund', $5, $6, $7, $8, $9, $10, NULLIF($11, ''), $12, NULLIF($13, ''), $14, $14)`,
-		b.Region, id, b.UserID, b.ID, provider, "mq_refund_"+id, status, b.Currency, amount, ch.method, ch.giftCard,
-		c.AttemptID, ch.id, c.Now)
+		b.Region, id, b.UserID, b.ID, provider, "mq_refund_"+id, status, b.Currency, amount, string(ch.Method), ch.giftCard,
+		c.AttemptID, ch.PaymentID, c.Now)
 	return wrap("store.insertRefund", err)
 }
 

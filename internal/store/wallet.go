@@ -65,30 +65,15 @@ func (s *WalletStore) StoreCredit(ctx context.Context, userID string) (map[strin
 	return out, wrap("store.StoreCredit", err)
 }
 
-// debitGiftCard takes up to max from a gift card of chainID in currency and returns the card and the amount.
-// The conditional update and the table's CHECK keep the balance from going negative under concurrency.
-func debitGiftCard(ctx context.Context, tx pgx.Tx, code, chainID, currency string, max int64) (GiftCard, int64, error) {
-	const op = "store.debitGiftCard"
-	g, err := giftCard(ctx, tx, code)
-	if errs.Is(err, errs.NotFound) {
-		return g, 0, errs.Errorf(op, errs.Precondition, "gift card not found")
-	}
-	if err != nil {
-		return g, 0, err
-	}
-	if g.ChainID != chainID || g.Currency != currency {
-		return g, 0, errs.Errorf(op, errs.Precondition, "this gift card cannot be used at this cinema")
-	}
-	take := min(g.BalanceMinor, max)
-	if take <= 0 {
-		return g, 0, errs.Errorf(op, errs.Precondition, "this gift card has no balance left")
-	}
+// debitGiftCard takes amount from gift card id. The conditional update and the table's CHECK keep the balance
+// from going negative under concurrency.
+func debitGiftCard(ctx context.Context, tx pgx.Tx, id string, amount int64) error {
 	tag, err := tx.Exec(ctx, `UPDATE gift_cards SET balance_minor = balance_minor - $2 WHERE id = $1 AND balance_minor >= $2`,
-		g.ID, take)
+		id, amount)
 	if err == nil && tag.RowsAffected() != 1 {
 		err = errors.New("gift card balance changed during the transaction")
 	}
-	return g, take, wrap(op, err)
+	return wrap("store.debitGiftCard", err)
 }
 
 func creditGiftCard(ctx context.Context, tx pgx.Tx, id string, amount int64) error {

@@ -1,0 +1,151 @@
+package booking_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/marqueehq/marquee/internal/booking"
+	"github.com/marqueehq/marquee/internal/catalog"
+	"github.com/marqueehq/marquee/internal/errs"
+)
+
+// outcome is what a rule returned, comparable in one cmp.Diff: the value, or the error's kind and message.
+type outcome[T any] struct {
+	Value T
+	Kind  errs.Kind
+	Msg   string
+}
+
+func outcomeOf[T any](v T, err error) outcome[T] {
+	if err != nil {
+		var zero T
+		return outcome[T]{Value: zero, Kind: errs.KindOf(err), Msg: errs.Message(err)}
+	}
+	return outcome[T]{Value: v}
+}
+
+func failed[T any](k errs.Kind, msg string) outcome[T] { return outcome[T]{Kind: k, Msg: msg} }
+
+var showAt = time.Date(2026, 12, 24, 20, 0, 0, 0, time.UTC)
+
+// twoSeats is alice's confirmed booking of A1 and A2, each 1000 with 100 of discount and a 50 fee.
+func twoSeats() booking.CancelFacts {
+	return booking.CancelFacts{
+		Booking: booking.Booking{ID: "use1_b1", UserID: "alice", Status: booking.Confirmed, SeatIDs: []string{"A1", "A2"}},
+		Booked: []booking.SeatLine{{SeatID: "A1", PriceMinor: 1000, DiscountMinor: 100, FeeMinor: 50},
+			{SeatID: "A2", PriceMinor: 1000, DiscountMinor: 100, FeeMinor: 50}},
+		StartsAt: showAt,
+		ChainID:  "chain1",
+	}
+}
+
+// withPolicy returns f with a stored policy.
+func withPolicy(f booking.CancelFacts, p catalog.ChainPolicy) booking.CancelFacts {
+	f.Policy = &p
+	return f
+}
+
+func seat(id string, refund int64) booking.SeatRefund {
+	return booking.SeatRefund{SeatID: id, RefundMinor: refund}
+}
+
+func part(ch booking.Charge, amount int64) booking.RefundPart {
+	return booking.RefundPart{Charge: ch, AmountMinor: amount}
+}
+
+func TestCancelRulesPlan(t *testing.T) {
+	rules := booking.CancelRules{Policies: catalog.Policies{Default: catalog.DefaultChainPolicy("", 2*time.Hour)}}
+	tiered := catalog.ChainPolicy{ChainID: "chain1", RefundTiers: []catalog.RefundTier{{Before: 24 * time.Hour, Percent: 100},
+		{Before: time.Hour, Percent: 50}}, StoreCreditBonusPercent: 10}
+	withFees := tiered
+	withFees.RefundFees = true
+	dayBefore, hourBefore := showAt.Add(-25*time.Hour), showAt.Add(-90*time.Minute)
+	req := func(now time.Time, seats ...string) booking.CancelRequest {
+		return booking.CancelRequest{UserID: "alice", BookingID: "use1_b1", Now: now, SeatIDs: seats}
+	}
+	toCredit := func(c booking.CancelRequest) booking.CancelRequest { c.ToStoreCredit = true; return c }
+	full := func(c booking.CancelRequest) booking.CancelRequest { c.Full = true; return c }
+	onlyA2Left, cancelled := twoSeats(), twoSeats()
+	onlyA2Left.Booked = onlyA2Left.Booked[1:]
+	cancelled.Booking.Status, cancelled.Booked = booking.Cancelled, nil
+	both := []booking.SeatRefund{seat("A1", 900), seat("A2", 900)}
+	for _, tc := range []struct {
+		name string
+		c    booking.CancelRequest
+		f    booking.CancelFacts
+		want outcome[booking.CancelPlan]
+	}{
+		{"OK", req(dayBefore), twoSeats(),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both, All: true, RefundMinor: 1800}}},
+		{"OKSomeSeats", req(dayBefore, "A2"), twoSeats(),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both[1:], RefundMinor: 900}}},
+		{"OKLastSeatLeft", req(dayBefore, "A2"), onlyA2Left, outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both[1:], All: true, RefundMinor: 900}}},
+		{"OKDefaultPolicyTooLate", req(hourBefore), twoSeats(),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 0), seat("A2", 0)}, All: true}}},
+		{"OKTier", req(hourBefore, "A1"), withPolicy(twoSeats(), tiered),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 450)}, RefundMinor: 450}}},
+		{"OKTierWithFees", req(hourBefore, "A1"), withPolicy(twoSeats(), withFees),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 475)}, RefundMinor: 475}}},
+		{"OKStoreCreditBonus", toCredit(req(dayBefore)), withPolicy(twoSeats(), tiered),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both, All: true, RefundMinor: 1800, StoreCreditMinor: 1980}}},
+		{"OKStoreCreditNothingToRefund", toCredit(req(hourBefore)), twoSeats(),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 0), seat("A2", 0)}, All: true}}},
+		{"OKFullAfterShowStarted", full(req(showAt.Add(time.Hour))), withPolicy(twoSeats(), catalog.ChainPolicy{ChainID: "chain1"}),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 950), seat("A2", 950)},
+				All: true, RefundMinor: 1900}}},
+		{"OKFullInsideNoRefundTier", full(req(hourBefore, "A1")), twoSeats(),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 950)}, RefundMinor: 950}}},
+		{"ErrNotOwner", booking.CancelRequest{UserID: "bob", Now: dayBefore}, twoSeats(),
+			failed[booking.CancelPlan](errs.NotFound, "booking not found")},
+		{"ErrAlreadyCancelled", req(dayBefore), cancelled, failed[booking.CancelPlan](errs.Precondition, "the booking is already cancelled")},
+		{"ErrShowStarted", req(showAt.Add(time.Minute)), twoSeats(),
+			failed[booking.CancelPlan](errs.Precondition, "the show has started; the booking can no longer be cancelled")},
+		{"ErrShowStarting", req(showAt), twoSeats(),
+			failed[booking.CancelPlan](errs.Precondition, "the show has started; the booking can no longer be cancelled")},
+		{"ErrSeatAlreadyCancelled", req(dayBefore, "A1"), onlyA2Left, failed[booking.CancelPlan](errs.Precondition, "seat A1 is already cancelled")},
+		{"ErrSeatNotInBooking", req(dayBefore, "A1", "B7"), twoSeats(),
+			failed[booking.CancelPlan](errs.Invalid, "seat B7 is not part of this booking")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := outcomeOf(rules.Plan(tc.c, tc.f))
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Plan mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSplitRefund(t *testing.T) {
+	card := booking.Charge{PaymentID: "card1", Method: booking.Card, LeftMinor: 1000}
+	gift := booking.Charge{PaymentID: "gift1", Method: booking.GiftCard, LeftMinor: 500}
+	credit := booking.Charge{PaymentID: "credit1", Method: booking.StoreCredit, LeftMinor: 300}
+	card2 := booking.Charge{PaymentID: "card2", Method: booking.Card, LeftMinor: 200}
+	refunded := booking.Charge{PaymentID: "card0", Method: booking.Card}
+	for _, tc := range []struct {
+		name    string
+		amount  int64
+		charges []booking.Charge
+		want    outcome[[]booking.RefundPart]
+	}{
+		{"OK", 1700, []booking.Charge{credit, gift, card},
+			outcome[[]booking.RefundPart]{Value: []booking.RefundPart{part(card, 1000), part(gift, 500), part(credit, 200)}}},
+		{"OKCardOnly", 600, []booking.Charge{gift, card},
+			outcome[[]booking.RefundPart]{Value: []booking.RefundPart{part(card, 600)}}},
+		{"OKOlderChargeOfAMethodFirst", 1100, []booking.Charge{card, gift, card2},
+			outcome[[]booking.RefundPart]{Value: []booking.RefundPart{part(card, 1000), part(card2, 100)}}},
+		{"OKSkipsChargesRefundedAlready", 100, []booking.Charge{refunded, gift},
+			outcome[[]booking.RefundPart]{Value: []booking.RefundPart{part(gift, 100)}}},
+		{"OKNothing", 0, []booking.Charge{card}, outcome[[]booking.RefundPart]{}},
+		{"ErrMoreThanPaid", 1900, []booking.Charge{card, gift, credit},
+			failed[[]booking.RefundPart](errs.Other, "refund exceeds what was paid by 100")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := outcomeOf(booking.SplitRefund(tc.amount, tc.charges))
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("SplitRefund mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
