@@ -187,3 +187,26 @@ func TestCallsSpreadOverARegionsServers(t *testing.T) {
 		t.Errorf("servers got %d and %d of 4 calls", na, nb)
 	}
 }
+
+// TestRegionErrorsPassThrough checks that an error a region answers with (here unimplemented, from the fake's
+// catalog) reaches the client unchanged in every protocol, gRPC's status trailers included.
+func TestRegionErrorsPassThrough(t *testing.T) {
+	eu := startFake(t, "europe-west1")
+	_, base := startEdge(t, "europe-west1", Config{}, map[string][]*fakeRegion{"europe-west1": {eu}})
+	for _, tc := range []struct {
+		name string
+		opts []connect.ClientOption
+	}{{"Connect", nil}, {"GRPC", []connect.ClientOption{connect.WithGRPC()}}, {"GRPCWeb", []connect.ClientOption{connect.WithGRPCWeb()}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			catalog := marqueev1connect.NewCatalogServiceClient(h2c, base, tc.opts...)
+			_, err := catalog.ListTheatres(context.Background(), connect.NewRequest(&marqueev1.ListTheatresRequest{}))
+			if connect.CodeOf(err) != connect.CodeUnimplemented {
+				t.Fatalf("error %v, want the region's unimplemented", err)
+			}
+			if r := header[marqueev1.ListTheatresResponse](nil, err).Get(RegionHeader); r != "europe-west1" {
+				t.Errorf("%s = %q", RegionHeader, r)
+			}
+			wantSeen(t, map[*fakeRegion][]string{eu: {"CatalogService/ListTheatres"}})
+		})
+	}
+}
