@@ -147,4 +147,3 @@ func mustConnect(t *testing.T, url string) *nats.Conn {
 	t.Cleanup(nc.Close)
 	return nc
 }
-

@@ -30,26 +30,37 @@ func withHeader[T any](msg *T, name, value string) *connect.Request[T] {
 	return req
 }
 
+// routingCase is a call and the region that must serve it.
+type routingCase struct {
+	name string
+	call func() http.Header
+	want *fakeRegion
+	proc string
+}
+
 // TestRoutesEachKindOfCallToItsRegion sends calls routed by ID, home region, location and globally, and checks
 // both the Marquee-Region header and which region's server saw the call.
 func TestRoutesEachKindOfCallToItsRegion(t *testing.T) {
 	us, eu := startFake(t, "us-east1"), startFake(t, "europe-west1")
 	_, base := startEdge(t, "us-east1", Config{}, map[string][]*fakeRegion{"us-east1": {us}, "europe-west1": {eu}})
-	seats := marqueev1connect.NewSeatServiceClient(h2c, base)
-	bookings := marqueev1connect.NewBookingServiceClient(h2c, base)
-	search := marqueev1connect.NewSearchServiceClient(h2c, base)
-	catalog := marqueev1connect.NewCatalogServiceClient(h2c, base)
-	accounts := marqueev1connect.NewAccountServiceClient(h2c, base)
-	admin := marqueev1connect.NewAdminServiceClient(h2c, base)
+	for _, tc := range append(idCases(base, us, eu), append(homeCases(base, us, eu), placeCases(base, us, eu)...)...) {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.call().Get(RegionHeader); got != tc.want.name {
+				t.Errorf("%s = %q, want %q", RegionHeader, got, tc.want.name)
+			}
+			want := map[*fakeRegion][]string{us: nil, eu: nil}
+			want[tc.want] = []string{tc.proc}
+			wantSeen(t, want)
+		})
+	}
+}
+
+// idCases route by an ID field.
+func idCases(base string, us, eu *fakeRegion) []routingCase {
 	ctx := context.Background()
-	london := &marqueev1.GeoPoint{Latitude: 51.5074, Longitude: -0.1278}
-	newYork := &marqueev1.GeoPoint{Latitude: 40.7128, Longitude: -74.006}
-	for _, tc := range []struct {
-		name string
-		call func() http.Header
-		want *fakeRegion
-		proc string
-	}{
+	seats := marqueev1connect.NewSeatServiceClient(h2c, base)
+	admin := marqueev1connect.NewAdminServiceClient(h2c, base)
+	return []routingCase{
 		{"IDEurope", func() http.Header {
 			return header(seats.GetSeatMap(ctx, connect.NewRequest(&marqueev1.GetSeatMapRequest{ShowtimeId: "euw1_01JDSHOW"})))
 		}, eu, "SeatService/GetSeatMap"},
@@ -62,18 +73,35 @@ func TestRoutesEachKindOfCallToItsRegion(t *testing.T) {
 		{"NestedIDOptionalEmpty", func() http.Header {
 			return header(admin.UpsertTheatre(ctx, connect.NewRequest(&marqueev1.UpsertTheatreRequest{Theatre: &marqueev1.Theatre{Name: "new"}})))
 		}, us, "AdminService/UpsertTheatre"},
-		{"HomeFromToken", func() http.Header {
+	}
+}
+
+// homeCases route by the home_region claim of the bearer token.
+func homeCases(base string, us, eu *fakeRegion) []routingCase {
+	ctx := context.Background()
+	bookings := marqueev1connect.NewBookingServiceClient(h2c, base)
+	mine := func(claims map[string]any) func() http.Header {
+		return func() http.Header {
 			return header(bookings.ListMyBookings(ctx, withHeader(&marqueev1.ListMyBookingsRequest{}, "Authorization",
-				"Bearer "+token(map[string]any{"sub": "u1", "home_region": "europe-west1"}))))
-		}, eu, "BookingService/ListMyBookings"},
-		{"HomeWithoutClaim", func() http.Header {
-			return header(bookings.ListMyBookings(ctx, withHeader(&marqueev1.ListMyBookingsRequest{}, "Authorization",
-				"Bearer "+token(map[string]any{"sub": "u1"}))))
-		}, us, "BookingService/ListMyBookings"},
-		{"HomeUnknownRegion", func() http.Header {
-			return header(bookings.ListMyBookings(ctx, withHeader(&marqueev1.ListMyBookingsRequest{}, "Authorization",
-				"Bearer "+token(map[string]any{"home_region": "mars-north1"}))))
-		}, us, "BookingService/ListMyBookings"},
+				"Bearer "+token(claims))))
+		}
+	}
+	return []routingCase{
+		{"HomeFromToken", mine(map[string]any{"sub": "u1", "home_region": "europe-west1"}), eu, "BookingService/ListMyBookings"},
+		{"HomeWithoutClaim", mine(map[string]any{"sub": "u1"}), us, "BookingService/ListMyBookings"},
+		{"HomeUnknownRegion", mine(map[string]any{"home_region": "mars-north1"}), us, "BookingService/ListMyBookings"},
+	}
+}
+
+// placeCases route by location, and globally.
+func placeCases(base string, us, eu *fakeRegion) []routingCase {
+	ctx := context.Background()
+	search := marqueev1connect.NewSearchServiceClient(h2c, base)
+	catalog := marqueev1connect.NewCatalogServiceClient(h2c, base)
+	accounts := marqueev1connect.NewAccountServiceClient(h2c, base)
+	london := &marqueev1.GeoPoint{Latitude: 51.5074, Longitude: -0.1278}
+	newYork := &marqueev1.GeoPoint{Latitude: 40.7128, Longitude: -74.006}
+	return []routingCase{
 		{"LocationField", func() http.Header {
 			return header(search.SearchTheatres(ctx, connect.NewRequest(&marqueev1.SearchTheatresRequest{Near: london, RadiusKm: 10})))
 		}, eu, "SearchService/SearchTheatres"},
@@ -93,15 +121,6 @@ func TestRoutesEachKindOfCallToItsRegion(t *testing.T) {
 		{"Global", func() http.Header {
 			return header(accounts.Login(ctx, connect.NewRequest(&marqueev1.LoginRequest{Email: "a@b.c", Password: "x"})))
 		}, us, "AccountService/Login"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.call().Get(RegionHeader); got != tc.want.name {
-				t.Errorf("%s = %q, want %q", RegionHeader, got, tc.want.name)
-			}
-			want := map[*fakeRegion][]string{us: nil, eu: nil}
-			want[tc.want] = []string{tc.proc}
-			wantSeen(t, want)
-		})
 	}
 }
 

@@ -39,8 +39,10 @@ type regionURLs struct {
 	first string
 }
 
+// String implements flag.Value.
 func (f *regionURLs) String() string { return fmt.Sprint(f.urls) }
 
+// Set implements flag.Value: it adds one NAME=URL.
 func (f *regionURLs) Set(v string) error {
 	name, u, ok := strings.Cut(v, "=")
 	if !ok || name == "" || u == "" {

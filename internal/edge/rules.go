@@ -26,6 +26,7 @@ const (
 	Global                     // any region
 )
 
+// String names the kind: "id", "home", "location" or "global".
 func (k Kind) String() string {
 	return [...]string{"unset", "id", "home", "location", "global"}[k]
 }
