@@ -106,6 +106,26 @@ func TestStaleAnswersWhileNoRegionAnswers(t *testing.T) {
 	}
 }
 
+// TestStaleAnswerWhenRegionsDieBetweenChecks serves a stale answer to the first call after every region died,
+// before any health check noticed: forwarding fails, and the cache answers instead of unavailable.
+func TestStaleAnswerWhenRegionsDieBetweenChecks(t *testing.T) {
+	clock := platform.NewManualClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+	us, eu := startFake(t, "us-east1"), startFake(t, "europe-west1")
+	e, base := startEdge(t, "us-east1", Config{Now: clock.Now, HealthInterval: time.Hour},
+		map[string][]*fakeRegion{"us-east1": {us}, "europe-west1": {eu}})
+	catalog := marqueev1connect.NewCatalogServiceClient(h2c, base)
+	cities(t, catalog, &marqueev1.ListCitiesRequest{})
+	clock.Advance(time.Minute)
+	us.stop()
+	eu.stop()
+	if !e.RegionUp("us-east1") {
+		t.Fatal("us-east1 marked down before any call")
+	}
+	if how, _ := cities(t, catalog, &marqueev1.ListCitiesRequest{}); how != "stale" {
+		t.Fatalf("%s = %q, want stale", CacheHeader, how)
+	}
+}
+
 // TestCatalogEventsInvalidateTheCache publishes a CatalogChanged event on NATS as the relay would: the
 // subscription drops the cached answers.
 func TestCatalogEventsInvalidateTheCache(t *testing.T) {
@@ -117,7 +137,7 @@ func TestCatalogEventsInvalidateTheCache(t *testing.T) {
 	us := startFake(t, "us-east1")
 	e, base := startEdge(t, "us-east1", Config{}, map[string][]*fakeRegion{"us-east1": {us}})
 	sub, pub := mustConnect(t, srv.URL()), mustConnect(t, srv.URL())
-	if _, err := SubscribeCatalog(sub, e.Cache()); err != nil {
+	if _, err := SubscribeCatalog(sub, e); err != nil {
 		t.Fatal(err)
 	}
 	if err := sub.Flush(); err != nil {

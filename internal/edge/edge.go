@@ -161,8 +161,11 @@ func (e *Edge) anyUp() bool {
 // ServeHTTP serves a call.
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.handler.ServeHTTP(w, r) }
 
-// Cache returns the edge's answer cache, for InvalidateCatalog.
+// Cache returns the edge's answer cache.
 func (e *Edge) Cache() *Cache { return e.cache }
+
+// InvalidateCatalog makes every cached answer stale (see Cache.InvalidateCatalog); call it on CatalogChanged.
+func (e *Edge) InvalidateCatalog() { e.cache.InvalidateCatalog() }
 
 // RegionUp reports whether a backend of the named region answered its last health check.
 func (e *Edge) RegionUp(name string) bool { return e.pool.regionUp(name) }

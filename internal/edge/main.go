@@ -87,7 +87,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if m.nc, err = nats.Connect(m.NATSURL, nats.Name("marquee-edge"), nats.MaxReconnects(-1)); err != nil {
 			return fmt.Errorf("edge: NATS: %w", err)
 		}
-		if _, err = SubscribeCatalog(m.nc, m.edge.Cache()); err != nil {
+		if _, err = SubscribeCatalog(m.nc, m.edge); err != nil {
 			return fmt.Errorf("edge: subscribing to catalog events: %w", err)
 		}
 	}

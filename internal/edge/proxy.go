@@ -112,13 +112,18 @@ func (e *Edge) prepare(r *http.Request) (*call, error) {
 // serveCached answers from the cache: fresh from the region the call would go to, or stale from any when no
 // region is up. It reports whether it answered.
 func (e *Edge) serveCached(w http.ResponseWriter, c *call) bool {
-	if len(c.backends) > 0 {
-		if en, fresh := e.cache.get(c.keyFor(c.backends[0].region.Name)); fresh {
-			en.serve(w, "hit")
-			return true
-		}
-		return false
+	if len(c.backends) == 0 {
+		return e.serveStale(w, c)
 	}
+	if en, fresh := e.cache.get(c.keyFor(c.backends[0].region.Name)); fresh {
+		en.serve(w, "hit")
+		return true
+	}
+	return false
+}
+
+// serveStale answers with the answer cached from the region nearest the call's, however old (within StaleFor).
+func (e *Edge) serveStale(w http.ResponseWriter, c *call) bool {
 	for _, name := range e.pool.order[c.target.Name] {
 		if en, _ := e.cache.get(c.keyFor(name)); en != nil {
 			en.serve(w, "stale")
@@ -148,10 +153,13 @@ func (e *Edge) newProxy(t http.RoundTripper) *httputil.ReverseProxy {
 		FlushInterval:  -1,
 		ModifyResponse: e.keep,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			if r.Context().Err() == nil { // else the client went away
-				e.log.Warn("edge: forwarding failed", "procedure", r.URL.Path, "err", err)
+			if r.Context().Err() != nil {
+				return // the client went away
 			}
-			e.fail(w, callOf(r.Context()).in, connect.NewError(connect.CodeUnavailable, errors.New("no region answered")))
+			e.log.Warn("edge: forwarding failed", "procedure", r.URL.Path, "err", err)
+			if c := callOf(r.Context()); !c.cacheable() || !e.serveStale(w, c) {
+				e.fail(w, c.in, connect.NewError(connect.CodeUnavailable, errors.New("no region answered")))
+			}
 		},
 		ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
 	}
