@@ -2,6 +2,7 @@
 //
 //	marquee dev      start the whole platform locally (private PostgreSQL, demo data)
 //	marquee region   serve one region against an existing database ($DATABASE_URL)
+//	marquee edge     route API calls to the regions that own their data (--region-url NAME=URL ...)
 //	marquee migrate  apply database migrations to $DATABASE_URL (--cockroach-overlay: print the multi-region overlay)
 //	marquee loadgen  drive a full stack with concurrent clients and report throughput and latency
 //	marquee search reindex  rebuild a running server's search index with progress
@@ -25,6 +26,7 @@ import (
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/app"
 	"github.com/marqueehq/marquee/internal/crdb"
+	"github.com/marqueehq/marquee/internal/edge"
 	"github.com/marqueehq/marquee/internal/loadgen"
 	"github.com/marqueehq/marquee/internal/notify/ticket"
 	"github.com/marqueehq/marquee/internal/store"
@@ -36,6 +38,7 @@ const usage = `usage: marquee <command> [flags]
 commands:
   dev       start the whole platform locally: private PostgreSQL under --data-dir, migrations, demo data
   region    serve against an existing database (--database-url or $DATABASE_URL), without demo data
+  edge      route API calls to their regions: --region-url NAME=URL (repeat) [--region NAME] [--addr ADDR]
   migrate   apply database migrations to --database-url or $DATABASE_URL; --cockroach-overlay prints the
             CockroachDB multi-region overlay to apply after them instead
   loadgen   run the load generator against a private full stack and print the results table
@@ -58,6 +61,8 @@ func main() {
 		err = serve(ctx, cmd, args, true)
 	case "region":
 		err = serve(ctx, cmd, args, false)
+	case "edge":
+		err = edgeCommand(ctx, args)
 	case "migrate":
 		err = migrate(ctx, args, os.Stdout)
 	case "loadgen":
@@ -101,6 +106,21 @@ func serve(ctx context.Context, name string, args []string, dev bool) error {
 	fmt.Printf("Try:\n  curl -s -H 'Content-Type: application/json' -d '{}' http://%s/marquee.v1.CatalogService/ListCities\n", m.Addr())
 	<-ctx.Done()
 	fmt.Println("shutting down")
+	return m.Close()
+}
+
+// edgeCommand runs `marquee edge` until SIGINT or SIGTERM.
+func edgeCommand(ctx context.Context, args []string) error {
+	m := edge.NewMain()
+	if err := m.ParseFlags("marquee edge", args); err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		_ = m.Close()
+		return err
+	}
+	fmt.Printf("Marquee edge is listening on http://%s (HTTP/1.1 and h2c)\n", m.ListenAddr())
+	<-ctx.Done()
 	return m.Close()
 }
 

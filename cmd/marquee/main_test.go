@@ -104,3 +104,37 @@ func TestMigrateCockroachOverlayPrintsTheCommittedFile(t *testing.T) {
 		t.Fatalf("the overlay sets no primary region:\n%s", out.String())
 	}
 }
+
+// TestEdgeStopsCleanlyOnSIGTERM runs `marquee edge` in front of a region that does not answer: it listens,
+// says on /healthz that no region answers, and exits 0 on SIGTERM.
+func TestEdgeStopsCleanlyOnSIGTERM(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "marquee")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "edge", "--addr", "127.0.0.1:0", "--region-url", "us-east1=http://127.0.0.1:1")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	addr := waitForAddr(t, bufio.NewScanner(stdout))
+	res, err := http.Get("http://" + addr + "/healthz")
+	if err != nil || res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("healthz with no region up: %v %v, want 503", res, err)
+	}
+	res.Body.Close()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("marquee edge exited with %v after SIGTERM, want 0", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("marquee edge did not stop within 30s of SIGTERM")
+	}
+}

@@ -643,7 +643,7 @@ var File_marquee_v1_account_proto protoreflect.FileDescriptor
 const file_marquee_v1_account_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/account.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\"\xe5\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18marquee/v1/routing.proto\"\xe5\x01\n" +
 	"\x16NotificationPreference\x12y\n" +
 	"\x04kind\x18\x01 \x01(\tBe\xbaHbr`R\x11booking_confirmedR\x11booking_cancelledR\rstandby_offerR\x0estandby_closedR\freminder_24hR\vreminder_3hR\x04kind\x12P\n" +
 	"\bchannels\x18\x02 \x03(\x0e2\x1f.marquee.v1.NotificationChannelB\x13\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bchannels\"\xc5\x01\n" +
@@ -652,32 +652,32 @@ const file_marquee_v1_account_proto_rawDesc = "" +
 	"\n" +
 	"push_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpushToken\x12N\n" +
 	"\vpreferences\x18\x03 \x03(\v2\".marquee.v1.NotificationPreferenceB\b\xbaH\x05\x92\x01\x02\x10\n" +
-	"R\vpreferences\" \n" +
-	"\x1eGetNotificationSettingsRequest\"_\n" +
+	"R\vpreferences\"(\n" +
+	"\x1eGetNotificationSettingsRequest:\x06\x8a\xb5\x18\x02\x12\x00\"_\n" +
 	"\x1fGetNotificationSettingsResponse\x12<\n" +
-	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsR\bsettings\"i\n" +
+	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsR\bsettings\"q\n" +
 	"!UpdateNotificationSettingsRequest\x12D\n" +
-	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsB\x06\xbaH\x03\xc8\x01\x01R\bsettings\"b\n" +
+	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsB\x06\xbaH\x03\xc8\x01\x01R\bsettings:\x06\x8a\xb5\x18\x02\x12\x00\"b\n" +
 	"\"UpdateNotificationSettingsResponse\x12<\n" +
 	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsR\bsettings\"O\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
-	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"\x89\x01\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"\x91\x01\n" +
 	"\x0fRegisterRequest\x12 \n" +
 	"\x05email\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email\x12&\n" +
 	"\bpassword\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\b\x18\x80\x01R\bpassword\x12,\n" +
-	"\fdisplay_name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\vdisplayName\"N\n" +
+	"\fdisplay_name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\vdisplayName:\x06\x8a\xb5\x18\x02\"\x00\"N\n" +
 	"\x10RegisterResponse\x12$\n" +
 	"\x04user\x18\x01 \x01(\v2\x10.marquee.v1.UserR\x04user\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token\"X\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\"`\n" +
 	"\fLoginRequest\x12 \n" +
 	"\x05email\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x03\x18\xfe\x01R\x05email\x12&\n" +
 	"\bpassword\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\bpassword\"K\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\bpassword:\x06\x8a\xb5\x18\x02\"\x00\"K\n" +
 	"\rLoginResponse\x12$\n" +
 	"\x04user\x18\x01 \x01(\v2\x10.marquee.v1.UserR\x04user\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\tR\x05token*\x98\x01\n" +
@@ -748,6 +748,7 @@ func file_marquee_v1_account_proto_init() {
 	if File_marquee_v1_account_proto != nil {
 		return
 	}
+	file_marquee_v1_routing_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

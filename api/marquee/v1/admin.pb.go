@@ -2459,7 +2459,7 @@ var File_marquee_v1_admin_proto protoreflect.FileDescriptor
 const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"\x16marquee/v1/admin.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/catalog.proto\x1a\x17marquee/v1/common.proto\x1a\x15marquee/v1/seat.proto\"\xa5\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/catalog.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\x1a\x15marquee/v1/seat.proto\"\xa5\x01\n" +
 	"\fDeadDelivery\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\achannel\x18\x02 \x01(\tR\achannel\x12\x1c\n" +
@@ -2467,18 +2467,18 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x1a\n" +
 	"\battempts\x18\x05 \x01(\x05R\battempts\x12\x1d\n" +
 	"\n" +
-	"last_error\x18\x06 \x01(\tR\tlastError\"=\n" +
+	"last_error\x18\x06 \x01(\tR\tlastError\"E\n" +
 	"\x19ListDeadDeliveriesRequest\x12 \n" +
 	"\x05limit\x18\x01 \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\x05limit\"V\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\x05limit:\x06\x8a\xb5\x18\x02\"\x00\"V\n" +
 	"\x1aListDeadDeliveriesResponse\x128\n" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x18.marquee.v1.DeadDeliveryR\n" +
-	"deliveries\"C\n" +
+	"deliveries\"K\n" +
 	"\x14RetryDeliveryRequest\x12+\n" +
 	"\vdelivery_id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\n" +
-	"deliveryId\"\x17\n" +
+	"deliveryId:\x06\x8a\xb5\x18\x02\"\x00\"\x17\n" +
 	"\x15RetryDeliveryResponse\"\x9e\x03\n" +
 	"\vPricingRule\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
@@ -2529,58 +2529,60 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"refundFees\x12;\n" +
 	"\x1astore_credit_bonus_percent\x18\x04 \x01(\x05R\x17storeCreditBonusPercent\x12(\n" +
 	"\x10orphan_seat_rule\x18\x05 \x01(\bR\x0eorphanSeatRule\x12+\n" +
-	"\x12fee_per_seat_minor\x18\x06 \x01(\x03R\x0ffeePerSeatMinor\"\x8e\x01\n" +
+	"\x12fee_per_seat_minor\x18\x06 \x01(\x03R\x0ffeePerSeatMinor\"\x96\x01\n" +
 	"\x12SetUserRoleRequest\x12\"\n" +
 	"\auser_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06userId\x120\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x10.marquee.v1.RoleB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role\x12\"\n" +
-	"\bchain_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\achainId\"\x15\n" +
-	"\x13SetUserRoleResponse\"O\n" +
+	"\bchain_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\achainId:\x06\x8a\xb5\x18\x02\"\x00\"\x15\n" +
+	"\x13SetUserRoleResponse\"W\n" +
 	"\x18UpsertPricingRuleRequest\x123\n" +
-	"\x04rule\x18\x01 \x01(\v2\x17.marquee.v1.PricingRuleB\x06\xbaH\x03\xc8\x01\x01R\x04rule\"H\n" +
+	"\x04rule\x18\x01 \x01(\v2\x17.marquee.v1.PricingRuleB\x06\xbaH\x03\xc8\x01\x01R\x04rule:\x06\x8a\xb5\x18\x02\"\x00\"H\n" +
 	"\x19UpsertPricingRuleResponse\x12+\n" +
-	"\x04rule\x18\x01 \x01(\v2\x17.marquee.v1.PricingRuleR\x04rule\"?\n" +
+	"\x04rule\x18\x01 \x01(\v2\x17.marquee.v1.PricingRuleR\x04rule\"G\n" +
 	"\x17ListPricingRulesRequest\x12$\n" +
-	"\bchain_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\achainId\"I\n" +
+	"\bchain_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\achainId:\x06\x8a\xb5\x18\x02\"\x00\"I\n" +
 	"\x18ListPricingRulesResponse\x12-\n" +
-	"\x05rules\x18\x01 \x03(\v2\x17.marquee.v1.PricingRuleR\x05rules\"d\n" +
+	"\x05rules\x18\x01 \x03(\v2\x17.marquee.v1.PricingRuleR\x05rules\"l\n" +
 	"\x18DeletePricingRuleRequest\x12$\n" +
 	"\bchain_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\achainId\x12\"\n" +
-	"\arule_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ruleId\"\x1b\n" +
-	"\x19DeletePricingRuleResponse\"U\n" +
+	"\arule_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ruleId:\x06\x8a\xb5\x18\x02\"\x00\"\x1b\n" +
+	"\x19DeletePricingRuleResponse\"]\n" +
 	"\x16UpsertPromotionRequest\x12;\n" +
-	"\tpromotion\x18\x01 \x01(\v2\x15.marquee.v1.PromotionB\x06\xbaH\x03\xc8\x01\x01R\tpromotion\"N\n" +
+	"\tpromotion\x18\x01 \x01(\v2\x15.marquee.v1.PromotionB\x06\xbaH\x03\xc8\x01\x01R\tpromotion:\x06\x8a\xb5\x18\x02\"\x00\"N\n" +
 	"\x17UpsertPromotionResponse\x123\n" +
-	"\tpromotion\x18\x01 \x01(\v2\x15.marquee.v1.PromotionR\tpromotion\"=\n" +
+	"\tpromotion\x18\x01 \x01(\v2\x15.marquee.v1.PromotionR\tpromotion\"E\n" +
 	"\x15ListPromotionsRequest\x12$\n" +
-	"\bchain_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\achainId\"O\n" +
+	"\bchain_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\achainId:\x06\x8a\xb5\x18\x02\"\x00\"O\n" +
 	"\x16ListPromotionsResponse\x125\n" +
 	"\n" +
 	"promotions\x18\x01 \x03(\v2\x15.marquee.v1.PromotionR\n" +
-	"promotions\"P\n" +
+	"promotions\"X\n" +
 	"\x15SetChainPolicyRequest\x127\n" +
-	"\x06policy\x18\x01 \x01(\v2\x17.marquee.v1.ChainPolicyB\x06\xbaH\x03\xc8\x01\x01R\x06policy\"I\n" +
+	"\x06policy\x18\x01 \x01(\v2\x17.marquee.v1.ChainPolicyB\x06\xbaH\x03\xc8\x01\x01R\x06policy:\x06\x8a\xb5\x18\x02\"\x00\"I\n" +
 	"\x16SetChainPolicyResponse\x12/\n" +
-	"\x06policy\x18\x01 \x01(\v2\x17.marquee.v1.ChainPolicyR\x06policy\"=\n" +
+	"\x06policy\x18\x01 \x01(\v2\x17.marquee.v1.ChainPolicyR\x06policy\"E\n" +
 	"\x15GetChainPolicyRequest\x12$\n" +
-	"\bchain_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\achainId\"I\n" +
+	"\bchain_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\achainId:\x06\x8a\xb5\x18\x02\"\x00\"I\n" +
 	"\x16GetChainPolicyResponse\x12/\n" +
-	"\x06policy\x18\x01 \x01(\v2\x17.marquee.v1.ChainPolicyR\x06policy\"o\n" +
+	"\x06policy\x18\x01 \x01(\v2\x17.marquee.v1.ChainPolicyR\x06policy\"w\n" +
 	"\x14IssueGiftCardRequest\x12$\n" +
 	"\bchain_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\achainId\x121\n" +
-	"\x06amount\x18\x02 \x01(\v2\x11.marquee.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06amount\"X\n" +
+	"\x06amount\x18\x02 \x01(\v2\x11.marquee.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06amount:\x06\x8a\xb5\x18\x02\"\x00\"X\n" +
 	"\x15IssueGiftCardResponse\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12+\n" +
-	"\abalance\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\abalance\"E\n" +
+	"\abalance\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\abalance\"M\n" +
 	"\x12UpsertMovieRequest\x12/\n" +
-	"\x05movie\x18\x01 \x01(\v2\x11.marquee.v1.MovieB\x06\xbaH\x03\xc8\x01\x01R\x05movie\">\n" +
+	"\x05movie\x18\x01 \x01(\v2\x11.marquee.v1.MovieB\x06\xbaH\x03\xc8\x01\x01R\x05movie:\x06\x8a\xb5\x18\x02\"\x00\">\n" +
 	"\x13UpsertMovieResponse\x12'\n" +
-	"\x05movie\x18\x01 \x01(\v2\x11.marquee.v1.MovieR\x05movie\"\xa4\x01\n" +
+	"\x05movie\x18\x01 \x01(\v2\x11.marquee.v1.MovieR\x05movie\"\xb8\x01\n" +
 	"\x14UpsertTheatreRequest\x125\n" +
 	"\atheatre\x18\x01 \x01(\v2\x13.marquee.v1.TheatreB\x06\xbaH\x03\xc8\x01\x01R\atheatre\x12&\n" +
 	"\ttime_zone\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\btimeZone\x12-\n" +
 	"\bcurrency\x18\x03 \x01(\tB\x11\xbaH\x0er\f2\n" +
-	"^[A-Z]{3}$R\bcurrency\"F\n" +
+	"^[A-Z]{3}$R\bcurrency:\x12\x8a\xb5\x18\x0e(\x01\n" +
+	"\n" +
+	"theatre.id\"F\n" +
 	"\x15UpsertTheatreResponse\x12-\n" +
 	"\atheatre\x18\x01 \x01(\v2\x13.marquee.v1.TheatreR\atheatre\"\x80\x01\n" +
 	"\n" +
@@ -2594,16 +2596,18 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\tLayoutRow\x12)\n" +
 	"\x05label\x18\x01 \x01(\tB\x13\xbaH\x10r\x0e2\f^[A-Z]{1,2}$R\x05label\x128\n" +
 	"\x05seats\x18\x02 \x03(\v2\x16.marquee.v1.LayoutSeatB\n" +
-	"\xbaH\a\x92\x01\x04\b\x01\x10dR\x05seats\"\xb9\x01\n" +
+	"\xbaH\a\x92\x01\x04\b\x01\x10dR\x05seats\"\xcb\x01\n" +
 	"\x13UpsertScreenRequest\x12(\n" +
 	"\n" +
 	"theatre_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\ttheatreId\x12$\n" +
 	"\tscreen_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\bscreenId\x12\x1d\n" +
 	"\x04name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x04name\x123\n" +
-	"\x04rows\x18\x04 \x03(\v2\x15.marquee.v1.LayoutRowB\b\xbaH\x05\x92\x01\x02\x10<R\x04rows\"I\n" +
+	"\x04rows\x18\x04 \x03(\v2\x15.marquee.v1.LayoutRowB\b\xbaH\x05\x92\x01\x02\x10<R\x04rows:\x10\x8a\xb5\x18\f\n" +
+	"\n" +
+	"theatre_id\"I\n" +
 	"\x14UpsertScreenResponse\x12\x1b\n" +
 	"\tscreen_id\x18\x01 \x01(\tR\bscreenId\x12\x14\n" +
-	"\x05seats\x18\x02 \x01(\x05R\x05seats\"\xfb\x02\n" +
+	"\x05seats\x18\x02 \x01(\x05R\x05seats\"\x8c\x03\n" +
 	"\x17ScheduleShowtimeRequest\x12&\n" +
 	"\tscreen_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bscreenId\x12$\n" +
 	"\bmovie_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\amovieId\x12?\n" +
@@ -2612,15 +2616,17 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\blanguage\x18\x05 \x01(\tB\t\xbaH\x06r\x04\x10\x02\x18\x10R\blanguage\x128\n" +
 	"\n" +
 	"base_price\x18\x06 \x01(\v2\x11.marquee.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\tbasePrice\x12>\n" +
-	"\rpremium_price\x18\a \x01(\v2\x11.marquee.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\fpremiumPrice\"L\n" +
+	"\rpremium_price\x18\a \x01(\v2\x11.marquee.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\fpremiumPrice:\x0f\x8a\xb5\x18\v\n" +
+	"\tscreen_id\"L\n" +
 	"\x18ScheduleShowtimeResponse\x120\n" +
-	"\bshowtime\x18\x01 \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\"C\n" +
+	"\bshowtime\x18\x01 \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\"V\n" +
 	"\x15CancelShowtimeRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
-	"showtimeId\"G\n" +
+	"showtimeId:\x11\x8a\xb5\x18\r\n" +
+	"\vshowtime_id\"G\n" +
 	"\x16CancelShowtimeResponse\x12-\n" +
-	"\x12cancelled_bookings\x18\x01 \x01(\x05R\x11cancelledBookings\"\x16\n" +
-	"\x14ReindexSearchRequest\"]\n" +
+	"\x12cancelled_bookings\x18\x01 \x01(\x05R\x11cancelledBookings\"\x1e\n" +
+	"\x14ReindexSearchRequest:\x06\x8a\xb5\x18\x02\"\x00\"]\n" +
 	"\x15ReindexSearchResponse\x12\x12\n" +
 	"\x04done\x18\x01 \x01(\x05R\x04done\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x05R\x05total\x12\x1a\n" +
@@ -2804,6 +2810,7 @@ func file_marquee_v1_admin_proto_init() {
 	}
 	file_marquee_v1_catalog_proto_init()
 	file_marquee_v1_common_proto_init()
+	file_marquee_v1_routing_proto_init()
 	file_marquee_v1_seat_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

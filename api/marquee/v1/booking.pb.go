@@ -969,7 +969,7 @@ var File_marquee_v1_booking_proto protoreflect.FileDescriptor
 const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/booking.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\"e\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"e\n" +
 	"\x06Tender\x120\n" +
 	"\x06method\x18\x01 \x01(\x0e2\x18.marquee.v1.TenderMethodR\x06method\x12)\n" +
 	"\x06amount\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06amount\"\xb5\x04\n" +
@@ -989,7 +989,7 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	" \x01(\v2\x11.marquee.v1.MoneyR\bdiscount\x12%\n" +
 	"\x04fees\x18\v \x01(\v2\x11.marquee.v1.MoneyR\x04fees\x12,\n" +
 	"\atenders\x18\f \x03(\v2\x12.marquee.v1.TenderR\atenders\x12,\n" +
-	"\x12cancelled_seat_ids\x18\r \x03(\tR\x10cancelledSeatIds\"\xe7\x02\n" +
+	"\x12cancelled_seat_ids\x18\r \x03(\tR\x10cancelledSeatIds\"\xf6\x02\n" +
 	"\x14CreateBookingRequest\x12\"\n" +
 	"\ahold_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06holdId\x12>\n" +
 	"\rpayment_token\x18\x02 \x01(\tB\x19\xbaH\x16r\x14\x18\xff\x012\x0f^[A-Za-z0-9_]*$R\fpaymentToken\x12G\n" +
@@ -997,28 +997,33 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\n" +
 	"promo_code\x18\x04 \x01(\tB\x19\xbaH\x16r\x14\x18 2\x10^[A-Za-z0-9_-]*$R\tpromoCode\x12>\n" +
 	"\x0egift_card_code\x18\x05 \x01(\tB\x18\xbaH\x15r\x13\x18 2\x0f^[A-Za-z0-9-]*$R\fgiftCardCode\x12(\n" +
-	"\x10use_store_credit\x18\x06 \x01(\bR\x0euseStoreCredit\"F\n" +
+	"\x10use_store_credit\x18\x06 \x01(\bR\x0euseStoreCredit:\r\x8a\xb5\x18\t\n" +
+	"\ahold_id\"F\n" +
 	"\x15CreateBookingResponse\x12-\n" +
-	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\"=\n" +
+	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\"O\n" +
 	"\x11GetBookingRequest\x12(\n" +
 	"\n" +
-	"booking_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tbookingId\"C\n" +
+	"booking_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tbookingId:\x10\x8a\xb5\x18\f\n" +
+	"\n" +
+	"booking_id\"C\n" +
 	"\x12GetBookingResponse\x12-\n" +
-	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\"\x17\n" +
-	"\x15ListMyBookingsRequest\"I\n" +
+	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\"\x1f\n" +
+	"\x15ListMyBookingsRequest:\x06\x8a\xb5\x18\x02\x12\x00\"I\n" +
 	"\x16ListMyBookingsResponse\x12/\n" +
-	"\bbookings\x18\x01 \x03(\v2\x13.marquee.v1.BookingR\bbookings\"\x8d\x02\n" +
+	"\bbookings\x18\x01 \x03(\v2\x13.marquee.v1.BookingR\bbookings\"\x9f\x02\n" +
 	"\x14CancelBookingRequest\x12(\n" +
 	"\n" +
 	"booking_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tbookingId\x12G\n" +
 	"\x0fidempotency_key\x18\x02 \x01(\tB\x1e\xbaH\x1br\x19\x10\b\x18\x80\x012\x12^[A-Za-z0-9_:.-]+$R\x0eidempotencyKey\x12A\n" +
 	"\bseat_ids\x18\x03 \x03(\tB&\xbaH#\x92\x01 \x10\n" +
 	"\x18\x01\"\x1ar\x182\x16^[A-Z]{1,2}[0-9]{1,3}$R\aseatIds\x12?\n" +
-	"\trefund_to\x18\x04 \x01(\x0e2\x18.marquee.v1.RefundMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\brefundTo\"\xa7\x01\n" +
+	"\trefund_to\x18\x04 \x01(\x0e2\x18.marquee.v1.RefundMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\brefundTo:\x10\x8a\xb5\x18\f\n" +
+	"\n" +
+	"booking_id\"\xa7\x01\n" +
 	"\x15CancelBookingResponse\x12-\n" +
 	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\x12)\n" +
 	"\x06refund\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06refund\x124\n" +
-	"\fstore_credit\x18\x03 \x01(\v2\x11.marquee.v1.MoneyR\vstoreCredit\"\xbb\x04\n" +
+	"\fstore_credit\x18\x03 \x01(\v2\x11.marquee.v1.MoneyR\vstoreCredit\"\xcb\x04\n" +
 	"\x0fAddSeatsRequest\x12(\n" +
 	"\n" +
 	"booking_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tbookingId\x12A\n" +
@@ -1031,8 +1036,10 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\n" +
 	"promo_code\x18\x06 \x01(\tB\x19\xbaH\x16r\x14\x18 2\x10^[A-Za-z0-9_-]*$R\tpromoCode\x12>\n" +
 	"\x0egift_card_code\x18\a \x01(\tB\x18\xbaH\x15r\x13\x18 2\x0f^[A-Za-z0-9-]*$R\fgiftCardCode\x12(\n" +
-	"\x10use_store_credit\x18\b \x01(\bR\x0euseStoreCredit:m\xbaHj\x1ah\n" +
-	"\x18add_seats.seats_or_count\x12\x1dgive either seat_ids or count\x1a-(size(this.seat_ids) > 0) != (this.count > 0)\"n\n" +
+	"\x10use_store_credit\x18\b \x01(\bR\x0euseStoreCredit:}\xbaHj\x1ah\n" +
+	"\x18add_seats.seats_or_count\x12\x1dgive either seat_ids or count\x1a-(size(this.seat_ids) > 0) != (this.count > 0)\x8a\xb5\x18\f\n" +
+	"\n" +
+	"booking_id\"n\n" +
 	"\x10AddSeatsResponse\x12-\n" +
 	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\x12+\n" +
 	"\acharged\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\acharged*i\n" +
@@ -1133,6 +1140,7 @@ func file_marquee_v1_booking_proto_init() {
 		return
 	}
 	file_marquee_v1_common_proto_init()
+	file_marquee_v1_routing_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

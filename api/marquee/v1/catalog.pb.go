@@ -866,7 +866,7 @@ var File_marquee_v1_catalog_proto protoreflect.FileDescriptor
 const file_marquee_v1_catalog_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/catalog.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/routing.proto\"\xb3\x01\n" +
 	"\x04City\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -910,18 +910,21 @@ const file_marquee_v1_catalog_proto_rawDesc = "" +
 	"\aends_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x06endsAt\x12\x16\n" +
 	"\x06format\x18\v \x01(\tR\x06format\x12\x1a\n" +
-	"\blanguage\x18\f \x01(\tR\blanguage\"\x13\n" +
-	"\x11ListCitiesRequest\">\n" +
+	"\blanguage\x18\f \x01(\tR\blanguage\"\x1f\n" +
+	"\x11ListCitiesRequest:\n" +
+	"\x8a\xb5\x18\x062\x02\b\x1e\x1a\x00\">\n" +
 	"\x12ListCitiesResponse\x12(\n" +
-	"\x06cities\x18\x01 \x03(\v2\x10.marquee.v1.CityR\x06cities\"0\n" +
+	"\x06cities\x18\x01 \x03(\v2\x10.marquee.v1.CityR\x06cities\"<\n" +
 	"\x11ListMoviesRequest\x12\x1b\n" +
-	"\x04city\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04city\"?\n" +
+	"\x04city\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04city:\n" +
+	"\x8a\xb5\x18\x062\x02\b\x1e\x1a\x00\"?\n" +
 	"\x12ListMoviesResponse\x12)\n" +
-	"\x06movies\x18\x01 \x03(\v2\x11.marquee.v1.MovieR\x06movies\"2\n" +
+	"\x06movies\x18\x01 \x03(\v2\x11.marquee.v1.MovieR\x06movies\">\n" +
 	"\x13ListTheatresRequest\x12\x1b\n" +
-	"\x04city\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04city\"G\n" +
+	"\x04city\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04city:\n" +
+	"\x8a\xb5\x18\x062\x02\b\x1e\x1a\x00\"G\n" +
 	"\x14ListTheatresResponse\x12/\n" +
-	"\btheatres\x18\x01 \x03(\v2\x13.marquee.v1.TheatreR\btheatres\"\x8a\x02\n" +
+	"\btheatres\x18\x01 \x03(\v2\x13.marquee.v1.TheatreR\btheatres\"\x96\x02\n" +
 	"\x14ListShowtimesRequest\x12\x1b\n" +
 	"\x04city\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04city\x12\"\n" +
 	"\bmovie_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\amovieId\x12&\n" +
@@ -930,7 +933,8 @@ const file_marquee_v1_catalog_proto_rawDesc = "" +
 	"\x03day\x18\x04 \x01(\tB&\xbaH#r!2\x1f^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x03day\x12&\n" +
 	"\tpage_size\x18\x05 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"s\n" +
+	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken:\n" +
+	"\x8a\xb5\x18\x062\x02\b\x1e\x1a\x00\"s\n" +
 	"\x15ListShowtimesResponse\x122\n" +
 	"\tshowtimes\x18\x01 \x03(\v2\x14.marquee.v1.ShowtimeR\tshowtimes\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe7\x02\n" +
@@ -997,6 +1001,7 @@ func file_marquee_v1_catalog_proto_init() {
 	if File_marquee_v1_catalog_proto != nil {
 		return
 	}
+	file_marquee_v1_routing_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

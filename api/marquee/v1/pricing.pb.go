@@ -462,7 +462,7 @@ var File_marquee_v1_pricing_proto protoreflect.FileDescriptor
 const file_marquee_v1_pricing_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/pricing.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17marquee/v1/common.proto\x1a\x15marquee/v1/seat.proto\"w\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\x1a\x15marquee/v1/seat.proto\"w\n" +
 	"\x0fPriceAdjustment\x12\x17\n" +
 	"\arule_id\x18\x01 \x01(\tR\x06ruleId\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12)\n" +
@@ -487,11 +487,12 @@ const file_marquee_v1_pricing_proto_rawDesc = "" +
 	"\bsubtotal\x18\x03 \x01(\v2\x11.marquee.v1.MoneyR\bsubtotal\x122\n" +
 	"\tdiscounts\x18\x04 \x03(\v2\x14.marquee.v1.DiscountR\tdiscounts\x12#\n" +
 	"\x04fees\x18\x05 \x03(\v2\x0f.marquee.v1.FeeR\x04fees\x12'\n" +
-	"\x05total\x18\x06 \x01(\v2\x11.marquee.v1.MoneyR\x05total\"l\n" +
+	"\x05total\x18\x06 \x01(\v2\x11.marquee.v1.MoneyR\x05total\"{\n" +
 	"\fQuoteRequest\x12\"\n" +
 	"\ahold_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06holdId\x128\n" +
 	"\n" +
-	"promo_code\x18\x02 \x01(\tB\x19\xbaH\x16r\x14\x18 2\x10^[A-Za-z0-9_-]*$R\tpromoCode\"8\n" +
+	"promo_code\x18\x02 \x01(\tB\x19\xbaH\x16r\x14\x18 2\x10^[A-Za-z0-9_-]*$R\tpromoCode:\r\x8a\xb5\x18\t\n" +
+	"\ahold_id\"8\n" +
 	"\rQuoteResponse\x12'\n" +
 	"\x05quote\x18\x01 \x01(\v2\x11.marquee.v1.QuoteR\x05quote2S\n" +
 	"\x0ePricingService\x12A\n" +
@@ -550,6 +551,7 @@ func file_marquee_v1_pricing_proto_init() {
 		return
 	}
 	file_marquee_v1_common_proto_init()
+	file_marquee_v1_routing_proto_init()
 	file_marquee_v1_seat_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

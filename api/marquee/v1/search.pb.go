@@ -805,10 +805,10 @@ var File_marquee_v1_search_proto protoreflect.FileDescriptor
 const file_marquee_v1_search_proto_rawDesc = "" +
 	"\n" +
 	"\x17marquee/v1/search.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18marquee/v1/catalog.proto\"v\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18marquee/v1/catalog.proto\x1a\x18marquee/v1/routing.proto\"v\n" +
 	"\bGeoPoint\x123\n" +
 	"\blatitude\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x80V@)\x00\x00\x00\x00\x00\x80V\xc0R\blatitude\x125\n" +
-	"\tlongitude\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x80f@)\x00\x00\x00\x00\x00\x80f\xc0R\tlongitude\"\xe0\x03\n" +
+	"\tlongitude\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x80f@)\x00\x00\x00\x00\x00\x80f\xc0R\tlongitude\"\xf2\x03\n" +
 	"\x13SearchMoviesRequest\x12\x1e\n" +
 	"\x05query\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05query\x12(\n" +
 	"\x04near\x18\x02 \x01(\v2\x14.marquee.v1.GeoPointR\x04near\x124\n" +
@@ -825,7 +825,8 @@ const file_marquee_v1_search_proto_rawDesc = "" +
 	"\tpage_size\x18\n" +
 	" \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\v \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\x86\x01\n" +
+	"page_token\x18\v \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken:\x10\x8a\xb5\x18\f2\x02\b\x05\x1a\x06\n" +
+	"\x04near\"\x86\x01\n" +
 	"\bMovieHit\x12'\n" +
 	"\x05movie\x18\x01 \x01(\v2\x11.marquee.v1.MovieR\x05movie\x12\x14\n" +
 	"\x05score\x18\x02 \x01(\x01R\x05score\x12;\n" +
@@ -842,7 +843,7 @@ const file_marquee_v1_search_proto_rawDesc = "" +
 	"\x14SearchMoviesResponse\x12(\n" +
 	"\x04hits\x18\x01 \x03(\v2\x14.marquee.v1.MovieHitR\x04hits\x12*\n" +
 	"\x06facets\x18\x02 \x01(\v2\x12.marquee.v1.FacetsR\x06facets\x12&\n" +
-	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"\x98\x02\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"\xaa\x02\n" +
 	"\x15SearchTheatresRequest\x12\x1e\n" +
 	"\x05query\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05query\x120\n" +
 	"\x04near\x18\x02 \x01(\v2\x14.marquee.v1.GeoPointB\x06\xbaH\x03\xc8\x01\x01R\x04near\x124\n" +
@@ -851,7 +852,8 @@ const file_marquee_v1_search_proto_rawDesc = "" +
 	"R\tamenities\x12&\n" +
 	"\tpage_size\x18\x05 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\\\n" +
+	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken:\x10\x8a\xb5\x18\f2\x02\b\x05\x1a\x06\n" +
+	"\x04near\"\\\n" +
 	"\n" +
 	"TheatreHit\x12-\n" +
 	"\atheatre\x18\x01 \x01(\v2\x13.marquee.v1.TheatreR\atheatre\x12\x1f\n" +
@@ -859,11 +861,12 @@ const file_marquee_v1_search_proto_rawDesc = "" +
 	"distanceKm\"l\n" +
 	"\x16SearchTheatresResponse\x12*\n" +
 	"\x04hits\x18\x01 \x03(\v2\x16.marquee.v1.TheatreHitR\x04hits\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"~\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x90\x01\n" +
 	"\x0eSuggestRequest\x12!\n" +
 	"\x06prefix\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x06prefix\x12(\n" +
 	"\x04near\x18\x02 \x01(\v2\x14.marquee.v1.GeoPointR\x04near\x12\x1f\n" +
-	"\x05limit\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x00R\x05limit\"D\n" +
+	"\x05limit\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x00R\x05limit:\x10\x8a\xb5\x18\f2\x02\b\x05\x1a\x06\n" +
+	"\x04near\"D\n" +
 	"\n" +
 	"Suggestion\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
@@ -940,6 +943,7 @@ func file_marquee_v1_search_proto_init() {
 		return
 	}
 	file_marquee_v1_catalog_proto_init()
+	file_marquee_v1_routing_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -829,7 +829,7 @@ var File_marquee_v1_seat_proto protoreflect.FileDescriptor
 const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\n" +
 	"\x15marquee/v1/seat.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\"\xdf\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"\xdf\x01\n" +
 	"\x04Seat\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03row\x18\x02 \x01(\tR\x03row\x12\x16\n" +
@@ -847,24 +847,27 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\n" +
 	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12)\n" +
 	"\x06prices\x18\x05 \x03(\v2\x11.marquee.v1.MoneyR\x06prices\x12-\n" +
-	"\bsubtotal\x18\x06 \x01(\v2\x11.marquee.v1.MoneyR\bsubtotal\"?\n" +
+	"\bsubtotal\x18\x06 \x01(\v2\x11.marquee.v1.MoneyR\bsubtotal\"V\n" +
 	"\x11GetSeatMapRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
-	"showtimeId\"]\n" +
+	"showtimeId:\x15\x8a\xb5\x18\x112\x02\b\x01\n" +
+	"\vshowtime_id\"]\n" +
 	"\x12GetSeatMapResponse\x12\x1f\n" +
 	"\vshowtime_id\x18\x01 \x01(\tR\n" +
 	"showtimeId\x12&\n" +
-	"\x05seats\x18\x02 \x03(\v2\x10.marquee.v1.SeatR\x05seats\"\x83\x01\n" +
+	"\x05seats\x18\x02 \x03(\v2\x10.marquee.v1.SeatR\x05seats\"\x96\x01\n" +
 	"\x10HoldSeatsRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId\x12C\n" +
 	"\bseat_ids\x18\x02 \x03(\tB(\xbaH%\x92\x01\"\b\x01\x10\n" +
-	"\x18\x01\"\x1ar\x182\x16^[A-Z]{1,2}[0-9]{1,3}$R\aseatIds\"9\n" +
+	"\x18\x01\"\x1ar\x182\x16^[A-Z]{1,2}[0-9]{1,3}$R\aseatIds:\x11\x8a\xb5\x18\r\n" +
+	"\vshowtime_id\"9\n" +
 	"\x11HoldSeatsResponse\x12$\n" +
-	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold\"8\n" +
+	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold\"G\n" +
 	"\x12ReleaseHoldRequest\x12\"\n" +
-	"\ahold_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06holdId\"\x15\n" +
-	"\x13ReleaseHoldResponse\"\xc0\x01\n" +
+	"\ahold_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06holdId:\r\x8a\xb5\x18\t\n" +
+	"\ahold_id\"\x15\n" +
+	"\x13ReleaseHoldResponse\"\xd3\x01\n" +
 	"\x14BestAvailableRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId\x12\x1f\n" +
@@ -873,9 +876,10 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\tseat_type\x18\x03 \x01(\x0e2\x14.marquee.v1.SeatTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\bseatType\x12\x1e\n" +
 	"\n" +
 	"accessible\x18\x04 \x01(\bR\n" +
-	"accessible\"2\n" +
+	"accessible:\x11\x8a\xb5\x18\r\n" +
+	"\vshowtime_id\"2\n" +
 	"\x15BestAvailableResponse\x12\x19\n" +
-	"\bseat_ids\x18\x01 \x03(\tR\aseatIds\"\xc4\x01\n" +
+	"\bseat_ids\x18\x01 \x03(\tR\aseatIds\"\xd7\x01\n" +
 	"\x18HoldBestAvailableRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId\x12\x1f\n" +
@@ -884,7 +888,8 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\tseat_type\x18\x03 \x01(\x0e2\x14.marquee.v1.SeatTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\bseatType\x12\x1e\n" +
 	"\n" +
 	"accessible\x18\x04 \x01(\bR\n" +
-	"accessible\"A\n" +
+	"accessible:\x11\x8a\xb5\x18\r\n" +
+	"\vshowtime_id\"A\n" +
 	"\x19HoldBestAvailableResponse\x12$\n" +
 	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold*\x87\x01\n" +
 	"\bSeatType\x12\x19\n" +
@@ -974,6 +979,7 @@ func file_marquee_v1_seat_proto_init() {
 		return
 	}
 	file_marquee_v1_common_proto_init()
+	file_marquee_v1_routing_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

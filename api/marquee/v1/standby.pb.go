@@ -818,7 +818,7 @@ var File_marquee_v1_standby_proto protoreflect.FileDescriptor
 const file_marquee_v1_standby_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/standby.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/booking.proto\"\x8d\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/booking.proto\x1a\x18marquee/v1/routing.proto\"\x8d\x01\n" +
 	"\fStandbyOffer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\ahold_id\x18\x02 \x01(\tR\x06holdId\x12\x19\n" +
@@ -838,7 +838,7 @@ const file_marquee_v1_standby_proto_rawDesc = "" +
 	"\x06status\x18\x06 \x01(\x0e2\x19.marquee.v1.StandbyStatusR\x06status\x12\x1a\n" +
 	"\bposition\x18\a \x01(\x05R\bposition\x127\n" +
 	"\tjoined_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bjoinedAt\x12.\n" +
-	"\x05offer\x18\t \x01(\v2\x18.marquee.v1.StandbyOfferR\x05offer\"\xa6\x01\n" +
+	"\x05offer\x18\t \x01(\v2\x18.marquee.v1.StandbyOfferR\x05offer\"\xb9\x01\n" +
 	"\x12JoinStandbyRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId\x12(\n" +
@@ -848,27 +848,36 @@ const file_marquee_v1_standby_proto_rawDesc = "" +
 	"\btogether\x18\x03 \x01(\bR\btogether\x12\x1e\n" +
 	"\n" +
 	"accessible\x18\x04 \x01(\bR\n" +
-	"accessible\"E\n" +
+	"accessible:\x11\x8a\xb5\x18\r\n" +
+	"\vshowtime_id\"E\n" +
 	"\x13JoinStandbyResponse\x12.\n" +
-	"\x05entry\x18\x01 \x01(\v2\x18.marquee.v1.StandbyEntryR\x05entry\";\n" +
+	"\x05entry\x18\x01 \x01(\v2\x18.marquee.v1.StandbyEntryR\x05entry\"K\n" +
 	"\x13LeaveStandbyRequest\x12$\n" +
-	"\bentry_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aentryId\"\x16\n" +
-	"\x14LeaveStandbyResponse\"9\n" +
+	"\bentry_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aentryId:\x0e\x8a\xb5\x18\n" +
+	"\n" +
+	"\bentry_id\"\x16\n" +
+	"\x14LeaveStandbyResponse\"I\n" +
 	"\x11GetStandbyRequest\x12$\n" +
-	"\bentry_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aentryId\"D\n" +
+	"\bentry_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aentryId:\x0e\x8a\xb5\x18\n" +
+	"\n" +
+	"\bentry_id\"D\n" +
 	"\x12GetStandbyResponse\x12.\n" +
-	"\x05entry\x18\x01 \x01(\v2\x18.marquee.v1.StandbyEntryR\x05entry\"\x16\n" +
-	"\x14ListMyStandbyRequest\"K\n" +
+	"\x05entry\x18\x01 \x01(\v2\x18.marquee.v1.StandbyEntryR\x05entry\"\x1e\n" +
+	"\x14ListMyStandbyRequest:\x06\x8a\xb5\x18\x02\x12\x00\"K\n" +
 	"\x15ListMyStandbyResponse\x122\n" +
-	"\aentries\x18\x01 \x03(\v2\x18.marquee.v1.StandbyEntryR\aentries\"\xc3\x01\n" +
+	"\aentries\x18\x01 \x03(\v2\x18.marquee.v1.StandbyEntryR\aentries\"\xd3\x01\n" +
 	"\x12AcceptOfferRequest\x12$\n" +
 	"\boffer_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aofferId\x12>\n" +
 	"\rpayment_token\x18\x02 \x01(\tB\x19\xbaH\x16r\x14\x18\xff\x012\x0f^[A-Za-z0-9_]*$R\fpaymentToken\x12G\n" +
-	"\x0fidempotency_key\x18\x03 \x01(\tB\x1e\xbaH\x1br\x19\x10\b\x18\x80\x012\x12^[A-Za-z0-9_:.-]+$R\x0eidempotencyKey\"D\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tB\x1e\xbaH\x1br\x19\x10\b\x18\x80\x012\x12^[A-Za-z0-9_:.-]+$R\x0eidempotencyKey:\x0e\x8a\xb5\x18\n" +
+	"\n" +
+	"\boffer_id\"D\n" +
 	"\x13AcceptOfferResponse\x12-\n" +
-	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\";\n" +
+	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\"K\n" +
 	"\x13DeclineOfferRequest\x12$\n" +
-	"\boffer_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aofferId\"\x16\n" +
+	"\boffer_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aofferId:\x0e\x8a\xb5\x18\n" +
+	"\n" +
+	"\boffer_id\"\x16\n" +
 	"\x14DeclineOfferResponse*\xd1\x01\n" +
 	"\rStandbyStatus\x12\x1e\n" +
 	"\x1aSTANDBY_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
@@ -954,6 +963,7 @@ func file_marquee_v1_standby_proto_init() {
 		return
 	}
 	file_marquee_v1_booking_proto_init()
+	file_marquee_v1_routing_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

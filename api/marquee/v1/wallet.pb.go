@@ -195,12 +195,12 @@ var File_marquee_v1_wallet_proto protoreflect.FileDescriptor
 const file_marquee_v1_wallet_proto_rawDesc = "" +
 	"\n" +
 	"\x17marquee/v1/wallet.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17marquee/v1/common.proto\"\x12\n" +
-	"\x10GetWalletRequest\"I\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"\x1a\n" +
+	"\x10GetWalletRequest:\x06\x8a\xb5\x18\x02\x12\x00\"I\n" +
 	"\x11GetWalletResponse\x124\n" +
-	"\fstore_credit\x18\x01 \x03(\v2\x11.marquee.v1.MoneyR\vstoreCredit\"F\n" +
+	"\fstore_credit\x18\x01 \x03(\v2\x11.marquee.v1.MoneyR\vstoreCredit\"N\n" +
 	"\x14CheckGiftCardRequest\x12.\n" +
-	"\x04code\x18\x01 \x01(\tB\x1a\xbaH\x17r\x15\x10\x04\x18 2\x0f^[A-Za-z0-9-]+$R\x04code\"D\n" +
+	"\x04code\x18\x01 \x01(\tB\x1a\xbaH\x17r\x15\x10\x04\x18 2\x0f^[A-Za-z0-9-]+$R\x04code:\x06\x8a\xb5\x18\x02\"\x00\"D\n" +
 	"\x15CheckGiftCardResponse\x12+\n" +
 	"\abalance\x18\x01 \x01(\v2\x11.marquee.v1.MoneyR\abalance2\xb9\x01\n" +
 	"\rWalletService\x12M\n" +
@@ -247,6 +247,7 @@ func file_marquee_v1_wallet_proto_init() {
 		return
 	}
 	file_marquee_v1_common_proto_init()
+	file_marquee_v1_routing_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

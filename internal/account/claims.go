@@ -1,0 +1,6 @@
+package account
+
+// HomeRegionClaim is the bearer token claim naming the caller's home region (a regions.Region name). The edge
+// reads it, unverified, to route the caller's own calls (bookings, standby, wallet, settings) to that region;
+// a token without it routes to the edge's own region.
+const HomeRegionClaim = "home_region"

@@ -1,0 +1,154 @@
+package edge
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/regions"
+)
+
+// Headers the edge reads and writes.
+const (
+	// RegionHeader, on a response, names the region that served it.
+	RegionHeader = "Marquee-Region"
+	// CacheHeader, on a response of a cacheable call, says whether it came from the edge's cache: "hit",
+	// "miss", or "stale" (an expired answer served because no region could answer).
+	CacheHeader = "Marquee-Cache"
+	// LocationHeader, on a request, is the client's "latitude,longitude" in degrees: location routes use it
+	// when the request carries no location.
+	LocationHeader = "Marquee-Location"
+)
+
+// target returns the region that owns a call, or a Connect error to answer with when the call cannot be routed.
+func (r *Rule) target(msg protoreflect.Message, h http.Header, self regions.Region) (regions.Region, error) {
+	switch r.Kind {
+	case ByID:
+		return r.idRegion(msg, self)
+	case ByHome:
+		return homeRegion(h, self), nil
+	case ByLocation:
+		if p, ok := r.location(msg, h); ok {
+			return nearest(p), nil
+		}
+	}
+	return self, nil
+}
+
+// idRegion returns the region in the prefix of the request's ID field.
+func (r *Rule) idRegion(msg protoreflect.Message, self regions.Region) (regions.Region, error) {
+	v, ok := r.leaf(msg)
+	id := ""
+	if ok {
+		id = v.String()
+	}
+	if id == "" && r.Optional {
+		return self, nil
+	}
+	if id == "" {
+		return regions.Region{}, connect.NewError(connect.CodeInvalidArgument,
+			fmt.Errorf("%s is required", r.pathName()))
+	}
+	reg, ok := regions.OfID(id)
+	if !ok {
+		return regions.Region{}, connect.NewError(connect.CodeNotFound,
+			fmt.Errorf("%s %q: no region has its prefix", r.pathName(), id))
+	}
+	return reg, nil
+}
+
+// leaf returns the value at the end of r.Path, ok false when a message on the way (or the leaf) is unset.
+func (r *Rule) leaf(msg protoreflect.Message) (protoreflect.Value, bool) {
+	for _, fd := range r.Path[:len(r.Path)-1] {
+		if !msg.Has(fd) {
+			return protoreflect.Value{}, false
+		}
+		msg = msg.Get(fd).Message()
+	}
+	last := r.Path[len(r.Path)-1]
+	return msg.Get(last), msg.Has(last)
+}
+
+// point is a place on Earth, in degrees.
+type point struct{ lat, lon float64 }
+
+// location returns the request's location field when set, else the client's hint header.
+func (r *Rule) location(msg protoreflect.Message, h http.Header) (point, bool) {
+	if len(r.Path) > 0 {
+		if v, ok := r.leaf(msg); ok {
+			m := v.Message()
+			f := m.Descriptor().Fields()
+			return point{m.Get(f.ByName("latitude")).Float(), m.Get(f.ByName("longitude")).Float()}, true
+		}
+	}
+	return parsePoint(h.Get(LocationHeader))
+}
+
+// parsePoint parses "latitude,longitude"; ok is false for anything else or a place off the globe.
+func parsePoint(s string) (point, bool) {
+	a, b, ok := strings.Cut(s, ",")
+	if !ok {
+		return point{}, false
+	}
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	lon, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if err := errors.Join(err1, err2); err != nil || math.Abs(lat) > 90 || math.Abs(lon) > 180 {
+		return point{}, false
+	}
+	return point{lat, lon}, true
+}
+
+// nearest returns the region closest to p.
+func nearest(p point) regions.Region {
+	all := regions.All()
+	best := all[0]
+	for _, r := range all[1:] {
+		if distanceKm(p, pointOf(r)) < distanceKm(p, pointOf(best)) {
+			best = r
+		}
+	}
+	return best
+}
+
+func pointOf(r regions.Region) point { return point{r.Location.Latitude, r.Location.Longitude} }
+
+// distanceKm is the great-circle distance between a and b (haversine, mean Earth radius).
+func distanceKm(a, b point) float64 {
+	const earthKm = 6371.0
+	rad := math.Pi / 180
+	dLat, dLon := (b.lat-a.lat)*rad, (b.lon-a.lon)*rad
+	h := math.Pow(math.Sin(dLat/2), 2) + math.Cos(a.lat*rad)*math.Cos(b.lat*rad)*math.Pow(math.Sin(dLon/2), 2)
+	return 2 * earthKm * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+// homeRegion reads the home region claim from the unverified payload of the bearer token (a JWT): routing only,
+// the region verifies the token. Without a token, or a claim naming a known region, it is self.
+func homeRegion(h http.Header, self regions.Region) regions.Region {
+	token, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer ")
+	parts := strings.Split(strings.TrimSpace(token), ".")
+	if !ok || len(parts) != 3 || len(parts[1]) > 8<<10 {
+		return self
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return self
+	}
+	var claims map[string]any
+	if json.Unmarshal(payload, &claims) != nil {
+		return self
+	}
+	name, _ := claims[account.HomeRegionClaim].(string)
+	if r, ok := regions.ByName(name); ok {
+		return r
+	}
+	return self
+}
