@@ -60,7 +60,7 @@ var streams = []relay.Stream{{Region: "use1"}, {Region: "euw1"}}
 func (e *env) newRelay(t testing.TB, region string, batch int) *relay.Relay {
 	t.Helper()
 	r, err := relay.New(e.db.Outbox(), e.nc, relay.Options{Stream: relay.Stream{Region: region}, BatchSize: batch,
-		Idle: 5 * time.Millisecond,
+		Idle:       5 * time.Millisecond,
 		MaxBackoff: 100 * time.Millisecond, AckTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
