@@ -1,7 +1,7 @@
 // Command marquee is the one Marquee binary.
 //
-//	marquee dev      start the whole platform locally (private PostgreSQL, demo data)
-//	marquee region   serve one region against an existing database ($DATABASE_URL)
+//	marquee dev      start the whole platform locally (PostgreSQL, NATS, a process per region, the edge)
+//	marquee region   serve one region (--region NAME) against an existing database ($DATABASE_URL)
 //	marquee edge     route API calls to the regions that own their data (--region-url NAME=URL ...)
 //	marquee migrate  apply database migrations to $DATABASE_URL (--cockroach-overlay: print the multi-region overlay)
 //	marquee loadgen  drive a full stack with concurrent clients and report throughput and latency
@@ -36,8 +36,10 @@ import (
 const usage = `usage: marquee <command> [flags]
 
 commands:
-  dev       start the whole platform locally: private PostgreSQL under --data-dir, migrations, demo data
-  region    serve against an existing database (--database-url or $DATABASE_URL), without demo data
+  dev       start the whole platform locally: private PostgreSQL under --data-dir, demo data, a NATS
+            supercluster, one region process per region (--regions a,b for some) and the edge on --addr
+  region    serve one region (--region NAME; every region without it) against an existing database
+            (--database-url or $DATABASE_URL) and NATS (--nats-url), without demo data
   edge      route API calls to their regions: --region-url NAME=URL (repeat) [--region NAME] [--addr ADDR]
   migrate   apply database migrations to --database-url or $DATABASE_URL; --cockroach-overlay prints the
             CockroachDB multi-region overlay to apply after them instead
@@ -58,9 +60,9 @@ func main() {
 	var err error
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "dev":
-		err = serve(ctx, cmd, args, true)
+		err = devCommand(ctx, args)
 	case "region":
-		err = serve(ctx, cmd, args, false)
+		err = serve(ctx, args)
 	case "edge":
 		err = edgeCommand(ctx, args)
 	case "migrate":
@@ -87,15 +89,15 @@ func main() {
 	}
 }
 
-// serve runs the platform until SIGINT or SIGTERM. In dev mode a private PostgreSQL is started when no
-// database URL is given, and the demo catalog is loaded.
-func serve(ctx context.Context, name string, args []string, dev bool) error {
+// serve runs `marquee region`, one region's deployment (or every region's, without --region), until SIGINT or
+// SIGTERM.
+func serve(ctx context.Context, args []string) error {
 	m := app.NewMain()
-	m.Config.Seed = dev
-	if err := m.ParseFlags("marquee "+name, args); err != nil {
+	m.Config.Seed = false
+	if err := m.ParseFlags("marquee region", args); err != nil {
 		return err
 	}
-	if !dev && m.Config.DatabaseURL == "" {
+	if m.Config.DatabaseURL == "" {
 		return fmt.Errorf("region needs --database-url or $DATABASE_URL")
 	}
 	if err := m.Run(ctx); err != nil {

@@ -61,9 +61,18 @@ func Default() Config {
 		SMSURL: os.Getenv("SMS_URL"), PushURL: os.Getenv("PUSH_URL"), NotifySecret: os.Getenv("NOTIFY_SIGNING_SECRET")}
 }
 
-// Parse reads command-line flags of the command name into c.
+// Parse reads command-line flags of the command name into c and checks them.
 func (c *Config) Parse(name string, args []string) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	c.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return c.Check()
+}
+
+// Flags defines the flags of a process on fs, each setting a field of c.
+func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HTTP/1.1 and h2c)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the private PostgreSQL cluster and secrets")
 	fs.StringVar(&c.Region, "region", c.Region, "the region this process serves (a name in regions/); empty serves all")
@@ -83,9 +92,10 @@ func (c *Config) Parse(name string, args []string) error {
 	fs.StringVar(&c.PushURL, "push-url", c.PushURL, "push provider endpoint (default $PUSH_URL)")
 	fs.StringVar(&c.TicketKey, "ticket-key", c.TicketKey, "Ed25519 PEM key signing QR tickets (default $MARQUEE_TICKET_KEY; created under --data-dir/keys)")
 	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+}
+
+// Check reports the first value out of its range.
+func (c Config) Check() error {
 	if _, ok := regions.ByName(c.Region); c.Region != "" && !ok {
 		return fmt.Errorf("--region %q is not a region of regions/", c.Region)
 	}
@@ -98,7 +108,8 @@ func (c *Config) Parse(name string, args []string) error {
 	return nil
 }
 
-// OfferWindow is the standby offer window the configuration sets (the defaults where unset).
+// OfferWindow is the standby offer window the configuration sets (the defaults where unset); its maximum is
+// never below its minimum.
 func (c Config) OfferWindow() standby.Window {
 	w := standby.DefaultWindow
 	if c.OfferWindowMin > 0 {
@@ -107,6 +118,7 @@ func (c Config) OfferWindow() standby.Window {
 	if c.OfferWindowMax >= w.Min {
 		w.Max = c.OfferWindowMax
 	}
+	w.Max = max(w.Max, w.Min) // a minimum above the default maximum raises it
 	return w
 }
 
