@@ -4,19 +4,23 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/marqueehq/marquee/regions"
 )
 
-// TestDevStopsCleanlyOnSIGTERM builds the binary, runs `marquee dev` on port 0, waits until it answers, sends
-// SIGTERM and checks that it exits 0 and that its PostgreSQL stopped too.
+// TestDevStopsCleanlyOnSIGTERM builds the binary, runs `marquee dev` on port 0, waits until its edge answers,
+// sends SIGTERM and checks that it exits 0 and that its region children and its PostgreSQL stopped too.
 func TestDevStopsCleanlyOnSIGTERM(t *testing.T) {
 	dir, err := os.MkdirTemp("", "marquee-cmd-")
 	if err != nil {
@@ -26,22 +30,59 @@ func TestDevStopsCleanlyOnSIGTERM(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "marquee")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "dev", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--database-url", "", "--bcrypt-cost", "4")
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	addr := waitForAddr(t, bufio.NewScanner(stdout))
+	data := filepath.Join(dir, "data")
+	cmd, addr := start(t, buildBinary(t, dir), "dev", "--addr", "127.0.0.1:0", "--data-dir", data,
+		"--database-url", "", "--bcrypt-cost", "4")
 	res, err := http.Get("http://" + addr + "/healthz")
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %v %v", res, err)
 	}
 	res.Body.Close()
+	pids, err := filepath.Glob(filepath.Join(data, "run", "*.pid"))
+	if err != nil || len(pids) != len(regions.All()) {
+		t.Fatalf("pid files %v (%v), want one per region", pids, err)
+	}
+	stop(t, cmd, "marquee dev")
+	for _, f := range pids {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("region child %s (pid %d) still running after marquee dev stopped (%v)", f, pid, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "pg", "data", "postmaster.pid")); !os.IsNotExist(err) {
+		t.Fatalf("PostgreSQL still running after marquee dev stopped (postmaster.pid: %v)", err)
+	}
+}
+
+// buildBinary builds the marquee binary into dir.
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "marquee")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// start runs bin with args and returns once it prints the address it listens on.
+func start(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, waitForAddr(t, bufio.NewScanner(stdout))
+}
+
+// stop sends SIGTERM and checks that the command exits 0 within 30 s.
+func stop(t *testing.T, cmd *exec.Cmd, name string) {
+	t.Helper()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +91,10 @@ func TestDevStopsCleanlyOnSIGTERM(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("marquee dev exited with %v after SIGTERM, want 0", err)
+			t.Fatalf("%s exited with %v after SIGTERM, want 0", name, err)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatal("marquee dev did not stop within 30s of SIGTERM")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "data", "pg", "data", "postmaster.pid")); !os.IsNotExist(err) {
-		t.Fatalf("PostgreSQL still running after marquee dev stopped (postmaster.pid: %v)", err)
+		t.Fatalf("%s did not stop within 30s of SIGTERM", name)
 	}
 }
 
@@ -108,33 +146,12 @@ func TestMigrateCockroachOverlayPrintsTheCommittedFile(t *testing.T) {
 // TestEdgeStopsCleanlyOnSIGTERM runs `marquee edge` in front of a region that does not answer: it listens,
 // says on /healthz that no region answers, and exits 0 on SIGTERM.
 func TestEdgeStopsCleanlyOnSIGTERM(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "marquee")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "edge", "--addr", "127.0.0.1:0", "--region-url", "us-east1=http://127.0.0.1:1")
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	addr := waitForAddr(t, bufio.NewScanner(stdout))
+	cmd, addr := start(t, buildBinary(t, t.TempDir()), "edge", "--addr", "127.0.0.1:0", "--region-url",
+		"us-east1=http://127.0.0.1:1")
 	res, err := http.Get("http://" + addr + "/healthz")
 	if err != nil || res.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("healthz with no region up: %v %v, want 503", res, err)
 	}
 	res.Body.Close()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("marquee edge exited with %v after SIGTERM, want 0", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("marquee edge did not stop within 30s of SIGTERM")
-	}
+	stop(t, cmd, "marquee edge")
 }
