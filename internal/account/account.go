@@ -14,6 +14,7 @@ import (
 
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/regions"
 )
 
 // User is a registered moviegoer.
@@ -22,9 +23,10 @@ type User struct {
 	Email       string // lower-cased
 	DisplayName string
 	CreatedAt   time.Time
+	HomeRegion  string // the name of the region the account is homed in, chosen at registration (see HomeRegion)
 }
 
-// Store keeps users. CreateUser returns a Conflict error when the email is taken.
+// Store keeps users with their home region. CreateUser returns a Conflict error when the email is taken.
 type Store interface {
 	CreateUser(ctx context.Context, u User, passwordHash string) error
 	UserByEmail(ctx context.Context, email string) (User, string, error)
@@ -43,6 +45,9 @@ type Service struct {
 	TokenTTL   time.Duration // 24h when 0
 	// AdminEmail, when set, makes the account registered with this email a platform admin.
 	AdminEmail string
+	// Region is the region serving registrations (the process's own, or the primary when it serves every
+	// region): the home region of those who give no location. Register fails while it is unset.
+	Region regions.Region
 }
 
 const issuer = "marquee"
@@ -50,12 +55,14 @@ const issuer = "marquee"
 // dummyHash is compared against when an email is unknown, so a failed login takes as long either way.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("marquee-dummy-password"), bcrypt.MinCost)
 
-// Register creates a user with a bcrypt-hashed password and returns it with a token. The email must be a
-// bare address (kept lower-cased) not yet registered, the password 8 to 72 bytes (bcrypt reads no further)
-// and the display name not blank (kept trimmed). The account registered with AdminEmail is a platform admin.
-func (s *Service) Register(ctx context.Context, email, password, displayName string) (User, string, error) {
+// Register creates a user with a bcrypt-hashed password and returns it with a token carrying its home region.
+// The email must be a bare address (kept lower-cased) not yet registered, the password 8 to 72 bytes (bcrypt
+// reads no further) and the display name not blank (kept trimmed). The home region is the region nearest to
+// near, or s.Region when near is nil (see HomeRegion); near must be a valid point. The account registered
+// with AdminEmail is a platform admin.
+func (s *Service) Register(ctx context.Context, email, password, displayName string, near *Point) (User, string, error) {
 	const op = "account.Register"
-	u, err := s.newUser(email, password, displayName)
+	u, err := s.newUser(email, password, displayName, near)
 	if err != nil {
 		return User{}, "", errs.E(op, err)
 	}
@@ -66,7 +73,7 @@ func (s *Service) Register(ctx context.Context, email, password, displayName str
 	if err := s.create(ctx, u, string(hash)); err != nil {
 		return User{}, "", errs.E(op, err)
 	}
-	tok, err := s.issue(u.ID)
+	tok, err := s.issue(u)
 	if err != nil {
 		return User{}, "", errs.E(op, err)
 	}
@@ -74,8 +81,11 @@ func (s *Service) Register(ctx context.Context, email, password, displayName str
 }
 
 // newUser checks a registration and returns the user it would create.
-func (s *Service) newUser(email, password, displayName string) (User, error) {
+func (s *Service) newUser(email, password, displayName string, near *Point) (User, error) {
 	const op = "account.newUser"
+	if s.Region.Name == "" {
+		return User{}, errs.E(op, errors.New("account: Service.Region is not set"))
+	}
 	email, err := normalizeEmail(email)
 	if err != nil {
 		return User{}, errs.E(op, err)
@@ -87,7 +97,13 @@ func (s *Service) newUser(email, password, displayName string) (User, error) {
 	if displayName == "" {
 		return User{}, errs.Errorf(op, errs.Invalid, "display name is required")
 	}
-	return User{ID: s.IDs.New(), Email: email, DisplayName: displayName, CreatedAt: s.Now()}, nil
+	if near != nil {
+		if err := near.Validate(); err != nil {
+			return User{}, errs.E(op, err)
+		}
+	}
+	return User{ID: s.IDs.New(), Email: email, DisplayName: displayName, CreatedAt: s.Now(),
+		HomeRegion: HomeRegion(near, s.Region).Name}, nil
 }
 
 // create stores u, making it a platform admin when its email is AdminEmail.
@@ -128,7 +144,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, stri
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		return User{}, "", bad
 	}
-	tok, err := s.issue(u.ID)
+	tok, err := s.issue(u)
 	if err != nil {
 		return User{}, "", errs.E(op, err)
 	}
@@ -148,7 +164,8 @@ func (s *Service) Authenticate(token string) (string, error) {
 	return claims.Subject, nil
 }
 
-func (s *Service) issue(userID string) (string, error) {
+// issue signs a token for u: its ID as the subject and its home region as the HomeRegionClaim.
+func (s *Service) issue(u User) (string, error) {
 	if len(s.Secret) < 32 {
 		return "", errors.New("account: token secret shorter than 32 bytes")
 	}
@@ -157,8 +174,8 @@ func (s *Service) issue(userID string) (string, error) {
 		ttl = 24 * time.Hour
 	}
 	now := s.Now()
-	claims := jwt.RegisteredClaims{Issuer: issuer, Subject: userID, IssuedAt: jwt.NewNumericDate(now),
-		ExpiresAt: jwt.NewNumericDate(now.Add(ttl))}
+	claims := jwt.MapClaims{"iss": issuer, "sub": u.ID, "iat": jwt.NewNumericDate(now),
+		"exp": jwt.NewNumericDate(now.Add(ttl)), HomeRegionClaim: u.HomeRegion}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.Secret)
 }
 

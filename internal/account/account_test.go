@@ -73,12 +73,14 @@ func (s *memStore) SetNotificationSettings(_ context.Context, userID string, st 
 	return nil
 }
 
-// newService returns a Service on a fresh memStore with a manual clock at t0.
+// newService returns a Service on a fresh memStore with a manual clock at t0, serving europe-west1 (not the
+// primary region, so a fallback to it shows).
 func newService(t *testing.T) (*account.Service, *memStore, *platform.ManualClock) {
 	t.Helper()
 	st, clock := newMemStore(), platform.NewManualClock(t0)
 	svc := &account.Service{Store: st, Settings: st, Now: clock.Now, IDs: platform.NewIDs(clock.Now),
-		BcryptCost: bcrypt.MinCost, Secret: []byte("0123456789abcdef0123456789abcdef"), AdminEmail: "Boss@Example.com"}
+		BcryptCost: bcrypt.MinCost, Secret: []byte("0123456789abcdef0123456789abcdef"), AdminEmail: "Boss@Example.com",
+		Region: mustRegion(t, "europe-west1")}
 	return svc, st, clock
 }
 
@@ -103,11 +105,14 @@ func TestRegister(t *testing.T) {
 		want                               result
 	}{
 		{"OK", "Ana.Lima@Example.COM", "s3cret-pass", "  Ana Lima ",
-			result{User: account.User{Email: "ana.lima@example.com", DisplayName: "Ana Lima", CreatedAt: t0}}},
+			result{User: account.User{Email: "ana.lima@example.com", DisplayName: "Ana Lima", CreatedAt: t0,
+				HomeRegion: "europe-west1"}}},
 		{"OKSpacesAroundEmail", " ana@example.com ", "s3cret-pass", "Ana",
-			result{User: account.User{Email: "ana@example.com", DisplayName: "Ana", CreatedAt: t0}}},
+			result{User: account.User{Email: "ana@example.com", DisplayName: "Ana", CreatedAt: t0,
+				HomeRegion: "europe-west1"}}},
 		{"OKLongestPassword", "long@example.com", strings.Repeat("p", 72), "Ana",
-			result{User: account.User{Email: "long@example.com", DisplayName: "Ana", CreatedAt: t0}}},
+			result{User: account.User{Email: "long@example.com", DisplayName: "Ana", CreatedAt: t0,
+				HomeRegion: "europe-west1"}}},
 		{"ErrNotAnEmail", "ana.example.com", "s3cret-pass", "Ana", invalid("not a valid email address")},
 		{"ErrEmailWithName", "Ana <ana@example.com>", "s3cret-pass", "Ana", invalid("not a valid email address")},
 		{"ErrEmpty", "", "s3cret-pass", "Ana", invalid("not a valid email address")},
@@ -120,10 +125,10 @@ func TestRegister(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			svc, _, _ := newService(t)
-			if _, _, err := svc.Register(context.Background(), "taken@example.com", "s3cret-pass", "First"); err != nil {
+			if _, _, err := svc.Register(context.Background(), "taken@example.com", "s3cret-pass", "First", nil); err != nil {
 				t.Fatal(err)
 			}
-			u, tok, err := svc.Register(context.Background(), tt.email, tt.password, tt.displayName)
+			u, tok, err := svc.Register(context.Background(), tt.email, tt.password, tt.displayName, nil)
 			if diff := cmp.Diff(tt.want, resultOf(u, err), ignoreID); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}
@@ -138,7 +143,7 @@ func TestRegisterAdminEmail(t *testing.T) {
 	svc, st, _ := newService(t)
 	ctx := context.Background()
 	for _, email := range []string{"boss@example.com", "ana@example.com"} {
-		if _, _, err := svc.Register(ctx, email, "s3cret-pass", "X"); err != nil {
+		if _, _, err := svc.Register(ctx, email, "s3cret-pass", "X", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -150,7 +155,7 @@ func TestRegisterAdminEmail(t *testing.T) {
 func TestLogin(t *testing.T) {
 	svc, _, _ := newService(t)
 	ctx := context.Background()
-	ana, _, err := svc.Register(ctx, "ana@example.com", "s3cret-pass", "Ana")
+	ana, _, err := svc.Register(ctx, "ana@example.com", "s3cret-pass", "Ana", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +182,7 @@ func TestLogin(t *testing.T) {
 
 func TestAuthenticate(t *testing.T) {
 	svc, _, clock := newService(t)
-	u, tok, err := svc.Register(context.Background(), "ana@example.com", "s3cret-pass", "Ana")
+	u, tok, err := svc.Register(context.Background(), "ana@example.com", "s3cret-pass", "Ana", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +219,7 @@ func TestAuthenticate(t *testing.T) {
 func TestRegisterShortSecret(t *testing.T) {
 	svc, _, _ := newService(t)
 	svc.Secret = []byte("too short")
-	_, _, err := svc.Register(context.Background(), "ana@example.com", "s3cret-pass", "Ana")
+	_, _, err := svc.Register(context.Background(), "ana@example.com", "s3cret-pass", "Ana", nil)
 	if err == nil || errs.KindOf(err) != errs.Other {
 		t.Fatalf("Register with a short secret = %v, want an internal error", err)
 	}

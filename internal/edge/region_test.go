@@ -156,8 +156,36 @@ func TestBookingThroughTheEdgeOnRealRegions(t *testing.T) {
 	if err != nil || len(mine.Msg.Bookings) != 1 || mine.Msg.Bookings[0].Id != booked.Msg.Booking.Id {
 		t.Fatalf("ListMyBookings: %v %v", err, mine)
 	}
-	wantServed(t, s, [2]int64{1, 0}, "ListMyBookings (home region: the token has none yet, so the edge's own)")
+	wantServed(t, s, [2]int64{1, 0}, "ListMyBookings (home region us-east1: registered with no location on a process serving every region, so the primary)")
 	reindexAsAdmin(t, s, base, reg.Msg.Token)
+}
+
+// TestHomeRegionThroughTheEdge registers near London through the edge, whose own region (us-east1) serves the
+// registration, and checks that the caller's own calls then go to their home region, europe-west1.
+func TestHomeRegionThroughTheEdge(t *testing.T) {
+	s := startRegions(t)
+	base := s.edgeFor(t)
+	ctx := context.Background()
+	reg, err := marqueev1connect.NewAccountServiceClient(h2c, base).Register(ctx, connect.NewRequest(&marqueev1.RegisterRequest{
+		Email: "lena@example.com", Password: "s3cret-pass", DisplayName: "Lena",
+		Near: &marqueev1.GeoPoint{Latitude: 51.51, Longitude: -0.13}}))
+	if err != nil {
+		t.Fatalf("Register near London: %v", err)
+	}
+	if home := reg.Msg.User.HomeRegion; home != "europe-west1" {
+		t.Fatalf("Register near London: home region %q, want europe-west1", home)
+	}
+	wantServed(t, s, [2]int64{1, 0}, "Register (global)")
+	req := connect.NewRequest(&marqueev1.ListMyBookingsRequest{})
+	req.Header().Set("Authorization", "Bearer "+reg.Msg.Token)
+	res, err := marqueev1connect.NewBookingServiceClient(h2c, base).ListMyBookings(ctx, req)
+	if err != nil {
+		t.Fatalf("ListMyBookings: %v", err)
+	}
+	if by := res.Header().Get(RegionHeader); by != "europe-west1" {
+		t.Fatalf("ListMyBookings served by %q, want europe-west1", by)
+	}
+	wantServed(t, s, [2]int64{0, 1}, "ListMyBookings (home region europe-west1, from the token)")
 }
 
 // reindexAsAdmin makes the user an admin and streams ReindexSearch's progress through the edge.

@@ -18,7 +18,8 @@ func NewAccountHandler(svc *account.Service) marqueev1connect.AccountServiceHand
 }
 
 func (h *accountHandler) Register(ctx context.Context, req *connect.Request[marqueev1.RegisterRequest]) (*connect.Response[marqueev1.RegisterResponse], error) {
-	u, tok, err := h.svc.Register(ctx, req.Msg.Email, req.Msg.Password, req.Msg.DisplayName)
+	m := req.Msg
+	u, tok, err := h.svc.Register(ctx, m.Email, m.Password, m.DisplayName, accountPoint(m.Near))
 	if err != nil {
 		return nil, err
 	}

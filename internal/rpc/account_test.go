@@ -3,12 +3,17 @@ package rpc_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/app"
 )
 
 func TestRegister(t *testing.T) {
@@ -130,4 +135,83 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 	if ce.Message() != "internal error" {
 		t.Fatalf("message = %q, want the generic one", ce.Message())
 	}
+}
+
+// homeRegions is where a registration homed the account, as each place that records it tells.
+type homeRegions struct {
+	Response, RegisterToken, LoginToken, Database string
+}
+
+// homeRegionsOf registers email near a location (nil for none) and reads back its home region from the
+// response, the claims of the Register and Login tokens, and users.home_region.
+func (e *env) homeRegionsOf(t *testing.T, email string, near *marqueev1.GeoPoint) homeRegions {
+	t.Helper()
+	ctx := context.Background()
+	reg, err := e.accounts.Register(ctx, connect.NewRequest(&marqueev1.RegisterRequest{
+		Email: email, Password: "s3cret-pass", DisplayName: "Home", Near: near}))
+	if err != nil {
+		t.Fatalf("Register: %v", err)
+	}
+	login, err := e.accounts.Login(ctx, connect.NewRequest(&marqueev1.LoginRequest{Email: email, Password: "s3cret-pass"}))
+	if err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	got := homeRegions{Response: reg.Msg.User.HomeRegion, RegisterToken: e.homeClaim(t, reg.Msg.Token),
+		LoginToken: e.homeClaim(t, login.Msg.Token)}
+	err = e.db.Pool.QueryRow(ctx, `SELECT home_region FROM users WHERE id = $1`, reg.Msg.User.Id).Scan(&got.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// homeClaim returns the home region claim of a token the env's server signed.
+func (e *env) homeClaim(t *testing.T, token string) string {
+	t.Helper()
+	claims := jwt.MapClaims{}
+	if _, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return e.svcs.Accounts.Secret, nil },
+		jwt.WithTimeFunc(e.clock.Now)); err != nil {
+		t.Fatalf("token %q: %v", token, err)
+	}
+	home, _ := claims[account.HomeRegionClaim].(string)
+	return home
+}
+
+// TestRegisterHomeRegion registers near a place or nowhere, on a process serving every region (whose fallback
+// is the primary region, us-east1) and on one serving europe-west1.
+func TestRegisterHomeRegion(t *testing.T) {
+	every := newEnv(t)
+	europe := newEnv(t, func(c *app.Config) { c.Region = "europe-west1" })
+	mumbai := &marqueev1.GeoPoint{Latitude: 19.07, Longitude: 72.88}
+	london := &marqueev1.GeoPoint{Latitude: 51.51, Longitude: -0.13}
+	tests := []struct {
+		name string
+		e    *env
+		near *marqueev1.GeoPoint
+		want string
+	}{
+		{"OKNearMumbai", every, mumbai, "asia-south1"},
+		{"OKNearLondon", every, london, "europe-west1"},
+		{"OKNearMumbaiServedByEurope", europe, mumbai, "asia-south1"},
+		{"OKNoLocationServedByEveryRegion", every, nil, "us-east1"},
+		{"OKNoLocationServedByEurope", europe, nil, "europe-west1"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.e.homeRegionsOf(t, "home"+strconv.Itoa(i)+"@example.com", tt.near)
+			want := homeRegions{Response: tt.want, RegisterToken: tt.want, LoginToken: tt.want, Database: tt.want}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("ErrLatitude91", func(t *testing.T) {
+		_, err := every.accounts.Register(context.Background(), connect.NewRequest(&marqueev1.RegisterRequest{
+			Email: "north@example.com", Password: "s3cret-pass", DisplayName: "North",
+			Near: &marqueev1.GeoPoint{Latitude: 91, Longitude: 72.88}}))
+		wantCode(t, err, connect.CodeInvalidArgument)
+		if n := every.count(t, `SELECT count(*) FROM users WHERE email = 'north@example.com'`); n != 0 {
+			t.Fatalf("users after an invalid location = %d, want 0", n)
+		}
+	})
 }

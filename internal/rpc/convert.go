@@ -32,7 +32,15 @@ func mapSlice[T, U any](in []T, f func(T) U) []U {
 }
 
 func userToProto(u account.User) *marqueev1.User {
-	return &marqueev1.User{Id: u.ID, Email: u.Email, DisplayName: u.DisplayName}
+	return &marqueev1.User{Id: u.ID, Email: u.Email, DisplayName: u.DisplayName, HomeRegion: u.HomeRegion}
+}
+
+// accountPoint is p as the account package's Point; nil when the request gives no location.
+func accountPoint(p *marqueev1.GeoPoint) *account.Point {
+	if p == nil {
+		return nil
+	}
+	return &account.Point{Latitude: p.Latitude, Longitude: p.Longitude}
 }
 
 var channelNames = map[marqueev1.NotificationChannel]string{

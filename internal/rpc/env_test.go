@@ -44,7 +44,8 @@ type env struct {
 	svcs     rpc.Services
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv serves the API on a fresh database, with app.DefaultConfig changed by configure (if any).
+func newEnv(t *testing.T, configure ...func(*app.Config)) *env {
 	t.Helper()
 	e := &env{clock: platform.NewManualClock(t0), sandbox: payment.NewSandbox()}
 	e.db = storetest.NewDB(t, e.clock.Now)
@@ -56,7 +57,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.fix = fix
 	e.setPolicy(t, simplePolicy)
-	e.svcs = e.services()
+	e.svcs = e.services(configure...)
 	srv := httptest.NewServer(rpc.NewMux(e.svcs, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
@@ -67,9 +68,12 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) services() rpc.Services {
+func (e *env) services(configure ...func(*app.Config)) rpc.Services {
 	cfg := app.DefaultConfig()
 	cfg.BcryptCost, cfg.StripeWebhookSecret = 4, webhookSecret
+	for _, f := range configure {
+		f(&cfg)
+	}
 	svcs := app.Services(e.db, e.sandbox, e.clock.Now, []byte("0123456789abcdef0123456789abcdef"), cfg)
 	svcs.Accounts.TokenTTL = 72 * time.Hour
 	return svcs

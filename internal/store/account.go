@@ -17,12 +17,12 @@ var _ account.Store = (*AccountStore)(nil)
 // Accounts returns the account store.
 func (db *DB) Accounts() *AccountStore { return &AccountStore{db: db} }
 
-// CreateUser inserts u; a taken email is a Conflict.
+// CreateUser inserts u with its home region as given; a taken email is a Conflict.
 func (s *AccountStore) CreateUser(ctx context.Context, u account.User, passwordHash string) error {
 	const op = "store.CreateUser"
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO users (id, email, password_hash, display_name, created_at)
-			VALUES ($1, $2, $3, $4, $5)`, u.ID, u.Email, passwordHash, u.DisplayName, u.CreatedAt)
+		_, err := tx.Exec(ctx, `INSERT INTO users (id, email, password_hash, display_name, created_at, home_region)
+			VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, u.Email, passwordHash, u.DisplayName, u.CreatedAt, u.HomeRegion)
 		if isUniqueViolation(err, "users_email_key") {
 			return errs.E(op, errs.Conflict, err)
 		}
@@ -30,12 +30,12 @@ func (s *AccountStore) CreateUser(ctx context.Context, u account.User, passwordH
 	})
 }
 
-// UserByEmail returns the user with that (lower-cased) email and their password hash.
+// UserByEmail returns the user with that (lower-cased) email, home region included, and their password hash.
 func (s *AccountStore) UserByEmail(ctx context.Context, email string) (account.User, string, error) {
 	var u account.User
 	var hash string
-	err := s.db.Pool.QueryRow(ctx, `SELECT id, email, display_name, created_at, password_hash FROM users
-		WHERE email = $1`, email).Scan(&u.ID, &u.Email, &u.DisplayName, &u.CreatedAt, &hash)
+	err := s.db.Pool.QueryRow(ctx, `SELECT id, email, display_name, created_at, home_region, password_hash FROM users
+		WHERE email = $1`, email).Scan(&u.ID, &u.Email, &u.DisplayName, &u.CreatedAt, &u.HomeRegion, &hash)
 	if err != nil {
 		return account.User{}, "", notFound("store.UserByEmail", err, "user")
 	}

@@ -361,10 +361,13 @@ func (x *UpdateNotificationSettingsResponse) GetSettings() *NotificationSettings
 
 // User is a moviegoer's public profile.
 type User struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Email         string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
-	DisplayName   string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Email       string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	DisplayName string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// The region the account is homed in (a name in regions/, for example "europe-west1"), chosen at
+	// registration; the bearer token carries it as its home_region claim, by which the edge routes the user's calls.
+	HomeRegion    string `protobuf:"bytes,4,opt,name=home_region,json=homeRegion,proto3" json:"home_region,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -420,11 +423,21 @@ func (x *User) GetDisplayName() string {
 	return ""
 }
 
+func (x *User) GetHomeRegion() string {
+	if x != nil {
+		return x.HomeRegion
+	}
+	return ""
+}
+
 type RegisterRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Email         string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	DisplayName   string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Email       string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	Password    string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	DisplayName string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Where the person is, optional: the account's home region is the region nearest it; without it, the
+	// region of the server that serves the call (the primary region when one server serves every region).
+	Near          *GeoPoint `protobuf:"bytes,4,opt,name=near,proto3" json:"near,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -478,6 +491,13 @@ func (x *RegisterRequest) GetDisplayName() string {
 		return x.DisplayName
 	}
 	return ""
+}
+
+func (x *RegisterRequest) GetNear() *GeoPoint {
+	if x != nil {
+		return x.Near
+	}
+	return nil
 }
 
 type RegisterResponse struct {
@@ -643,7 +663,7 @@ var File_marquee_v1_account_proto protoreflect.FileDescriptor
 const file_marquee_v1_account_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/account.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18marquee/v1/routing.proto\"\xe5\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18marquee/v1/routing.proto\x1a\x17marquee/v1/search.proto\"\xe5\x01\n" +
 	"\x16NotificationPreference\x12y\n" +
 	"\x04kind\x18\x01 \x01(\tBe\xbaHbr`R\x11booking_confirmedR\x11booking_cancelledR\rstandby_offerR\x0estandby_closedR\freminder_24hR\vreminder_3hR\x04kind\x12P\n" +
 	"\bchannels\x18\x02 \x03(\x0e2\x1f.marquee.v1.NotificationChannelB\x13\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bchannels\"\xc5\x01\n" +
@@ -659,17 +679,20 @@ const file_marquee_v1_account_proto_rawDesc = "" +
 	"!UpdateNotificationSettingsRequest\x12D\n" +
 	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsB\x06\xbaH\x03\xc8\x01\x01R\bsettings:\x06\x8a\xb5\x18\x02\x12\x00\"b\n" +
 	"\"UpdateNotificationSettingsResponse\x12<\n" +
-	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsR\bsettings\"O\n" +
+	"\bsettings\x18\x01 \x01(\v2 .marquee.v1.NotificationSettingsR\bsettings\"p\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
-	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"\x91\x01\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12\x1f\n" +
+	"\vhome_region\x18\x04 \x01(\tR\n" +
+	"homeRegion\"\xbb\x01\n" +
 	"\x0fRegisterRequest\x12 \n" +
 	"\x05email\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email\x12&\n" +
 	"\bpassword\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\b\x18\x80\x01R\bpassword\x12,\n" +
-	"\fdisplay_name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\vdisplayName:\x06\x8a\xb5\x18\x02\"\x00\"N\n" +
+	"\fdisplay_name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\vdisplayName\x12(\n" +
+	"\x04near\x18\x04 \x01(\v2\x14.marquee.v1.GeoPointR\x04near:\x06\x8a\xb5\x18\x02\"\x00\"N\n" +
 	"\x10RegisterResponse\x12$\n" +
 	"\x04user\x18\x01 \x01(\v2\x10.marquee.v1.UserR\x04user\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\tR\x05token\"`\n" +
@@ -719,6 +742,7 @@ var file_marquee_v1_account_proto_goTypes = []any{
 	(*RegisterResponse)(nil), // 9: marquee.v1.RegisterResponse
 	(*LoginRequest)(nil),     // 10: marquee.v1.LoginRequest
 	(*LoginResponse)(nil),    // 11: marquee.v1.LoginResponse
+	(*GeoPoint)(nil),         // 12: marquee.v1.GeoPoint
 }
 var file_marquee_v1_account_proto_depIdxs = []int32{
 	0,  // 0: marquee.v1.NotificationPreference.channels:type_name -> marquee.v1.NotificationChannel
@@ -726,21 +750,22 @@ var file_marquee_v1_account_proto_depIdxs = []int32{
 	2,  // 2: marquee.v1.GetNotificationSettingsResponse.settings:type_name -> marquee.v1.NotificationSettings
 	2,  // 3: marquee.v1.UpdateNotificationSettingsRequest.settings:type_name -> marquee.v1.NotificationSettings
 	2,  // 4: marquee.v1.UpdateNotificationSettingsResponse.settings:type_name -> marquee.v1.NotificationSettings
-	7,  // 5: marquee.v1.RegisterResponse.user:type_name -> marquee.v1.User
-	7,  // 6: marquee.v1.LoginResponse.user:type_name -> marquee.v1.User
-	8,  // 7: marquee.v1.AccountService.Register:input_type -> marquee.v1.RegisterRequest
-	10, // 8: marquee.v1.AccountService.Login:input_type -> marquee.v1.LoginRequest
-	3,  // 9: marquee.v1.AccountService.GetNotificationSettings:input_type -> marquee.v1.GetNotificationSettingsRequest
-	5,  // 10: marquee.v1.AccountService.UpdateNotificationSettings:input_type -> marquee.v1.UpdateNotificationSettingsRequest
-	9,  // 11: marquee.v1.AccountService.Register:output_type -> marquee.v1.RegisterResponse
-	11, // 12: marquee.v1.AccountService.Login:output_type -> marquee.v1.LoginResponse
-	4,  // 13: marquee.v1.AccountService.GetNotificationSettings:output_type -> marquee.v1.GetNotificationSettingsResponse
-	6,  // 14: marquee.v1.AccountService.UpdateNotificationSettings:output_type -> marquee.v1.UpdateNotificationSettingsResponse
-	11, // [11:15] is the sub-list for method output_type
-	7,  // [7:11] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	12, // 5: marquee.v1.RegisterRequest.near:type_name -> marquee.v1.GeoPoint
+	7,  // 6: marquee.v1.RegisterResponse.user:type_name -> marquee.v1.User
+	7,  // 7: marquee.v1.LoginResponse.user:type_name -> marquee.v1.User
+	8,  // 8: marquee.v1.AccountService.Register:input_type -> marquee.v1.RegisterRequest
+	10, // 9: marquee.v1.AccountService.Login:input_type -> marquee.v1.LoginRequest
+	3,  // 10: marquee.v1.AccountService.GetNotificationSettings:input_type -> marquee.v1.GetNotificationSettingsRequest
+	5,  // 11: marquee.v1.AccountService.UpdateNotificationSettings:input_type -> marquee.v1.UpdateNotificationSettingsRequest
+	9,  // 12: marquee.v1.AccountService.Register:output_type -> marquee.v1.RegisterResponse
+	11, // 13: marquee.v1.AccountService.Login:output_type -> marquee.v1.LoginResponse
+	4,  // 14: marquee.v1.AccountService.GetNotificationSettings:output_type -> marquee.v1.GetNotificationSettingsResponse
+	6,  // 15: marquee.v1.AccountService.UpdateNotificationSettings:output_type -> marquee.v1.UpdateNotificationSettingsResponse
+	12, // [12:16] is the sub-list for method output_type
+	8,  // [8:12] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_account_proto_init() }
@@ -749,6 +774,7 @@ func file_marquee_v1_account_proto_init() {
 		return
 	}
 	file_marquee_v1_routing_proto_init()
+	file_marquee_v1_search_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
