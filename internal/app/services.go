@@ -12,7 +12,6 @@ import (
 	"github.com/marqueehq/marquee/internal/standby"
 	"github.com/marqueehq/marquee/internal/store"
 	"github.com/marqueehq/marquee/internal/wallet"
-	"github.com/marqueehq/marquee/regions"
 )
 
 // Services wires the domain services on db; app and tests share it.
@@ -23,16 +22,9 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	bookings := &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
 		Policies: policies, Seats: inv}
 	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, Policies: policies}
-	// Accounts registered without a location are homed where they registered: the region this process
-	// serves, or the primary when it serves every region. Config.Parse refuses an unknown --region; an unknown
-	// Region set otherwise leaves the zero region, on which Register fails rather than guessing.
-	serving := regions.Primary()
-	if c.Region != "" {
-		serving, _ = regions.ByName(c.Region)
-	}
 	return rpc.Services{
 		Accounts: &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Now: now, IDs: ids,
-			BcryptCost: c.BcryptCost, Secret: secret, AdminEmail: c.AdminEmail, Region: serving},
+			BcryptCost: c.BcryptCost, Secret: secret, AdminEmail: c.AdminEmail, Region: c.ServingRegion()},
 		Catalog:   &catalog.Service{Store: db.Catalog(), Now: now},
 		Inventory: inv,
 		Bookings:  bookings,

@@ -156,3 +156,14 @@ func (c Config) Channels(now func() time.Time) notify.ChannelsConfig {
 	return notify.ChannelsConfig{SMTPAddr: c.SMTPAddr, MailFrom: c.MailFrom, MailDir: filepath.Join(c.DataDir, "mail"),
 		SMSURL: c.SMSURL, PushURL: c.PushURL, Secret: []byte(c.NotifySecret), Now: now}
 }
+
+// ServingRegion is the region this process answers for, where accounts registered without a location are
+// homed: Region, or the primary region when the process serves every region. Check refuses an unknown Region;
+// one set otherwise gives the zero Region, on which registration fails rather than guessing.
+func (c Config) ServingRegion() regions.Region {
+	if c.Region == "" {
+		return regions.Primary()
+	}
+	r, _ := regions.ByName(c.Region)
+	return r
+}
