@@ -38,7 +38,8 @@ type Regional struct {
 	Lease   time.Duration    // DefaultLease when 0
 	Now     func() time.Time // time.Now when nil: leases coordinate processes, so they use the wall clock
 
-	held map[string]bool
+	held    map[string]bool
+	renewed time.Time // when a round last succeeded
 }
 
 // Job is the lease keeper itself: it renews, takes, adopts and hands back leases every third of a lease, and
@@ -65,12 +66,26 @@ func (g *Regional) now() time.Time {
 	return g.Now()
 }
 
-// tick runs one round.
+// tick runs one round. When rounds have failed (the database unreachable) for half a lease, it stops the
+// regions' jobs it runs: their leases are about to lapse, and another process may take them.
 func (g *Regional) tick(ctx context.Context) error {
 	if g.held == nil {
 		g.held = map[string]bool{}
 	}
 	now := g.now()
+	err := g.round(ctx, now)
+	if err == nil {
+		g.renewed = now
+	} else if now.Sub(g.renewed) > g.lease()/2 {
+		for region := range g.held {
+			g.stop(region)
+		}
+	}
+	return err
+}
+
+// round heartbeats, then takes, keeps or lets go of each region's lease.
+func (g *Regional) round(ctx context.Context, now time.Time) error {
 	for _, h := range g.Home {
 		if err := g.Leases.Heartbeat(ctx, h, g.Process, now, now.Add(-10*g.lease())); err != nil {
 			return err

@@ -2,8 +2,10 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,8 +30,13 @@ const lease = 400 * time.Millisecond
 
 func startProcess(t *testing.T, db *store.DB, id string, home ...string) *process {
 	t.Helper()
+	return startWith(t, db.Leases(), id, home...)
+}
+
+func startWith(t *testing.T, leases jobs.LeaseStore, id string, home ...string) *process {
+	t.Helper()
 	p := &process{runner: &jobs.Runner{}, running: map[string]int{}}
-	p.regional = &jobs.Regional{Runner: p.runner, Leases: db.Leases(), Process: id, Home: home, All: regions.All(),
+	p.regional = &jobs.Regional{Runner: p.runner, Leases: leases, Process: id, Home: home, All: regions.All(),
 		Lease: lease, Jobs: func(region string) []jobs.Job {
 			return []jobs.Job{{Name: "work", Run: func(ctx context.Context) error {
 				p.add(region, 1)
@@ -112,4 +119,37 @@ func TestRegionalLeases(t *testing.T) {
 			t.Errorf("took over %v after a clean stop, want less than a lease (%v)", d, lease)
 		}
 	})
+}
+
+// cutOff is the real lease store behind a switch that makes every call fail, as when the database is
+// unreachable from one process.
+type cutOff struct {
+	jobs.LeaseStore
+	off atomic.Bool
+}
+
+var errCutOff = errors.New("database unreachable")
+
+func (c *cutOff) Heartbeat(ctx context.Context, region, process string, now, forget time.Time) error {
+	if c.off.Load() {
+		return errCutOff
+	}
+	return c.LeaseStore.Heartbeat(ctx, region, process, now, forget)
+}
+
+// TestRegionalStopsJobsItCannotRenew: a process that cannot reach the database stops its region's jobs within
+// about a lease, so they do not run twice once another process takes the lapsed lease.
+func TestRegionalStopsJobsItCannotRenew(t *testing.T) {
+	db := storetest.NewDB(t, nil)
+	leases := &cutOff{LeaseStore: db.Leases()}
+	p := startWith(t, leases, "asia-1", "asia-south1")
+	waitFor(t, "the process to run its region's jobs", func() bool { return p.runs("asia-south1") })
+	leases.off.Store(true)
+	cut := time.Now()
+	waitFor(t, "the jobs to stop", func() bool { return !p.runs("asia-south1") })
+	if d := time.Since(cut); d > 3*lease {
+		t.Errorf("jobs stopped %v after the database was cut off, want within about a lease (%v)", d, lease)
+	}
+	other := startProcess(t, db, "asia-2", "asia-south1")
+	waitFor(t, "another process to take the lapsed lease", func() bool { return other.runs("asia-south1") })
 }
