@@ -35,7 +35,7 @@ type Options struct {
 	Binary     string   // the marquee executable the children run; default this process's own
 	ChildArgs  []string // extra flags for every `marquee region` child
 	Seed       bool     // load the demo catalog into an empty database
-	AdminEmail string
+	AdminEmail string   // the account with this email is a platform admin (made so at start and when it registers)
 	Log        *slog.Logger
 }
 
@@ -158,8 +158,12 @@ func (s *Stack) StartRegion(name string) error {
 		return err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	args := append([]string{"region", "--region", name, "--addr", addr, "--data-dir", s.opts.DataDir,
-		"--database-url", s.dbURL, "--nats-url", s.nats.Servers[r.NATSCluster].URL()}, s.opts.ChildArgs...)
+	args := []string{"region", "--region", name, "--addr", addr, "--data-dir", s.opts.DataDir,
+		"--database-url", s.dbURL, "--nats-url", s.nats.Servers[r.NATSCluster].URL()}
+	if s.opts.AdminEmail != "" {
+		args = append(args, "--admin-email", s.opts.AdminEmail)
+	}
+	args = append(args, s.opts.ChildArgs...)
 	cmd := exec.Command(s.opts.Binary, args...)
 	logFile, err := openIn(filepath.Join(s.opts.DataDir, "log"), name+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND)
 	if err != nil {
