@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -148,16 +149,21 @@ func (s *Stack) DatabaseURL() string { return s.dbURL }
 // NATS returns the supercluster.
 func (s *Stack) NATS() *natsserver.Supercluster { return s.nats }
 
-// StartRegion starts (or starts again) the child of region name: `marquee region` on a free loopback port,
-// its PID in DataDir/run/<name>.pid and its output in DataDir/log/<name>.log. A child that exits is reported
-// and not restarted.
+// StartRegion starts (or starts again) the child of region name: `marquee region` on a free loopback port
+// (on a restart, the address it had before, so that an edge given URLs() finds it again), its PID in
+// DataDir/run/<name>.pid and its output in DataDir/log/<name>.log. It refuses a region whose child is still
+// running. A child that exits is reported and not restarted.
 func (s *Stack) StartRegion(name string) error {
-	r, _ := regions.ByName(name)
-	port, err := freePort()
+	r, ok := regions.ByName(name)
+	if !ok {
+		return fmt.Errorf("devstack: no region %q in regions/", name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	addr, err := s.addrFor(name)
 	if err != nil {
 		return err
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
 	args := []string{"region", "--region", name, "--addr", addr, "--data-dir", s.opts.DataDir,
 		"--database-url", s.dbURL, "--nats-url", s.nats.Servers[r.NATSCluster].URL()}
 	if s.opts.AdminEmail != "" {
@@ -176,22 +182,34 @@ func (s *Stack) StartRegion(name string) error {
 		return fmt.Errorf("devstack: starting region %s: %w", name, err)
 	}
 	child := &Region{Name: name, URL: "http://" + addr, PID: cmd.Process.Pid, cmd: cmd, done: make(chan struct{})}
-	if err := writePID(s.opts.DataDir, name, child.PID); err != nil {
-		return err
-	}
-	s.mu.Lock()
 	s.children[name] = child
-	s.mu.Unlock()
 	go s.watch(child, logFile)
 	s.opts.Log.Info("started region", "region", name, "url", child.URL, "pid", child.PID,
 		"log", logFile.Name())
-	return nil
+	return writePID(s.opts.DataDir, name, child.PID)
 }
 
-// watch reports a child's exit on the console.
+// addrFor is the listen address of region name's next child: its last child's, or a free loopback port for
+// the first. It fails while the last child runs. s.mu is held.
+func (s *Stack) addrFor(name string) (string, error) {
+	if last := s.children[name]; last != nil {
+		if !last.Exited() {
+			return "", fmt.Errorf("devstack: region %s is running (pid %d)", name, last.PID)
+		}
+		return strings.TrimPrefix(last.URL, "http://"), nil
+	}
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	return "127.0.0.1:" + strconv.Itoa(port), nil
+}
+
+// watch reports a child's exit on the console and removes its PID file.
 func (s *Stack) watch(child *Region, logFile *os.File) {
 	err := child.cmd.Wait()
 	logFile.Close()
+	_ = os.Remove(filepath.Join(s.opts.DataDir, "run", child.Name+".pid"))
 	close(child.done)
 	s.opts.Log.Warn("region process exited; not restarted (its calls go to the nearest healthy region)",
 		"region", child.Name, "pid", child.PID, "err", err)
