@@ -152,7 +152,7 @@ func (s *Stack) NATS() *natsserver.Supercluster { return s.nats }
 // StartRegion starts (or starts again) the child of region name: `marquee region` on a free loopback port
 // (on a restart, the address it had before, so that an edge given URLs() finds it again), its PID in
 // DataDir/run/<name>.pid and its output in DataDir/log/<name>.log. It refuses a region whose child is still
-// running. A child that exits is reported and not restarted.
+// running. A child that exits is reported and not restarted; it is killed if this process dies.
 func (s *Stack) StartRegion(name string) error {
 	r, ok := regions.ByName(name)
 	if !ok {
@@ -176,7 +176,9 @@ func (s *Stack) StartRegion(name string) error {
 		return err
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group (a terminal's Ctrl-C reaches the stack, which stops the children in order), and
+	// killed with its parent, so a crashed stack or test leaves no region running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return fmt.Errorf("devstack: starting region %s: %w", name, err)
