@@ -85,9 +85,6 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 }
 
 func (s *Stack) start(ctx context.Context) error {
-	if err := s.startDB(ctx); err != nil {
-		return err
-	}
 	var clusters []string
 	for _, name := range s.opts.Regions {
 		r, ok := regions.ByName(name)
@@ -99,18 +96,26 @@ func (s *Stack) start(ctx context.Context) error {
 	if err := s.makeSecrets(); err != nil {
 		return err
 	}
-	sc, err := natsserver.StartSupercluster(filepath.Join(s.opts.DataDir, "nats"), clusters...)
-	if err != nil {
+	// The supercluster takes seconds to elect a JetStream meta leader, the demo catalog seconds to load: the
+	// two start side by side.
+	natsErr := make(chan error, 1)
+	go func() {
+		sc, err := natsserver.StartSupercluster(filepath.Join(s.opts.DataDir, "nats"), clusters...)
+		if err == nil {
+			s.nats = sc
+			s.opts.Log.Info("started NATS supercluster", "clusters", clusters)
+		}
+		natsErr <- err
+	}()
+	if err := errors.Join(s.startDB(ctx), <-natsErr); err != nil {
 		return err
 	}
-	s.nats = sc
-	s.opts.Log.Info("started NATS supercluster", "clusters", clusters)
 	for _, name := range s.opts.Regions {
 		if err := s.StartRegion(name); err != nil {
 			return err
 		}
 	}
-	return s.waitHealthy(ctx)
+	return s.WaitHealthy(ctx)
 }
 
 // startDB starts the private cluster under DataDir/pg, and migrates and seeds its database.
@@ -245,16 +250,6 @@ func (r *Region) Exited() bool {
 	default:
 		return false
 	}
-}
-
-// waitHealthy waits until every child answers GET /healthz, failing early if one exits.
-func (s *Stack) waitHealthy(ctx context.Context) error {
-	for _, r := range s.Regions() {
-		if err := waitHealthy(ctx, r, 60*time.Second); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Close stops the children (SIGTERM, then SIGKILL after 10 s), NATS and the database.
