@@ -45,7 +45,7 @@ func (m *Main) startJobs(ctx context.Context, s rpc.Services, keeper *search.Kee
 	}
 	m.Log.Info("built search index", "took", time.Since(start).Round(time.Millisecond))
 	m.regional = &jobs.Regional{Runner: &m.jobs, Leases: m.db.Leases(), Process: id, Home: m.Config.Regions(),
-		All: regions.All(), Jobs: func(region string) []jobs.Job { return m.regionJobs(region, s, n, js, streams) }}
+		All: regions.All(), Lease: m.Config.JobLease, Jobs: func(region string) []jobs.Job { return m.regionJobs(region, s, n, js, streams) }}
 	m.jobs.Start(keeper.PruneJob(time.Hour), m.regional.Job())
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/jobs"
 	"github.com/marqueehq/marquee/internal/notify"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/standby"
@@ -37,6 +38,9 @@ type Config struct {
 	AdminEmail string
 	// WorkerInterval is how often the hold-expiry and standby jobs look for work.
 	WorkerInterval time.Duration
+	// JobLease is how long a region's job lease lasts without renewal (jobs.Regional.Lease): when every process
+	// of a region has been gone this long, the nearest live region adopts its jobs.
+	JobLease time.Duration
 	// NATSURL is a NATS server with JetStream; empty starts an embedded one under DataDir/nats.
 	NATSURL string
 	// SMTPAddr is the mail submission server; empty writes emails as .eml files under DataDir/mail.
@@ -56,7 +60,7 @@ func Default() Config {
 		HoldTTL: inventory.DefaultHoldTTL, RefundFullBefore: 2 * time.Hour, Seed: true, BcryptCost: 10,
 		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32, StripeSecretKey: os.Getenv("STRIPE_SECRET_KEY"),
 		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL"),
-		WorkerInterval: standby.DefaultJobInterval, OfferWindowMin: standby.DefaultWindow.Min, OfferWindowMax: standby.DefaultWindow.Max, NATSURL: os.Getenv("NATS_URL"), SMTPAddr: os.Getenv("SMTP_ADDR"),
+		WorkerInterval: standby.DefaultJobInterval, JobLease: jobs.DefaultLease, OfferWindowMin: standby.DefaultWindow.Min, OfferWindowMax: standby.DefaultWindow.Max, NATSURL: os.Getenv("NATS_URL"), SMTPAddr: os.Getenv("SMTP_ADDR"),
 		MailFrom: "Marquee <tickets@marquee.local>", TicketKey: os.Getenv("MARQUEE_TICKET_KEY"),
 		SMSURL: os.Getenv("SMS_URL"), PushURL: os.Getenv("PUSH_URL"), NotifySecret: os.Getenv("NOTIFY_SIGNING_SECRET")}
 }
@@ -91,6 +95,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMSURL, "sms-url", c.SMSURL, "SMS provider endpoint (default $SMS_URL; requests signed with $NOTIFY_SIGNING_SECRET)")
 	fs.StringVar(&c.PushURL, "push-url", c.PushURL, "push provider endpoint (default $PUSH_URL)")
 	fs.StringVar(&c.TicketKey, "ticket-key", c.TicketKey, "Ed25519 PEM key signing QR tickets (default $MARQUEE_TICKET_KEY; created under --data-dir/keys)")
+	fs.DurationVar(&c.JobLease, "job-lease", c.JobLease, "how long a region's job lease lasts: a region gone this long has its jobs adopted (1s to 5m)")
 	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
 }
 
@@ -101,6 +106,9 @@ func (c Config) Check() error {
 	}
 	if c.HoldTTL < 5*time.Minute || c.HoldTTL > 10*time.Minute {
 		return fmt.Errorf("--hold-ttl must be between 5m and 10m, got %v", c.HoldTTL)
+	}
+	if c.JobLease < time.Second || c.JobLease > 5*time.Minute {
+		return fmt.Errorf("--job-lease must be between 1s and 5m, got %v", c.JobLease)
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return fmt.Errorf("--bcrypt-cost must be between 4 and 31")

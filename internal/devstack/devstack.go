@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -35,7 +36,7 @@ type Options struct {
 	Binary     string   // the marquee executable the children run; default this process's own
 	ChildArgs  []string // extra flags for every `marquee region` child
 	Seed       bool     // load the demo catalog into an empty database
-	AdminEmail string
+	AdminEmail string   // the account with this email is a platform admin (made so at start and when it registers)
 	Log        *slog.Logger
 }
 
@@ -84,9 +85,6 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 }
 
 func (s *Stack) start(ctx context.Context) error {
-	if err := s.startDB(ctx); err != nil {
-		return err
-	}
 	var clusters []string
 	for _, name := range s.opts.Regions {
 		r, ok := regions.ByName(name)
@@ -98,18 +96,26 @@ func (s *Stack) start(ctx context.Context) error {
 	if err := s.makeSecrets(); err != nil {
 		return err
 	}
-	sc, err := natsserver.StartSupercluster(filepath.Join(s.opts.DataDir, "nats"), clusters...)
-	if err != nil {
+	// The supercluster takes seconds to elect a JetStream meta leader, the demo catalog seconds to load: the
+	// two start side by side.
+	natsErr := make(chan error, 1)
+	go func() {
+		sc, err := natsserver.StartSupercluster(filepath.Join(s.opts.DataDir, "nats"), clusters...)
+		if err == nil {
+			s.nats = sc
+			s.opts.Log.Info("started NATS supercluster", "clusters", clusters)
+		}
+		natsErr <- err
+	}()
+	if err := errors.Join(s.startDB(ctx), <-natsErr); err != nil {
 		return err
 	}
-	s.nats = sc
-	s.opts.Log.Info("started NATS supercluster", "clusters", clusters)
 	for _, name := range s.opts.Regions {
 		if err := s.StartRegion(name); err != nil {
 			return err
 		}
 	}
-	return s.waitHealthy(ctx)
+	return s.WaitHealthy(ctx)
 }
 
 // startDB starts the private cluster under DataDir/pg, and migrates and seeds its database.
@@ -148,46 +154,69 @@ func (s *Stack) DatabaseURL() string { return s.dbURL }
 // NATS returns the supercluster.
 func (s *Stack) NATS() *natsserver.Supercluster { return s.nats }
 
-// StartRegion starts (or starts again) the child of region name: `marquee region` on a free loopback port,
-// its PID in DataDir/run/<name>.pid and its output in DataDir/log/<name>.log. A child that exits is reported
-// and not restarted.
+// StartRegion starts (or starts again) the child of region name: `marquee region` on a free loopback port
+// (on a restart, the address it had before, so that an edge given URLs() finds it again), its PID in
+// DataDir/run/<name>.pid and its output in DataDir/log/<name>.log. It refuses a region whose child is still
+// running. A child that exits is reported and not restarted; it is killed if this process dies.
 func (s *Stack) StartRegion(name string) error {
-	r, _ := regions.ByName(name)
-	port, err := freePort()
+	r, ok := regions.ByName(name)
+	if !ok {
+		return fmt.Errorf("devstack: no region %q in regions/", name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	addr, err := s.addrFor(name)
 	if err != nil {
 		return err
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	args := append([]string{"region", "--region", name, "--addr", addr, "--data-dir", s.opts.DataDir,
-		"--database-url", s.dbURL, "--nats-url", s.nats.Servers[r.NATSCluster].URL()}, s.opts.ChildArgs...)
+	args := []string{"region", "--region", name, "--addr", addr, "--data-dir", s.opts.DataDir,
+		"--database-url", s.dbURL, "--nats-url", s.nats.Servers[r.NATSCluster].URL()}
+	if s.opts.AdminEmail != "" {
+		args = append(args, "--admin-email", s.opts.AdminEmail)
+	}
+	args = append(args, s.opts.ChildArgs...)
 	cmd := exec.Command(s.opts.Binary, args...)
 	logFile, err := openIn(filepath.Join(s.opts.DataDir, "log"), name+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND)
 	if err != nil {
 		return err
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group (a terminal's Ctrl-C reaches the stack, which stops the children in order), and
+	// killed with its parent, so a crashed stack or test leaves no region running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return fmt.Errorf("devstack: starting region %s: %w", name, err)
 	}
 	child := &Region{Name: name, URL: "http://" + addr, PID: cmd.Process.Pid, cmd: cmd, done: make(chan struct{})}
-	if err := writePID(s.opts.DataDir, name, child.PID); err != nil {
-		return err
-	}
-	s.mu.Lock()
 	s.children[name] = child
-	s.mu.Unlock()
 	go s.watch(child, logFile)
 	s.opts.Log.Info("started region", "region", name, "url", child.URL, "pid", child.PID,
 		"log", logFile.Name())
-	return nil
+	return writePID(s.opts.DataDir, name, child.PID)
 }
 
-// watch reports a child's exit on the console.
+// addrFor is the listen address of region name's next child: its last child's, or a free loopback port for
+// the first. It fails while the last child runs. s.mu is held.
+func (s *Stack) addrFor(name string) (string, error) {
+	if last := s.children[name]; last != nil {
+		if !last.Exited() {
+			return "", fmt.Errorf("devstack: region %s is running (pid %d)", name, last.PID)
+		}
+		return strings.TrimPrefix(last.URL, "http://"), nil
+	}
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	return "127.0.0.1:" + strconv.Itoa(port), nil
+}
+
+// watch reports a child's exit on the console and removes its PID file.
 func (s *Stack) watch(child *Region, logFile *os.File) {
 	err := child.cmd.Wait()
 	logFile.Close()
+	_ = os.Remove(filepath.Join(s.opts.DataDir, "run", child.Name+".pid"))
 	close(child.done)
 	s.opts.Log.Warn("region process exited; not restarted (its calls go to the nearest healthy region)",
 		"region", child.Name, "pid", child.PID, "err", err)
@@ -221,16 +250,6 @@ func (r *Region) Exited() bool {
 	default:
 		return false
 	}
-}
-
-// waitHealthy waits until every child answers GET /healthz, failing early if one exits.
-func (s *Stack) waitHealthy(ctx context.Context) error {
-	for _, r := range s.Regions() {
-		if err := waitHealthy(ctx, r, 60*time.Second); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Close stops the children (SIGTERM, then SIGKILL after 10 s), NATS and the database.
