@@ -156,7 +156,7 @@ func (r *Runner) loop(ctx context.Context, j Job) {
 		} else {
 			failures = 0
 		}
-		if !sleep(ctx, wait) {
+		if !Sleep(ctx, wait) {
 			return
 		}
 	}
@@ -180,8 +180,9 @@ func (r *Runner) log() *slog.Logger {
 	return r.Log
 }
 
-// sleep waits d or until ctx ends, reporting whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
+// Sleep waits d or until ctx ends, reporting whether ctx is still live: the wait of a loop that must stop
+// at shutdown.
+func Sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}

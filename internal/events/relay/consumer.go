@@ -115,7 +115,7 @@ func (c *Consumer) create(ctx context.Context, js jetstream.JetStream) (jetstrea
 			err = cerr
 		}
 		c.Log.Warn("relay: creating consumer failed, retrying", "durable", c.Durable, "err", err, "in", wait)
-		if !sleep(ctx, wait) {
+		if !jobs.Sleep(ctx, wait) {
 			return nil, ctx.Err()
 		}
 		wait = min(2*wait, 5*time.Second)

@@ -103,7 +103,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		default:
 			failures = 0
 		}
-		if !sleep(ctx, wait) {
+		if !jobs.Sleep(ctx, wait) {
 			return nil
 		}
 	}
@@ -189,20 +189,6 @@ func message(o events.Record) *nats.Msg {
 	return m
 }
 
-// sleep waits d or until ctx is done, reporting whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
 
 // Job runs the relay as a background job, "events.relay" for a region's rows ("events.relay.global" for
 // global rows).
