@@ -189,7 +189,6 @@ func message(o events.Record) *nats.Msg {
 	return m
 }
 
-
 // Job runs the relay as a background job, "events.relay" for a region's rows ("events.relay.global" for
 // global rows).
 func (r *Relay) Job() jobs.Job {
