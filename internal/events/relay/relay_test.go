@@ -3,6 +3,7 @@ package relay_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -254,5 +255,26 @@ func TestEnsureStreamFixesConfig(t *testing.T) {
 	}
 	if got := s.CachedInfo().Config.Duplicates; got != relay.DupWindow {
 		t.Fatalf("duplicate window = %v, want %v", got, relay.DupWindow)
+	}
+}
+
+// TestEnsureReplacesTheLegacyStream: a data directory from before streams were per region has one MARQUEE
+// stream over every subject; a region's stream replaces it instead of failing on the overlap.
+func TestEnsureReplacesTheLegacyStream(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, st := range streams {
+		if err := e.js.DeleteStream(ctx, st.Name()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.js.CreateStream(ctx, jetstream.StreamConfig{Name: relay.LegacyStream, Subjects: []string{"marquee.>"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := streams[0].Ensure(ctx, e.js); err != nil {
+		t.Fatalf("Ensure with the legacy stream present: %v", err)
+	}
+	if _, err := e.js.Stream(ctx, relay.LegacyStream); !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Fatalf("legacy stream after Ensure: %v, want not found", err)
 	}
 }

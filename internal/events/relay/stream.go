@@ -87,6 +87,9 @@ func (s Stream) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 			return s.Ensure(ctx, js) // another process created it first, perhaps differently
 		}
+		if overlaps(err) && dropLegacy(ctx, js) {
+			_, err = js.CreateStream(ctx, want)
+		}
 	case err == nil && !matches(st.CachedInfo().Config, want):
 		_, err = js.UpdateStream(ctx, want)
 	}
@@ -94,6 +97,22 @@ func (s Stream) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		return fmt.Errorf("relay.Stream(%s).Ensure: %w", s.Region, err)
 	}
 	return nil
+}
+
+// LegacyStream is the one stream of every region's events that data directories made before streams were
+// per region still have; its subjects overlap every region's stream.
+const LegacyStream = "MARQUEE"
+
+// overlaps reports whether err is JetStream refusing a stream whose subjects overlap another's.
+func overlaps(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.ErrorCode(10065) // JSStreamSubjectOverlapErr
+}
+
+// dropLegacy deletes LegacyStream, reporting whether it did. Nothing is lost: every event it held is in the
+// outbox, and consumers, being idempotent, may see an event again.
+func dropLegacy(ctx context.Context, js jetstream.JetStream) bool {
+	return js.DeleteStream(ctx, LegacyStream) == nil
 }
 
 // matches reports whether the stream configuration has the settings StreamConfig sets.
