@@ -38,7 +38,8 @@ type Regional struct {
 	Lease   time.Duration    // DefaultLease when 0
 	Now     func() time.Time // time.Now when nil: leases coordinate processes, so they use the wall clock
 
-	held map[string]bool
+	held  map[string]bool
+	start time.Time // of the first round
 }
 
 // Job is the lease keeper itself: it renews, takes, adopts and hands back leases every third of a lease, and
@@ -67,10 +68,10 @@ func (g *Regional) now() time.Time {
 
 // tick runs one round.
 func (g *Regional) tick(ctx context.Context) error {
-	if g.held == nil {
-		g.held = map[string]bool{}
-	}
 	now := g.now()
+	if g.held == nil {
+		g.held, g.start = map[string]bool{}, now
+	}
 	for _, h := range g.Home {
 		if err := g.Leases.Heartbeat(ctx, h, g.Process, now, now.Add(-10*g.lease())); err != nil {
 			return err
@@ -88,9 +89,12 @@ func (g *Regional) tick(ctx context.Context) error {
 	return nil
 }
 
-// consider takes or keeps region's lease when this process should run its jobs, and lets it go otherwise.
+// consider takes or keeps region's lease when this process should run its jobs, and lets it go otherwise. A
+// process adopts a region only once it has itself been up for a lease: until then, a region it has not seen
+// may just be starting too (a whole deployment starting would otherwise adopt and hand back regions at once).
 func (g *Regional) consider(ctx context.Context, region string, live map[string]bool, now time.Time) error {
-	want := slices.Contains(g.Home, region) || (!live[region] && g.adopter(region, live))
+	settled := now.Sub(g.start) >= g.lease()
+	want := slices.Contains(g.Home, region) || (settled && !live[region] && g.adopter(region, live))
 	if !want {
 		if g.held[region] {
 			g.stop(region)
