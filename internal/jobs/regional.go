@@ -39,6 +39,7 @@ type Regional struct {
 	Now     func() time.Time // time.Now when nil: leases coordinate processes, so they use the wall clock
 
 	held    map[string]bool
+	start   time.Time // of the first round
 	renewed time.Time // when a round last succeeded
 }
 
@@ -69,10 +70,10 @@ func (g *Regional) now() time.Time {
 // tick runs one round. When rounds have failed (the database unreachable) for half a lease, it stops the
 // regions' jobs it runs: their leases are about to lapse, and another process may take them.
 func (g *Regional) tick(ctx context.Context) error {
-	if g.held == nil {
-		g.held = map[string]bool{}
-	}
 	now := g.now()
+	if g.held == nil {
+		g.held, g.start = map[string]bool{}, now
+	}
 	err := g.round(ctx, now)
 	if err == nil {
 		g.renewed = now
@@ -103,9 +104,12 @@ func (g *Regional) round(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// consider takes or keeps region's lease when this process should run its jobs, and lets it go otherwise.
+// consider takes or keeps region's lease when this process should run its jobs, and lets it go otherwise. A
+// process adopts a region only once it has itself been up for a lease: until then, a region it has not seen
+// may just be starting too (a whole deployment starting would otherwise adopt and hand back regions at once).
 func (g *Regional) consider(ctx context.Context, region string, live map[string]bool, now time.Time) error {
-	want := slices.Contains(g.Home, region) || (!live[region] && g.adopter(region, live))
+	settled := now.Sub(g.start) >= g.lease()
+	want := slices.Contains(g.Home, region) || (settled && !live[region] && g.adopter(region, live))
 	if !want {
 		if g.held[region] {
 			g.stop(region)

@@ -153,3 +153,56 @@ func TestRegionalStopsJobsItCannotRenew(t *testing.T) {
 	other := startProcess(t, db, "asia-2", "asia-south1")
 	waitFor(t, "another process to take the lapsed lease", func() bool { return other.runs("asia-south1") })
 }
+
+// clock is a settable time for the lease keepers of TestStartingTogetherAdoptsNothing.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
+
+// TestStartingTogetherAdoptsNothing runs the lease rounds of processes by hand on one clock: a process that
+// starts half a lease before another region's does not adopt that region meanwhile (it may be starting too), and
+// a region with no process at all is adopted by the nearest live region once that process has been up a lease.
+func TestStartingTogetherAdoptsNothing(t *testing.T) {
+	db := storetest.NewDB(t, nil)
+	ctx := context.Background()
+	c := &clock{now: time.Now()}
+	keeper := func(id string, home string) (*jobs.Regional, func()) {
+		r := &jobs.Runner{}
+		t.Cleanup(r.Stop)
+		g := &jobs.Regional{Runner: r, Leases: db.Leases(), Process: id, Home: []string{home}, All: regions.All(),
+			Lease: lease, Now: c.Now, Jobs: func(string) []jobs.Job { return nil }}
+		round := g.Job().Run
+		return g, func() {
+			t.Helper()
+			if err := round(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	us, usRound := keeper("us-1", "us-east1")
+	usRound()
+	c.add(lease / 2)
+	usRound()
+	if got := us.Held(); !slices.Equal(got, []string{"us-east1"}) {
+		t.Fatalf("us-east1 holds %v half a lease after it started, before europe-west1's process, want only its own", got)
+	}
+	eu, euRound := keeper("eu-1", "europe-west1")
+	euRound()
+	c.add(lease * 3 / 4)
+	usRound()
+	euRound()
+	if got, want := [][]string{us.Held(), eu.Held()}, [][]string{{"us-east1"}, {"europe-west1"}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("us-east1 and europe-west1 hold %v three quarters of a lease after europe-west1 started, want each its own (asia-south1 goes to europe-west1, its nearest, once that has been up a lease)", got)
+	}
+	c.add(lease / 2)
+	usRound()
+	euRound()
+	if got := eu.Held(); !slices.Equal(got, []string{"asia-south1", "europe-west1"}) {
+		t.Fatalf("europe-west1 holds %v once up a lease, want asia-south1 (no process, nearest live region) too", got)
+	}
+}
