@@ -38,17 +38,20 @@ func TestDevStopsCleanlyOnSIGTERM(t *testing.T) {
 		t.Fatalf("healthz: %v %v", res, err)
 	}
 	res.Body.Close()
-	pids, err := filepath.Glob(filepath.Join(data, "run", "*.pid"))
-	if err != nil || len(pids) != len(regions.All()) {
-		t.Fatalf("pid files %v (%v), want one per region", pids, err)
+	files, err := filepath.Glob(filepath.Join(data, "run", "*.pid"))
+	if err != nil || len(files) != len(regions.All()) {
+		t.Fatalf("pid files %v (%v), want one per region", files, err)
 	}
-	stop(t, cmd, "marquee dev")
-	for _, f := range pids {
+	pids := map[string]int{}
+	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		pids[f], _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	stop(t, cmd, "marquee dev")
+	for f, pid := range pids {
 		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 			t.Errorf("region child %s (pid %d) still running after marquee dev stopped (%v)", f, pid, err)
 		}

@@ -61,6 +61,11 @@ type Stack struct {
 // Start starts the database (migrated and seeded here, once, before any region starts), the supercluster and a
 // region child per region, and returns once every child answers its health check.
 func Start(ctx context.Context, o Options) (*Stack, error) {
+	// World-searchable, made first: the cluster under it runs as the postgres user, and NATS or the secrets
+	// would otherwise create it 0750 or 0700.
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		return nil, err
+	}
 	if len(o.Regions) == 0 {
 		for _, r := range regions.All() {
 			o.Regions = append(o.Regions, r.Name)

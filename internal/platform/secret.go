@@ -26,7 +26,8 @@ func Secret(configured, path string) ([]byte, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	// The file is 0600; its folder may also hold a PostgreSQL cluster, whose own user must reach it.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
 	return b, os.WriteFile(path, b, 0o600)
