@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"connectrpc.com/connect"
+
+	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+)
+
+// call is one call a shopper made through the edge.
+type call struct {
+	proc       string
+	start, end time.Time
+	region     string // that served it; "" when it failed
+	err        error
+}
+
+// shopper is a client that holds and books seats of some showtimes through the edge until stopped, cancelling
+// every third booking while its gate allows, and records every call. A write that fails for want of a region
+// (unavailable, or internal while a region dies) is retried with the same idempotency key, as a client should.
+type shopper struct {
+	api   *api
+	u     user
+	shows []string
+	rng   *rand.Rand
+	gate  *cancelGate
+
+	mu        sync.Mutex
+	calls     []call
+	confirmed []string // bookings the shopper was told are confirmed
+	cancelled []string // of those, the ones it was told are cancelled
+}
+
+// run shops until stop is set, finishing the booking in progress.
+func (s *shopper) run(stop *atomic.Bool) {
+	for i := 0; !stop.Load(); i++ {
+		s.shop(i)
+	}
+}
+
+// shop holds the best two seats of a random showtime, books them and, every third time, cancels the booking.
+func (s *shopper) shop(i int) {
+	ctx := context.Background()
+	show := s.shows[s.rng.IntN(len(s.shows))]
+	best, err := timed(s, "BestAvailable", func() (*connect.Response[marqueev1.BestAvailableResponse], error) {
+		return s.api.seats.BestAvailable(ctx, as("", &marqueev1.BestAvailableRequest{ShowtimeId: show, Count: 2}))
+	})
+	if err != nil || len(best.Msg.SeatIds) == 0 {
+		return
+	}
+	hold, err := timed(s, "HoldSeats", func() (*connect.Response[marqueev1.HoldSeatsResponse], error) {
+		return s.api.seats.HoldSeats(ctx, as(s.u.token, &marqueev1.HoldSeatsRequest{ShowtimeId: show, SeatIds: best.Msg.SeatIds}))
+	})
+	if err != nil {
+		return // taken meanwhile, or no region answered
+	}
+	key := fmt.Sprintf("book-%s-%d", s.u.id, i)
+	b, err := retried(s, "CreateBooking", func() (*connect.Response[marqueev1.CreateBookingResponse], error) {
+		return s.api.bookings.CreateBooking(ctx, as(s.u.token, &marqueev1.CreateBookingRequest{HoldId: hold.Msg.Hold.Id,
+			PaymentToken: "tok_visa", IdempotencyKey: key}))
+	})
+	if err != nil {
+		return
+	}
+	id := b.Msg.Booking.Id
+	s.mu.Lock()
+	s.confirmed = append(s.confirmed, id)
+	s.mu.Unlock()
+	if i%3 != 2 || !s.gate.enter() {
+		return
+	}
+	defer s.gate.leave()
+	_, err = retried(s, "CancelBooking", func() (*connect.Response[marqueev1.CancelBookingResponse], error) {
+		return s.api.bookings.CancelBooking(ctx, as(s.u.token, &marqueev1.CancelBookingRequest{BookingId: id, IdempotencyKey: "cancel-" + key}))
+	})
+	if err == nil {
+		s.mu.Lock()
+		s.cancelled = append(s.cancelled, id)
+		s.mu.Unlock()
+	}
+}
+
+// cancelGate lets shoppers cancel until it is closed. Closing it waits for the cancellations under way.
+type cancelGate struct {
+	mu     sync.RWMutex
+	closed bool
+}
+
+// enter reports whether a cancellation may start; if so, leave must follow when it is done.
+func (g *cancelGate) enter() bool {
+	g.mu.RLock()
+	if g.closed {
+		g.mu.RUnlock()
+		return false
+	}
+	return true
+}
+
+func (g *cancelGate) leave() { g.mu.RUnlock() }
+
+// close stops new cancellations and returns once those under way have finished.
+func (g *cancelGate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
+// timed makes one call and records it.
+func timed[T any](s *shopper, proc string, f func() (*connect.Response[T], error)) (*connect.Response[T], error) {
+	c := call{proc: proc, start: time.Now()}
+	res, err := f()
+	c.end, c.err = time.Now(), err
+	if err == nil {
+		c.region = servedBy(res)
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, c)
+	s.mu.Unlock()
+	return res, err
+}
+
+// retried makes a write until it gets an answer that is not about a region being away, for up to 15 s.
+func retried[T any](s *shopper, proc string, f func() (*connect.Response[T], error)) (*connect.Response[T], error) {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := timed(s, proc, f)
+		if err == nil || !retryable(err) || time.Now().After(deadline) {
+			return res, err
+		}
+		time.Sleep(50 * time.Millisecond) // a client's pause before retrying
+	}
+}
+
+// retryable reports whether a write's error says to try again with the same key: no region answered, the
+// region died while serving it, or the first attempt is still being processed.
+func retryable(err error) bool {
+	switch connect.CodeOf(err) {
+	case connect.CodeUnavailable, connect.CodeInternal, connect.CodeUnknown, connect.CodeDeadlineExceeded, connect.CodeAborted:
+		return true
+	case connect.CodeFailedPrecondition:
+		return strings.Contains(err.Error(), "still being processed")
+	}
+	return false
+}
+
+// record returns copies of what the shopper did.
+func (s *shopper) record() (calls []call, confirmed, cancelled []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]call(nil), s.calls...), append([]string(nil), s.confirmed...), append([]string(nil), s.cancelled...)
+}
