@@ -58,7 +58,7 @@ func newPool(urls map[string][]*url.URL, client *http.Client, log *slog.Logger) 
 
 func distanceFrom(from regions.Region, name string) float64 {
 	to, _ := regions.ByName(name)
-	return distanceKm(pointOf(from), pointOf(to))
+	return from.DistanceTo(to)
 }
 
 // candidates returns the backends up that can serve a call owned by region target, best first: the target's own

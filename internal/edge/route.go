@@ -109,25 +109,8 @@ func parsePoint(s string) (point, bool) {
 
 // nearest returns the region closest to p.
 func nearest(p point) regions.Region {
-	all := regions.All()
-	best := all[0]
-	for _, r := range all[1:] {
-		if distanceKm(p, pointOf(r)) < distanceKm(p, pointOf(best)) {
-			best = r
-		}
-	}
-	return best
-}
-
-func pointOf(r regions.Region) point { return point{r.Location.Latitude, r.Location.Longitude} }
-
-// distanceKm is the great-circle distance between a and b (haversine, mean Earth radius).
-func distanceKm(a, b point) float64 {
-	const earthKm = 6371.0
-	rad := math.Pi / 180
-	dLat, dLon := (b.lat-a.lat)*rad, (b.lon-a.lon)*rad
-	h := math.Pow(math.Sin(dLat/2), 2) + math.Cos(a.lat*rad)*math.Cos(b.lat*rad)*math.Pow(math.Sin(dLon/2), 2)
-	return 2 * earthKm * math.Asin(math.Min(1, math.Sqrt(h)))
+	r, _ := regions.Nearest(p.lat, p.lon, regions.All())
+	return r
 }
 
 // homeRegion reads the home region claim from the unverified payload of the bearer token (a JWT): routing only,

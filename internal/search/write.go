@@ -1,7 +1,6 @@
 package search
 
 import (
-	"math"
 	"slices"
 	"sort"
 	"sync"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/regions"
 )
 
 // TheatreDoc is a theatre as Build takes it: the theatre and the name of its city. The theatre's TimeZone
@@ -245,10 +245,5 @@ func loadLocation(name string) (*time.Location, error) {
 
 // haversineKm returns the great-circle distance between a and b in kilometres.
 func haversineKm(a, b Point) float64 {
-	const earthKm = 6371.0088
-	rad := math.Pi / 180
-	dLat, dLon := (b.Latitude-a.Latitude)*rad, (b.Longitude-a.Longitude)*rad
-	h := math.Pow(math.Sin(dLat/2), 2) +
-		math.Cos(a.Latitude*rad)*math.Cos(b.Latitude*rad)*math.Pow(math.Sin(dLon/2), 2)
-	return 2 * earthKm * math.Asin(math.Min(1, math.Sqrt(h)))
+	return regions.DistanceKm(a.Latitude, a.Longitude, b.Latitude, b.Longitude)
 }
