@@ -12,6 +12,7 @@ import (
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/pricing"
+	"github.com/marqueehq/marquee/internal/wallet"
 )
 
 // Role is what an account may do.
@@ -31,11 +32,8 @@ type Principal struct {
 	ChainID string // set for operators
 }
 
-// GiftCard is an issued gift card.
-type GiftCard struct {
-	ID, Code, ChainID, Currency string
-	BalanceMinor                int64
-}
+// GiftCard is an issued gift card: the wallet's.
+type GiftCard = wallet.GiftCard
 
 // Store keeps what admins manage.
 type Store interface {

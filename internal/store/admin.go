@@ -68,7 +68,7 @@ func (s *AdminStore) ChainPolicy(ctx context.Context, chainID string) (*catalog.
 
 // IssueGiftCard saves a new gift card.
 func (s *AdminStore) IssueGiftCard(ctx context.Context, g admin.GiftCard, now time.Time) error {
-	return s.db.Wallet().IssueGiftCard(ctx, GiftCard(g), now)
+	return s.db.Wallet().IssueGiftCard(ctx, g, now)
 }
 
 // DeadDeliveries lists deliveries that gave up.
