@@ -53,12 +53,16 @@ func StartSupercluster(dir string, names ...string) (*Supercluster, error) {
 		sc.Close()
 		return nil, fmt.Errorf("natsserver.StartSupercluster: %w", err)
 	}
-	if err := sc.waitReady(readyTimeout); err != nil {
+	if err := sc.waitReady(superclusterReadyTimeout); err != nil {
 		sc.Close()
 		return nil, err
 	}
 	return sc, nil
 }
+
+// superclusterReadyTimeout bounds the wait for gateways and a JetStream meta leader. Electing a leader takes a few
+// seconds on an idle machine and well over ten under a parallel -race test run, which is what CI is.
+const superclusterReadyTimeout = 60 * time.Second
 
 // others returns the gateways of every cluster but self.
 func others(gateways map[string]string, self string) map[string]string {
