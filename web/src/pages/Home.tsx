@@ -238,6 +238,9 @@ function SearchBox(props: { value: string; onInput: (v: string) => void }) {
         props.onInput(text);
       }
     } else if (e.key === "Escape") {
+      // With suggestions shown, Escape only closes them; the search field's own Escape (clearing it) is for
+      // a second press.
+      if (open && items.length) e.preventDefault();
       setOpen(false);
     }
   };
