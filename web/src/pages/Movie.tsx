@@ -68,11 +68,11 @@ export function Movie(props: { id: string }) {
                 <ul class="times">
                   {list.map((s) => (
                     <li key={s.id}>
-                      <a class="time" href={`/showtime/${encodeURIComponent(s.id)}`}
-                        aria-label={`${time(s.startsAt, p?.timeZone)}, ${s.format}, ${s.language}${s.fromPrice ? `, from ${money(s.fromPrice)}` : ""}, ${s.screenName}`}>
+                      <a class="time" href={`/showtime/${encodeURIComponent(s.id)}`}>
                         <strong>{time(s.startsAt, p?.timeZone)}</strong>
                         <span>{s.format} · {s.language}</span>
                         {s.fromPrice && <span>from {money(s.fromPrice)}</span>}
+                        <span class="visually-hidden">, {s.screenName}</span>
                       </a>
                     </li>
                   ))}
