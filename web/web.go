@@ -24,8 +24,14 @@ func Built() bool {
 // for every other GET, so the app's own routes (/movie/..., /bookings) load on a reload or a shared link.
 func Handler() http.Handler {
 	root, _ := fs.Sub(dist, "dist")
+	return handler(root)
+}
+
+// handler serves the bundle in root, or the note on building it when root has no index.html.
+func handler(root fs.FS) http.Handler {
 	files := http.FileServerFS(root)
-	built := Built()
+	_, err := fs.Stat(root, "index.html")
+	built := err == nil
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")

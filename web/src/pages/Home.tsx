@@ -21,7 +21,21 @@ export function Home() {
     <Page title={p ? `Movies near ${p.label}` : "Find a movie near you"} wide>
       {err && <Alert>{err}</Alert>}
       <PlacePicker cities={cities} />
-      {p ? <Browse /> : <p>Pick your city or share your location to see what is playing near you.</p>}
+      {p ? <Browse /> : (
+        <>
+          <p>Pick your city or share your location to see what is playing near you.</p>
+          <ul class="city-list" aria-label="Cities">
+            {cities.map((c) => (
+              <li key={c.id}>
+                <button type="button" class="secondary"
+                  onClick={() => setPlace({ label: c.name, latitude: c.latitude, longitude: c.longitude, city: c.id, timeZone: c.timeZone })}>
+                  {c.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </Page>
   );
 }
