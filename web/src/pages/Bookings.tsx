@@ -1,7 +1,7 @@
 // My bookings: each with its show and seats; cancel all or some seats, seeing first what the refund policy gives
 // back, to the card or as store credit with the chain's bonus. Standby lines the person is in are listed too.
 import { useEffect, useState } from "preact/hooks";
-import { type Booking, BookingStatus, RefundMethod } from "../../../api/marquee/v1/booking_pb.js";
+import { type Booking, BookingStatus, RefundMethod, TenderMethod } from "../../../api/marquee/v1/booking_pb.js";
 import type { QuoteCancellationResponse } from "../../../api/marquee/v1/booking_pb.js";
 import { type StandbyEntry, StandbyStatus } from "../../../api/marquee/v1/standby_pb.js";
 import { booking, idempotencyKey, message, standby } from "../lib/api.js";
@@ -75,7 +75,7 @@ function Cancel(props: { b: Booking; seats: string[]; onClose: () => void; onDon
     setQuote(null);
     if (chosen.length === 0) return;
     booking.quoteCancellation({ bookingId: props.b.id, seatIds: all ? [] : chosen, refundTo: to })
-      .then(setQuote, (e) => setErr(message(e)));
+      .then(setQuote, (e: unknown) => setErr(message(e)));
   }, [chosen.join(","), to]);
   const confirm = async () => {
     setBusy(true);
@@ -126,13 +126,29 @@ function Cancel(props: { b: Booking; seats: string[]; onClose: () => void; onDon
 
 function RefundQuote(props: { q: QuoteCancellationResponse }) {
   const q = props.q;
-  const parts = [
-    q.refund && q.refund.amountMinor > 0n ? `${money(q.refund)} back to how you paid` : "",
-    q.storeCredit && q.storeCredit.amountMinor > 0n ? `${money(q.storeCredit)} in store credit` : "",
-  ].filter(Boolean);
+  const credit = q.storeCredit && q.storeCredit.amountMinor > 0n;
+  const back = q.refund && q.refund.amountMinor > 0n;
   return (
-    <p class="refund">
-      {parts.length ? <>You get <strong>{parts.join(" and ")}</strong>.</> : <>No refund is due.</>} {q.policy}
-    </p>
+    <div class="refund">
+      <p>
+        {credit ? (
+          <>You get <strong>{money(q.storeCredit)} in store credit</strong>
+            {q.storeCreditBonus && q.storeCreditBonus.amountMinor > 0n ? <> (including a {money(q.storeCreditBonus)} bonus)</> : null}.</>
+        ) : back ? (
+          <>You get <strong>{money(q.refund)}</strong> back to how you paid
+            {q.refunds.length > 1 ? <> ({q.refunds.map((t) => `${money(t.amount)} ${tenderName(t.method)}`).join(", ")})</> : null}.</>
+        ) : <>No refund is due.</>}
+      </p>
+      {q.policy && <p class="hint">{q.policy}</p>}
+    </div>
   );
+}
+
+function tenderName(m: TenderMethod): string {
+  switch (m) {
+    case TenderMethod.CARD: return "to your card";
+    case TenderMethod.GIFT_CARD: return "to your gift card";
+    case TenderMethod.STORE_CREDIT: return "as store credit";
+    default: return "";
+  }
 }

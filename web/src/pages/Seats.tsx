@@ -27,7 +27,7 @@ export function typeName(t: SeatType): string {
 
 const typeMark: Record<number, string> = { [SeatType.PREMIUM]: "★", [SeatType.ACCESSIBLE]: "♿", [SeatType.COMPANION]: "C" };
 
-type Map = { seats: Seat[]; showtime?: Showtime; version: bigint };
+type Map = { seats: Seat[]; showtime?: Showtime; version: number };
 
 export function Seats(props: { id: string }) {
   const [map, setMap] = useState<Map | null>(null);
@@ -42,10 +42,14 @@ export function Seats(props: { id: string }) {
     (async () => {
       while (!ctl.signal.aborted) {
         try {
+          // Versions only grow within one stream; a reconnect starts a new one with a fresh map.
+          let last = -1;
           for await (const m of seatApi.watchSeatMap({ showtimeId: props.id }, { signal: ctl.signal })) {
             tries = 0;
             setLive("live");
-            setMap((prev) => (prev && prev.version > m.version && prev.seats.length ? prev : { seats: m.seats, showtime: m.showtime, version: m.version }));
+            if (m.version <= last) continue; // a heartbeat, or an older map
+            last = m.version;
+            setMap({ seats: m.seats, showtime: m.showtime, version: m.version });
           }
         } catch (e) {
           if (isAbort(e) || ctl.signal.aborted) return;
