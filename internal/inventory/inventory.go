@@ -123,6 +123,14 @@ func (e *SeatsUnavailableError) Error() string {
 	return "seats not available: " + strings.Join(e.SeatIDs, ", ")
 }
 
+// SeatLimitError is a hold that would take a person past the seats one may hold for a show.
+type SeatLimitError struct{ Limit, Held, Asked int }
+
+// Error says what was asked.
+func (e *SeatLimitError) Error() string {
+	return fmt.Sprintf("seat limit %d: holds %d, asked %d", e.Limit, e.Held, e.Asked)
+}
+
 // Service applies the hold rules.
 type Service struct {
 	Store           Store
@@ -308,10 +316,19 @@ func Holdable(st catalog.Showtime, now time.Time) error {
 	return nil
 }
 
-// LimitError reports a hold that would take a user past the per-showtime limit.
+// LimitError reports a hold that would take a user past the per-showtime limit: Exhausted, saying how many
+// more seats they may hold.
 func LimitError(held, asked, limit int) error {
-	return errs.Errorf("inventory.Hold", errs.Exhausted,
-		"at most %d seats per person for a showtime: you hold %d and asked for %d", limit, held, asked)
+	msg := fmt.Sprintf("You can hold at most %d seats for one show; you asked for %d", limit, asked)
+	switch {
+	case held >= limit:
+		msg = fmt.Sprintf("You can hold at most %d seats for one show, and you already hold %d; book or release them first",
+			limit, held)
+	case held > 0:
+		msg = fmt.Sprintf("You can hold at most %d seats for one show; you already hold %d, so you can add up to %d more",
+			limit, held, limit-held)
+	}
+	return errs.E("inventory.Hold", errs.Exhausted, msg, &SeatLimitError{Limit: limit, Held: held, Asked: asked})
 }
 
 func (s *Service) ttl() time.Duration {
@@ -328,11 +345,13 @@ func (s *Service) maxSeats() int {
 	return s.MaxSeatsPerUser
 }
 
-// UnavailableError builds the Precondition error for seats that are taken.
+// UnavailableError builds the Precondition error for seats that are taken, naming them.
 func UnavailableError(seatIDs []string) error {
-	e := &SeatsUnavailableError{SeatIDs: seatIDs}
-	return errs.E("inventory.Hold", errs.Precondition, fmt.Sprintf("seats not available: %s",
-		strings.Join(seatIDs, ", ")), e)
+	msg := fmt.Sprintf("Seats %s are already taken; choose other seats", joinAnd(seatIDs))
+	if len(seatIDs) == 1 {
+		msg = fmt.Sprintf("Seat %s is already taken; choose another seat", seatIDs[0])
+	}
+	return errs.E("inventory.Hold", errs.Precondition, msg, &SeatsUnavailableError{SeatIDs: seatIDs})
 }
 
 // checkSelection applies the orphan-seat rule when the chain has it on. Unknown seats are left for the hold

@@ -134,6 +134,63 @@ func (SeatStatus) EnumDescriptor() ([]byte, []int) {
 	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{1}
 }
 
+// Reason is why the seats were refused.
+type HoldRefused_Reason int32
+
+const (
+	HoldRefused_REASON_UNSPECIFIED HoldRefused_Reason = 0
+	// Some seats are held or booked by someone else (code failed_precondition).
+	HoldRefused_REASON_SEATS_TAKEN HoldRefused_Reason = 1
+	// The selection would leave single empty seats, which the chain's orphan-seat rule refuses (code
+	// failed_precondition).
+	HoldRefused_REASON_LONE_SEAT HoldRefused_Reason = 2
+	// The caller would hold more seats for the show than one person may (code resource_exhausted).
+	HoldRefused_REASON_SEAT_LIMIT HoldRefused_Reason = 3
+)
+
+// Enum value maps for HoldRefused_Reason.
+var (
+	HoldRefused_Reason_name = map[int32]string{
+		0: "REASON_UNSPECIFIED",
+		1: "REASON_SEATS_TAKEN",
+		2: "REASON_LONE_SEAT",
+		3: "REASON_SEAT_LIMIT",
+	}
+	HoldRefused_Reason_value = map[string]int32{
+		"REASON_UNSPECIFIED": 0,
+		"REASON_SEATS_TAKEN": 1,
+		"REASON_LONE_SEAT":   2,
+		"REASON_SEAT_LIMIT":  3,
+	}
+)
+
+func (x HoldRefused_Reason) Enum() *HoldRefused_Reason {
+	p := new(HoldRefused_Reason)
+	*p = x
+	return p
+}
+
+func (x HoldRefused_Reason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (HoldRefused_Reason) Descriptor() protoreflect.EnumDescriptor {
+	return file_marquee_v1_seat_proto_enumTypes[2].Descriptor()
+}
+
+func (HoldRefused_Reason) Type() protoreflect.EnumType {
+	return &file_marquee_v1_seat_proto_enumTypes[2]
+}
+
+func (x HoldRefused_Reason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use HoldRefused_Reason.Descriptor instead.
+func (HoldRefused_Reason) EnumDescriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{12, 0}
+}
+
 // Seat is one seat of a showtime.
 type Seat struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -824,6 +881,79 @@ func (x *HoldBestAvailableResponse) GetHold() *Hold {
 	return nil
 }
 
+// HoldRefused is attached as an error detail when seats cannot be held (HoldSeats, HoldBestAvailable,
+// AddSeats), so that a client can branch on the reason and highlight the seats involved; the error's message
+// says the same in words a moviegoer understands.
+type HoldRefused struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Reason HoldRefused_Reason     `protobuf:"varint,1,opt,name=reason,proto3,enum=marquee.v1.HoldRefused_Reason" json:"reason,omitempty"`
+	// SEATS_TAKEN: the seats taken. LONE_SEAT: the seats that would be left empty on their own.
+	SeatIds []string `protobuf:"bytes,2,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	// SEAT_LIMIT: the most seats one person may hold for one show, and how many the caller holds already.
+	Limit         int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	Held          int32 `protobuf:"varint,4,opt,name=held,proto3" json:"held,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoldRefused) Reset() {
+	*x = HoldRefused{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoldRefused) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoldRefused) ProtoMessage() {}
+
+func (x *HoldRefused) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoldRefused.ProtoReflect.Descriptor instead.
+func (*HoldRefused) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *HoldRefused) GetReason() HoldRefused_Reason {
+	if x != nil {
+		return x.Reason
+	}
+	return HoldRefused_REASON_UNSPECIFIED
+}
+
+func (x *HoldRefused) GetSeatIds() []string {
+	if x != nil {
+		return x.SeatIds
+	}
+	return nil
+}
+
+func (x *HoldRefused) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *HoldRefused) GetHeld() int32 {
+	if x != nil {
+		return x.Held
+	}
+	return 0
+}
+
 var File_marquee_v1_seat_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_seat_proto_rawDesc = "" +
@@ -891,7 +1021,17 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"accessible:\x11\x8a\xb5\x18\r\n" +
 	"\vshowtime_id\"A\n" +
 	"\x19HoldBestAvailableResponse\x12$\n" +
-	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold*\x87\x01\n" +
+	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold\"\xf1\x01\n" +
+	"\vHoldRefused\x126\n" +
+	"\x06reason\x18\x01 \x01(\x0e2\x1e.marquee.v1.HoldRefused.ReasonR\x06reason\x12\x19\n" +
+	"\bseat_ids\x18\x02 \x03(\tR\aseatIds\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\x12\x12\n" +
+	"\x04held\x18\x04 \x01(\x05R\x04held\"e\n" +
+	"\x06Reason\x12\x16\n" +
+	"\x12REASON_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12REASON_SEATS_TAKEN\x10\x01\x12\x14\n" +
+	"\x10REASON_LONE_SEAT\x10\x02\x12\x15\n" +
+	"\x11REASON_SEAT_LIMIT\x10\x03*\x87\x01\n" +
 	"\bSeatType\x12\x19\n" +
 	"\x15SEAT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SEAT_TYPE_STANDARD\x10\x01\x12\x15\n" +
@@ -924,53 +1064,56 @@ func file_marquee_v1_seat_proto_rawDescGZIP() []byte {
 	return file_marquee_v1_seat_proto_rawDescData
 }
 
-var file_marquee_v1_seat_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_marquee_v1_seat_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_marquee_v1_seat_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_marquee_v1_seat_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_marquee_v1_seat_proto_goTypes = []any{
 	(SeatType)(0),                     // 0: marquee.v1.SeatType
 	(SeatStatus)(0),                   // 1: marquee.v1.SeatStatus
-	(*Seat)(nil),                      // 2: marquee.v1.Seat
-	(*Hold)(nil),                      // 3: marquee.v1.Hold
-	(*GetSeatMapRequest)(nil),         // 4: marquee.v1.GetSeatMapRequest
-	(*GetSeatMapResponse)(nil),        // 5: marquee.v1.GetSeatMapResponse
-	(*HoldSeatsRequest)(nil),          // 6: marquee.v1.HoldSeatsRequest
-	(*HoldSeatsResponse)(nil),         // 7: marquee.v1.HoldSeatsResponse
-	(*ReleaseHoldRequest)(nil),        // 8: marquee.v1.ReleaseHoldRequest
-	(*ReleaseHoldResponse)(nil),       // 9: marquee.v1.ReleaseHoldResponse
-	(*BestAvailableRequest)(nil),      // 10: marquee.v1.BestAvailableRequest
-	(*BestAvailableResponse)(nil),     // 11: marquee.v1.BestAvailableResponse
-	(*HoldBestAvailableRequest)(nil),  // 12: marquee.v1.HoldBestAvailableRequest
-	(*HoldBestAvailableResponse)(nil), // 13: marquee.v1.HoldBestAvailableResponse
-	(*Money)(nil),                     // 14: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),     // 15: google.protobuf.Timestamp
+	(HoldRefused_Reason)(0),           // 2: marquee.v1.HoldRefused.Reason
+	(*Seat)(nil),                      // 3: marquee.v1.Seat
+	(*Hold)(nil),                      // 4: marquee.v1.Hold
+	(*GetSeatMapRequest)(nil),         // 5: marquee.v1.GetSeatMapRequest
+	(*GetSeatMapResponse)(nil),        // 6: marquee.v1.GetSeatMapResponse
+	(*HoldSeatsRequest)(nil),          // 7: marquee.v1.HoldSeatsRequest
+	(*HoldSeatsResponse)(nil),         // 8: marquee.v1.HoldSeatsResponse
+	(*ReleaseHoldRequest)(nil),        // 9: marquee.v1.ReleaseHoldRequest
+	(*ReleaseHoldResponse)(nil),       // 10: marquee.v1.ReleaseHoldResponse
+	(*BestAvailableRequest)(nil),      // 11: marquee.v1.BestAvailableRequest
+	(*BestAvailableResponse)(nil),     // 12: marquee.v1.BestAvailableResponse
+	(*HoldBestAvailableRequest)(nil),  // 13: marquee.v1.HoldBestAvailableRequest
+	(*HoldBestAvailableResponse)(nil), // 14: marquee.v1.HoldBestAvailableResponse
+	(*HoldRefused)(nil),               // 15: marquee.v1.HoldRefused
+	(*Money)(nil),                     // 16: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),     // 17: google.protobuf.Timestamp
 }
 var file_marquee_v1_seat_proto_depIdxs = []int32{
 	0,  // 0: marquee.v1.Seat.type:type_name -> marquee.v1.SeatType
 	1,  // 1: marquee.v1.Seat.status:type_name -> marquee.v1.SeatStatus
-	14, // 2: marquee.v1.Seat.price:type_name -> marquee.v1.Money
-	15, // 3: marquee.v1.Hold.expires_at:type_name -> google.protobuf.Timestamp
-	14, // 4: marquee.v1.Hold.prices:type_name -> marquee.v1.Money
-	14, // 5: marquee.v1.Hold.subtotal:type_name -> marquee.v1.Money
-	2,  // 6: marquee.v1.GetSeatMapResponse.seats:type_name -> marquee.v1.Seat
-	3,  // 7: marquee.v1.HoldSeatsResponse.hold:type_name -> marquee.v1.Hold
+	16, // 2: marquee.v1.Seat.price:type_name -> marquee.v1.Money
+	17, // 3: marquee.v1.Hold.expires_at:type_name -> google.protobuf.Timestamp
+	16, // 4: marquee.v1.Hold.prices:type_name -> marquee.v1.Money
+	16, // 5: marquee.v1.Hold.subtotal:type_name -> marquee.v1.Money
+	3,  // 6: marquee.v1.GetSeatMapResponse.seats:type_name -> marquee.v1.Seat
+	4,  // 7: marquee.v1.HoldSeatsResponse.hold:type_name -> marquee.v1.Hold
 	0,  // 8: marquee.v1.BestAvailableRequest.seat_type:type_name -> marquee.v1.SeatType
 	0,  // 9: marquee.v1.HoldBestAvailableRequest.seat_type:type_name -> marquee.v1.SeatType
-	3,  // 10: marquee.v1.HoldBestAvailableResponse.hold:type_name -> marquee.v1.Hold
-	4,  // 11: marquee.v1.SeatService.GetSeatMap:input_type -> marquee.v1.GetSeatMapRequest
-	6,  // 12: marquee.v1.SeatService.HoldSeats:input_type -> marquee.v1.HoldSeatsRequest
-	8,  // 13: marquee.v1.SeatService.ReleaseHold:input_type -> marquee.v1.ReleaseHoldRequest
-	10, // 14: marquee.v1.SeatService.BestAvailable:input_type -> marquee.v1.BestAvailableRequest
-	12, // 15: marquee.v1.SeatService.HoldBestAvailable:input_type -> marquee.v1.HoldBestAvailableRequest
-	5,  // 16: marquee.v1.SeatService.GetSeatMap:output_type -> marquee.v1.GetSeatMapResponse
-	7,  // 17: marquee.v1.SeatService.HoldSeats:output_type -> marquee.v1.HoldSeatsResponse
-	9,  // 18: marquee.v1.SeatService.ReleaseHold:output_type -> marquee.v1.ReleaseHoldResponse
-	11, // 19: marquee.v1.SeatService.BestAvailable:output_type -> marquee.v1.BestAvailableResponse
-	13, // 20: marquee.v1.SeatService.HoldBestAvailable:output_type -> marquee.v1.HoldBestAvailableResponse
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	4,  // 10: marquee.v1.HoldBestAvailableResponse.hold:type_name -> marquee.v1.Hold
+	2,  // 11: marquee.v1.HoldRefused.reason:type_name -> marquee.v1.HoldRefused.Reason
+	5,  // 12: marquee.v1.SeatService.GetSeatMap:input_type -> marquee.v1.GetSeatMapRequest
+	7,  // 13: marquee.v1.SeatService.HoldSeats:input_type -> marquee.v1.HoldSeatsRequest
+	9,  // 14: marquee.v1.SeatService.ReleaseHold:input_type -> marquee.v1.ReleaseHoldRequest
+	11, // 15: marquee.v1.SeatService.BestAvailable:input_type -> marquee.v1.BestAvailableRequest
+	13, // 16: marquee.v1.SeatService.HoldBestAvailable:input_type -> marquee.v1.HoldBestAvailableRequest
+	6,  // 17: marquee.v1.SeatService.GetSeatMap:output_type -> marquee.v1.GetSeatMapResponse
+	8,  // 18: marquee.v1.SeatService.HoldSeats:output_type -> marquee.v1.HoldSeatsResponse
+	10, // 19: marquee.v1.SeatService.ReleaseHold:output_type -> marquee.v1.ReleaseHoldResponse
+	12, // 20: marquee.v1.SeatService.BestAvailable:output_type -> marquee.v1.BestAvailableResponse
+	14, // 21: marquee.v1.SeatService.HoldBestAvailable:output_type -> marquee.v1.HoldBestAvailableResponse
+	17, // [17:22] is the sub-list for method output_type
+	12, // [12:17] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_seat_proto_init() }
@@ -985,8 +1128,8 @@ func file_marquee_v1_seat_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_seat_proto_rawDesc), len(file_marquee_v1_seat_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   12,
+			NumEnums:      3,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
