@@ -106,7 +106,8 @@ type Store interface {
 	HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string) (HoldInputs, error)
 	// SeatStates returns every seat of the showtime's screen with its status at now.
 	SeatStates(ctx context.Context, region, showtimeID string, now time.Time) ([]SeatState, error)
-	// CreateHold marks h's seats held, all or none. Seats not available give a *SeatsUnavailableError.
+	// CreateHold marks h's seats held, all or none, and announces them (SeatsHeld) in the same transaction.
+	// Seats not available give a *SeatsUnavailableError.
 	CreateHold(ctx context.Context, h Hold, rules HoldRules) error
 	// ReleaseHold frees a live hold of userID's seats and announces them (SeatsReleased).
 	ReleaseHold(ctx context.Context, region, holdID, userID string, now time.Time) error

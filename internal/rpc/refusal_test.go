@@ -6,7 +6,9 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 )
@@ -34,9 +36,33 @@ func refusalOf(t *testing.T, err error) refusal {
 	return r
 }
 
+const heldEvents = `SELECT count(*) FROM outbox WHERE subject = 'marquee.us-east1.seats.held'`
+
+// TestHoldAnnouncesTheSeats: a hold writes one SeatsHeld event in its transaction, naming its showtime, seats,
+// hold and expiry.
+func TestHoldAnnouncesTheSeats(t *testing.T) {
+	e := newEnv(t)
+	h := e.mustHold(t, e.mustRegister(t), "B3", "B4")
+	var payload []byte
+	if err := e.db.Pool.QueryRow(context.Background(), `SELECT payload FROM outbox WHERE subject = 'marquee.us-east1.seats.held'
+		AND aggregate_id = $1 AND created_at = $2`, e.fix.Showtime.ID, t0).Scan(&payload); err != nil {
+		t.Fatalf("SeatsHeld outbox row: %v", err)
+	}
+	var got marqueev1.SeatsHeld
+	if err := proto.Unmarshal(payload, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := &marqueev1.SeatsHeld{ShowtimeId: e.fix.Showtime.ID, SeatIds: []string{"B3", "B4"}, HoldId: h.Id,
+		ExpiresAt: h.ExpiresAt, HeldAt: timestamppb.New(t0)}
+	if diff := cmp.Diff(want, &got, protocmp.Transform()); diff != "" {
+		t.Errorf("SeatsHeld mismatch (-want +got):\n%s", diff)
+	}
+}
+
 // TestHoldRefusalsExplainThemselves: seats taken, a lone seat left by the orphan-seat rule and the per-person
 // limit are refused by HoldSeats, HoldBestAvailable and AddSeats with their codes, a message naming the seats
-// in plain words and a HoldRefused detail to branch on; the refused caller holds nothing more afterwards.
+// in plain words and a HoldRefused detail to branch on; the refused caller holds nothing more afterwards and no
+// SeatsHeld event is written.
 func TestHoldRefusalsExplainThemselves(t *testing.T) {
 	e := newEnv(t)
 	p := simplePolicy
@@ -83,12 +109,15 @@ func TestHoldRefusalsExplainThemselves(t *testing.T) {
 			&marqueev1.HoldRefused{Reason: marqueev1.HoldRefused_REASON_SEATS_TAKEN, SeatIds: []string{"C2"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := e.activeHolds(t, tc.who)
+			before, events := e.activeHolds(t, tc.who), e.count(t, heldEvents)
 			if diff := cmp.Diff(tc.want, refusalOf(t, tc.call()), protocmp.Transform()); diff != "" {
 				t.Errorf("refusal mismatch (-want +got):\n%s", diff)
 			}
 			if after := e.activeHolds(t, tc.who); after != before {
 				t.Errorf("the refused caller holds %d seats, had %d", after, before)
+			}
+			if n := e.count(t, heldEvents); n != events {
+				t.Errorf("SeatsHeld events after the refusal = %d, want %d as before", n, events)
 			}
 		})
 	}

@@ -51,7 +51,8 @@ type Offer struct {
 
 // Store keeps lines and offers.
 type Store interface {
-	// Join adds e to its show's line; a second place for the same person is a Conflict.
+	// Join adds e to its show's line; a second place for the same person is a Conflict. Join, Leave and Settle
+	// announce the entry's change (StandbyChanged) in their transactions, Offer the offer (StandbyOffered).
 	Join(ctx context.Context, e Entry) error
 	Entry(ctx context.Context, region, id string, now time.Time) (Entry, error)
 	ListByUser(ctx context.Context, userID string, now time.Time) ([]Entry, error)

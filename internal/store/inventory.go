@@ -132,9 +132,9 @@ func fillStatuses(rows pgx.Rows, err error, seats []inventory.SeatState) error {
 	return nil
 }
 
-// CreateHold marks h's seats held in one transaction, all or none. The showtime read, the per-user count, the
-// conditional update and the insert go to the database as one pipelined batch; the checks on their results
-// then commit or roll back the whole.
+// CreateHold marks h's seats held in one transaction, all or none, and announces them (SeatsHeld). The
+// showtime read, the per-user count, the conditional update and the inserts go to the database as one
+// pipelined batch; the checks on their results then commit or roll back the whole.
 func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules inventory.HoldRules) error {
 	const op = "store.CreateHold"
 	lines, err := encodeLines(h.Lines)
@@ -159,6 +159,7 @@ func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules
 			VALUES ($1, $2, $3, jsonb_build_object($4::TEXT, jsonb_build_object('n', $5::INT, 'exp', $6::TIMESTAMPTZ)))
 			ON CONFLICT (region, showtime_id, user_id) DO UPDATE SET holds = hold_quotas.holds || excluded.holds`,
 			h.Region, h.ShowtimeID, h.UserID, h.ID, len(h.SeatIDs), h.ExpiresAt)
+		s.db.queueEvent(b, h.CreatedAt, events.SeatsHeld(h.Region, h.ShowtimeID, h.ID, h.SeatIDs, h.ExpiresAt, h.CreatedAt))
 		res, err := runHoldBatch(ctx, tx, b, h.CreatedAt)
 		if err != nil {
 			return errs.E(op, err)
@@ -197,10 +198,7 @@ func runHoldBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, now time.Time) (
 	if err == nil {
 		res.taken, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	}
-	if err == nil {
-		_, err = br.Exec()
-	}
-	if err == nil {
+	for i := 0; i < 3 && err == nil; i++ { // the hold, its quota and its SeatsHeld event
 		_, err = br.Exec()
 	}
 	if cerr := br.Close(); err == nil {
