@@ -33,16 +33,8 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Admin:        adm,
 		CatalogAdmin: &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
 		Wallet:       &wallet.Service{Store: db.Wallet()},
-		Webhooks:     webhooks(db, now, c),
+		Webhooks:     c.Webhooks(db, now),
 		Now:          now,
 		Ping:         db.Ping,
 	}
-}
-
-// webhooks receives Stripe's webhooks when a signing secret is configured (nil otherwise).
-func webhooks(db *store.DB, now platform.Clock, c Config) *payment.Webhooks {
-	if c.StripeWebhookSecret == "" {
-		return nil
-	}
-	return &payment.Webhooks{Secret: c.StripeWebhookSecret, Store: db, Now: now}
 }

@@ -164,6 +164,14 @@ func (c Config) Provider() payment.Provider {
 	return payment.NewSandbox()
 }
 
+// Webhooks receives Stripe's webhooks into s when a signing secret is configured (nil otherwise).
+func (c Config) Webhooks(s payment.WebhookStore, now func() time.Time) *payment.Webhooks {
+	if c.StripeWebhookSecret == "" {
+		return nil
+	}
+	return &payment.Webhooks{Secret: c.StripeWebhookSecret, Store: s, Now: now}
+}
+
 // Regions are the regions the process serves: Region, or every region when it is empty.
 func (c Config) Regions() []string {
 	if c.Region != "" {

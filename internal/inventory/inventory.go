@@ -13,6 +13,7 @@ import (
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/pricing"
+	"github.com/marqueehq/marquee/internal/watch"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -33,9 +34,10 @@ type SeatState struct {
 	PriceMinor int64
 }
 
-// SeatMap is every seat of a showtime.
+// SeatMap is every seat of a showtime, with the showtime and the names a seat page shows (movie, theatre,
+// city, screen).
 type SeatMap struct {
-	Showtime catalog.Showtime
+	Showtime catalog.ShowtimeListing
 	Seats    []SeatState
 	Rules    []pricing.Rule // the chain's pricing rules
 	Location *time.Location // the theatre's time zone
@@ -141,6 +143,14 @@ type Service struct {
 	MaxSeatsPerUser int           // 10 when 0
 	// Policies resolves a chain's policy (its own, or the default).
 	Policies catalog.Policies
+	// Changes, when set, tells WatchSeatMap when a showtime's seats change: the region's events (events/hub).
+	// Set it before the first watch.
+	Changes watch.Changes
+	// Heartbeat is how long a watcher goes without news before its last seat map is sent again; default
+	// watch.DefaultHeartbeat.
+	Heartbeat time.Duration
+
+	watched seatMapFeed
 }
 
 // DefaultHoldTTL is how long a hold lasts unless configured.

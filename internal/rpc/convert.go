@@ -118,12 +118,20 @@ var seatStatuses = map[inventory.Status]marqueev1.SeatStatus{
 }
 
 func seatMapToProto(m inventory.SeatMap) *marqueev1.GetSeatMapResponse {
-	res := &marqueev1.GetSeatMapResponse{ShowtimeId: m.Showtime.ID, Seats: make([]*marqueev1.Seat, len(m.Seats))}
+	res := &marqueev1.GetSeatMapResponse{ShowtimeId: m.Showtime.ID, Seats: make([]*marqueev1.Seat, len(m.Seats)),
+		Showtime: showtimeToProto(m.Showtime)}
 	for i, s := range m.Seats {
 		res.Seats[i] = &marqueev1.Seat{Id: s.ID, Row: s.Row, Number: int32(s.Number), Type: seatTypes[s.Type],
 			Status: seatStatuses[s.Status], Price: money(m.Showtime.Currency, s.PriceMinor), X: int32(s.X), Y: int32(s.Y)}
 	}
 	return res
+}
+
+// watchedSeatMapToProto is a seat map as WatchSeatMap sends it: GetSeatMap's answer with its version.
+func watchedSeatMapToProto(m inventory.SeatMap, version uint64) *marqueev1.WatchSeatMapResponse {
+	g := seatMapToProto(m)
+	return &marqueev1.WatchSeatMapResponse{ShowtimeId: g.ShowtimeId, Seats: g.Seats, Showtime: g.Showtime,
+		Version: int64(version)}
 }
 
 func holdToProto(h inventory.Hold) *marqueev1.Hold {

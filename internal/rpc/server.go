@@ -55,6 +55,7 @@ var public = map[string]bool{
 	marqueev1connect.CatalogServiceListTheatresProcedure:  true,
 	marqueev1connect.CatalogServiceListShowtimesProcedure: true,
 	marqueev1connect.SeatServiceGetSeatMapProcedure:       true,
+	marqueev1connect.SeatServiceWatchSeatMapProcedure:     true,
 	marqueev1connect.SeatServiceBestAvailableProcedure:    true,
 	marqueev1connect.SearchServiceSearchMoviesProcedure:   true,
 	marqueev1connect.SearchServiceSearchTheatresProcedure: true,

@@ -115,7 +115,7 @@ func (s *Service) Join(ctx context.Context, e Entry) (Entry, error) {
 		return Entry{}, errs.E(op, err)
 	}
 	now := s.Now()
-	if err := inventory.Holdable(m.Showtime, now); err != nil {
+	if err := inventory.Holdable(m.Showtime.Showtime, now); err != nil {
 		return Entry{}, errs.E(op, err)
 	}
 	if ids := pick(m.Seats, e); ids != nil {
@@ -259,7 +259,7 @@ func (s *Service) Serve(ctx context.Context, showtimeID string) ([]Offer, error)
 // race between two runs never leaves an entry unserved while seats are free.
 func (s *Service) offer(ctx context.Context, m *inventory.SeatMap, e Entry) (Offer, bool, error) {
 	now := s.Now()
-	if inventory.Holdable(m.Showtime, now) != nil {
+	if inventory.Holdable(m.Showtime.Showtime, now) != nil {
 		return Offer{}, false, nil
 	}
 	for attempt := 0; ; attempt++ {

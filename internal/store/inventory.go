@@ -50,8 +50,9 @@ func getShowtime(ctx context.Context, db q, region, id string) (catalog.Showtime
 	return st, nil
 }
 
-// SeatMap returns every seat of a showtime with its status at now and its showtime price, plus the chain's
-// pricing rules and the theatre's time zone so the caller can show rule-adjusted prices. It reads the screen's
+// SeatMap returns every seat of a showtime with its status at now and its showtime price, plus the showtime's
+// names (movie, theatre, city, screen), the chain's pricing rules and the theatre's time zone so the caller can
+// show rule-adjusted prices. It reads the screen's
 // seats and the showtime's inventory as two primary-key range scans and joins them here, which keeps the plan
 // cheap whatever the planner's statistics say.
 func (s *InventoryStore) SeatMap(ctx context.Context, region, showtimeID string, now time.Time) (inventory.SeatMap, error) {
@@ -59,11 +60,13 @@ func (s *InventoryStore) SeatMap(ctx context.Context, region, showtimeID string,
 	var m inventory.SeatMap
 	var tz string
 	st := &m.Showtime
-	err := s.db.Pool.QueryRow(ctx, `SELECT `+prefixed("s.", showtimeColumns)+`, t.time_zone
+	err := s.db.Pool.QueryRow(ctx, `SELECT `+prefixed("s.", showtimeColumns)+`, t.time_zone, m.title, t.name,
+			t.city_id, sc.name
 		FROM showtimes s JOIN theatres t ON t.region = s.region AND t.id = s.theatre_id
+		JOIN movies m ON m.id = s.movie_id JOIN screens sc ON sc.region = s.region AND sc.id = s.screen_id
 		WHERE s.region = $1 AND s.id = $2`, region, showtimeID).Scan(&st.Region, &st.ID, &st.MovieID, &st.TheatreID,
 		&st.ScreenID, &st.StartsAt, &st.EndsAt, &st.Format, &st.Language, &st.Currency, &st.BasePriceMinor,
-		&st.PremiumPriceMinor, &st.Status, &tz)
+		&st.PremiumPriceMinor, &st.Status, &tz, &st.MovieTitle, &st.TheatreName, &st.CityID, &st.ScreenName)
 	if err != nil {
 		return m, notFound(op, err, "showtime")
 	}
