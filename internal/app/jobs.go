@@ -28,7 +28,7 @@ func (m *Main) startJobs(ctx context.Context, s rpc.Services, keeper *search.Kee
 		return err
 	}
 	m.hub = hub.New(m.nc, m.Log)
-	s.Inventory.Changes = m.hub
+	s.Inventory.Changes, s.Standby.Changes = m.hub, m.hub
 	js, err := jetstream.New(m.nc)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/go-cmp/cmp"
+	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -48,8 +49,18 @@ func (e *env) withEvents(t *testing.T) *hub.Hub {
 	})
 	h := hub.New(nc, nil)
 	t.Cleanup(h.Close)
-	e.svcs.Inventory.Changes = h
+	e.svcs.Inventory.Changes, e.svcs.Standby.Changes = h, h
+	e.nc = nc
 	return h
+}
+
+// natsConn is the NATS connection withEvents made.
+func (e *env) natsConn(t *testing.T) *nats.Conn {
+	t.Helper()
+	if e.nc == nil {
+		t.Fatal("withEvents first")
+	}
+	return e.nc
 }
 
 // stream is a server stream read in the background: its messages, then its end.

@@ -13,6 +13,7 @@ import (
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/watch"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -101,6 +102,14 @@ type Service struct {
 	Now      platform.Clock
 	IDs      *platform.IDs
 	Window   Window
+	// Changes, when set, tells Watch when an entry may have changed: the events of its showtime (events/hub).
+	// Set it before the first watch.
+	Changes watch.Changes
+	// Heartbeat is how long a watcher goes without news before its entry is sent again; default
+	// watch.DefaultHeartbeat.
+	Heartbeat time.Duration
+
+	watched entryFeed
 }
 
 // Join puts userID in line for a showtime that cannot seat the request now.
