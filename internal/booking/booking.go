@@ -121,6 +121,9 @@ type Store interface {
 	// CancelBooking cancels seats of a booking as rules plan it, on the booking, its seats, its showtime and
 	// its chain's stored policy read in the same transaction, and records the refunds it owes.
 	CancelBooking(ctx context.Context, c CancelRequest, rules CancelRules) (Cancellation, error)
+	// QuoteCancellation plans c as CancelBooking would, on the same facts read in one snapshot, and shares a
+	// refund to the original methods among the booking's charges as CancelBooking would; it writes nothing.
+	QuoteCancellation(ctx context.Context, c CancelRequest, rules CancelRules) (CancelQuote, error)
 	// PendingRefunds lists card refunds still pending that were recorded before before.
 	PendingRefunds(ctx context.Context, before time.Time, limit int) ([]PendingRefund, error)
 	// RecordRefund marks a card refund as made with the provider's reference.

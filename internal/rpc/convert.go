@@ -202,6 +202,32 @@ func cancellationToProto(c booking.Cancellation) *marqueev1.CancelBookingRespons
 		StoreCredit: money(cur, c.StoreCreditMinor)}
 }
 
+func quoteCancelRequest(userID string, m *marqueev1.QuoteCancellationRequest) booking.CancelRequest {
+	return booking.CancelRequest{BookingID: m.BookingId, UserID: userID, SeatIDs: m.SeatIds,
+		ToStoreCredit: m.RefundTo == marqueev1.RefundMethod_REFUND_METHOD_STORE_CREDIT}
+}
+
+// cancelQuoteToProto is a quote with its refunds to the original payment summed by method, in refund order.
+func cancelQuoteToProto(q booking.CancelQuote) *marqueev1.QuoteCancellationResponse {
+	cur, p := q.Currency, q.Plan
+	out := &marqueev1.QuoteCancellationResponse{Refund: money(cur, p.RefundMinor), StoreCredit: money(cur, p.StoreCreditMinor),
+		StoreCreditBonus: money(cur, max(p.StoreCreditMinor-p.RefundMinor, 0)), Policy: p.Rule.Describe(),
+		RefundPercent: int32(p.Rule.Percent), FeesRefunded: p.Rule.Fees, CancelsBooking: p.All}
+	for _, s := range p.Seats {
+		out.Seats = append(out.Seats, &marqueev1.SeatRefund{SeatId: s.SeatID, Refund: money(cur, s.RefundMinor)})
+	}
+	for _, part := range q.Parts {
+		m := tenderMethods[part.Charge.Method]
+		i := slices.IndexFunc(out.Refunds, func(t *marqueev1.Tender) bool { return t.Method == m })
+		if i < 0 {
+			out.Refunds = append(out.Refunds, &marqueev1.Tender{Method: m, Amount: money(cur, 0)})
+			i = len(out.Refunds) - 1
+		}
+		out.Refunds[i].Amount.AmountMinor += part.AmountMinor
+	}
+	return out
+}
+
 var tenderMethods = map[booking.Method]marqueev1.TenderMethod{
 	booking.Card:        marqueev1.TenderMethod_TENDER_METHOD_CARD,
 	booking.GiftCard:    marqueev1.TenderMethod_TENDER_METHOD_GIFT_CARD,

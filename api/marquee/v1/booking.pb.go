@@ -964,6 +964,238 @@ func (x *AddSeatsResponse) GetCharged() *Money {
 	return nil
 }
 
+type QuoteCancellationRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	BookingId string                 `protobuf:"bytes,1,opt,name=booking_id,json=bookingId,proto3" json:"booking_id,omitempty"`
+	// As in CancelBookingRequest: only these seats; empty quotes cancelling all of it.
+	SeatIds       []string     `protobuf:"bytes,2,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	RefundTo      RefundMethod `protobuf:"varint,3,opt,name=refund_to,json=refundTo,proto3,enum=marquee.v1.RefundMethod" json:"refund_to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuoteCancellationRequest) Reset() {
+	*x = QuoteCancellationRequest{}
+	mi := &file_marquee_v1_booking_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteCancellationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteCancellationRequest) ProtoMessage() {}
+
+func (x *QuoteCancellationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_booking_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteCancellationRequest.ProtoReflect.Descriptor instead.
+func (*QuoteCancellationRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *QuoteCancellationRequest) GetBookingId() string {
+	if x != nil {
+		return x.BookingId
+	}
+	return ""
+}
+
+func (x *QuoteCancellationRequest) GetSeatIds() []string {
+	if x != nil {
+		return x.SeatIds
+	}
+	return nil
+}
+
+func (x *QuoteCancellationRequest) GetRefundTo() RefundMethod {
+	if x != nil {
+		return x.RefundTo
+	}
+	return RefundMethod_REFUND_METHOD_UNSPECIFIED
+}
+
+// SeatRefund is a seat a cancellation would free and what it would refund.
+type SeatRefund struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SeatId        string                 `protobuf:"bytes,1,opt,name=seat_id,json=seatId,proto3" json:"seat_id,omitempty"`
+	Refund        *Money                 `protobuf:"bytes,2,opt,name=refund,proto3" json:"refund,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SeatRefund) Reset() {
+	*x = SeatRefund{}
+	mi := &file_marquee_v1_booking_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SeatRefund) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SeatRefund) ProtoMessage() {}
+
+func (x *SeatRefund) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_booking_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SeatRefund.ProtoReflect.Descriptor instead.
+func (*SeatRefund) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SeatRefund) GetSeatId() string {
+	if x != nil {
+		return x.SeatId
+	}
+	return ""
+}
+
+func (x *SeatRefund) GetRefund() *Money {
+	if x != nil {
+		return x.Refund
+	}
+	return nil
+}
+
+type QuoteCancellationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the cancellation would refund, before any store credit bonus (CancelBookingResponse.refund).
+	Refund *Money `protobuf:"bytes,1,opt,name=refund,proto3" json:"refund,omitempty"`
+	// Refunded to the original payment: what each way it was paid gets back, in the order refunds are made
+	// (card, then gift card, then store credit). Empty when refunded as store credit or when nothing is.
+	Refunds []*Tender `protobuf:"bytes,2,rep,name=refunds,proto3" json:"refunds,omitempty"`
+	// Granted as store credit instead, bonus included (CancelBookingResponse.store_credit); and the bonus alone.
+	StoreCredit      *Money `protobuf:"bytes,3,opt,name=store_credit,json=storeCredit,proto3" json:"store_credit,omitempty"`
+	StoreCreditBonus *Money `protobuf:"bytes,4,opt,name=store_credit_bonus,json=storeCreditBonus,proto3" json:"store_credit_bonus,omitempty"`
+	// The seats it would cancel, each with its refund.
+	Seats []*SeatRefund `protobuf:"bytes,5,rep,name=seats,proto3" json:"seats,omitempty"`
+	// The rule of the chain's refund policy that applies now, in words, for example "75% refund: cancelled 2
+	// hours or more before the show; booking fees are not refunded".
+	Policy string `protobuf:"bytes,6,opt,name=policy,proto3" json:"policy,omitempty"`
+	// That rule: the percentage of each seat's price (net of its share of a discount) refunded, and whether
+	// fees are refunded at the same percentage.
+	RefundPercent int32 `protobuf:"varint,7,opt,name=refund_percent,json=refundPercent,proto3" json:"refund_percent,omitempty"`
+	FeesRefunded  bool  `protobuf:"varint,8,opt,name=fees_refunded,json=feesRefunded,proto3" json:"fees_refunded,omitempty"`
+	// No seat would be left: the whole booking would be cancelled.
+	CancelsBooking bool `protobuf:"varint,9,opt,name=cancels_booking,json=cancelsBooking,proto3" json:"cancels_booking,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *QuoteCancellationResponse) Reset() {
+	*x = QuoteCancellationResponse{}
+	mi := &file_marquee_v1_booking_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteCancellationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteCancellationResponse) ProtoMessage() {}
+
+func (x *QuoteCancellationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_booking_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteCancellationResponse.ProtoReflect.Descriptor instead.
+func (*QuoteCancellationResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *QuoteCancellationResponse) GetRefund() *Money {
+	if x != nil {
+		return x.Refund
+	}
+	return nil
+}
+
+func (x *QuoteCancellationResponse) GetRefunds() []*Tender {
+	if x != nil {
+		return x.Refunds
+	}
+	return nil
+}
+
+func (x *QuoteCancellationResponse) GetStoreCredit() *Money {
+	if x != nil {
+		return x.StoreCredit
+	}
+	return nil
+}
+
+func (x *QuoteCancellationResponse) GetStoreCreditBonus() *Money {
+	if x != nil {
+		return x.StoreCreditBonus
+	}
+	return nil
+}
+
+func (x *QuoteCancellationResponse) GetSeats() []*SeatRefund {
+	if x != nil {
+		return x.Seats
+	}
+	return nil
+}
+
+func (x *QuoteCancellationResponse) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *QuoteCancellationResponse) GetRefundPercent() int32 {
+	if x != nil {
+		return x.RefundPercent
+	}
+	return 0
+}
+
+func (x *QuoteCancellationResponse) GetFeesRefunded() bool {
+	if x != nil {
+		return x.FeesRefunded
+	}
+	return false
+}
+
+func (x *QuoteCancellationResponse) GetCancelsBooking() bool {
+	if x != nil {
+		return x.CancelsBooking
+	}
+	return false
+}
+
 var File_marquee_v1_booking_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_booking_proto_rawDesc = "" +
@@ -1042,7 +1274,29 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	"booking_id\"n\n" +
 	"\x10AddSeatsResponse\x12-\n" +
 	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\x12+\n" +
-	"\acharged\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\acharged*i\n" +
+	"\acharged\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\acharged\"\xda\x01\n" +
+	"\x18QuoteCancellationRequest\x12(\n" +
+	"\n" +
+	"booking_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tbookingId\x12A\n" +
+	"\bseat_ids\x18\x02 \x03(\tB&\xbaH#\x92\x01 \x10\n" +
+	"\x18\x01\"\x1ar\x182\x16^[A-Z]{1,2}[0-9]{1,3}$R\aseatIds\x12?\n" +
+	"\trefund_to\x18\x03 \x01(\x0e2\x18.marquee.v1.RefundMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\brefundTo:\x10\x8a\xb5\x18\f\n" +
+	"\n" +
+	"booking_id\"P\n" +
+	"\n" +
+	"SeatRefund\x12\x17\n" +
+	"\aseat_id\x18\x01 \x01(\tR\x06seatId\x12)\n" +
+	"\x06refund\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06refund\"\xa6\x03\n" +
+	"\x19QuoteCancellationResponse\x12)\n" +
+	"\x06refund\x18\x01 \x01(\v2\x11.marquee.v1.MoneyR\x06refund\x12,\n" +
+	"\arefunds\x18\x02 \x03(\v2\x12.marquee.v1.TenderR\arefunds\x124\n" +
+	"\fstore_credit\x18\x03 \x01(\v2\x11.marquee.v1.MoneyR\vstoreCredit\x12?\n" +
+	"\x12store_credit_bonus\x18\x04 \x01(\v2\x11.marquee.v1.MoneyR\x10storeCreditBonus\x12,\n" +
+	"\x05seats\x18\x05 \x03(\v2\x16.marquee.v1.SeatRefundR\x05seats\x12\x16\n" +
+	"\x06policy\x18\x06 \x01(\tR\x06policy\x12%\n" +
+	"\x0erefund_percent\x18\a \x01(\x05R\rrefundPercent\x12#\n" +
+	"\rfees_refunded\x18\b \x01(\bR\ffeesRefunded\x12'\n" +
+	"\x0fcancels_booking\x18\t \x01(\bR\x0ecancelsBooking*i\n" +
 	"\fRefundMethod\x12\x1d\n" +
 	"\x19REFUND_METHOD_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REFUND_METHOD_ORIGINAL\x10\x01\x12\x1e\n" +
@@ -1055,14 +1309,15 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\rBookingStatus\x12\x1e\n" +
 	"\x1aBOOKING_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18BOOKING_STATUS_CONFIRMED\x10\x01\x12\x1c\n" +
-	"\x18BOOKING_STATUS_CANCELLED\x10\x022\xb3\x03\n" +
+	"\x18BOOKING_STATUS_CANCELLED\x10\x022\x9a\x04\n" +
 	"\x0eBookingService\x12T\n" +
 	"\rCreateBooking\x12 .marquee.v1.CreateBookingRequest\x1a!.marquee.v1.CreateBookingResponse\x12P\n" +
 	"\n" +
 	"GetBooking\x12\x1d.marquee.v1.GetBookingRequest\x1a\x1e.marquee.v1.GetBookingResponse\"\x03\x90\x02\x01\x12\\\n" +
 	"\x0eListMyBookings\x12!.marquee.v1.ListMyBookingsRequest\x1a\".marquee.v1.ListMyBookingsResponse\"\x03\x90\x02\x01\x12T\n" +
 	"\rCancelBooking\x12 .marquee.v1.CancelBookingRequest\x1a!.marquee.v1.CancelBookingResponse\x12E\n" +
-	"\bAddSeats\x12\x1b.marquee.v1.AddSeatsRequest\x1a\x1c.marquee.v1.AddSeatsResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\bAddSeats\x12\x1b.marquee.v1.AddSeatsRequest\x1a\x1c.marquee.v1.AddSeatsResponse\x12e\n" +
+	"\x11QuoteCancellation\x12$.marquee.v1.QuoteCancellationRequest\x1a%.marquee.v1.QuoteCancellationResponse\"\x03\x90\x02\x01B7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_booking_proto_rawDescOnce sync.Once
@@ -1077,61 +1332,73 @@ func file_marquee_v1_booking_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_booking_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_marquee_v1_booking_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_marquee_v1_booking_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_marquee_v1_booking_proto_goTypes = []any{
-	(RefundMethod)(0),              // 0: marquee.v1.RefundMethod
-	(TenderMethod)(0),              // 1: marquee.v1.TenderMethod
-	(BookingStatus)(0),             // 2: marquee.v1.BookingStatus
-	(*Tender)(nil),                 // 3: marquee.v1.Tender
-	(*Booking)(nil),                // 4: marquee.v1.Booking
-	(*CreateBookingRequest)(nil),   // 5: marquee.v1.CreateBookingRequest
-	(*CreateBookingResponse)(nil),  // 6: marquee.v1.CreateBookingResponse
-	(*GetBookingRequest)(nil),      // 7: marquee.v1.GetBookingRequest
-	(*GetBookingResponse)(nil),     // 8: marquee.v1.GetBookingResponse
-	(*ListMyBookingsRequest)(nil),  // 9: marquee.v1.ListMyBookingsRequest
-	(*ListMyBookingsResponse)(nil), // 10: marquee.v1.ListMyBookingsResponse
-	(*CancelBookingRequest)(nil),   // 11: marquee.v1.CancelBookingRequest
-	(*CancelBookingResponse)(nil),  // 12: marquee.v1.CancelBookingResponse
-	(*AddSeatsRequest)(nil),        // 13: marquee.v1.AddSeatsRequest
-	(*AddSeatsResponse)(nil),       // 14: marquee.v1.AddSeatsResponse
-	(*Money)(nil),                  // 15: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
+	(RefundMethod)(0),                 // 0: marquee.v1.RefundMethod
+	(TenderMethod)(0),                 // 1: marquee.v1.TenderMethod
+	(BookingStatus)(0),                // 2: marquee.v1.BookingStatus
+	(*Tender)(nil),                    // 3: marquee.v1.Tender
+	(*Booking)(nil),                   // 4: marquee.v1.Booking
+	(*CreateBookingRequest)(nil),      // 5: marquee.v1.CreateBookingRequest
+	(*CreateBookingResponse)(nil),     // 6: marquee.v1.CreateBookingResponse
+	(*GetBookingRequest)(nil),         // 7: marquee.v1.GetBookingRequest
+	(*GetBookingResponse)(nil),        // 8: marquee.v1.GetBookingResponse
+	(*ListMyBookingsRequest)(nil),     // 9: marquee.v1.ListMyBookingsRequest
+	(*ListMyBookingsResponse)(nil),    // 10: marquee.v1.ListMyBookingsResponse
+	(*CancelBookingRequest)(nil),      // 11: marquee.v1.CancelBookingRequest
+	(*CancelBookingResponse)(nil),     // 12: marquee.v1.CancelBookingResponse
+	(*AddSeatsRequest)(nil),           // 13: marquee.v1.AddSeatsRequest
+	(*AddSeatsResponse)(nil),          // 14: marquee.v1.AddSeatsResponse
+	(*QuoteCancellationRequest)(nil),  // 15: marquee.v1.QuoteCancellationRequest
+	(*SeatRefund)(nil),                // 16: marquee.v1.SeatRefund
+	(*QuoteCancellationResponse)(nil), // 17: marquee.v1.QuoteCancellationResponse
+	(*Money)(nil),                     // 18: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),     // 19: google.protobuf.Timestamp
 }
 var file_marquee_v1_booking_proto_depIdxs = []int32{
 	1,  // 0: marquee.v1.Tender.method:type_name -> marquee.v1.TenderMethod
-	15, // 1: marquee.v1.Tender.amount:type_name -> marquee.v1.Money
+	18, // 1: marquee.v1.Tender.amount:type_name -> marquee.v1.Money
 	2,  // 2: marquee.v1.Booking.status:type_name -> marquee.v1.BookingStatus
-	15, // 3: marquee.v1.Booking.total:type_name -> marquee.v1.Money
-	16, // 4: marquee.v1.Booking.created_at:type_name -> google.protobuf.Timestamp
-	16, // 5: marquee.v1.Booking.cancelled_at:type_name -> google.protobuf.Timestamp
-	15, // 6: marquee.v1.Booking.refund:type_name -> marquee.v1.Money
-	15, // 7: marquee.v1.Booking.discount:type_name -> marquee.v1.Money
-	15, // 8: marquee.v1.Booking.fees:type_name -> marquee.v1.Money
+	18, // 3: marquee.v1.Booking.total:type_name -> marquee.v1.Money
+	19, // 4: marquee.v1.Booking.created_at:type_name -> google.protobuf.Timestamp
+	19, // 5: marquee.v1.Booking.cancelled_at:type_name -> google.protobuf.Timestamp
+	18, // 6: marquee.v1.Booking.refund:type_name -> marquee.v1.Money
+	18, // 7: marquee.v1.Booking.discount:type_name -> marquee.v1.Money
+	18, // 8: marquee.v1.Booking.fees:type_name -> marquee.v1.Money
 	3,  // 9: marquee.v1.Booking.tenders:type_name -> marquee.v1.Tender
 	4,  // 10: marquee.v1.CreateBookingResponse.booking:type_name -> marquee.v1.Booking
 	4,  // 11: marquee.v1.GetBookingResponse.booking:type_name -> marquee.v1.Booking
 	4,  // 12: marquee.v1.ListMyBookingsResponse.bookings:type_name -> marquee.v1.Booking
 	0,  // 13: marquee.v1.CancelBookingRequest.refund_to:type_name -> marquee.v1.RefundMethod
 	4,  // 14: marquee.v1.CancelBookingResponse.booking:type_name -> marquee.v1.Booking
-	15, // 15: marquee.v1.CancelBookingResponse.refund:type_name -> marquee.v1.Money
-	15, // 16: marquee.v1.CancelBookingResponse.store_credit:type_name -> marquee.v1.Money
+	18, // 15: marquee.v1.CancelBookingResponse.refund:type_name -> marquee.v1.Money
+	18, // 16: marquee.v1.CancelBookingResponse.store_credit:type_name -> marquee.v1.Money
 	4,  // 17: marquee.v1.AddSeatsResponse.booking:type_name -> marquee.v1.Booking
-	15, // 18: marquee.v1.AddSeatsResponse.charged:type_name -> marquee.v1.Money
-	5,  // 19: marquee.v1.BookingService.CreateBooking:input_type -> marquee.v1.CreateBookingRequest
-	7,  // 20: marquee.v1.BookingService.GetBooking:input_type -> marquee.v1.GetBookingRequest
-	9,  // 21: marquee.v1.BookingService.ListMyBookings:input_type -> marquee.v1.ListMyBookingsRequest
-	11, // 22: marquee.v1.BookingService.CancelBooking:input_type -> marquee.v1.CancelBookingRequest
-	13, // 23: marquee.v1.BookingService.AddSeats:input_type -> marquee.v1.AddSeatsRequest
-	6,  // 24: marquee.v1.BookingService.CreateBooking:output_type -> marquee.v1.CreateBookingResponse
-	8,  // 25: marquee.v1.BookingService.GetBooking:output_type -> marquee.v1.GetBookingResponse
-	10, // 26: marquee.v1.BookingService.ListMyBookings:output_type -> marquee.v1.ListMyBookingsResponse
-	12, // 27: marquee.v1.BookingService.CancelBooking:output_type -> marquee.v1.CancelBookingResponse
-	14, // 28: marquee.v1.BookingService.AddSeats:output_type -> marquee.v1.AddSeatsResponse
-	24, // [24:29] is the sub-list for method output_type
-	19, // [19:24] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	18, // 18: marquee.v1.AddSeatsResponse.charged:type_name -> marquee.v1.Money
+	0,  // 19: marquee.v1.QuoteCancellationRequest.refund_to:type_name -> marquee.v1.RefundMethod
+	18, // 20: marquee.v1.SeatRefund.refund:type_name -> marquee.v1.Money
+	18, // 21: marquee.v1.QuoteCancellationResponse.refund:type_name -> marquee.v1.Money
+	3,  // 22: marquee.v1.QuoteCancellationResponse.refunds:type_name -> marquee.v1.Tender
+	18, // 23: marquee.v1.QuoteCancellationResponse.store_credit:type_name -> marquee.v1.Money
+	18, // 24: marquee.v1.QuoteCancellationResponse.store_credit_bonus:type_name -> marquee.v1.Money
+	16, // 25: marquee.v1.QuoteCancellationResponse.seats:type_name -> marquee.v1.SeatRefund
+	5,  // 26: marquee.v1.BookingService.CreateBooking:input_type -> marquee.v1.CreateBookingRequest
+	7,  // 27: marquee.v1.BookingService.GetBooking:input_type -> marquee.v1.GetBookingRequest
+	9,  // 28: marquee.v1.BookingService.ListMyBookings:input_type -> marquee.v1.ListMyBookingsRequest
+	11, // 29: marquee.v1.BookingService.CancelBooking:input_type -> marquee.v1.CancelBookingRequest
+	13, // 30: marquee.v1.BookingService.AddSeats:input_type -> marquee.v1.AddSeatsRequest
+	15, // 31: marquee.v1.BookingService.QuoteCancellation:input_type -> marquee.v1.QuoteCancellationRequest
+	6,  // 32: marquee.v1.BookingService.CreateBooking:output_type -> marquee.v1.CreateBookingResponse
+	8,  // 33: marquee.v1.BookingService.GetBooking:output_type -> marquee.v1.GetBookingResponse
+	10, // 34: marquee.v1.BookingService.ListMyBookings:output_type -> marquee.v1.ListMyBookingsResponse
+	12, // 35: marquee.v1.BookingService.CancelBooking:output_type -> marquee.v1.CancelBookingResponse
+	14, // 36: marquee.v1.BookingService.AddSeats:output_type -> marquee.v1.AddSeatsResponse
+	17, // 37: marquee.v1.BookingService.QuoteCancellation:output_type -> marquee.v1.QuoteCancellationResponse
+	32, // [32:38] is the sub-list for method output_type
+	26, // [26:32] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_booking_proto_init() }
@@ -1147,7 +1414,7 @@ func file_marquee_v1_booking_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_booking_proto_rawDesc), len(file_marquee_v1_booking_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   12,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
