@@ -38,6 +38,7 @@ func (m *Main) startJobs(ctx context.Context, s rpc.Services, keeper *search.Kee
 	if err != nil {
 		return err
 	}
+	s.Bookings.TicketKey = n.Key // bookings' tickets are signed as the emails' are
 	streams := relay.Streams(m.nc.ConnectedClusterName() != "")
 	id, startAt := m.db.IDs.New(), time.Now().Add(-time.Second)
 	for _, r := range append(m.Config.Regions(), events.GlobalRegion) {

@@ -62,7 +62,8 @@ func (s *Service) Cancel(ctx context.Context, c CancelRequest) (Cancellation, er
 		_ = s.refund(ctx, out.Booking.Region, out.Booking.Currency, cr)
 	}
 	out.CardRefunds = nil
-	return out, nil
+	out.Booking, err = s.withTicket(out.Booking) // what is left of a partly cancelled booking
+	return out, err
 }
 
 // CancelQuote is what a cancellation would do now: its plan and, for a refund to the original payment, what

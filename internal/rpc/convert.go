@@ -171,6 +171,7 @@ func bookingToProto(b booking.Booking) *marqueev1.Booking {
 	p.Discount = money(b.Currency, b.DiscountMinor)
 	p.Fees = money(b.Currency, b.FeesMinor)
 	p.CancelledSeatIds = b.CancelledSeatIDs
+	p.Showtime, p.Ticket = showtimeToProto(b.Show), b.Ticket
 	if b.Status == booking.Cancelled {
 		p.CancelledAt = timestamppb.New(b.CancelledAt)
 	}

@@ -254,8 +254,14 @@ type Booking struct {
 	Tenders []*Tender `protobuf:"bytes,12,rep,name=tenders,proto3" json:"tenders,omitempty"`
 	// Seats cancelled from the booking, if any.
 	CancelledSeatIds []string `protobuf:"bytes,13,rep,name=cancelled_seat_ids,json=cancelledSeatIds,proto3" json:"cancelled_seat_ids,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The showtime as it is now: movie, theatre, screen, start and end, city.
+	Showtime *Showtime `protobuf:"bytes,14,opt,name=showtime,proto3" json:"showtime,omitempty"`
+	// The signed ticket to show at the door, for a QR code: "MQT1.<payload>.<signature>" (Ed25519 over the
+	// booking, its showtime and its live seats; `marquee ticket verify` checks one offline). Set only on a
+	// confirmed booking returned to its owner; a ticket issued before a change lists the seats as they were.
+	Ticket        string `protobuf:"bytes,15,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Booking) Reset() {
@@ -377,6 +383,20 @@ func (x *Booking) GetCancelledSeatIds() []string {
 		return x.CancelledSeatIds
 	}
 	return nil
+}
+
+func (x *Booking) GetShowtime() *Showtime {
+	if x != nil {
+		return x.Showtime
+	}
+	return nil
+}
+
+func (x *Booking) GetTicket() string {
+	if x != nil {
+		return x.Ticket
+	}
+	return ""
 }
 
 type CreateBookingRequest struct {
@@ -1201,10 +1221,10 @@ var File_marquee_v1_booking_proto protoreflect.FileDescriptor
 const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/booking.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"e\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/catalog.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"e\n" +
 	"\x06Tender\x120\n" +
 	"\x06method\x18\x01 \x01(\x0e2\x18.marquee.v1.TenderMethodR\x06method\x12)\n" +
-	"\x06amount\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06amount\"\xb5\x04\n" +
+	"\x06amount\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06amount\"\xff\x04\n" +
 	"\aBooking\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
 	"\x11confirmation_code\x18\x02 \x01(\tR\x10confirmationCode\x121\n" +
@@ -1221,7 +1241,9 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	" \x01(\v2\x11.marquee.v1.MoneyR\bdiscount\x12%\n" +
 	"\x04fees\x18\v \x01(\v2\x11.marquee.v1.MoneyR\x04fees\x12,\n" +
 	"\atenders\x18\f \x03(\v2\x12.marquee.v1.TenderR\atenders\x12,\n" +
-	"\x12cancelled_seat_ids\x18\r \x03(\tR\x10cancelledSeatIds\"\xf6\x02\n" +
+	"\x12cancelled_seat_ids\x18\r \x03(\tR\x10cancelledSeatIds\x120\n" +
+	"\bshowtime\x18\x0e \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\x12\x16\n" +
+	"\x06ticket\x18\x0f \x01(\tR\x06ticket\"\xf6\x02\n" +
 	"\x14CreateBookingRequest\x12\"\n" +
 	"\ahold_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06holdId\x12>\n" +
 	"\rpayment_token\x18\x02 \x01(\tB\x19\xbaH\x16r\x14\x18\xff\x012\x0f^[A-Za-z0-9_]*$R\fpaymentToken\x12G\n" +
@@ -1354,6 +1376,7 @@ var file_marquee_v1_booking_proto_goTypes = []any{
 	(*QuoteCancellationResponse)(nil), // 17: marquee.v1.QuoteCancellationResponse
 	(*Money)(nil),                     // 18: marquee.v1.Money
 	(*timestamppb.Timestamp)(nil),     // 19: google.protobuf.Timestamp
+	(*Showtime)(nil),                  // 20: marquee.v1.Showtime
 }
 var file_marquee_v1_booking_proto_depIdxs = []int32{
 	1,  // 0: marquee.v1.Tender.method:type_name -> marquee.v1.TenderMethod
@@ -1366,39 +1389,40 @@ var file_marquee_v1_booking_proto_depIdxs = []int32{
 	18, // 7: marquee.v1.Booking.discount:type_name -> marquee.v1.Money
 	18, // 8: marquee.v1.Booking.fees:type_name -> marquee.v1.Money
 	3,  // 9: marquee.v1.Booking.tenders:type_name -> marquee.v1.Tender
-	4,  // 10: marquee.v1.CreateBookingResponse.booking:type_name -> marquee.v1.Booking
-	4,  // 11: marquee.v1.GetBookingResponse.booking:type_name -> marquee.v1.Booking
-	4,  // 12: marquee.v1.ListMyBookingsResponse.bookings:type_name -> marquee.v1.Booking
-	0,  // 13: marquee.v1.CancelBookingRequest.refund_to:type_name -> marquee.v1.RefundMethod
-	4,  // 14: marquee.v1.CancelBookingResponse.booking:type_name -> marquee.v1.Booking
-	18, // 15: marquee.v1.CancelBookingResponse.refund:type_name -> marquee.v1.Money
-	18, // 16: marquee.v1.CancelBookingResponse.store_credit:type_name -> marquee.v1.Money
-	4,  // 17: marquee.v1.AddSeatsResponse.booking:type_name -> marquee.v1.Booking
-	18, // 18: marquee.v1.AddSeatsResponse.charged:type_name -> marquee.v1.Money
-	0,  // 19: marquee.v1.QuoteCancellationRequest.refund_to:type_name -> marquee.v1.RefundMethod
-	18, // 20: marquee.v1.SeatRefund.refund:type_name -> marquee.v1.Money
-	18, // 21: marquee.v1.QuoteCancellationResponse.refund:type_name -> marquee.v1.Money
-	3,  // 22: marquee.v1.QuoteCancellationResponse.refunds:type_name -> marquee.v1.Tender
-	18, // 23: marquee.v1.QuoteCancellationResponse.store_credit:type_name -> marquee.v1.Money
-	18, // 24: marquee.v1.QuoteCancellationResponse.store_credit_bonus:type_name -> marquee.v1.Money
-	16, // 25: marquee.v1.QuoteCancellationResponse.seats:type_name -> marquee.v1.SeatRefund
-	5,  // 26: marquee.v1.BookingService.CreateBooking:input_type -> marquee.v1.CreateBookingRequest
-	7,  // 27: marquee.v1.BookingService.GetBooking:input_type -> marquee.v1.GetBookingRequest
-	9,  // 28: marquee.v1.BookingService.ListMyBookings:input_type -> marquee.v1.ListMyBookingsRequest
-	11, // 29: marquee.v1.BookingService.CancelBooking:input_type -> marquee.v1.CancelBookingRequest
-	13, // 30: marquee.v1.BookingService.AddSeats:input_type -> marquee.v1.AddSeatsRequest
-	15, // 31: marquee.v1.BookingService.QuoteCancellation:input_type -> marquee.v1.QuoteCancellationRequest
-	6,  // 32: marquee.v1.BookingService.CreateBooking:output_type -> marquee.v1.CreateBookingResponse
-	8,  // 33: marquee.v1.BookingService.GetBooking:output_type -> marquee.v1.GetBookingResponse
-	10, // 34: marquee.v1.BookingService.ListMyBookings:output_type -> marquee.v1.ListMyBookingsResponse
-	12, // 35: marquee.v1.BookingService.CancelBooking:output_type -> marquee.v1.CancelBookingResponse
-	14, // 36: marquee.v1.BookingService.AddSeats:output_type -> marquee.v1.AddSeatsResponse
-	17, // 37: marquee.v1.BookingService.QuoteCancellation:output_type -> marquee.v1.QuoteCancellationResponse
-	32, // [32:38] is the sub-list for method output_type
-	26, // [26:32] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	20, // 10: marquee.v1.Booking.showtime:type_name -> marquee.v1.Showtime
+	4,  // 11: marquee.v1.CreateBookingResponse.booking:type_name -> marquee.v1.Booking
+	4,  // 12: marquee.v1.GetBookingResponse.booking:type_name -> marquee.v1.Booking
+	4,  // 13: marquee.v1.ListMyBookingsResponse.bookings:type_name -> marquee.v1.Booking
+	0,  // 14: marquee.v1.CancelBookingRequest.refund_to:type_name -> marquee.v1.RefundMethod
+	4,  // 15: marquee.v1.CancelBookingResponse.booking:type_name -> marquee.v1.Booking
+	18, // 16: marquee.v1.CancelBookingResponse.refund:type_name -> marquee.v1.Money
+	18, // 17: marquee.v1.CancelBookingResponse.store_credit:type_name -> marquee.v1.Money
+	4,  // 18: marquee.v1.AddSeatsResponse.booking:type_name -> marquee.v1.Booking
+	18, // 19: marquee.v1.AddSeatsResponse.charged:type_name -> marquee.v1.Money
+	0,  // 20: marquee.v1.QuoteCancellationRequest.refund_to:type_name -> marquee.v1.RefundMethod
+	18, // 21: marquee.v1.SeatRefund.refund:type_name -> marquee.v1.Money
+	18, // 22: marquee.v1.QuoteCancellationResponse.refund:type_name -> marquee.v1.Money
+	3,  // 23: marquee.v1.QuoteCancellationResponse.refunds:type_name -> marquee.v1.Tender
+	18, // 24: marquee.v1.QuoteCancellationResponse.store_credit:type_name -> marquee.v1.Money
+	18, // 25: marquee.v1.QuoteCancellationResponse.store_credit_bonus:type_name -> marquee.v1.Money
+	16, // 26: marquee.v1.QuoteCancellationResponse.seats:type_name -> marquee.v1.SeatRefund
+	5,  // 27: marquee.v1.BookingService.CreateBooking:input_type -> marquee.v1.CreateBookingRequest
+	7,  // 28: marquee.v1.BookingService.GetBooking:input_type -> marquee.v1.GetBookingRequest
+	9,  // 29: marquee.v1.BookingService.ListMyBookings:input_type -> marquee.v1.ListMyBookingsRequest
+	11, // 30: marquee.v1.BookingService.CancelBooking:input_type -> marquee.v1.CancelBookingRequest
+	13, // 31: marquee.v1.BookingService.AddSeats:input_type -> marquee.v1.AddSeatsRequest
+	15, // 32: marquee.v1.BookingService.QuoteCancellation:input_type -> marquee.v1.QuoteCancellationRequest
+	6,  // 33: marquee.v1.BookingService.CreateBooking:output_type -> marquee.v1.CreateBookingResponse
+	8,  // 34: marquee.v1.BookingService.GetBooking:output_type -> marquee.v1.GetBookingResponse
+	10, // 35: marquee.v1.BookingService.ListMyBookings:output_type -> marquee.v1.ListMyBookingsResponse
+	12, // 36: marquee.v1.BookingService.CancelBooking:output_type -> marquee.v1.CancelBookingResponse
+	14, // 37: marquee.v1.BookingService.AddSeats:output_type -> marquee.v1.AddSeatsResponse
+	17, // 38: marquee.v1.BookingService.QuoteCancellation:output_type -> marquee.v1.QuoteCancellationResponse
+	33, // [33:39] is the sub-list for method output_type
+	27, // [27:33] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_booking_proto_init() }
@@ -1406,6 +1430,7 @@ func file_marquee_v1_booking_proto_init() {
 	if File_marquee_v1_booking_proto != nil {
 		return
 	}
+	file_marquee_v1_catalog_proto_init()
 	file_marquee_v1_common_proto_init()
 	file_marquee_v1_routing_proto_init()
 	type x struct{}
