@@ -25,7 +25,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	return rpc.Services{
 		Accounts: &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Now: now, IDs: ids,
 			BcryptCost: c.BcryptCost, Secret: secret, AdminEmail: c.AdminEmail, Region: c.ServingRegion()},
-		Catalog:   &catalog.Service{Store: db.Catalog(), Now: now},
+		Catalog:   &catalog.Service{Store: db.Catalog(), Now: now, Prices: inv},
 		Inventory: inv,
 		Bookings:  bookings,
 		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,

@@ -113,6 +113,9 @@ type Store interface {
 	CreateHold(ctx context.Context, h Hold, rules HoldRules) error
 	// ReleaseHold frees a live hold of userID's seats and announces them (SeatsReleased).
 	ReleaseHold(ctx context.Context, region, holdID, userID string, now time.Time) error
+	// PriceFacts reads, in one round trip, what the lowest price of each showtime (ids, in regions rs) depends
+	// on at now. Showtimes that do not exist are left out.
+	PriceFacts(ctx context.Context, rs, ids []string, now time.Time) ([]PriceFacts, error)
 	// ExpireHolds frees up to limit of region's holds that expired by now, each in its own transaction with a
 	// SeatsReleased event (and the standby offer it carried, if any, marked expired), and returns how many.
 	ExpireHolds(ctx context.Context, region string, now time.Time, limit int) (int, error)
@@ -156,7 +159,8 @@ type Service struct {
 // DefaultHoldTTL is how long a hold lasts unless configured.
 const DefaultHoldTTL = 8 * time.Minute
 
-// SeatMap returns every seat of a showtime with its status now.
+// SeatMap returns every seat of a showtime with its status and price now, and the showtime with its lowest
+// price now (nil when no seat is available).
 func (s *Service) SeatMap(ctx context.Context, showtimeID string) (SeatMap, error) {
 	const op = "inventory.SeatMap"
 	r, ok := regions.OfID(showtimeID)
@@ -168,6 +172,7 @@ func (s *Service) SeatMap(ctx context.Context, showtimeID string) (SeatMap, erro
 		return SeatMap{}, errs.E(op, err)
 	}
 	applyRules(&m)
+	m.Showtime.FromPrice = m.fromPrice()
 	return m, nil
 }
 
@@ -177,10 +182,9 @@ func applyRules(m *SeatMap) {
 	if len(m.Rules) == 0 {
 		return
 	}
-	show := pricing.Show{StartsAt: m.Showtime.StartsAt, Location: m.Location, Format: m.Showtime.Format,
-		OccupancyPercent: Occupancy(m.Seats)}
+	show := showOf(m.Showtime.Showtime, m.Location, Occupancy(m.Seats))
 	for i, seat := range m.Seats {
-		m.Seats[i].PriceMinor = pricing.Price(seat.ID, m.Showtime.PriceOf(seat.Type), show, m.Rules).AmountMinor
+		m.Seats[i].PriceMinor = seatPrice(m.Showtime.Showtime, seat.Type, show, m.Rules)
 	}
 }
 
@@ -389,8 +393,7 @@ func priceSeats(in HoldInputs, seats []string) []pricing.SeatPrice {
 	for _, s := range in.Seats {
 		types[s.ID] = s.Type
 	}
-	show := pricing.Show{StartsAt: in.Showtime.StartsAt, Location: in.Location, Format: in.Showtime.Format,
-		OccupancyPercent: in.Occupancy}
+	show := showOf(in.Showtime, in.Location, in.Occupancy)
 	lines := make([]pricing.SeatPrice, len(seats))
 	for i, id := range seats {
 		lines[i] = pricing.Price(id, in.Showtime.PriceOf(types[id]), show, in.Rules)

@@ -101,7 +101,15 @@ func showtimeToProto(l catalog.ShowtimeListing) *marqueev1.Showtime {
 	return &marqueev1.Showtime{Id: l.ID, MovieId: l.MovieID, MovieTitle: l.MovieTitle, TheatreId: l.TheatreID,
 		TheatreName: l.TheatreName, City: l.CityID, Region: l.Region, ScreenName: l.ScreenName,
 		StartsAt: timestamppb.New(l.StartsAt), EndsAt: timestamppb.New(l.EndsAt), Format: l.Format,
-		Language: l.Language}
+		Language: l.Language, FromPrice: priceToProto(l.FromPrice)}
+}
+
+// priceToProto is a price as Money; nil stays nil (no price).
+func priceToProto(p *catalog.Price) *marqueev1.Money {
+	if p == nil {
+		return nil
+	}
+	return money(p.Currency, p.AmountMinor)
 }
 
 var seatTypes = map[catalog.SeatType]marqueev1.SeatType{
@@ -452,7 +460,7 @@ func suggestionToProto(s search.Suggestion) *marqueev1.Suggestion {
 func refToProto(title string, s search.ShowtimeRef) *marqueev1.Showtime {
 	return &marqueev1.Showtime{Id: s.ShowtimeID, MovieTitle: title, TheatreId: s.TheatreID, TheatreName: s.TheatreName,
 		City: s.CityName, Region: s.Region, StartsAt: timestamppb.New(s.StartsAt), EndsAt: timestamppb.New(s.EndsAt),
-		Format: s.Format, Language: s.Language}
+		Format: s.Format, Language: s.Language, FromPrice: priceToProto(s.FromPrice)}
 }
 
 // counts turns a facet into a list, most frequent first, then by value.

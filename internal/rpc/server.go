@@ -77,7 +77,7 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin, s.CatalogAdmin, s.Reindexer), opts))
 	mux.Handle(marqueev1connect.NewStandbyServiceHandler(NewStandbyHandler(s.Standby), opts))
 	if s.Search != nil {
-		svc := &search.Service{Index: s.Search, Now: s.Now}
+		svc := &search.Service{Index: s.Search, Now: s.Now, Prices: s.Inventory}
 		mux.Handle(marqueev1connect.NewSearchServiceHandler(NewSearchHandler(svc), opts))
 	}
 	if s.Webhooks != nil {

@@ -355,7 +355,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestGetSeatMapNamesTheShowtime: the seat page needs one call: the map carries its showtime.
+// TestGetSeatMapNamesTheShowtime: the seat page needs one call: the map carries its showtime, priced from its
+// cheapest available seat.
 func TestGetSeatMapNamesTheShowtime(t *testing.T) {
 	e := newEnv(t)
 	res, err := e.seats.GetSeatMap(context.Background(), connect.NewRequest(&marqueev1.GetSeatMapRequest{ShowtimeId: e.fix.Showtime.ID}))
@@ -365,7 +366,8 @@ func TestGetSeatMapNamesTheShowtime(t *testing.T) {
 	st := e.fix.Showtime
 	want := &marqueev1.Showtime{Id: st.ID, MovieId: st.MovieID, MovieTitle: e.fix.Movie.Title, TheatreId: st.TheatreID,
 		TheatreName: e.fix.Theatre.Name, City: e.fix.City.ID, Region: st.Region, ScreenName: e.fix.Screen.Name,
-		StartsAt: timestamppb.New(st.StartsAt), EndsAt: timestamppb.New(st.EndsAt), Format: st.Format, Language: st.Language}
+		StartsAt: timestamppb.New(st.StartsAt), EndsAt: timestamppb.New(st.EndsAt), Format: st.Format, Language: st.Language,
+		FromPrice: usd(1200)}
 	if diff := cmp.Diff(want, res.Msg.Showtime, protocmp.Transform()); diff != "" {
 		t.Errorf("showtime mismatch (-want +got):\n%s", diff)
 	}
