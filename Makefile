@@ -4,27 +4,27 @@ GO    ?= go
 BUF   := $(GO) run github.com/bufbuild/buf/cmd/buf@v1.75.0
 ARGS  ?=
 
-.PHONY: run test generate check-generate check-size bench build vet deps tools
+.PHONY: run test generate check-generate check-size bench build vet deps tools web web-test browser
 
 STRIPE_MOCK_VERSION := v0.203.0
 
 ## run: start the platform (private PostgreSQL under ./.marquee, demo data) on 127.0.0.1:8080
-run: deps
+run: deps web
 	$(GO) build -o bin/marquee ./cmd/marquee
 	./bin/marquee dev $(ARGS)
 
 ## test: generation check, vet, and every test with the race detector against real PostgreSQL
-test: deps tools check-size check-generate vet
+test: deps tools browser check-size check-generate web web-test vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## bench: load generator (with pgbench baseline on the same database) and Go benchmarks
-bench: deps
+bench: deps browser web
 	$(GO) build -o bin/marquee ./cmd/marquee
 	./bin/marquee loadgen $(ARGS)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 ## generate: rebuild protovalidate's validate.proto and regenerate api/ from proto/
-generate:
+generate: web/node_modules/.package-lock.json
 	$(GO) run ./internal/tools/validateproto third_party/protovalidate
 	$(BUF) lint
 	$(BUF) generate
@@ -43,8 +43,27 @@ check-size:
 	@big=$$(git ls-files -z | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$$1 > 5*1024*1024 {print}'); \
 	if [ -n "$$big" ]; then echo "tracked files over 5 MB:"; echo "$$big"; exit 1; fi
 
-build:
+build: web
 	$(GO) build -o bin/marquee ./cmd/marquee
+
+## web: the browser app, bundled by esbuild into web/dist (embedded by the Go build) from the committed lockfile
+web: web/node_modules/.package-lock.json
+	cd web && node build.mjs
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+## web-test: type-check the app and run its unit tests (seat-map layout, countdown, cards, calendar)
+web-test: web/node_modules/.package-lock.json
+	cd web && npx tsc --noEmit -p . && npm test --silent
+
+## browser: Debian's chromium for the browser tests, installed with apt-get when missing
+browser:
+	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	echo "chromium not found; installing it with apt-get for the browser tests"; \
+	SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	if ! command -v apt-get >/dev/null; then echo "no apt-get here: install Chromium and put it on PATH"; exit 1; fi; \
+	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium
 
 ## tools: Go programs the tests run, pinned, installed into ./bin
 tools: bin/stripe-mock

@@ -13,6 +13,7 @@ import (
 	"github.com/marqueehq/marquee/internal/devstack"
 	"github.com/marqueehq/marquee/internal/edge"
 	"github.com/marqueehq/marquee/regions"
+	"github.com/marqueehq/marquee/web"
 )
 
 // devOnly are the flags `marquee dev` keeps for itself; it passes every other flag it was given on to each
@@ -39,7 +40,12 @@ func devCommand(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("Marquee is listening on http://%s (the edge; regions %s)\n", e.ListenAddr(), strings.Join(d.regions, ", "))
-	fmt.Printf("Try:\n  curl -s -H 'Content-Type: application/json' -d '{}' http://%s/marquee.v1.CatalogService/ListCities\n", e.ListenAddr())
+	if web.Built() {
+		fmt.Printf("Open http://%s in a browser to find a movie, pick seats and pay (test card 4242 4242 4242 4242).\n", e.ListenAddr())
+	} else {
+		fmt.Println("The web app is not built into this binary: `make run` builds it (make web, then go build).")
+	}
+	fmt.Printf("Or try:\n  curl -s -H 'Content-Type: application/json' -d '{}' http://%s/marquee.v1.CatalogService/ListCities\n", e.ListenAddr())
 	<-ctx.Done()
 	fmt.Println("shutting down")
 	return e.Close()

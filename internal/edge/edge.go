@@ -12,12 +12,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 
 	"github.com/marqueehq/marquee/regions"
+	"github.com/marqueehq/marquee/web"
 )
 
 // Config is what an Edge needs. Zero durations and sizes take the defaults.
@@ -33,6 +35,8 @@ type Config struct {
 	StaleFor       time.Duration // how long past its TTL an answer may be served while no region answers; default 10m
 	Log            *slog.Logger  // default discards
 	Now            func() time.Time
+	// Web serves every path that is not an API procedure (the browser app); default web.Handler().
+	Web http.Handler
 }
 
 // Edge is an http.Handler serving Marquee's API by forwarding each call to a region. Close stops its health
@@ -43,6 +47,7 @@ type Edge struct {
 	pool    *pool
 	cache   *Cache
 	handler http.Handler
+	web     http.Handler
 	errs    *connect.ErrorWriter
 	limit   int64
 	log     *slog.Logger
@@ -72,7 +77,7 @@ func New(cfg Config) (*Edge, error) {
 	t := newTransport()
 	e := &Edge{self: self, rules: rules, cache: newCache(cfg.CacheEntries, cfg.StaleFor, cfg.Now),
 		pool: newPool(urls, &http.Client{Transport: t}, cfg.Log), errs: connect.NewErrorWriter(),
-		limit: cfg.MaxBodyBytes, log: cfg.Log, done: make(chan struct{})}
+		limit: cfg.MaxBodyBytes, log: cfg.Log, web: cfg.Web, done: make(chan struct{})}
 	e.streams, e.endStreams = context.WithCancel(context.Background())
 	e.handler = e.mux(e.newProxy(t))
 	ctx, stop := context.WithCancel(context.Background())
@@ -96,6 +101,9 @@ func (c *Config) defaults() {
 	def(&c.StaleFor, 10*time.Minute)
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 4 << 20
+	}
+	if c.Web == nil {
+		c.Web = web.Handler()
 	}
 	if c.CacheEntries <= 0 {
 		c.CacheEntries = 10_000
@@ -141,8 +149,23 @@ func (e *Edge) mux(proxy http.Handler) http.Handler {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.Handle("/", e.router(proxy))
+	api := e.router(proxy)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e.rules[r.URL.Path] != nil || looksLikeProcedure(r.URL.Path) {
+			api.ServeHTTP(w, r)
+			return
+		}
+		e.web.ServeHTTP(w, r)
+	}))
 	return mux
+}
+
+// looksLikeProcedure reports whether path has the shape of an RPC, "/package.Service/Method", so that unknown
+// procedures get the protocol's unimplemented answer rather than the web app.
+func looksLikeProcedure(path string) bool {
+	svc, method, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return ok && method != "" && !strings.Contains(method, "/") && strings.HasSuffix(svc, "Service") &&
+		strings.Contains(svc, ".")
 }
 
 // Check implements grpchealth.Checker for the edge itself.

@@ -1,0 +1,34 @@
+// Small shared pieces of the pages.
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+
+/** Page is a page's main heading, focused when the page opens so screen readers announce it. */
+export function Page(props: { title: string; children: ComponentChildren; wide?: boolean }) {
+  const h = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${props.title} · Marquee`;
+    h.current?.focus({ preventScroll: true });
+  }, [props.title]);
+  return (
+    <div class={props.wide ? "page wide" : "page"}>
+      <h1 tabIndex={-1} ref={h}>{props.title}</h1>
+      {props.children}
+    </div>
+  );
+}
+
+/** Alert shows an error or a notice, announced when it appears. */
+export function Alert(props: { kind?: "error" | "info" | "ok"; children: ComponentChildren }) {
+  const kind = props.kind ?? "error";
+  return (
+    <div class={`alert ${kind}`} role={kind === "error" ? "alert" : "status"}>
+      <span class="alert-icon" aria-hidden="true">{kind === "error" ? "!" : kind === "ok" ? "✓" : "i"}</span>
+      <span>{props.children}</span>
+    </div>
+  );
+}
+
+/** Loading says a part of the page is on its way. */
+export function Loading(props: { what: string }) {
+  return <p class="loading" role="status">Loading {props.what}…</p>;
+}
