@@ -44,7 +44,7 @@ func watchSeats(t *testing.T, a *api, show string) *seatWatch {
 func (w *seatWatch) until(t *testing.T, limit time.Duration, what string, want map[string]marqueev1.SeatStatus) (*marqueev1.WatchSeatMapResponse, time.Duration) {
 	t.Helper()
 	start, deadline := time.Now(), time.After(limit)
-	var last int64
+	var last uint32
 	for {
 		select {
 		case m, ok := <-w.msgs:

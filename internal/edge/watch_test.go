@@ -56,7 +56,7 @@ func TestLongStreamFramesPassAtOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer stream.Close()
-			for v := int64(1); v <= 4; v++ {
+			for v := uint32(1); v <= 4; v++ {
 				if v > 1 {
 					time.Sleep(300 * time.Millisecond) // idle, as a watched seat map mostly is
 					feed <- &marqueev1.WatchSeatMapResponse{ShowtimeId: show, Version: v}

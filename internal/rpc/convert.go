@@ -139,7 +139,7 @@ func seatMapToProto(m inventory.SeatMap) *marqueev1.GetSeatMapResponse {
 func watchedSeatMapToProto(m inventory.SeatMap, version uint64) *marqueev1.WatchSeatMapResponse {
 	g := seatMapToProto(m)
 	return &marqueev1.WatchSeatMapResponse{ShowtimeId: g.ShowtimeId, Seats: g.Seats, Showtime: g.Showtime,
-		Version: int64(version)}
+		Version: uint32(version)}
 }
 
 func holdToProto(h inventory.Hold) *marqueev1.Hold {

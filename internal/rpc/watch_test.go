@@ -162,7 +162,7 @@ func statuses(m *marqueev1.WatchSeatMapResponse) map[string]marqueev1.SeatStatus
 }
 
 // versioned checks that m's version is greater than *last and records it.
-func versioned(t *testing.T, m *marqueev1.WatchSeatMapResponse, last *int64) {
+func versioned(t *testing.T, m *marqueev1.WatchSeatMapResponse, last *uint32) {
 	t.Helper()
 	if m.Version <= *last {
 		t.Fatalf("version %d after %d: a new seat map must have a greater version", m.Version, *last)

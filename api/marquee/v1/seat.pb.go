@@ -537,8 +537,9 @@ type WatchSeatMapResponse struct {
 	Seats      []*Seat                `protobuf:"bytes,2,rep,name=seats,proto3" json:"seats,omitempty"`
 	Showtime   *Showtime              `protobuf:"bytes,3,opt,name=showtime,proto3" json:"showtime,omitempty"`
 	// Grows with every new seat map of the stream; a map sent again to keep the stream open has the same
-	// version. Compare versions only within one stream: another stream (after a reconnect) counts afresh.
-	Version       int64 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
+	// version. Compare versions only within one stream: another stream (after a reconnect) counts afresh. A
+	// 32-bit count, so that JavaScript clients get a number (protobuf-es makes 64-bit integers bigints).
+	Version       uint32 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -594,7 +595,7 @@ func (x *WatchSeatMapResponse) GetShowtime() *Showtime {
 	return nil
 }
 
-func (x *WatchSeatMapResponse) GetVersion() int64 {
+func (x *WatchSeatMapResponse) GetVersion() uint32 {
 	if x != nil {
 		return x.Version
 	}
@@ -1114,13 +1115,13 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\x13WatchSeatMapRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId:\x11\x8a\xb5\x18\r\n" +
-	"\vshowtime_id\"\xaf\x01\n" +
+	"\vshowtime_id\"\xab\x01\n" +
 	"\x14WatchSeatMapResponse\x12\x1f\n" +
 	"\vshowtime_id\x18\x01 \x01(\tR\n" +
 	"showtimeId\x12&\n" +
 	"\x05seats\x18\x02 \x03(\v2\x10.marquee.v1.SeatR\x05seats\x120\n" +
-	"\bshowtime\x18\x03 \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\x12\x1c\n" +
-	"\aversion\x18\x04 \x01(\x03B\x020\x02R\aversion\"\x96\x01\n" +
+	"\bshowtime\x18\x03 \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\rR\aversion\"\x96\x01\n" +
 	"\x10HoldSeatsRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId\x12C\n" +
