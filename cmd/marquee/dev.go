@@ -24,33 +24,22 @@ var devOnly = []string{"addr", "data-dir", "database-url", "nats-url", "region",
 // supercluster, a `marquee region` child per region; see internal/devstack) with the edge on --addr, until
 // SIGINT or SIGTERM. A child that dies is reported and not restarted: the edge sends its calls elsewhere.
 func devCommand(ctx context.Context, args []string) error {
-	c := config.Default()
-	fs := flag.NewFlagSet("marquee dev", flag.ContinueOnError)
-	c.Flags(fs)
-	only := fs.String("regions", "", "comma-separated regions to run (default every region in regions/)")
-	edgeRegion := fs.String("edge-region", regions.Primary().Name, "the edge's own region (it serves global calls)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := c.Check(); err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	names, err := devRegions(*only)
+	d, err := parseDev(args)
 	if err != nil {
 		return err
 	}
-	stack, err := devstack.Start(ctx, devstack.Options{DataDir: c.DataDir, Regions: names, Seed: c.Seed,
-		AdminEmail: c.AdminEmail, ChildArgs: childArgs(fs), Log: log})
+	c, log := d.config, slog.New(slog.NewTextHandler(os.Stderr, nil))
+	stack, err := devstack.Start(ctx, devstack.Options{DataDir: c.DataDir, Regions: d.regions, Seed: c.Seed,
+		AdminEmail: c.AdminEmail, ChildArgs: d.childArgs, Log: log})
 	if err != nil {
 		return err
 	}
 	defer stack.Close()
-	e, err := startEdge(ctx, c.Addr, *edgeRegion, names, stack, log)
+	e, err := startEdge(ctx, c.Addr, d.edgeRegion, d.regions, stack, log)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Marquee is listening on http://%s (the edge; regions %s)\n", e.ListenAddr(), strings.Join(names, ", "))
+	fmt.Printf("Marquee is listening on http://%s (the edge; regions %s)\n", e.ListenAddr(), strings.Join(d.regions, ", "))
 	if web.Built() {
 		fmt.Printf("Open http://%s in a browser to find a movie, pick seats and pay (test card 4242 4242 4242 4242).\n", e.ListenAddr())
 	} else {
@@ -60,6 +49,34 @@ func devCommand(ctx context.Context, args []string) error {
 	<-ctx.Done()
 	fmt.Println("shutting down")
 	return e.Close()
+}
+
+// devArgs is the command line of `marquee dev`, parsed and checked.
+type devArgs struct {
+	config     config.Config
+	regions    []string // the regions to run
+	edgeRegion string
+	childArgs  []string // the flags every region child gets too (--hold-ttl, --allow-short-holds, ...)
+}
+
+// parseDev reads and checks the flags of `marquee dev`: a region process's flags (checked as a region child
+// will check them) and its own.
+func parseDev(args []string) (devArgs, error) {
+	d := devArgs{config: config.Default()}
+	fs := flag.NewFlagSet("marquee dev", flag.ContinueOnError)
+	d.config.Flags(fs)
+	only := fs.String("regions", "", "comma-separated regions to run (default every region in regions/)")
+	fs.StringVar(&d.edgeRegion, "edge-region", regions.Primary().Name, "the edge's own region (it serves global calls)")
+	if err := fs.Parse(args); err != nil {
+		return d, err
+	}
+	if err := d.config.Check(); err != nil {
+		return d, err
+	}
+	var err error
+	d.regions, err = devRegions(*only)
+	d.childArgs = childArgs(fs)
+	return d, err
 }
 
 // devRegions parses --regions (every region when empty).

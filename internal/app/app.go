@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/marqueehq/marquee/internal/config"
+	"github.com/marqueehq/marquee/internal/events/hub"
 	"github.com/marqueehq/marquee/internal/jobs"
 	"github.com/marqueehq/marquee/internal/natsserver"
 	"github.com/marqueehq/marquee/internal/payment"
@@ -46,6 +47,7 @@ type Main struct {
 	db       *store.DB
 	natsSrv  *natsserver.Server // the embedded NATS, nil with --nats-url
 	nc       *nats.Conn
+	hub      *hub.Hub // the region events live watchers follow
 	index    *search.Index
 	jobs     jobs.Runner
 	regional *jobs.Regional
@@ -134,6 +136,7 @@ func (m *Main) HeldRegions() []string { return m.regional.Held() }
 // stops a private cluster.
 func (m *Main) Close() error {
 	var errList []error
+	m.hub.Close() // first, so that open streams end instead of holding the server's shutdown
 	if m.server != nil {
 		errList = append(errList, m.server.Close(10*time.Second))
 	}

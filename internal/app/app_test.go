@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/marqueehq/marquee/internal/app"
+	"github.com/marqueehq/marquee/internal/notify/ticket"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -162,6 +163,21 @@ func TestDevWalkthrough(t *testing.T) {
 	b := c.call("BookingService/CreateBooking", bookReq, 200)["booking"].(map[string]any)
 	if b["status"] != "BOOKING_STATUS_CONFIRMED" {
 		t.Fatalf("booking = %v", b)
+	}
+	// The booking's ticket is signed with the region's ticket key, as the confirmation email's is.
+	pubPEM, err := os.ReadFile(filepath.Join(dir, "keys", "ticket-ed25519.pub.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ticket.ParsePublicKeyPEM(pubPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk, err := ticket.Verify(pub, fmt.Sprint(b["ticket"])); err != nil || tk.BookingID != b["id"] || len(tk.SeatIDs) != 2 {
+		t.Fatalf("the booking's ticket %v: %+v, %v", b["ticket"], tk, err)
+	}
+	if show := b["showtime"].(map[string]any); show["id"] != showID || show["movieTitle"] == "" {
+		t.Fatalf("the booking's showtime = %v", show)
 	}
 	again := c.call("BookingService/CreateBooking", bookReq, 200)["booking"].(map[string]any)
 	if again["id"] != b["id"] {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/marqueehq/marquee/internal/events"
 	"github.com/marqueehq/marquee/internal/events/consume"
+	"github.com/marqueehq/marquee/internal/events/hub"
 	"github.com/marqueehq/marquee/internal/events/relay"
 	"github.com/marqueehq/marquee/internal/jobs"
 	"github.com/marqueehq/marquee/internal/natsserver"
@@ -18,13 +19,16 @@ import (
 	"github.com/marqueehq/marquee/regions"
 )
 
-// startJobs connects to NATS (an embedded server under DataDir/nats unless --nats-url), builds the search
-// index and starts the background jobs: this process's own (its index's consumers and pruning, the lease
-// keeper) and, through the lease keeper, each region's it holds (see regionJobs).
+// startJobs connects to NATS (an embedded server under DataDir/nats unless --nats-url), starts the hub of live
+// watchers on it, builds the search index and starts the background jobs: this process's own (its index's
+// consumers and pruning, the lease keeper) and, through the lease keeper, each region's it holds (see
+// regionJobs).
 func (m *Main) startJobs(ctx context.Context, s rpc.Services, keeper *search.Keeper) error {
 	if err := m.connectNATS(); err != nil {
 		return err
 	}
+	m.hub = hub.New(m.nc, m.Log)
+	s.Inventory.Changes, s.Standby.Changes = m.hub, m.hub
 	js, err := jetstream.New(m.nc)
 	if err != nil {
 		return err
@@ -34,6 +38,7 @@ func (m *Main) startJobs(ctx context.Context, s rpc.Services, keeper *search.Kee
 	if err != nil {
 		return err
 	}
+	s.Bookings.TicketKey = n.Key // bookings' tickets are signed as the emails' are
 	streams := relay.Streams(m.nc.ConnectedClusterName() != "")
 	id, startAt := m.db.IDs.New(), time.Now().Add(-time.Second)
 	for _, r := range append(m.Config.Regions(), events.GlobalRegion) {

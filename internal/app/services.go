@@ -25,7 +25,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	return rpc.Services{
 		Accounts: &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Now: now, IDs: ids,
 			BcryptCost: c.BcryptCost, Secret: secret, AdminEmail: c.AdminEmail, Region: c.ServingRegion()},
-		Catalog:   &catalog.Service{Store: db.Catalog(), Now: now},
+		Catalog:   &catalog.Service{Store: db.Catalog(), Now: now, Prices: inv},
 		Inventory: inv,
 		Bookings:  bookings,
 		Standby: &standby.Service{Store: db.Standby(), Seats: inv, Bookings: bookings, Now: now, IDs: ids,
@@ -33,16 +33,8 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Admin:        adm,
 		CatalogAdmin: &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
 		Wallet:       &wallet.Service{Store: db.Wallet()},
-		Webhooks:     webhooks(db, now, c),
+		Webhooks:     c.Webhooks(db, now),
 		Now:          now,
 		Ping:         db.Ping,
 	}
-}
-
-// webhooks receives Stripe's webhooks when a signing secret is configured (nil otherwise).
-func webhooks(db *store.DB, now platform.Clock, c Config) *payment.Webhooks {
-	if c.StripeWebhookSecret == "" {
-		return nil
-	}
-	return &payment.Webhooks{Secret: c.StripeWebhookSecret, Store: db, Now: now}
 }

@@ -31,7 +31,7 @@ func (s *Service) AddSeats(ctx context.Context, r AddRequest) (Booking, int64, e
 	if (len(r.SeatIDs) == 0) == (r.Count == 0) {
 		return Booking{}, 0, errs.Errorf(op, errs.Invalid, "give either seat_ids or count")
 	}
-	b, err := s.Get(ctx, r.UserID, r.BookingID)
+	b, err := s.get(ctx, r.UserID, r.BookingID)
 	if err != nil {
 		return Booking{}, 0, errs.E(op, err)
 	}
@@ -41,7 +41,8 @@ func (s *Service) AddSeats(ctx context.Context, r AddRequest) (Booking, int64, e
 		return Booking{}, 0, errs.E(op, err)
 	}
 	if done != nil {
-		return *done, charged, nil
+		b, err := s.withTicket(*done)
+		return b, charged, err
 	}
 	made := holdID == ""
 	if made {
@@ -61,21 +62,16 @@ func (s *Service) AddSeats(ctx context.Context, r AddRequest) (Booking, int64, e
 	if err != nil {
 		return Booking{}, 0, errs.E(op, err)
 	}
-	return out, charged, nil
+	out, err = s.withTicket(out)
+	return out, charged, err
 }
 
 // holdFor holds the seats to add: the ones asked for, or the best ones next to the booking's live seats.
 func (s *Service) holdFor(ctx context.Context, b Booking, r AddRequest) (string, error) {
 	seats := r.SeatIDs
 	if len(seats) == 0 {
-		var live []string
-		for _, id := range b.SeatIDs {
-			if !slices.Contains(b.CancelledSeatIDs, id) {
-				live = append(live, id)
-			}
-		}
 		var err error
-		if seats, err = s.Seats.NextTo(ctx, b.ShowtimeID, live, r.Count); err != nil {
+		if seats, err = s.Seats.NextTo(ctx, b.ShowtimeID, b.LiveSeats(), r.Count); err != nil {
 			return "", err
 		}
 	}

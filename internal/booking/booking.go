@@ -6,13 +6,16 @@ package booking
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/notify/ticket"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/pricing"
@@ -64,6 +67,21 @@ type Booking struct {
 	Tenders          []Tender
 	CreatedAt        time.Time
 	CancelledAt      time.Time // zero unless wholly cancelled
+	// Show is the showtime with the names a booking page shows (movie, theatre, city, screen).
+	Show catalog.ShowtimeListing
+	// Ticket is the signed ticket of a confirmed booking returned to its owner (see Service.TicketKey).
+	Ticket string
+}
+
+// LiveSeats are the seats still booked: SeatIDs without CancelledSeatIDs.
+func (b Booking) LiveSeats() []string {
+	var live []string
+	for _, id := range b.SeatIDs {
+		if !slices.Contains(b.CancelledSeatIDs, id) {
+			live = append(live, id)
+		}
+	}
+	return live
 }
 
 // Request is a checkout: CreateBooking, or AddSeats when BookingID is set.
@@ -121,6 +139,9 @@ type Store interface {
 	// CancelBooking cancels seats of a booking as rules plan it, on the booking, its seats, its showtime and
 	// its chain's stored policy read in the same transaction, and records the refunds it owes.
 	CancelBooking(ctx context.Context, c CancelRequest, rules CancelRules) (Cancellation, error)
+	// QuoteCancellation plans c as CancelBooking would, on the same facts read in one snapshot, and shares a
+	// refund to the original methods among the booking's charges as CancelBooking would; it writes nothing.
+	QuoteCancellation(ctx context.Context, c CancelRequest, rules CancelRules) (CancelQuote, error)
 	// PendingRefunds lists card refunds still pending that were recorded before before.
 	PendingRefunds(ctx context.Context, before time.Time, limit int) ([]PendingRefund, error)
 	// RecordRefund marks a card refund as made with the provider's reference.
@@ -147,13 +168,36 @@ type Service struct {
 	Policies catalog.Policies
 	// Seats holds seats for AddSeats.
 	Seats Seats
+	// TicketKey signs the tickets (notify/ticket) of confirmed bookings returned to their owners, with the key
+	// that signs them for emails; without one, bookings carry no ticket.
+	TicketKey ed25519.PrivateKey
 }
 
 // Create pays for the hold of r and books its seats (or adds them to r.BookingID). The same key returns the
 // first booking; the same key with a different request is refused. A declined payment keeps the hold.
 func (s *Service) Create(ctx context.Context, r Request) (Booking, error) {
 	b, _, err := s.checkout(ctx, r)
-	return b, err
+	if err != nil {
+		return Booking{}, err
+	}
+	return s.withTicket(b)
+}
+
+// withTicket signs the ticket of b, a booking about to be returned to its owner, when it is confirmed: its live
+// seats for its showtime, issued now.
+func (s *Service) withTicket(b Booking) (Booking, error) {
+	live := b.LiveSeats()
+	if s.TicketKey == nil || b.Status != Confirmed || len(live) == 0 {
+		return b, nil
+	}
+	t, err := ticket.Sign(s.TicketKey, ticket.Ticket{BookingID: b.ID, ConfirmationCode: b.ConfirmationCode,
+		ShowtimeID: b.ShowtimeID, TheatreName: b.Show.TheatreName, MovieTitle: b.Show.MovieTitle,
+		StartsAt: b.Show.StartsAt, SeatIDs: live, IssuedAt: s.Now()})
+	if err != nil {
+		return Booking{}, errs.E("booking.withTicket", err)
+	}
+	b.Ticket = t
+	return b, nil
 }
 
 // checkout runs the saga and returns the booking and what this checkout charged.
@@ -239,8 +283,17 @@ func (s *Service) Quote(ctx context.Context, userID, holdID, promoCode string) (
 	return q, nil
 }
 
-// Get returns userID's booking; other users' bookings are NotFound.
+// Get returns userID's booking with its ticket; other users' bookings are NotFound.
 func (s *Service) Get(ctx context.Context, userID, bookingID string) (Booking, error) {
+	b, err := s.get(ctx, userID, bookingID)
+	if err != nil {
+		return Booking{}, err
+	}
+	return s.withTicket(b)
+}
+
+// get returns userID's booking; other users' bookings are NotFound.
+func (s *Service) get(ctx context.Context, userID, bookingID string) (Booking, error) {
 	const op = "booking.Get"
 	r, ok := regions.OfID(bookingID)
 	if !ok {
@@ -270,6 +323,11 @@ func (s *Service) List(ctx context.Context, userID string) ([]Booking, error) {
 	bs, err := s.Store.ListBookings(ctx, userID, 100)
 	if err != nil {
 		return nil, errs.E("booking.List", err)
+	}
+	for i := range bs {
+		if bs[i], err = s.withTicket(bs[i]); err != nil {
+			return nil, err
+		}
 	}
 	return bs, nil
 }

@@ -62,7 +62,33 @@ func (s *Service) Cancel(ctx context.Context, c CancelRequest) (Cancellation, er
 		_ = s.refund(ctx, out.Booking.Region, out.Booking.Currency, cr)
 	}
 	out.CardRefunds = nil
-	return out, nil
+	out.Booking, err = s.withTicket(out.Booking) // what is left of a partly cancelled booking
+	return out, err
+}
+
+// CancelQuote is what a cancellation would do now: its plan and, for a refund to the original payment, what
+// each of the booking's charges would give back, card first.
+type CancelQuote struct {
+	Plan     CancelPlan
+	Parts    []RefundPart
+	Currency string
+}
+
+// QuoteCancel says what Cancel with the same request would refund now: the same rule (CancelRules.Plan) on the
+// same facts, read in one snapshot, with the refund shared among the charges as Cancel would share it. It
+// writes nothing and needs no idempotency key; the refusals are Cancel's.
+func (s *Service) QuoteCancel(ctx context.Context, c CancelRequest) (CancelQuote, error) {
+	const op = "booking.QuoteCancel"
+	r, ok := regions.OfID(c.BookingID)
+	if !ok {
+		return CancelQuote{}, errs.Errorf(op, errs.NotFound, "booking not found")
+	}
+	c.Region, c.Now = r.Name, s.Now()
+	q, err := s.Store.QuoteCancellation(ctx, c, CancelRules{Policies: s.Policies})
+	if err != nil {
+		return CancelQuote{}, errs.E(op, err)
+	}
+	return q, nil
 }
 
 // refund makes one card refund at the provider and records it.

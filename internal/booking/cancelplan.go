@@ -31,12 +31,14 @@ type SeatRefund struct {
 	RefundMinor int64
 }
 
-// CancelPlan is what a cancellation does: the seats it frees with each one's refund, and how the refund is paid.
+// CancelPlan is what a cancellation does: the seats it frees with each one's refund, how the refund is paid,
+// and the rule of the chain's policy it followed.
 type CancelPlan struct {
 	Seats            []SeatRefund
 	All              bool  // no seat is left booked: the booking becomes cancelled
 	RefundMinor      int64 // the seats' refunds summed, before any store credit bonus
 	StoreCreditMinor int64 // granted instead of refunds to the original methods, bonus included; else 0
+	Rule             RefundRule
 }
 
 // SeatIDs lists the seats the plan cancels, in its order.
@@ -77,15 +79,17 @@ func (r CancelRules) Plan(c CancelRequest, f CancelFacts) (CancelPlan, error) {
 	if err != nil {
 		return CancelPlan{}, errs.E(op, err)
 	}
-	plan := CancelPlan{All: all}
-	pct := policy.RefundPercent(left)
+	plan := CancelPlan{All: all, Rule: ruleOf(policy, left, c.Full)}
+	pct := plan.Rule.Percent
 	for _, l := range lines {
 		refund := RefundOf(l.PriceMinor, l.DiscountMinor, l.FeeMinor, pct, policy.RefundFees)
 		plan.Seats = append(plan.Seats, SeatRefund{SeatID: l.SeatID, RefundMinor: refund})
 		plan.RefundMinor += refund
+		plan.Rule.FeesKept = plan.Rule.FeesKept || (l.FeeMinor > 0 && !policy.RefundFees && pct > 0)
 	}
 	if c.ToStoreCredit && plan.RefundMinor > 0 {
 		plan.StoreCreditMinor = WithBonus(plan.RefundMinor, policy.StoreCreditBonusPercent)
+		plan.Rule.BonusPercent = policy.StoreCreditBonusPercent
 	}
 	return plan, nil
 }

@@ -71,6 +71,14 @@ func TestCancelRulesPlan(t *testing.T) {
 	onlyA2Left.Booked = onlyA2Left.Booked[1:]
 	cancelled.Booking.Status, cancelled.Booked = booking.Cancelled, nil
 	both := []booking.SeatRefund{seat("A1", 900), seat("A2", 900)}
+	h := time.Hour
+	// The default policy refunds in full from 2 hours before; fees (50 a seat) are kept unless refunded.
+	fullFrom2h := booking.RefundRule{Percent: 100, Before: 2 * h, RefundsUntil: 2 * h, FeesKept: true}
+	tooLate := booking.RefundRule{RefundsUntil: 2 * h}
+	half := booking.RefundRule{Percent: 50, Before: h, RefundsUntil: h, FeesKept: true}
+	halfWithFees := booking.RefundRule{Percent: 50, Fees: true, Before: h, RefundsUntil: h}
+	fullFromADay := booking.RefundRule{Percent: 100, Before: 24 * h, RefundsUntil: h, FeesKept: true, BonusPercent: 10}
+	cinemaCancelled := booking.RefundRule{Percent: 100, Fees: true, Full: true}
 	for _, tc := range []struct {
 		name string
 		c    booking.CancelRequest
@@ -78,25 +86,25 @@ func TestCancelRulesPlan(t *testing.T) {
 		want outcome[booking.CancelPlan]
 	}{
 		{"OK", req(dayBefore), twoSeats(),
-			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both, All: true, RefundMinor: 1800}}},
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both, All: true, RefundMinor: 1800, Rule: fullFrom2h}}},
 		{"OKSomeSeats", req(dayBefore, "A2"), twoSeats(),
-			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both[1:], RefundMinor: 900}}},
-		{"OKLastSeatLeft", req(dayBefore, "A2"), onlyA2Left, outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both[1:], All: true, RefundMinor: 900}}},
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both[1:], RefundMinor: 900, Rule: fullFrom2h}}},
+		{"OKLastSeatLeft", req(dayBefore, "A2"), onlyA2Left, outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both[1:], All: true, RefundMinor: 900, Rule: fullFrom2h}}},
 		{"OKDefaultPolicyTooLate", req(hourBefore), twoSeats(),
-			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 0), seat("A2", 0)}, All: true}}},
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 0), seat("A2", 0)}, All: true, Rule: tooLate}}},
 		{"OKTier", req(hourBefore, "A1"), withPolicy(twoSeats(), tiered),
-			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 450)}, RefundMinor: 450}}},
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 450)}, RefundMinor: 450, Rule: half}}},
 		{"OKTierWithFees", req(hourBefore, "A1"), withPolicy(twoSeats(), withFees),
-			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 475)}, RefundMinor: 475}}},
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 475)}, RefundMinor: 475, Rule: halfWithFees}}},
 		{"OKStoreCreditBonus", toCredit(req(dayBefore)), withPolicy(twoSeats(), tiered),
-			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both, All: true, RefundMinor: 1800, StoreCreditMinor: 1980}}},
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both, All: true, RefundMinor: 1800, StoreCreditMinor: 1980, Rule: fullFromADay}}},
 		{"OKStoreCreditNothingToRefund", toCredit(req(hourBefore)), twoSeats(),
-			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 0), seat("A2", 0)}, All: true}}},
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 0), seat("A2", 0)}, All: true, Rule: tooLate}}},
 		{"OKFullAfterShowStarted", full(req(showAt.Add(time.Hour))), withPolicy(twoSeats(), catalog.ChainPolicy{ChainID: "chain1"}),
 			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 950), seat("A2", 950)},
-				All: true, RefundMinor: 1900}}},
+				All: true, RefundMinor: 1900, Rule: cinemaCancelled}}},
 		{"OKFullInsideNoRefundTier", full(req(hourBefore, "A1")), twoSeats(),
-			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 950)}, RefundMinor: 950}}},
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 950)}, RefundMinor: 950, Rule: cinemaCancelled}}},
 		{"ErrNotOwner", booking.CancelRequest{UserID: "bob", Now: dayBefore}, twoSeats(),
 			failed[booking.CancelPlan](errs.NotFound, "booking not found")},
 		{"ErrAlreadyCancelled", req(dayBefore), cancelled, failed[booking.CancelPlan](errs.Precondition, "the booking is already cancelled")},
@@ -145,6 +153,31 @@ func TestSplitRefund(t *testing.T) {
 			got := outcomeOf(booking.SplitRefund(tc.amount, tc.charges))
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("SplitRefund mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRefundRuleDescribe(t *testing.T) {
+	h := time.Hour
+	for name, tc := range map[string]struct {
+		rule booking.RefundRule
+		want string
+	}{
+		"Full":            {booking.RefundRule{Percent: 100, Before: 24 * h, RefundsUntil: 2 * h}, "Full refund: cancelled 24 hours or more before the show"},
+		"Tier":            {booking.RefundRule{Percent: 75, Before: 2 * h, RefundsUntil: 20 * time.Minute}, "75% refund: cancelled 2 hours or more before the show"},
+		"Days":            {booking.RefundRule{Percent: 100, Before: 72 * h, RefundsUntil: h}, "Full refund: cancelled 3 days or more before the show"},
+		"FeesIncluded":    {booking.RefundRule{Percent: 50, Fees: true, Before: 20 * time.Minute}, "50% refund: cancelled 20 minutes or more before the show, fees included"},
+		"FeesKept":        {booking.RefundRule{Percent: 100, Before: h, FeesKept: true}, "Full refund: cancelled 1 hour or more before the show; booking fees are not refunded"},
+		"UntilStart":      {booking.RefundRule{Percent: 25}, "25% refund until the show starts"},
+		"TooLate":         {booking.RefundRule{RefundsUntil: 2 * h}, "No refund: cancelled less than 2 hours before the show"},
+		"NeverRefunds":    {booking.RefundRule{RefundsUntil: -1}, "No refund: this cinema does not refund cancellations"},
+		"StoreCredit":     {booking.RefundRule{Percent: 100, Before: 2 * h, BonusPercent: 10}, "Full refund: cancelled 2 hours or more before the show; as store credit, with a 10% bonus"},
+		"CinemaCancelled": {booking.RefundRule{Percent: 100, Fees: true, Full: true}, "Full refund, fees included: the cinema cancelled the show"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := tc.rule.Describe(); got != tc.want {
+				t.Errorf("Describe = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -131,6 +131,42 @@ type ShowtimeListing struct {
 	TheatreName string
 	CityID      string
 	ScreenName  string
+	// FromPrice is the lowest price a seat of the showtime sells for now; nil when no seat is available, or
+	// when the listing was not priced.
+	FromPrice *Price
+}
+
+// Price is an amount in minor units of a currency.
+type Price struct {
+	Currency    string
+	AmountMinor int64
+}
+
+// FromPrices tells the lowest price a seat of each showtime sells for now, under its chain's pricing, for
+// the showtimes that have a seat available (others are left out). inventory.Service implements it.
+type FromPrices interface {
+	FromPrices(ctx context.Context, showtimeIDs []string) (map[string]Price, error)
+}
+
+// PriceListings sets the FromPrice of each listing from prices, in one call for them all.
+func PriceListings(ctx context.Context, prices FromPrices, ls []ShowtimeListing) error {
+	if prices == nil || len(ls) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ls))
+	for i, l := range ls {
+		ids[i] = l.ID
+	}
+	byID, err := prices.FromPrices(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range ls {
+		if p, ok := byID[ls[i].ID]; ok {
+			ls[i].FromPrice = &p
+		}
+	}
+	return nil
 }
 
 // ShowtimeFilter selects showtimes. Zero fields do not filter.

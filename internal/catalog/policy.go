@@ -71,11 +71,18 @@ func (p ChainPolicy) Validate() error {
 // RefundPercent returns the percentage refunded when cancelling with left time before the show: the tier with
 // the largest Before that left reaches, or 0.
 func (p ChainPolicy) RefundPercent(left time.Duration) int {
-	best, pct := time.Duration(-1), 0
+	t, _ := p.RefundTier(left)
+	return t.Percent
+}
+
+// RefundTier returns the tier that applies when cancelling with left time before the show: the one with the
+// largest Before that left reaches; ok is false when there is none (nothing is refunded).
+func (p ChainPolicy) RefundTier(left time.Duration) (tier RefundTier, ok bool) {
+	best := time.Duration(-1)
 	for _, t := range p.RefundTiers {
 		if left >= t.Before && t.Before > best {
-			best, pct = t.Before, t.Percent
+			best, tier, ok = t.Before, t, true
 		}
 	}
-	return pct
+	return tier, ok
 }

@@ -21,6 +21,8 @@ const (
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// Prices, when set, prices listed showtimes (their FromPrice), one call per page.
+	Prices FromPrices
 }
 
 // ShowtimeQuery asks for a page of showtimes. Zero fields do not filter.
@@ -64,8 +66,8 @@ func (s *Service) ListTheatres(ctx context.Context, cityID string) ([]Theatre, e
 	return ts, nil
 }
 
-// ListShowtimes returns a page of the scheduled showtimes matching q that start from now on. A malformed
-// day, page size or page token is Invalid.
+// ListShowtimes returns a page of the scheduled showtimes matching q that start from now on, each with its
+// lowest price now when Prices is set. A malformed day, page size or page token is Invalid.
 func (s *Service) ListShowtimes(ctx context.Context, q ShowtimeQuery) (ShowtimePage, error) {
 	const op = "catalog.ListShowtimes"
 	f, err := q.filter(s.Now())
@@ -76,7 +78,11 @@ func (s *Service) ListShowtimes(ctx context.Context, q ShowtimeQuery) (ShowtimeP
 	if err != nil {
 		return ShowtimePage{}, errs.E(op, err)
 	}
-	return pageOf(ls, f.Limit-1), nil
+	page := pageOf(ls, f.Limit-1)
+	if err := PriceListings(ctx, s.Prices, page.Showtimes); err != nil {
+		return ShowtimePage{}, errs.E(op, err)
+	}
+	return page, nil
 }
 
 // filter is the store filter for q: showtimes from now on, one more than a page, so that pageOf knows

@@ -23,9 +23,12 @@ type Config struct {
 	DataDir string // holds the private PostgreSQL cluster and the dev token secret
 	// Region makes the process one region's deployment: it runs that region's background jobs (while it holds
 	// the region's lease) and indexes that region's theatres. Empty runs every region in this one process.
-	Region           string
-	DatabaseURL      string        // an existing database; empty starts a private cluster under DataDir
-	HoldTTL          time.Duration // how long a seat hold lasts
+	Region      string
+	DatabaseURL string        // an existing database; empty starts a private cluster under DataDir
+	HoldTTL     time.Duration // how long a seat hold lasts
+	// AllowShortHolds lets HoldTTL go down to MinShortHoldTTL, for tests and demos only: real holds last 5 to
+	// 10 minutes.
+	AllowShortHolds  bool
 	RefundFullBefore time.Duration // full refund until this long before the show, none after
 	Seed             bool          // load the demo catalog into an empty database
 	BcryptCost       int
@@ -81,7 +84,8 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the private PostgreSQL cluster and secrets")
 	fs.StringVar(&c.Region, "region", c.Region, "the region this process serves (a name in regions/); empty serves all")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL/CockroachDB URL (default $DATABASE_URL; empty starts a private cluster)")
-	fs.DurationVar(&c.HoldTTL, "hold-ttl", c.HoldTTL, "how long seats stay held (5m to 10m)")
+	fs.DurationVar(&c.HoldTTL, "hold-ttl", c.HoldTTL, "how long seats stay held (5m to 10m; down to 5s with --allow-short-holds)")
+	fs.BoolVar(&c.AllowShortHolds, "allow-short-holds", c.AllowShortHolds, "for tests and demos only: let --hold-ttl go down to 5s")
 	fs.DurationVar(&c.RefundFullBefore, "refund-full-before", c.RefundFullBefore, "full refund until this long before the show, none after")
 	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the demo catalog into an empty database")
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", c.BcryptCost, "bcrypt cost of password hashes (4 to 31)")
@@ -104,14 +108,36 @@ func (c Config) Check() error {
 	if _, ok := regions.ByName(c.Region); c.Region != "" && !ok {
 		return fmt.Errorf("--region %q is not a region of regions/", c.Region)
 	}
-	if c.HoldTTL < 5*time.Minute || c.HoldTTL > 10*time.Minute {
-		return fmt.Errorf("--hold-ttl must be between 5m and 10m, got %v", c.HoldTTL)
+	if err := c.checkHoldTTL(); err != nil {
+		return err
 	}
 	if c.JobLease < time.Second || c.JobLease > 5*time.Minute {
 		return fmt.Errorf("--job-lease must be between 1s and 5m, got %v", c.JobLease)
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return fmt.Errorf("--bcrypt-cost must be between 4 and 31")
+	}
+	return nil
+}
+
+// Hold times: a hold lasts MinHoldTTL to MaxHoldTTL, or from MinShortHoldTTL with AllowShortHolds.
+const (
+	MinHoldTTL      = 5 * time.Minute
+	MaxHoldTTL      = 10 * time.Minute
+	MinShortHoldTTL = 5 * time.Second
+)
+
+// checkHoldTTL keeps holds between 5 and 10 minutes, as the design says, unless short holds are allowed for a
+// test or a demo.
+func (c Config) checkHoldTTL() error {
+	if c.AllowShortHolds {
+		if c.HoldTTL < MinShortHoldTTL || c.HoldTTL > MaxHoldTTL {
+			return fmt.Errorf("--hold-ttl must be between 5s and 10m with --allow-short-holds, got %v", c.HoldTTL)
+		}
+		return nil
+	}
+	if c.HoldTTL < MinHoldTTL || c.HoldTTL > MaxHoldTTL {
+		return fmt.Errorf("--hold-ttl must be between 5m and 10m (shorter only with --allow-short-holds, for tests and demos), got %v", c.HoldTTL)
 	}
 	return nil
 }
@@ -136,6 +162,14 @@ func (c Config) Provider() payment.Provider {
 		return payment.NewStripe(c.StripeSecretKey, c.StripeAPIBase)
 	}
 	return payment.NewSandbox()
+}
+
+// Webhooks receives Stripe's webhooks into s when a signing secret is configured (nil otherwise).
+func (c Config) Webhooks(s payment.WebhookStore, now func() time.Time) *payment.Webhooks {
+	if c.StripeWebhookSecret == "" {
+		return nil
+	}
+	return &payment.Webhooks{Secret: c.StripeWebhookSecret, Store: s, Now: now}
 }
 
 // Regions are the regions the process serves: Region, or every region when it is empty.

@@ -16,7 +16,11 @@ func TestParse(t *testing.T) {
 		"OK":               {[]string{"--region", "europe-west1", "--hold-ttl", "6m"}, ""},
 		"OKEveryRegion":    {nil, ""},
 		"ErrUnknownRegion": {[]string{"--region", "mars-north1"}, `--region "mars-north1" is not a region`},
-		"ErrHoldTTL":       {[]string{"--hold-ttl", "30s"}, "--hold-ttl must be between 5m and 10m"},
+		"ErrHoldTTL":       {[]string{"--hold-ttl", "30s"}, "--hold-ttl must be between 5m and 10m (shorter only with --allow-short-holds"},
+		"OKShortHolds":     {[]string{"--allow-short-holds", "--hold-ttl", "30s"}, ""},
+		"OKShortHolds5s":   {[]string{"--allow-short-holds", "--hold-ttl", "5s"}, ""},
+		"ErrShortHoldTTL":  {[]string{"--allow-short-holds", "--hold-ttl", "4s"}, "--hold-ttl must be between 5s and 10m with --allow-short-holds"},
+		"ErrLongHoldTTL":   {[]string{"--allow-short-holds", "--hold-ttl", "11m"}, "--hold-ttl must be between 5s and 10m"},
 		"ErrBcryptCost":    {[]string{"--bcrypt-cost", "3"}, "--bcrypt-cost must be between 4 and 31"},
 		"ErrUnknownFlag":   {[]string{"--nope"}, "flag provided but not defined"},
 	} {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"testing"
@@ -55,6 +56,19 @@ func as[T any](token string, msg *T) *connect.Request[T] {
 
 // servedBy is the region that served a call through the edge.
 func servedBy(h interface{ Header() http.Header }) string { return h.Header().Get(edge.RegionHeader) }
+
+// answeredBy is the region that answered a call through the edge, an error answer included (a sold-out
+// show's BestAvailable is answered too); "" when no region answered.
+func answeredBy[T any](res *connect.Response[T], err error) string {
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce.Meta().Get(edge.RegionHeader)
+	}
+	if err != nil {
+		return ""
+	}
+	return servedBy(res)
+}
 
 // must takes a call's results and returns a check that fails the test if the call failed, and otherwise
 // returns its response: must(client.Call(ctx, req))(t, "Call").

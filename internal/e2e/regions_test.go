@@ -40,6 +40,7 @@ func TestRegionsThroughTheEdge(t *testing.T) {
 	t.Run("SearchNearMumbaiIsServedByAsiaSouth1", func(t *testing.T) { testSearchNearMumbai(t, w) })
 	t.Run("LondonBookingIsServedByEuropeWest1", func(t *testing.T) { testLondonBooking(t, w) })
 	t.Run("CancellationOffersTheSeatsToTheNextInLine", func(t *testing.T) { testStandbyThroughEvents(t, w) })
+	t.Run("SeatMapWatchedThroughTheEdgeAndFromAnotherRegion", func(t *testing.T) { testWatchSeatMap(t, w) })
 	admin := register(t, w.api, adminEmail)
 	t.Run("NewMovieSearchableInEveryRegionWithin1s", func(t *testing.T) { testNewMovieSearchable(t, w, admin) })
 	t.Run("NewShowtimeFoundThroughTheEdgeWithin1s", func(t *testing.T) { testNewShowtimeThroughEdge(t, w, admin) })

@@ -53,6 +53,9 @@ type Edge struct {
 	log     *slog.Logger
 	stop    context.CancelFunc
 	done    chan struct{}
+	// streams is cancelled when the edge shuts down, ending the streams it forwards (see endStreams).
+	streams    context.Context
+	endStreams context.CancelFunc
 }
 
 // New compiles the routing rules of the API linked into the binary, checks every backend once, and starts
@@ -75,6 +78,7 @@ func New(cfg Config) (*Edge, error) {
 	e := &Edge{self: self, rules: rules, cache: newCache(cfg.CacheEntries, cfg.StaleFor, cfg.Now),
 		pool: newPool(urls, &http.Client{Transport: t}, cfg.Log), errs: connect.NewErrorWriter(),
 		limit: cfg.MaxBodyBytes, log: cfg.Log, web: cfg.Web, done: make(chan struct{})}
+	e.streams, e.endStreams = context.WithCancel(context.Background())
 	e.handler = e.mux(e.newProxy(t))
 	ctx, stop := context.WithCancel(context.Background())
 	e.stop = stop
@@ -193,8 +197,9 @@ func (e *Edge) InvalidateCatalog() { e.cache.InvalidateCatalog() }
 // RegionUp reports whether a backend of the named region answered its last health check.
 func (e *Edge) RegionUp(name string) bool { return e.pool.regionUp(name) }
 
-// Close stops the health checks.
+// Close ends the streams the edge forwards and stops the health checks.
 func (e *Edge) Close() error {
+	e.endStreams()
 	e.stop()
 	<-e.done
 	return nil

@@ -29,6 +29,8 @@ type fakeRegion struct {
 	server  *http.Server
 
 	hang atomic.Bool // answer nothing, health checks included, until the caller gives up
+	// watches feed WatchSeatMap by showtime (see watch): each message is sent as it comes.
+	watches map[string]chan *marqueev1.WatchSeatMapResponse
 
 	mu   sync.Mutex
 	seen []string // procedures called, health checks left out
@@ -37,7 +39,7 @@ type fakeRegion struct {
 // startFake starts a fake region server on a free loopback port; it is closed when t ends.
 func startFake(t testing.TB, name string) *fakeRegion {
 	t.Helper()
-	f := &fakeRegion{name: name}
+	f := &fakeRegion{name: name, watches: map[string]chan *marqueev1.WatchSeatMapResponse{}}
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewSeatServiceHandler(fakeSeats{f}))
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(fakeCatalog{f: f}))
@@ -105,6 +107,32 @@ func (f *fakeRegion) calls() []string {
 }
 
 type fakeSeats struct{ f *fakeRegion }
+
+// watch returns the channel that feeds WatchSeatMap streams of a showtime.
+func (f *fakeRegion) watch(showtimeID string) chan *marqueev1.WatchSeatMapResponse {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.watches[showtimeID] == nil {
+		f.watches[showtimeID] = make(chan *marqueev1.WatchSeatMapResponse)
+	}
+	return f.watches[showtimeID]
+}
+
+func (s fakeSeats) WatchSeatMap(ctx context.Context, req *connect.Request[marqueev1.WatchSeatMapRequest], stream *connect.ServerStream[marqueev1.WatchSeatMapResponse]) error {
+	for {
+		select {
+		case m, ok := <-s.f.watch(req.Msg.ShowtimeId):
+			if !ok {
+				return nil
+			}
+			if err := stream.Send(m); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
 
 func (s fakeSeats) GetSeatMap(_ context.Context, req *connect.Request[marqueev1.GetSeatMapRequest]) (*connect.Response[marqueev1.GetSeatMapResponse], error) {
 	return connect.NewResponse(&marqueev1.GetSeatMapResponse{ShowtimeId: req.Msg.ShowtimeId,

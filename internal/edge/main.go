@@ -101,9 +101,13 @@ func (m *Main) ListenAddr() string { return m.server.Addr() }
 // Edge returns the running edge.
 func (m *Main) Edge() *Edge { return m.edge }
 
-// Close stops serving (letting calls in flight finish for up to 10 seconds), NATS and the health checks.
+// Close stops serving (letting calls in flight finish for up to 10 seconds; streams, which may be open for
+// as long as their clients watch, are ended first), NATS and the health checks.
 func (m *Main) Close() error {
 	var errList []error
+	if m.edge != nil {
+		m.edge.endStreams()
+	}
 	if m.server != nil {
 		errList = append(errList, m.server.Close(10*time.Second))
 	}

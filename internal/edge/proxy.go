@@ -73,7 +73,17 @@ func (e *Edge) router(proxy http.Handler) http.Handler {
 			e.fail(w, r, connect.NewError(connect.CodeUnavailable, fmt.Errorf("no region can serve %s now", c.target.Name)))
 			return
 		}
-		out := r.WithContext(context.WithValue(r.Context(), callKey{}, c))
+		ctx := context.WithValue(r.Context(), callKey{}, c)
+		if c.rule.Stream() {
+			// A stream may stay open as long as its client watches: the edge's shutdown ends it (the client
+			// sees it break and watches again through another edge) rather than waiting for it.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithCancel(ctx)
+			defer cancel()
+			stop := context.AfterFunc(e.streams, cancel)
+			defer stop()
+		}
+		out := r.WithContext(ctx)
 		out.Body, out.ContentLength = c.newBody(), c.length()
 		proxy.ServeHTTP(w, out)
 	})

@@ -49,6 +49,10 @@ type Rule struct {
 // Streaming reports whether the client may send more than one message.
 func (r *Rule) Streaming() bool { return r.Method.IsStreamingClient() }
 
+// Stream reports whether calls of the rule's method are streams (of requests, answers or both), which may stay
+// open for as long as the client watches: the edge ends them when it shuts down.
+func (r *Rule) Stream() bool { return r.Method.IsStreamingClient() || r.Method.IsStreamingServer() }
+
 // pathName is the dotted path of the routing field, for example "theatre.id".
 func (r *Rule) pathName() string {
 	names := make([]string, len(r.Path))

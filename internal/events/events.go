@@ -28,9 +28,11 @@ const (
 	BookingConfirmedKind Kind = "booking.confirmed"
 	BookingModifiedKind  Kind = "booking.modified"
 	BookingCancelledKind Kind = "booking.cancelled"
+	SeatsHeldKind        Kind = "seats.held"
 	SeatsReleasedKind    Kind = "seats.released"
 	StandbyOfferedKind   Kind = "standby.offered"
 	StandbyClosedKind    Kind = "standby.closed"
+	StandbyChangedKind   Kind = "standby.changed"
 	CatalogChangedKind   Kind = "catalog.changed"
 )
 
@@ -120,6 +122,12 @@ func SeatsReleased(region, showtimeID, holdID string, seatIDs []string, reason s
 		SeatIds: seatIDs, HoldId: holdID, Reason: reason, ReleasedAt: timestamppb.New(at)})
 }
 
+// SeatsHeld is the event of seats held until expires, by a moviegoer or for a standby offer.
+func SeatsHeld(region, showtimeID, holdID string, seatIDs []string, expires, at time.Time) Event {
+	return Encode(region, SeatsHeldKind, showtimeID, &marqueev1.SeatsHeld{ShowtimeId: showtimeID, SeatIds: seatIDs,
+		HoldId: holdID, ExpiresAt: timestamppb.New(expires), HeldAt: timestamppb.New(at)})
+}
+
 // StandbyOffered is the event of seats held for a person in line.
 func StandbyOffered(region, entryID, offerID, userID, showtimeID string, seatIDs []string, expires time.Time) Event {
 	return Encode(region, StandbyOfferedKind, entryID, &marqueev1.StandbyOffered{EntryId: entryID, OfferId: offerID,
@@ -130,6 +138,13 @@ func StandbyOffered(region, entryID, offerID, userID, showtimeID string, seatIDs
 func StandbyClosed(region, entryID, userID, showtimeID string) Event {
 	return Encode(region, StandbyClosedKind, entryID, &marqueev1.StandbyClosed{EntryId: entryID, UserId: userID,
 		ShowtimeId: showtimeID})
+}
+
+// StandbyChanged is the event of an entry that joined its line (status "waiting"), left it ("left") or accepted
+// an offer ("booked").
+func StandbyChanged(region, entryID, userID, showtimeID, status string, at time.Time) Event {
+	return Encode(region, StandbyChangedKind, entryID, &marqueev1.StandbyChanged{EntryId: entryID, UserId: userID,
+		ShowtimeId: showtimeID, Status: status, ChangedAt: timestamppb.New(at)})
 }
 
 // CatalogChanged is the event of a movie, theatre, screen or showtime created, changed or deleted; what is one of

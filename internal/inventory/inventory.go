@@ -13,6 +13,7 @@ import (
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/pricing"
+	"github.com/marqueehq/marquee/internal/watch"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -33,9 +34,10 @@ type SeatState struct {
 	PriceMinor int64
 }
 
-// SeatMap is every seat of a showtime.
+// SeatMap is every seat of a showtime, with the showtime and the names a seat page shows (movie, theatre,
+// city, screen).
 type SeatMap struct {
-	Showtime catalog.Showtime
+	Showtime catalog.ShowtimeListing
 	Seats    []SeatState
 	Rules    []pricing.Rule // the chain's pricing rules
 	Location *time.Location // the theatre's time zone
@@ -106,10 +108,14 @@ type Store interface {
 	HoldInputs(ctx context.Context, region, showtimeID string, seatIDs []string) (HoldInputs, error)
 	// SeatStates returns every seat of the showtime's screen with its status at now.
 	SeatStates(ctx context.Context, region, showtimeID string, now time.Time) ([]SeatState, error)
-	// CreateHold marks h's seats held, all or none. Seats not available give a *SeatsUnavailableError.
+	// CreateHold marks h's seats held, all or none, and announces them (SeatsHeld) in the same transaction.
+	// Seats not available give a *SeatsUnavailableError.
 	CreateHold(ctx context.Context, h Hold, rules HoldRules) error
 	// ReleaseHold frees a live hold of userID's seats and announces them (SeatsReleased).
 	ReleaseHold(ctx context.Context, region, holdID, userID string, now time.Time) error
+	// PriceFacts reads, in one round trip, what the lowest price of each showtime (ids, in regions rs) depends
+	// on at now. Showtimes that do not exist are left out.
+	PriceFacts(ctx context.Context, rs, ids []string, now time.Time) ([]PriceFacts, error)
 	// ExpireHolds frees up to limit of region's holds that expired by now, each in its own transaction with a
 	// SeatsReleased event (and the standby offer it carried, if any, marked expired), and returns how many.
 	ExpireHolds(ctx context.Context, region string, now time.Time, limit int) (int, error)
@@ -123,6 +129,14 @@ func (e *SeatsUnavailableError) Error() string {
 	return "seats not available: " + strings.Join(e.SeatIDs, ", ")
 }
 
+// SeatLimitError is a hold that would take a person past the seats one may hold for a show.
+type SeatLimitError struct{ Limit, Held, Asked int }
+
+// Error says what was asked.
+func (e *SeatLimitError) Error() string {
+	return fmt.Sprintf("seat limit %d: holds %d, asked %d", e.Limit, e.Held, e.Asked)
+}
+
 // Service applies the hold rules.
 type Service struct {
 	Store           Store
@@ -132,12 +146,21 @@ type Service struct {
 	MaxSeatsPerUser int           // 10 when 0
 	// Policies resolves a chain's policy (its own, or the default).
 	Policies catalog.Policies
+	// Changes, when set, tells WatchSeatMap when a showtime's seats change: the region's events (events/hub).
+	// Set it before the first watch.
+	Changes watch.Changes
+	// Heartbeat is how long a watcher goes without news before its last seat map is sent again; default
+	// watch.DefaultHeartbeat.
+	Heartbeat time.Duration
+
+	watched seatMapFeed
 }
 
 // DefaultHoldTTL is how long a hold lasts unless configured.
 const DefaultHoldTTL = 8 * time.Minute
 
-// SeatMap returns every seat of a showtime with its status now.
+// SeatMap returns every seat of a showtime with its status and price now, and the showtime with its lowest
+// price now (nil when no seat is available).
 func (s *Service) SeatMap(ctx context.Context, showtimeID string) (SeatMap, error) {
 	const op = "inventory.SeatMap"
 	r, ok := regions.OfID(showtimeID)
@@ -149,6 +172,7 @@ func (s *Service) SeatMap(ctx context.Context, showtimeID string) (SeatMap, erro
 		return SeatMap{}, errs.E(op, err)
 	}
 	applyRules(&m)
+	m.Showtime.FromPrice = m.fromPrice()
 	return m, nil
 }
 
@@ -158,10 +182,9 @@ func applyRules(m *SeatMap) {
 	if len(m.Rules) == 0 {
 		return
 	}
-	show := pricing.Show{StartsAt: m.Showtime.StartsAt, Location: m.Location, Format: m.Showtime.Format,
-		OccupancyPercent: Occupancy(m.Seats)}
+	show := showOf(m.Showtime.Showtime, m.Location, Occupancy(m.Seats))
 	for i, seat := range m.Seats {
-		m.Seats[i].PriceMinor = pricing.Price(seat.ID, m.Showtime.PriceOf(seat.Type), show, m.Rules).AmountMinor
+		m.Seats[i].PriceMinor = seatPrice(m.Showtime.Showtime, seat.Type, show, m.Rules)
 	}
 }
 
@@ -308,10 +331,19 @@ func Holdable(st catalog.Showtime, now time.Time) error {
 	return nil
 }
 
-// LimitError reports a hold that would take a user past the per-showtime limit.
+// LimitError reports a hold that would take a user past the per-showtime limit: Exhausted, saying how many
+// more seats they may hold.
 func LimitError(held, asked, limit int) error {
-	return errs.Errorf("inventory.Hold", errs.Exhausted,
-		"at most %d seats per person for a showtime: you hold %d and asked for %d", limit, held, asked)
+	msg := fmt.Sprintf("You can hold at most %d seats for one show; you asked for %d", limit, asked)
+	switch {
+	case held >= limit:
+		msg = fmt.Sprintf("You can hold at most %d seats for one show, and you already hold %d; book or release them first",
+			limit, held)
+	case held > 0:
+		msg = fmt.Sprintf("You can hold at most %d seats for one show; you already hold %d, so you can add up to %d more",
+			limit, held, limit-held)
+	}
+	return errs.E("inventory.Hold", errs.Exhausted, msg, &SeatLimitError{Limit: limit, Held: held, Asked: asked})
 }
 
 func (s *Service) ttl() time.Duration {
@@ -328,11 +360,13 @@ func (s *Service) maxSeats() int {
 	return s.MaxSeatsPerUser
 }
 
-// UnavailableError builds the Precondition error for seats that are taken.
+// UnavailableError builds the Precondition error for seats that are taken, naming them.
 func UnavailableError(seatIDs []string) error {
-	e := &SeatsUnavailableError{SeatIDs: seatIDs}
-	return errs.E("inventory.Hold", errs.Precondition, fmt.Sprintf("seats not available: %s",
-		strings.Join(seatIDs, ", ")), e)
+	msg := fmt.Sprintf("Seats %s are already taken; choose other seats", joinAnd(seatIDs))
+	if len(seatIDs) == 1 {
+		msg = fmt.Sprintf("Seat %s is already taken; choose another seat", seatIDs[0])
+	}
+	return errs.E("inventory.Hold", errs.Precondition, msg, &SeatsUnavailableError{SeatIDs: seatIDs})
 }
 
 // checkSelection applies the orphan-seat rule when the chain has it on. Unknown seats are left for the hold
@@ -359,8 +393,7 @@ func priceSeats(in HoldInputs, seats []string) []pricing.SeatPrice {
 	for _, s := range in.Seats {
 		types[s.ID] = s.Type
 	}
-	show := pricing.Show{StartsAt: in.Showtime.StartsAt, Location: in.Location, Format: in.Showtime.Format,
-		OccupancyPercent: in.Occupancy}
+	show := showOf(in.Showtime, in.Location, in.Occupancy)
 	lines := make([]pricing.SeatPrice, len(seats))
 	for i, id := range seats {
 		lines[i] = pricing.Price(id, in.Showtime.PriceOf(types[id]), show, in.Rules)

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -28,16 +29,28 @@ func CheckOrphans(seats []SeatState, chosen []string) error {
 		return nil
 	}
 	slices.Sort(gaps)
-	advice := "shift your selection by one seat"
-	if !h.together(picks) {
-		advice = "choose seats next to each other"
+	return LoneSeatsError(h.ids(gaps), h.together(picks))
+}
+
+// LoneSeatError names the seats a selection would leave empty on their own.
+type LoneSeatError struct{ SeatIDs []string }
+
+// Error names the seats.
+func (e *LoneSeatError) Error() string { return "lone seats: " + strings.Join(e.SeatIDs, ", ") }
+
+// LoneSeatsError builds the Precondition error of a selection that would leave seatIDs empty on their own,
+// with advice: shift the seats when they are together, else choose seats together.
+func LoneSeatsError(seatIDs []string, together bool) error {
+	advice := "shift your seats by one so that no single seat is left"
+	if !together {
+		advice = "choose seats next to each other that leave no single seat"
 	}
-	if len(gaps) == 1 {
-		return errs.Errorf(op, errs.Precondition, "this selection would leave seat %s empty on its own; %s",
-			h.id(gaps[0]), advice)
+	msg := fmt.Sprintf("Seat %s would be left empty on its own; add it to your selection, or %s", seatIDs[0], advice)
+	if len(seatIDs) > 1 {
+		msg = fmt.Sprintf("Seats %s would each be left empty on their own; add them to your selection, or %s",
+			joinAnd(seatIDs), advice)
 	}
-	return errs.Errorf(op, errs.Precondition, "this selection would leave seats %s empty on their own; %s",
-		joinAnd(h.ids(gaps)), advice)
+	return errs.E("inventory.CheckOrphans", errs.Precondition, msg, &LoneSeatError{SeatIDs: seatIDs})
 }
 
 func checkIDs(op string, chosen []string) error {
@@ -81,8 +94,7 @@ func (h *hall) pick(op string, chosen []string) ([]int, error) {
 		h.cells[p].picked = true
 	}
 	if len(taken) > 0 {
-		return nil, errs.E(op, errs.Precondition, "seats not available: "+strings.Join(taken, ", "),
-			&SeatsUnavailableError{SeatIDs: taken})
+		return nil, errs.E(op, UnavailableError(taken))
 	}
 	return picks, nil
 }

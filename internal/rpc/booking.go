@@ -56,3 +56,11 @@ func (h *bookingHandler) AddSeats(ctx context.Context, req *connect.Request[marq
 	}
 	return connect.NewResponse(&marqueev1.AddSeatsResponse{Booking: bookingToProto(b), Charged: money(b.Currency, charged)}), nil
 }
+
+func (h *bookingHandler) QuoteCancellation(ctx context.Context, req *connect.Request[marqueev1.QuoteCancellationRequest]) (*connect.Response[marqueev1.QuoteCancellationResponse], error) {
+	q, err := h.svc.QuoteCancel(ctx, quoteCancelRequest(userID(ctx), req.Msg))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(cancelQuoteToProto(q)), nil
+}

@@ -101,7 +101,15 @@ func showtimeToProto(l catalog.ShowtimeListing) *marqueev1.Showtime {
 	return &marqueev1.Showtime{Id: l.ID, MovieId: l.MovieID, MovieTitle: l.MovieTitle, TheatreId: l.TheatreID,
 		TheatreName: l.TheatreName, City: l.CityID, Region: l.Region, ScreenName: l.ScreenName,
 		StartsAt: timestamppb.New(l.StartsAt), EndsAt: timestamppb.New(l.EndsAt), Format: l.Format,
-		Language: l.Language}
+		Language: l.Language, FromPrice: priceToProto(l.FromPrice)}
+}
+
+// priceToProto is a price as Money; nil stays nil (no price).
+func priceToProto(p *catalog.Price) *marqueev1.Money {
+	if p == nil {
+		return nil
+	}
+	return money(p.Currency, p.AmountMinor)
 }
 
 var seatTypes = map[catalog.SeatType]marqueev1.SeatType{
@@ -118,12 +126,20 @@ var seatStatuses = map[inventory.Status]marqueev1.SeatStatus{
 }
 
 func seatMapToProto(m inventory.SeatMap) *marqueev1.GetSeatMapResponse {
-	res := &marqueev1.GetSeatMapResponse{ShowtimeId: m.Showtime.ID, Seats: make([]*marqueev1.Seat, len(m.Seats))}
+	res := &marqueev1.GetSeatMapResponse{ShowtimeId: m.Showtime.ID, Seats: make([]*marqueev1.Seat, len(m.Seats)),
+		Showtime: showtimeToProto(m.Showtime)}
 	for i, s := range m.Seats {
 		res.Seats[i] = &marqueev1.Seat{Id: s.ID, Row: s.Row, Number: int32(s.Number), Type: seatTypes[s.Type],
 			Status: seatStatuses[s.Status], Price: money(m.Showtime.Currency, s.PriceMinor), X: int32(s.X), Y: int32(s.Y)}
 	}
 	return res
+}
+
+// watchedSeatMapToProto is a seat map as WatchSeatMap sends it: GetSeatMap's answer with its version.
+func watchedSeatMapToProto(m inventory.SeatMap, version uint64) *marqueev1.WatchSeatMapResponse {
+	g := seatMapToProto(m)
+	return &marqueev1.WatchSeatMapResponse{ShowtimeId: g.ShowtimeId, Seats: g.Seats, Showtime: g.Showtime,
+		Version: uint32(version)}
 }
 
 func holdToProto(h inventory.Hold) *marqueev1.Hold {
@@ -163,6 +179,7 @@ func bookingToProto(b booking.Booking) *marqueev1.Booking {
 	p.Discount = money(b.Currency, b.DiscountMinor)
 	p.Fees = money(b.Currency, b.FeesMinor)
 	p.CancelledSeatIds = b.CancelledSeatIDs
+	p.Showtime, p.Ticket = showtimeToProto(b.Show), b.Ticket
 	if b.Status == booking.Cancelled {
 		p.CancelledAt = timestamppb.New(b.CancelledAt)
 	}
@@ -192,6 +209,32 @@ func cancellationToProto(c booking.Cancellation) *marqueev1.CancelBookingRespons
 	cur := c.Booking.Currency
 	return &marqueev1.CancelBookingResponse{Booking: bookingToProto(c.Booking), Refund: money(cur, c.RefundMinor),
 		StoreCredit: money(cur, c.StoreCreditMinor)}
+}
+
+func quoteCancelRequest(userID string, m *marqueev1.QuoteCancellationRequest) booking.CancelRequest {
+	return booking.CancelRequest{BookingID: m.BookingId, UserID: userID, SeatIDs: m.SeatIds,
+		ToStoreCredit: m.RefundTo == marqueev1.RefundMethod_REFUND_METHOD_STORE_CREDIT}
+}
+
+// cancelQuoteToProto is a quote with its refunds to the original payment summed by method, in refund order.
+func cancelQuoteToProto(q booking.CancelQuote) *marqueev1.QuoteCancellationResponse {
+	cur, p := q.Currency, q.Plan
+	out := &marqueev1.QuoteCancellationResponse{Refund: money(cur, p.RefundMinor), StoreCredit: money(cur, p.StoreCreditMinor),
+		StoreCreditBonus: money(cur, max(p.StoreCreditMinor-p.RefundMinor, 0)), Policy: p.Rule.Describe(),
+		RefundPercent: int32(p.Rule.Percent), FeesRefunded: p.Rule.Fees, CancelsBooking: p.All}
+	for _, s := range p.Seats {
+		out.Seats = append(out.Seats, &marqueev1.SeatRefund{SeatId: s.SeatID, Refund: money(cur, s.RefundMinor)})
+	}
+	for _, part := range q.Parts {
+		m := tenderMethods[part.Charge.Method]
+		i := slices.IndexFunc(out.Refunds, func(t *marqueev1.Tender) bool { return t.Method == m })
+		if i < 0 {
+			out.Refunds = append(out.Refunds, &marqueev1.Tender{Method: m, Amount: money(cur, 0)})
+			i = len(out.Refunds) - 1
+		}
+		out.Refunds[i].Amount.AmountMinor += part.AmountMinor
+	}
+	return out
 }
 
 var tenderMethods = map[booking.Method]marqueev1.TenderMethod{
@@ -417,7 +460,7 @@ func suggestionToProto(s search.Suggestion) *marqueev1.Suggestion {
 func refToProto(title string, s search.ShowtimeRef) *marqueev1.Showtime {
 	return &marqueev1.Showtime{Id: s.ShowtimeID, MovieTitle: title, TheatreId: s.TheatreID, TheatreName: s.TheatreName,
 		City: s.CityName, Region: s.Region, StartsAt: timestamppb.New(s.StartsAt), EndsAt: timestamppb.New(s.EndsAt),
-		Format: s.Format, Language: s.Language}
+		Format: s.Format, Language: s.Language, FromPrice: priceToProto(s.FromPrice)}
 }
 
 // counts turns a facet into a list, most frequent first, then by value.

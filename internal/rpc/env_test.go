@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/nats-io/nats.go"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
@@ -42,6 +43,7 @@ type env struct {
 	bookings marqueev1connect.BookingServiceClient
 	url      string
 	svcs     rpc.Services
+	nc       *nats.Conn // set by withEvents
 }
 
 // newEnv serves the API on a fresh database, with app.DefaultConfig changed by configure (if any).

@@ -9,7 +9,9 @@ import (
 
 	"connectrpc.com/connect"
 
+	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/internal/errs"
+	"github.com/marqueehq/marquee/internal/inventory"
 )
 
 // codes maps every domain error kind to its Connect code. Other is absent: it becomes Internal.
@@ -49,7 +51,31 @@ func toConnect(ctx context.Context, log *slog.Logger, procedure string, err erro
 	if msg == "" {
 		msg = errs.KindOf(err).String()
 	}
-	return connect.NewError(code, errors.New(msg))
+	ce = connect.NewError(code, errors.New(msg))
+	if r := holdRefused(err); r != nil {
+		if d, derr := connect.NewErrorDetail(r); derr == nil {
+			ce.AddDetail(d)
+		}
+	}
+	return ce
+}
+
+// holdRefused is the detail a client can branch on when err refuses seats: taken, left alone, or past the
+// per-person limit; nil for any other error.
+func holdRefused(err error) *marqueev1.HoldRefused {
+	var taken *inventory.SeatsUnavailableError
+	var lone *inventory.LoneSeatError
+	var limit *inventory.SeatLimitError
+	switch {
+	case errors.As(err, &taken):
+		return &marqueev1.HoldRefused{Reason: marqueev1.HoldRefused_REASON_SEATS_TAKEN, SeatIds: taken.SeatIDs}
+	case errors.As(err, &lone):
+		return &marqueev1.HoldRefused{Reason: marqueev1.HoldRefused_REASON_LONE_SEAT, SeatIds: lone.SeatIDs}
+	case errors.As(err, &limit):
+		return &marqueev1.HoldRefused{Reason: marqueev1.HoldRefused_REASON_SEAT_LIMIT, Limit: int32(limit.Limit),
+			Held: int32(limit.Held)}
+	}
+	return nil
 }
 
 // errorInterceptor applies toConnect to the error of every handler, unary and streaming, so no handler maps

@@ -18,7 +18,7 @@ func NewSearchHandler(svc *search.Service) marqueev1connect.SearchServiceHandler
 }
 
 func (h *searchHandler) SearchMovies(ctx context.Context, req *connect.Request[marqueev1.SearchMoviesRequest]) (*connect.Response[marqueev1.SearchMoviesResponse], error) {
-	hits, facets, next, err := h.svc.SearchMovies(movieQuery(req.Msg))
+	hits, facets, next, err := h.svc.SearchMovies(ctx, movieQuery(req.Msg))
 	if err != nil {
 		return nil, err
 	}

@@ -57,3 +57,9 @@ func (h *seatHandler) HoldBestAvailable(ctx context.Context, req *connect.Reques
 	}
 	return connect.NewResponse(&marqueev1.HoldBestAvailableResponse{Hold: holdToProto(hold)}), nil
 }
+
+func (h *seatHandler) WatchSeatMap(ctx context.Context, req *connect.Request[marqueev1.WatchSeatMapRequest], stream *connect.ServerStream[marqueev1.WatchSeatMapResponse]) error {
+	return h.svc.WatchSeatMap(ctx, req.Msg.ShowtimeId, func(m inventory.SeatMap, version uint64) error {
+		return stream.Send(watchedSeatMapToProto(m, version))
+	})
+}

@@ -55,6 +55,7 @@ var public = map[string]bool{
 	marqueev1connect.CatalogServiceListTheatresProcedure:  true,
 	marqueev1connect.CatalogServiceListShowtimesProcedure: true,
 	marqueev1connect.SeatServiceGetSeatMapProcedure:       true,
+	marqueev1connect.SeatServiceWatchSeatMapProcedure:     true,
 	marqueev1connect.SeatServiceBestAvailableProcedure:    true,
 	marqueev1connect.SearchServiceSearchMoviesProcedure:   true,
 	marqueev1connect.SearchServiceSearchTheatresProcedure: true,
@@ -76,7 +77,7 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin, s.CatalogAdmin, s.Reindexer), opts))
 	mux.Handle(marqueev1connect.NewStandbyServiceHandler(NewStandbyHandler(s.Standby), opts))
 	if s.Search != nil {
-		svc := &search.Service{Index: s.Search, Now: s.Now}
+		svc := &search.Service{Index: s.Search, Now: s.Now, Prices: s.Inventory}
 		mux.Handle(marqueev1connect.NewSearchServiceHandler(NewSearchHandler(svc), opts))
 	}
 	if s.Webhooks != nil {

@@ -63,3 +63,9 @@ func (h *standbyHandler) DeclineOffer(ctx context.Context, req *connect.Request[
 	}
 	return connect.NewResponse(&marqueev1.DeclineOfferResponse{}), nil
 }
+
+func (h *standbyHandler) WatchStandby(ctx context.Context, req *connect.Request[marqueev1.WatchStandbyRequest], stream *connect.ServerStream[marqueev1.WatchStandbyResponse]) error {
+	return h.svc.Watch(ctx, userID(ctx), req.Msg.EntryId, func(e standby.Entry) error {
+		return stream.Send(&marqueev1.WatchStandbyResponse{Entry: entryToProto(e)})
+	})
+}

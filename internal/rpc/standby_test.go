@@ -3,6 +3,7 @@ package rpc_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
@@ -163,6 +166,32 @@ func TestStandbyLine(t *testing.T) {
 	}
 	if n := e.count(t, `SELECT count(*) FROM outbox WHERE subject = 'marquee.us-east1.seats.released'`); n != 2 {
 		t.Fatalf("SeatsReleased events = %d, want 2 (one expiry, one decline)", n)
+	}
+	// 30 holds sold the show out, three more were the offers.
+	if n := e.count(t, `SELECT count(*) FROM outbox WHERE subject = 'marquee.us-east1.seats.held'`); n != 33 {
+		t.Fatalf("SeatsHeld events = %d, want 33", n)
+	}
+	var changes []string
+	rows, err := e.db.Pool.Query(ctx, `SELECT aggregate_id, payload FROM outbox
+		WHERE subject = 'marquee.us-east1.standby.changed'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var entry string
+		var ev marqueev1.StandbyChanged
+		var payload []byte
+		if err := rows.Scan(&entry, &payload); err != nil || proto.Unmarshal(payload, &ev) != nil || ev.EntryId != entry {
+			t.Fatalf("StandbyChanged row: %v %v", err, &ev)
+		}
+		changes = append(changes, entry+" "+ev.Status)
+	}
+	want := []string{entries[0].Id + " waiting", entries[1].Id + " waiting", entries[2].Id + " waiting",
+		entries[1].Id + " booked", entries[2].Id + " left"}
+	slices.Sort(want)
+	slices.Sort(changes)
+	if diff := cmp.Diff(want, changes); diff != "" {
+		t.Errorf("StandbyChanged events mismatch (-want +got):\n%s", diff)
 	}
 }
 

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ func TestServiceNowPlaying(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hits, _, _, err := svc.SearchMovies(tt.q)
+			hits, _, _, err := svc.SearchMovies(context.Background(), tt.q)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/marqueehq/marquee/internal/catalog"
 )
 
 // maxNextShowtimes is how many showtimes a movie hit carries.
@@ -22,6 +24,8 @@ type ShowtimeRef struct {
 	Format           string
 	Language         string  // the showtime's language, or the movie's when the showtime names none
 	DistanceKm       float64 // from MovieQuery.Near; 0 without it
+	// FromPrice is the lowest price a seat sells for now, set by Service from its Prices (not in the index).
+	FromPrice *catalog.Price
 }
 
 // showFilter is what a movie query asks of showtimes. A showtime counts only when its theatre is known.

@@ -13,6 +13,7 @@ import (
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/watch"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -51,7 +52,8 @@ type Offer struct {
 
 // Store keeps lines and offers.
 type Store interface {
-	// Join adds e to its show's line; a second place for the same person is a Conflict.
+	// Join adds e to its show's line; a second place for the same person is a Conflict. Join, Leave and Settle
+	// announce the entry's change (StandbyChanged) in their transactions, Offer the offer (StandbyOffered).
 	Join(ctx context.Context, e Entry) error
 	Entry(ctx context.Context, region, id string, now time.Time) (Entry, error)
 	ListByUser(ctx context.Context, userID string, now time.Time) ([]Entry, error)
@@ -100,6 +102,14 @@ type Service struct {
 	Now      platform.Clock
 	IDs      *platform.IDs
 	Window   Window
+	// Changes, when set, tells Watch when an entry may have changed: the events of its showtime (events/hub).
+	// Set it before the first watch.
+	Changes watch.Changes
+	// Heartbeat is how long a watcher goes without news before its entry is sent again; default
+	// watch.DefaultHeartbeat.
+	Heartbeat time.Duration
+
+	watched entryFeed
 }
 
 // Join puts userID in line for a showtime that cannot seat the request now.
@@ -114,7 +124,7 @@ func (s *Service) Join(ctx context.Context, e Entry) (Entry, error) {
 		return Entry{}, errs.E(op, err)
 	}
 	now := s.Now()
-	if err := inventory.Holdable(m.Showtime, now); err != nil {
+	if err := inventory.Holdable(m.Showtime.Showtime, now); err != nil {
 		return Entry{}, errs.E(op, err)
 	}
 	if ids := pick(m.Seats, e); ids != nil {
@@ -258,7 +268,7 @@ func (s *Service) Serve(ctx context.Context, showtimeID string) ([]Offer, error)
 // race between two runs never leaves an entry unserved while seats are free.
 func (s *Service) offer(ctx context.Context, m *inventory.SeatMap, e Entry) (Offer, bool, error) {
 	now := s.Now()
-	if inventory.Holdable(m.Showtime, now) != nil {
+	if inventory.Holdable(m.Showtime.Showtime, now) != nil {
 		return Offer{}, false, nil
 	}
 	for attempt := 0; ; attempt++ {

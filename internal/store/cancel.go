@@ -79,6 +79,38 @@ func (s *BookingStore) cancel(ctx context.Context, tx pgx.Tx, c booking.CancelRe
 	return out, err
 }
 
+// QuoteCancellation plans cancellation c as CancelBooking would now, on the same facts read in one snapshot,
+// and shares a refund to the original methods among the booking's charges as CancelBooking would. It runs in a
+// read-only transaction: nothing is written, not even an idempotency key.
+func (s *BookingStore) QuoteCancellation(ctx context.Context, c booking.CancelRequest, rules booking.CancelRules) (booking.CancelQuote, error) {
+	const op = "store.QuoteCancellation"
+	var q booking.CancelQuote
+	err := s.db.Read(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		f, err := cancelFacts(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		if q.Plan, err = rules.Plan(c, f); err != nil {
+			return err
+		}
+		q.Currency = f.Booking.Currency
+		if q.Plan.RefundMinor == 0 || q.Plan.StoreCreditMinor > 0 {
+			return nil // nothing to refund, or all of it as store credit (see refund)
+		}
+		charges, err := refundableCharges(ctx, tx, f.Booking)
+		if err != nil {
+			return err
+		}
+		paid, _ := chargesByID(charges)
+		q.Parts, err = booking.SplitRefund(q.Plan.RefundMinor, paid)
+		return err
+	})
+	if err != nil {
+		return booking.CancelQuote{}, errs.E(op, err)
+	}
+	return q, nil
+}
+
 // cancelFacts reads what a cancellation is decided on: the booking, its seats still booked, when its show
 // starts and its chain's stored policy.
 func cancelFacts(ctx context.Context, tx pgx.Tx, c booking.CancelRequest) (booking.CancelFacts, error) {

@@ -93,6 +93,13 @@ func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx pgx.
 	}
 }
 
+// Read runs fn in a read-only transaction: every read sees one snapshot, and any write is refused. It is for
+// answers that must agree with what a write would decide (a quote), without the write.
+func (db *DB) Read(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+		func(tx pgx.Tx) error { return fn(ctx, tx) })
+}
+
 // retryable reports whether err means the transaction lost a race and may succeed if run again:
 // SQLSTATE 40001 (serialization_failure, CockroachDB's restart error) or 40P01 (deadlock_detected).
 func retryable(err error) bool {

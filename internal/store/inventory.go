@@ -50,8 +50,9 @@ func getShowtime(ctx context.Context, db q, region, id string) (catalog.Showtime
 	return st, nil
 }
 
-// SeatMap returns every seat of a showtime with its status at now and its showtime price, plus the chain's
-// pricing rules and the theatre's time zone so the caller can show rule-adjusted prices. It reads the screen's
+// SeatMap returns every seat of a showtime with its status at now and its showtime price, plus the showtime's
+// names (movie, theatre, city, screen), the chain's pricing rules and the theatre's time zone so the caller can
+// show rule-adjusted prices. It reads the screen's
 // seats and the showtime's inventory as two primary-key range scans and joins them here, which keeps the plan
 // cheap whatever the planner's statistics say.
 func (s *InventoryStore) SeatMap(ctx context.Context, region, showtimeID string, now time.Time) (inventory.SeatMap, error) {
@@ -59,11 +60,13 @@ func (s *InventoryStore) SeatMap(ctx context.Context, region, showtimeID string,
 	var m inventory.SeatMap
 	var tz string
 	st := &m.Showtime
-	err := s.db.Pool.QueryRow(ctx, `SELECT `+prefixed("s.", showtimeColumns)+`, t.time_zone
+	err := s.db.Pool.QueryRow(ctx, `SELECT `+prefixed("s.", showtimeColumns)+`, t.time_zone, m.title, t.name,
+			t.city_id, sc.name
 		FROM showtimes s JOIN theatres t ON t.region = s.region AND t.id = s.theatre_id
+		JOIN movies m ON m.id = s.movie_id JOIN screens sc ON sc.region = s.region AND sc.id = s.screen_id
 		WHERE s.region = $1 AND s.id = $2`, region, showtimeID).Scan(&st.Region, &st.ID, &st.MovieID, &st.TheatreID,
 		&st.ScreenID, &st.StartsAt, &st.EndsAt, &st.Format, &st.Language, &st.Currency, &st.BasePriceMinor,
-		&st.PremiumPriceMinor, &st.Status, &tz)
+		&st.PremiumPriceMinor, &st.Status, &tz, &st.MovieTitle, &st.TheatreName, &st.CityID, &st.ScreenName)
 	if err != nil {
 		return m, notFound(op, err, "showtime")
 	}
@@ -132,9 +135,9 @@ func fillStatuses(rows pgx.Rows, err error, seats []inventory.SeatState) error {
 	return nil
 }
 
-// CreateHold marks h's seats held in one transaction, all or none. The showtime read, the per-user count, the
-// conditional update and the insert go to the database as one pipelined batch; the checks on their results
-// then commit or roll back the whole.
+// CreateHold marks h's seats held in one transaction, all or none, and announces them (SeatsHeld). The
+// showtime read, the per-user count, the conditional update and the inserts go to the database as one
+// pipelined batch; the checks on their results then commit or roll back the whole.
 func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules inventory.HoldRules) error {
 	const op = "store.CreateHold"
 	lines, err := encodeLines(h.Lines)
@@ -159,6 +162,7 @@ func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules
 			VALUES ($1, $2, $3, jsonb_build_object($4::TEXT, jsonb_build_object('n', $5::INT, 'exp', $6::TIMESTAMPTZ)))
 			ON CONFLICT (region, showtime_id, user_id) DO UPDATE SET holds = hold_quotas.holds || excluded.holds`,
 			h.Region, h.ShowtimeID, h.UserID, h.ID, len(h.SeatIDs), h.ExpiresAt)
+		s.db.queueEvent(b, h.CreatedAt, events.SeatsHeld(h.Region, h.ShowtimeID, h.ID, h.SeatIDs, h.ExpiresAt, h.CreatedAt))
 		res, err := runHoldBatch(ctx, tx, b, h.CreatedAt)
 		if err != nil {
 			return errs.E(op, err)
@@ -197,10 +201,7 @@ func runHoldBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, now time.Time) (
 	if err == nil {
 		res.taken, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	}
-	if err == nil {
-		_, err = br.Exec()
-	}
-	if err == nil {
+	for i := 0; i < 3 && err == nil; i++ { // the hold, its quota and its SeatsHeld event
 		_, err = br.Exec()
 	}
 	if cerr := br.Close(); err == nil {

@@ -19,7 +19,8 @@ var _ standby.Store = (*StandbyStore)(nil)
 // Standby returns the standby store.
 func (db *DB) Standby() *StandbyStore { return &StandbyStore{db: db} }
 
-// Join adds an entry, copying the user's loyalty tier; one waiting or offered entry per person and show.
+// Join adds an entry, copying the user's loyalty tier, and announces it (StandbyChanged); one waiting or offered
+// entry per person and show.
 func (s *StandbyStore) Join(ctx context.Context, e standby.Entry) error {
 	const op = "store.StandbyJoin"
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -30,7 +31,11 @@ func (s *StandbyStore) Join(ctx context.Context, e standby.Entry) error {
 		if isUniqueViolation(err, "standby_one_per_user") {
 			return errs.E(op, errs.Conflict, "you are already in line for this show", err)
 		}
-		return wrap(op, err)
+		if err != nil {
+			return errs.E(op, err)
+		}
+		return s.db.insertEvent(ctx, tx, e.JoinedAt, events.StandbyChanged(e.Region, e.ID, e.UserID, e.ShowtimeID,
+			string(standby.Waiting), e.JoinedAt))
 	})
 }
 
@@ -100,7 +105,8 @@ func (s *StandbyStore) ListByUser(ctx context.Context, userID string, now time.T
 	return es, nil
 }
 
-// Leave takes userID's waiting or offered entry out of line and returns its open offer's hold, if any.
+// Leave takes userID's waiting or offered entry out of line, announces it (StandbyChanged) and returns its open
+// offer's hold, if any.
 func (s *StandbyStore) Leave(ctx context.Context, region, id, userID string, now time.Time) (string, error) {
 	const op = "store.StandbyLeave"
 	var hold string
@@ -122,7 +128,10 @@ func (s *StandbyStore) Leave(ctx context.Context, region, id, userID string, now
 		}
 		_, err = tx.Exec(ctx, `UPDATE standby_entries SET status = 'left', updated_at = $3 WHERE region = $1 AND id = $2`,
 			region, id, now)
-		return wrap(op, err)
+		if err != nil {
+			return errs.E(op, err)
+		}
+		return s.db.insertEvent(ctx, tx, now, events.StandbyChanged(region, id, userID, e.ShowtimeID, string(standby.Left), now))
 	})
 	return hold, err
 }
@@ -181,7 +190,8 @@ func (s *StandbyStore) OfferByID(ctx context.Context, region, id string) (standb
 	return o, nil
 }
 
-// Settle closes an open offer as accepted (its entry booked) or declined (its entry left).
+// Settle closes an open offer as accepted (its entry booked) or declined (its entry left), and announces the
+// entry's change (StandbyChanged).
 func (s *StandbyStore) Settle(ctx context.Context, region, offerID, status string, now time.Time) error {
 	const op = "store.StandbySettle"
 	entryStatus := standby.Left
@@ -189,9 +199,9 @@ func (s *StandbyStore) Settle(ctx context.Context, region, offerID, status strin
 		entryStatus = standby.Booked
 	}
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var entryID string
+		var entryID, userID, showtimeID string
 		err := tx.QueryRow(ctx, `UPDATE standby_offers SET status = $3 WHERE region = $1 AND id = $2 AND status = 'open'
-			RETURNING entry_id`, region, offerID, status).Scan(&entryID)
+			RETURNING entry_id, user_id, showtime_id`, region, offerID, status).Scan(&entryID, &userID, &showtimeID)
 		if err == pgx.ErrNoRows {
 			return errs.Errorf(op, errs.Precondition, "this offer is no longer open")
 		}
@@ -200,7 +210,11 @@ func (s *StandbyStore) Settle(ctx context.Context, region, offerID, status strin
 		}
 		_, err = tx.Exec(ctx, `UPDATE standby_entries SET status = $3, updated_at = $4 WHERE region = $1 AND id = $2`,
 			region, entryID, string(entryStatus), now)
-		return wrap(op, err)
+		if err != nil {
+			return errs.E(op, err)
+		}
+		return s.db.insertEvent(ctx, tx, now, events.StandbyChanged(region, entryID, userID, showtimeID,
+			string(entryStatus), now))
 	})
 }
 

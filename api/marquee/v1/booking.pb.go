@@ -254,8 +254,14 @@ type Booking struct {
 	Tenders []*Tender `protobuf:"bytes,12,rep,name=tenders,proto3" json:"tenders,omitempty"`
 	// Seats cancelled from the booking, if any.
 	CancelledSeatIds []string `protobuf:"bytes,13,rep,name=cancelled_seat_ids,json=cancelledSeatIds,proto3" json:"cancelled_seat_ids,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The showtime as it is now: movie, theatre, screen, start and end, city.
+	Showtime *Showtime `protobuf:"bytes,14,opt,name=showtime,proto3" json:"showtime,omitempty"`
+	// The signed ticket to show at the door, for a QR code: "MQT1.<payload>.<signature>" (Ed25519 over the
+	// booking, its showtime and its live seats; `marquee ticket verify` checks one offline). Set only on a
+	// confirmed booking returned to its owner; a ticket issued before a change lists the seats as they were.
+	Ticket        string `protobuf:"bytes,15,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Booking) Reset() {
@@ -377,6 +383,20 @@ func (x *Booking) GetCancelledSeatIds() []string {
 		return x.CancelledSeatIds
 	}
 	return nil
+}
+
+func (x *Booking) GetShowtime() *Showtime {
+	if x != nil {
+		return x.Showtime
+	}
+	return nil
+}
+
+func (x *Booking) GetTicket() string {
+	if x != nil {
+		return x.Ticket
+	}
+	return ""
 }
 
 type CreateBookingRequest struct {
@@ -964,15 +984,247 @@ func (x *AddSeatsResponse) GetCharged() *Money {
 	return nil
 }
 
+type QuoteCancellationRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	BookingId string                 `protobuf:"bytes,1,opt,name=booking_id,json=bookingId,proto3" json:"booking_id,omitempty"`
+	// As in CancelBookingRequest: only these seats; empty quotes cancelling all of it.
+	SeatIds       []string     `protobuf:"bytes,2,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	RefundTo      RefundMethod `protobuf:"varint,3,opt,name=refund_to,json=refundTo,proto3,enum=marquee.v1.RefundMethod" json:"refund_to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuoteCancellationRequest) Reset() {
+	*x = QuoteCancellationRequest{}
+	mi := &file_marquee_v1_booking_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteCancellationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteCancellationRequest) ProtoMessage() {}
+
+func (x *QuoteCancellationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_booking_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteCancellationRequest.ProtoReflect.Descriptor instead.
+func (*QuoteCancellationRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *QuoteCancellationRequest) GetBookingId() string {
+	if x != nil {
+		return x.BookingId
+	}
+	return ""
+}
+
+func (x *QuoteCancellationRequest) GetSeatIds() []string {
+	if x != nil {
+		return x.SeatIds
+	}
+	return nil
+}
+
+func (x *QuoteCancellationRequest) GetRefundTo() RefundMethod {
+	if x != nil {
+		return x.RefundTo
+	}
+	return RefundMethod_REFUND_METHOD_UNSPECIFIED
+}
+
+// SeatRefund is a seat a cancellation would free and what it would refund.
+type SeatRefund struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SeatId        string                 `protobuf:"bytes,1,opt,name=seat_id,json=seatId,proto3" json:"seat_id,omitempty"`
+	Refund        *Money                 `protobuf:"bytes,2,opt,name=refund,proto3" json:"refund,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SeatRefund) Reset() {
+	*x = SeatRefund{}
+	mi := &file_marquee_v1_booking_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SeatRefund) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SeatRefund) ProtoMessage() {}
+
+func (x *SeatRefund) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_booking_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SeatRefund.ProtoReflect.Descriptor instead.
+func (*SeatRefund) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SeatRefund) GetSeatId() string {
+	if x != nil {
+		return x.SeatId
+	}
+	return ""
+}
+
+func (x *SeatRefund) GetRefund() *Money {
+	if x != nil {
+		return x.Refund
+	}
+	return nil
+}
+
+type QuoteCancellationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the cancellation would refund, before any store credit bonus (CancelBookingResponse.refund).
+	Refund *Money `protobuf:"bytes,1,opt,name=refund,proto3" json:"refund,omitempty"`
+	// Refunded to the original payment: what each way it was paid gets back, in the order refunds are made
+	// (card, then gift card, then store credit). Empty when refunded as store credit or when nothing is.
+	Refunds []*Tender `protobuf:"bytes,2,rep,name=refunds,proto3" json:"refunds,omitempty"`
+	// Granted as store credit instead, bonus included (CancelBookingResponse.store_credit); and the bonus alone.
+	StoreCredit      *Money `protobuf:"bytes,3,opt,name=store_credit,json=storeCredit,proto3" json:"store_credit,omitempty"`
+	StoreCreditBonus *Money `protobuf:"bytes,4,opt,name=store_credit_bonus,json=storeCreditBonus,proto3" json:"store_credit_bonus,omitempty"`
+	// The seats it would cancel, each with its refund.
+	Seats []*SeatRefund `protobuf:"bytes,5,rep,name=seats,proto3" json:"seats,omitempty"`
+	// The rule of the chain's refund policy that applies now, in words, for example "75% refund: cancelled 2
+	// hours or more before the show; booking fees are not refunded".
+	Policy string `protobuf:"bytes,6,opt,name=policy,proto3" json:"policy,omitempty"`
+	// That rule: the percentage of each seat's price (net of its share of a discount) refunded, and whether
+	// fees are refunded at the same percentage.
+	RefundPercent int32 `protobuf:"varint,7,opt,name=refund_percent,json=refundPercent,proto3" json:"refund_percent,omitempty"`
+	FeesRefunded  bool  `protobuf:"varint,8,opt,name=fees_refunded,json=feesRefunded,proto3" json:"fees_refunded,omitempty"`
+	// No seat would be left: the whole booking would be cancelled.
+	CancelsBooking bool `protobuf:"varint,9,opt,name=cancels_booking,json=cancelsBooking,proto3" json:"cancels_booking,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *QuoteCancellationResponse) Reset() {
+	*x = QuoteCancellationResponse{}
+	mi := &file_marquee_v1_booking_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteCancellationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteCancellationResponse) ProtoMessage() {}
+
+func (x *QuoteCancellationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_booking_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteCancellationResponse.ProtoReflect.Descriptor instead.
+func (*QuoteCancellationResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_booking_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *QuoteCancellationResponse) GetRefund() *Money {
+	if x != nil {
+		return x.Refund
+	}
+	return nil
+}
+
+func (x *QuoteCancellationResponse) GetRefunds() []*Tender {
+	if x != nil {
+		return x.Refunds
+	}
+	return nil
+}
+
+func (x *QuoteCancellationResponse) GetStoreCredit() *Money {
+	if x != nil {
+		return x.StoreCredit
+	}
+	return nil
+}
+
+func (x *QuoteCancellationResponse) GetStoreCreditBonus() *Money {
+	if x != nil {
+		return x.StoreCreditBonus
+	}
+	return nil
+}
+
+func (x *QuoteCancellationResponse) GetSeats() []*SeatRefund {
+	if x != nil {
+		return x.Seats
+	}
+	return nil
+}
+
+func (x *QuoteCancellationResponse) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *QuoteCancellationResponse) GetRefundPercent() int32 {
+	if x != nil {
+		return x.RefundPercent
+	}
+	return 0
+}
+
+func (x *QuoteCancellationResponse) GetFeesRefunded() bool {
+	if x != nil {
+		return x.FeesRefunded
+	}
+	return false
+}
+
+func (x *QuoteCancellationResponse) GetCancelsBooking() bool {
+	if x != nil {
+		return x.CancelsBooking
+	}
+	return false
+}
+
 var File_marquee_v1_booking_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/booking.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"e\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/catalog.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"e\n" +
 	"\x06Tender\x120\n" +
 	"\x06method\x18\x01 \x01(\x0e2\x18.marquee.v1.TenderMethodR\x06method\x12)\n" +
-	"\x06amount\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06amount\"\xb5\x04\n" +
+	"\x06amount\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06amount\"\xff\x04\n" +
 	"\aBooking\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
 	"\x11confirmation_code\x18\x02 \x01(\tR\x10confirmationCode\x121\n" +
@@ -989,7 +1241,9 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	" \x01(\v2\x11.marquee.v1.MoneyR\bdiscount\x12%\n" +
 	"\x04fees\x18\v \x01(\v2\x11.marquee.v1.MoneyR\x04fees\x12,\n" +
 	"\atenders\x18\f \x03(\v2\x12.marquee.v1.TenderR\atenders\x12,\n" +
-	"\x12cancelled_seat_ids\x18\r \x03(\tR\x10cancelledSeatIds\"\xf6\x02\n" +
+	"\x12cancelled_seat_ids\x18\r \x03(\tR\x10cancelledSeatIds\x120\n" +
+	"\bshowtime\x18\x0e \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\x12\x16\n" +
+	"\x06ticket\x18\x0f \x01(\tR\x06ticket\"\xf6\x02\n" +
 	"\x14CreateBookingRequest\x12\"\n" +
 	"\ahold_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06holdId\x12>\n" +
 	"\rpayment_token\x18\x02 \x01(\tB\x19\xbaH\x16r\x14\x18\xff\x012\x0f^[A-Za-z0-9_]*$R\fpaymentToken\x12G\n" +
@@ -1042,7 +1296,29 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	"booking_id\"n\n" +
 	"\x10AddSeatsResponse\x12-\n" +
 	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\x12+\n" +
-	"\acharged\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\acharged*i\n" +
+	"\acharged\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\acharged\"\xda\x01\n" +
+	"\x18QuoteCancellationRequest\x12(\n" +
+	"\n" +
+	"booking_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tbookingId\x12A\n" +
+	"\bseat_ids\x18\x02 \x03(\tB&\xbaH#\x92\x01 \x10\n" +
+	"\x18\x01\"\x1ar\x182\x16^[A-Z]{1,2}[0-9]{1,3}$R\aseatIds\x12?\n" +
+	"\trefund_to\x18\x03 \x01(\x0e2\x18.marquee.v1.RefundMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\brefundTo:\x10\x8a\xb5\x18\f\n" +
+	"\n" +
+	"booking_id\"P\n" +
+	"\n" +
+	"SeatRefund\x12\x17\n" +
+	"\aseat_id\x18\x01 \x01(\tR\x06seatId\x12)\n" +
+	"\x06refund\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06refund\"\xa6\x03\n" +
+	"\x19QuoteCancellationResponse\x12)\n" +
+	"\x06refund\x18\x01 \x01(\v2\x11.marquee.v1.MoneyR\x06refund\x12,\n" +
+	"\arefunds\x18\x02 \x03(\v2\x12.marquee.v1.TenderR\arefunds\x124\n" +
+	"\fstore_credit\x18\x03 \x01(\v2\x11.marquee.v1.MoneyR\vstoreCredit\x12?\n" +
+	"\x12store_credit_bonus\x18\x04 \x01(\v2\x11.marquee.v1.MoneyR\x10storeCreditBonus\x12,\n" +
+	"\x05seats\x18\x05 \x03(\v2\x16.marquee.v1.SeatRefundR\x05seats\x12\x16\n" +
+	"\x06policy\x18\x06 \x01(\tR\x06policy\x12%\n" +
+	"\x0erefund_percent\x18\a \x01(\x05R\rrefundPercent\x12#\n" +
+	"\rfees_refunded\x18\b \x01(\bR\ffeesRefunded\x12'\n" +
+	"\x0fcancels_booking\x18\t \x01(\bR\x0ecancelsBooking*i\n" +
 	"\fRefundMethod\x12\x1d\n" +
 	"\x19REFUND_METHOD_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REFUND_METHOD_ORIGINAL\x10\x01\x12\x1e\n" +
@@ -1055,14 +1331,15 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\rBookingStatus\x12\x1e\n" +
 	"\x1aBOOKING_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18BOOKING_STATUS_CONFIRMED\x10\x01\x12\x1c\n" +
-	"\x18BOOKING_STATUS_CANCELLED\x10\x022\xb3\x03\n" +
+	"\x18BOOKING_STATUS_CANCELLED\x10\x022\x9a\x04\n" +
 	"\x0eBookingService\x12T\n" +
 	"\rCreateBooking\x12 .marquee.v1.CreateBookingRequest\x1a!.marquee.v1.CreateBookingResponse\x12P\n" +
 	"\n" +
 	"GetBooking\x12\x1d.marquee.v1.GetBookingRequest\x1a\x1e.marquee.v1.GetBookingResponse\"\x03\x90\x02\x01\x12\\\n" +
 	"\x0eListMyBookings\x12!.marquee.v1.ListMyBookingsRequest\x1a\".marquee.v1.ListMyBookingsResponse\"\x03\x90\x02\x01\x12T\n" +
 	"\rCancelBooking\x12 .marquee.v1.CancelBookingRequest\x1a!.marquee.v1.CancelBookingResponse\x12E\n" +
-	"\bAddSeats\x12\x1b.marquee.v1.AddSeatsRequest\x1a\x1c.marquee.v1.AddSeatsResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\bAddSeats\x12\x1b.marquee.v1.AddSeatsRequest\x1a\x1c.marquee.v1.AddSeatsResponse\x12e\n" +
+	"\x11QuoteCancellation\x12$.marquee.v1.QuoteCancellationRequest\x1a%.marquee.v1.QuoteCancellationResponse\"\x03\x90\x02\x01B7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_booking_proto_rawDescOnce sync.Once
@@ -1077,61 +1354,75 @@ func file_marquee_v1_booking_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_booking_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_marquee_v1_booking_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_marquee_v1_booking_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_marquee_v1_booking_proto_goTypes = []any{
-	(RefundMethod)(0),              // 0: marquee.v1.RefundMethod
-	(TenderMethod)(0),              // 1: marquee.v1.TenderMethod
-	(BookingStatus)(0),             // 2: marquee.v1.BookingStatus
-	(*Tender)(nil),                 // 3: marquee.v1.Tender
-	(*Booking)(nil),                // 4: marquee.v1.Booking
-	(*CreateBookingRequest)(nil),   // 5: marquee.v1.CreateBookingRequest
-	(*CreateBookingResponse)(nil),  // 6: marquee.v1.CreateBookingResponse
-	(*GetBookingRequest)(nil),      // 7: marquee.v1.GetBookingRequest
-	(*GetBookingResponse)(nil),     // 8: marquee.v1.GetBookingResponse
-	(*ListMyBookingsRequest)(nil),  // 9: marquee.v1.ListMyBookingsRequest
-	(*ListMyBookingsResponse)(nil), // 10: marquee.v1.ListMyBookingsResponse
-	(*CancelBookingRequest)(nil),   // 11: marquee.v1.CancelBookingRequest
-	(*CancelBookingResponse)(nil),  // 12: marquee.v1.CancelBookingResponse
-	(*AddSeatsRequest)(nil),        // 13: marquee.v1.AddSeatsRequest
-	(*AddSeatsResponse)(nil),       // 14: marquee.v1.AddSeatsResponse
-	(*Money)(nil),                  // 15: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
+	(RefundMethod)(0),                 // 0: marquee.v1.RefundMethod
+	(TenderMethod)(0),                 // 1: marquee.v1.TenderMethod
+	(BookingStatus)(0),                // 2: marquee.v1.BookingStatus
+	(*Tender)(nil),                    // 3: marquee.v1.Tender
+	(*Booking)(nil),                   // 4: marquee.v1.Booking
+	(*CreateBookingRequest)(nil),      // 5: marquee.v1.CreateBookingRequest
+	(*CreateBookingResponse)(nil),     // 6: marquee.v1.CreateBookingResponse
+	(*GetBookingRequest)(nil),         // 7: marquee.v1.GetBookingRequest
+	(*GetBookingResponse)(nil),        // 8: marquee.v1.GetBookingResponse
+	(*ListMyBookingsRequest)(nil),     // 9: marquee.v1.ListMyBookingsRequest
+	(*ListMyBookingsResponse)(nil),    // 10: marquee.v1.ListMyBookingsResponse
+	(*CancelBookingRequest)(nil),      // 11: marquee.v1.CancelBookingRequest
+	(*CancelBookingResponse)(nil),     // 12: marquee.v1.CancelBookingResponse
+	(*AddSeatsRequest)(nil),           // 13: marquee.v1.AddSeatsRequest
+	(*AddSeatsResponse)(nil),          // 14: marquee.v1.AddSeatsResponse
+	(*QuoteCancellationRequest)(nil),  // 15: marquee.v1.QuoteCancellationRequest
+	(*SeatRefund)(nil),                // 16: marquee.v1.SeatRefund
+	(*QuoteCancellationResponse)(nil), // 17: marquee.v1.QuoteCancellationResponse
+	(*Money)(nil),                     // 18: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),     // 19: google.protobuf.Timestamp
+	(*Showtime)(nil),                  // 20: marquee.v1.Showtime
 }
 var file_marquee_v1_booking_proto_depIdxs = []int32{
 	1,  // 0: marquee.v1.Tender.method:type_name -> marquee.v1.TenderMethod
-	15, // 1: marquee.v1.Tender.amount:type_name -> marquee.v1.Money
+	18, // 1: marquee.v1.Tender.amount:type_name -> marquee.v1.Money
 	2,  // 2: marquee.v1.Booking.status:type_name -> marquee.v1.BookingStatus
-	15, // 3: marquee.v1.Booking.total:type_name -> marquee.v1.Money
-	16, // 4: marquee.v1.Booking.created_at:type_name -> google.protobuf.Timestamp
-	16, // 5: marquee.v1.Booking.cancelled_at:type_name -> google.protobuf.Timestamp
-	15, // 6: marquee.v1.Booking.refund:type_name -> marquee.v1.Money
-	15, // 7: marquee.v1.Booking.discount:type_name -> marquee.v1.Money
-	15, // 8: marquee.v1.Booking.fees:type_name -> marquee.v1.Money
+	18, // 3: marquee.v1.Booking.total:type_name -> marquee.v1.Money
+	19, // 4: marquee.v1.Booking.created_at:type_name -> google.protobuf.Timestamp
+	19, // 5: marquee.v1.Booking.cancelled_at:type_name -> google.protobuf.Timestamp
+	18, // 6: marquee.v1.Booking.refund:type_name -> marquee.v1.Money
+	18, // 7: marquee.v1.Booking.discount:type_name -> marquee.v1.Money
+	18, // 8: marquee.v1.Booking.fees:type_name -> marquee.v1.Money
 	3,  // 9: marquee.v1.Booking.tenders:type_name -> marquee.v1.Tender
-	4,  // 10: marquee.v1.CreateBookingResponse.booking:type_name -> marquee.v1.Booking
-	4,  // 11: marquee.v1.GetBookingResponse.booking:type_name -> marquee.v1.Booking
-	4,  // 12: marquee.v1.ListMyBookingsResponse.bookings:type_name -> marquee.v1.Booking
-	0,  // 13: marquee.v1.CancelBookingRequest.refund_to:type_name -> marquee.v1.RefundMethod
-	4,  // 14: marquee.v1.CancelBookingResponse.booking:type_name -> marquee.v1.Booking
-	15, // 15: marquee.v1.CancelBookingResponse.refund:type_name -> marquee.v1.Money
-	15, // 16: marquee.v1.CancelBookingResponse.store_credit:type_name -> marquee.v1.Money
-	4,  // 17: marquee.v1.AddSeatsResponse.booking:type_name -> marquee.v1.Booking
-	15, // 18: marquee.v1.AddSeatsResponse.charged:type_name -> marquee.v1.Money
-	5,  // 19: marquee.v1.BookingService.CreateBooking:input_type -> marquee.v1.CreateBookingRequest
-	7,  // 20: marquee.v1.BookingService.GetBooking:input_type -> marquee.v1.GetBookingRequest
-	9,  // 21: marquee.v1.BookingService.ListMyBookings:input_type -> marquee.v1.ListMyBookingsRequest
-	11, // 22: marquee.v1.BookingService.CancelBooking:input_type -> marquee.v1.CancelBookingRequest
-	13, // 23: marquee.v1.BookingService.AddSeats:input_type -> marquee.v1.AddSeatsRequest
-	6,  // 24: marquee.v1.BookingService.CreateBooking:output_type -> marquee.v1.CreateBookingResponse
-	8,  // 25: marquee.v1.BookingService.GetBooking:output_type -> marquee.v1.GetBookingResponse
-	10, // 26: marquee.v1.BookingService.ListMyBookings:output_type -> marquee.v1.ListMyBookingsResponse
-	12, // 27: marquee.v1.BookingService.CancelBooking:output_type -> marquee.v1.CancelBookingResponse
-	14, // 28: marquee.v1.BookingService.AddSeats:output_type -> marquee.v1.AddSeatsResponse
-	24, // [24:29] is the sub-list for method output_type
-	19, // [19:24] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	20, // 10: marquee.v1.Booking.showtime:type_name -> marquee.v1.Showtime
+	4,  // 11: marquee.v1.CreateBookingResponse.booking:type_name -> marquee.v1.Booking
+	4,  // 12: marquee.v1.GetBookingResponse.booking:type_name -> marquee.v1.Booking
+	4,  // 13: marquee.v1.ListMyBookingsResponse.bookings:type_name -> marquee.v1.Booking
+	0,  // 14: marquee.v1.CancelBookingRequest.refund_to:type_name -> marquee.v1.RefundMethod
+	4,  // 15: marquee.v1.CancelBookingResponse.booking:type_name -> marquee.v1.Booking
+	18, // 16: marquee.v1.CancelBookingResponse.refund:type_name -> marquee.v1.Money
+	18, // 17: marquee.v1.CancelBookingResponse.store_credit:type_name -> marquee.v1.Money
+	4,  // 18: marquee.v1.AddSeatsResponse.booking:type_name -> marquee.v1.Booking
+	18, // 19: marquee.v1.AddSeatsResponse.charged:type_name -> marquee.v1.Money
+	0,  // 20: marquee.v1.QuoteCancellationRequest.refund_to:type_name -> marquee.v1.RefundMethod
+	18, // 21: marquee.v1.SeatRefund.refund:type_name -> marquee.v1.Money
+	18, // 22: marquee.v1.QuoteCancellationResponse.refund:type_name -> marquee.v1.Money
+	3,  // 23: marquee.v1.QuoteCancellationResponse.refunds:type_name -> marquee.v1.Tender
+	18, // 24: marquee.v1.QuoteCancellationResponse.store_credit:type_name -> marquee.v1.Money
+	18, // 25: marquee.v1.QuoteCancellationResponse.store_credit_bonus:type_name -> marquee.v1.Money
+	16, // 26: marquee.v1.QuoteCancellationResponse.seats:type_name -> marquee.v1.SeatRefund
+	5,  // 27: marquee.v1.BookingService.CreateBooking:input_type -> marquee.v1.CreateBookingRequest
+	7,  // 28: marquee.v1.BookingService.GetBooking:input_type -> marquee.v1.GetBookingRequest
+	9,  // 29: marquee.v1.BookingService.ListMyBookings:input_type -> marquee.v1.ListMyBookingsRequest
+	11, // 30: marquee.v1.BookingService.CancelBooking:input_type -> marquee.v1.CancelBookingRequest
+	13, // 31: marquee.v1.BookingService.AddSeats:input_type -> marquee.v1.AddSeatsRequest
+	15, // 32: marquee.v1.BookingService.QuoteCancellation:input_type -> marquee.v1.QuoteCancellationRequest
+	6,  // 33: marquee.v1.BookingService.CreateBooking:output_type -> marquee.v1.CreateBookingResponse
+	8,  // 34: marquee.v1.BookingService.GetBooking:output_type -> marquee.v1.GetBookingResponse
+	10, // 35: marquee.v1.BookingService.ListMyBookings:output_type -> marquee.v1.ListMyBookingsResponse
+	12, // 36: marquee.v1.BookingService.CancelBooking:output_type -> marquee.v1.CancelBookingResponse
+	14, // 37: marquee.v1.BookingService.AddSeats:output_type -> marquee.v1.AddSeatsResponse
+	17, // 38: marquee.v1.BookingService.QuoteCancellation:output_type -> marquee.v1.QuoteCancellationResponse
+	33, // [33:39] is the sub-list for method output_type
+	27, // [27:33] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_booking_proto_init() }
@@ -1139,6 +1430,7 @@ func file_marquee_v1_booking_proto_init() {
 	if File_marquee_v1_booking_proto != nil {
 		return
 	}
+	file_marquee_v1_catalog_proto_init()
 	file_marquee_v1_common_proto_init()
 	file_marquee_v1_routing_proto_init()
 	type x struct{}
@@ -1147,7 +1439,7 @@ func file_marquee_v1_booking_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_booking_proto_rawDesc), len(file_marquee_v1_booking_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   12,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

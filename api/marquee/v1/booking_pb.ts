@@ -7,6 +7,8 @@ import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Showtime } from "./catalog_pb.js";
+import { file_marquee_v1_catalog } from "./catalog_pb.js";
 import type { Money } from "./common_pb.js";
 import { file_marquee_v1_common } from "./common_pb.js";
 import { file_marquee_v1_routing } from "./routing_pb.js";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file marquee/v1/booking.proto.
  */
 export const file_marquee_v1_booking: GenFile = /*@__PURE__*/
-  fileDesc("ChhtYXJxdWVlL3YxL2Jvb2tpbmcucHJvdG8SCm1hcnF1ZWUudjEiVQoGVGVuZGVyEigKBm1ldGhvZBgBIAEoDjIYLm1hcnF1ZWUudjEuVGVuZGVyTWV0aG9kEiEKBmFtb3VudBgCIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXkisAMKB0Jvb2tpbmcSCgoCaWQYASABKAkSGQoRY29uZmlybWF0aW9uX2NvZGUYAiABKAkSKQoGc3RhdHVzGAMgASgOMhkubWFycXVlZS52MS5Cb29raW5nU3RhdHVzEhMKC3Nob3d0aW1lX2lkGAQgASgJEhAKCHNlYXRfaWRzGAUgAygJEiAKBXRvdGFsGAYgASgLMhEubWFycXVlZS52MS5Nb25leRIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxjYW5jZWxsZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiEKBnJlZnVuZBgJIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXkSIwoIZGlzY291bnQYCiABKAsyES5tYXJxdWVlLnYxLk1vbmV5Eh8KBGZlZXMYCyABKAsyES5tYXJxdWVlLnYxLk1vbmV5EiMKB3RlbmRlcnMYDCADKAsyEi5tYXJxdWVlLnYxLlRlbmRlchIaChJjYW5jZWxsZWRfc2VhdF9pZHMYDSADKAkipwIKFENyZWF0ZUJvb2tpbmdSZXF1ZXN0EhoKB2hvbGRfaWQYASABKAlCCbpIBnIEEAEYQBIwCg1wYXltZW50X3Rva2VuGAIgASgJQhm6SBZyFBj/ATIPXltBLVphLXowLTlfXSokEjcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIeukgbchkQCBiAATISXltBLVphLXowLTlfOi4tXSskEi0KCnByb21vX2NvZGUYBCABKAlCGbpIFnIUGCAyEF5bQS1aYS16MC05Xy1dKiQSMAoOZ2lmdF9jYXJkX2NvZGUYBSABKAlCGLpIFXITGCAyD15bQS1aYS16MC05LV0qJBIYChB1c2Vfc3RvcmVfY3JlZGl0GAYgASgIOg2KtRgJCgdob2xkX2lkIj0KFUNyZWF0ZUJvb2tpbmdSZXNwb25zZRIkCgdib29raW5nGAEgASgLMhMubWFycXVlZS52MS5Cb29raW5nIkQKEUdldEJvb2tpbmdSZXF1ZXN0Eh0KCmJvb2tpbmdfaWQYASABKAlCCbpIBnIEEAEYQDoQirUYDAoKYm9va2luZ19pZCI6ChJHZXRCb29raW5nUmVzcG9uc2USJAoHYm9va2luZxgBIAEoCzITLm1hcnF1ZWUudjEuQm9va2luZyIfChVMaXN0TXlCb29raW5nc1JlcXVlc3Q6Boq1GAISACI/ChZMaXN0TXlCb29raW5nc1Jlc3BvbnNlEiUKCGJvb2tpbmdzGAEgAygLMhMubWFycXVlZS52MS5Cb29raW5nIvEBChRDYW5jZWxCb29raW5nUmVxdWVzdBIdCgpib29raW5nX2lkGAEgASgJQgm6SAZyBBABGEASNwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh66SBtyGRAIGIABMhJeW0EtWmEtejAtOV86Li1dKyQSOAoIc2VhdF9pZHMYAyADKAlCJrpII5IBIBAKGAEiGnIYMhZeW0EtWl17MSwyfVswLTldezEsM30kEjUKCXJlZnVuZF90bxgEIAEoDjIYLm1hcnF1ZWUudjEuUmVmdW5kTWV0aG9kQgi6SAWCAQIQAToQirUYDAoKYm9va2luZ19pZCKJAQoVQ2FuY2VsQm9va2luZ1Jlc3BvbnNlEiQKB2Jvb2tpbmcYASABKAsyEy5tYXJxdWVlLnYxLkJvb2tpbmcSIQoGcmVmdW5kGAIgASgLMhEubWFycXVlZS52MS5Nb25leRInCgxzdG9yZV9jcmVkaXQYAyABKAsyES5tYXJxdWVlLnYxLk1vbmV5IukDCg9BZGRTZWF0c1JlcXVlc3QSHQoKYm9va2luZ19pZBgBIAEoCUIJukgGcgQQARhAEjgKCHNlYXRfaWRzGAIgAygJQia6SCOSASAQChgBIhpyGDIWXltBLVpdezEsMn1bMC05XXsxLDN9JBIYCgVjb3VudBgDIAEoBUIJukgGGgQYCigAEjAKDXBheW1lbnRfdG9rZW4YBCABKAlCGbpIFnIUGP8BMg9eW0EtWmEtejAtOV9dKiQSNwoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQh66SBtyGRAIGIABMhJeW0EtWmEtejAtOV86Li1dKyQSLQoKcHJvbW9fY29kZRgGIAEoCUIZukgWchQYIDIQXltBLVphLXowLTlfLV0qJBIwCg5naWZ0X2NhcmRfY29kZRgHIAEoCUIYukgVchMYIDIPXltBLVphLXowLTktXSokEhgKEHVzZV9zdG9yZV9jcmVkaXQYCCABKAg6fbpIahpoChhhZGRfc2VhdHMuc2VhdHNfb3JfY291bnQSHWdpdmUgZWl0aGVyIHNlYXRfaWRzIG9yIGNvdW50Gi0oc2l6ZSh0aGlzLnNlYXRfaWRzKSA+IDApICE9ICh0aGlzLmNvdW50ID4gMCmKtRgMCgpib29raW5nX2lkIlwKEEFkZFNlYXRzUmVzcG9uc2USJAoHYm9va2luZxgBIAEoCzITLm1hcnF1ZWUudjEuQm9va2luZxIiCgdjaGFyZ2VkGAIgASgLMhEubWFycXVlZS52MS5Nb25leSppCgxSZWZ1bmRNZXRob2QSHQoZUkVGVU5EX01FVEhPRF9VTlNQRUNJRklFRBAAEhoKFlJFRlVORF9NRVRIT0RfT1JJR0lOQUwQARIeChpSRUZVTkRfTUVUSE9EX1NUT1JFX0NSRURJVBACKoIBCgxUZW5kZXJNZXRob2QSHQoZVEVOREVSX01FVEhPRF9VTlNQRUNJRklFRBAAEhYKElRFTkRFUl9NRVRIT0RfQ0FSRBABEhsKF1RFTkRFUl9NRVRIT0RfR0lGVF9DQVJEEAISHgoaVEVOREVSX01FVEhPRF9TVE9SRV9DUkVESVQQAyprCg1Cb29raW5nU3RhdHVzEh4KGkJPT0tJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHAoYQk9PS0lOR19TVEFUVVNfQ09ORklSTUVEEAESHAoYQk9PS0lOR19TVEFUVVNfQ0FOQ0VMTEVEEAIyswMKDkJvb2tpbmdTZXJ2aWNlElQKDUNyZWF0ZUJvb2tpbmcSIC5tYXJxdWVlLnYxLkNyZWF0ZUJvb2tpbmdSZXF1ZXN0GiEubWFycXVlZS52MS5DcmVhdGVCb29raW5nUmVzcG9uc2USUAoKR2V0Qm9va2luZxIdLm1hcnF1ZWUudjEuR2V0Qm9va2luZ1JlcXVlc3QaHi5tYXJxdWVlLnYxLkdldEJvb2tpbmdSZXNwb25zZSIDkAIBElwKDkxpc3RNeUJvb2tpbmdzEiEubWFycXVlZS52MS5MaXN0TXlCb29raW5nc1JlcXVlc3QaIi5tYXJxdWVlLnYxLkxpc3RNeUJvb2tpbmdzUmVzcG9uc2UiA5ACARJUCg1DYW5jZWxCb29raW5nEiAubWFycXVlZS52MS5DYW5jZWxCb29raW5nUmVxdWVzdBohLm1hcnF1ZWUudjEuQ2FuY2VsQm9va2luZ1Jlc3BvbnNlEkUKCEFkZFNlYXRzEhsubWFycXVlZS52MS5BZGRTZWF0c1JlcXVlc3QaHC5tYXJxdWVlLnYxLkFkZFNlYXRzUmVzcG9uc2VCN1o1Z2l0aHViLmNvbS9tYXJxdWVlaHEvbWFycXVlZS9hcGkvbWFycXVlZS92MTttYXJxdWVldjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_marquee_v1_common, file_marquee_v1_routing]);
+  fileDesc("ChhtYXJxdWVlL3YxL2Jvb2tpbmcucHJvdG8SCm1hcnF1ZWUudjEiVQoGVGVuZGVyEigKBm1ldGhvZBgBIAEoDjIYLm1hcnF1ZWUudjEuVGVuZGVyTWV0aG9kEiEKBmFtb3VudBgCIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXki6AMKB0Jvb2tpbmcSCgoCaWQYASABKAkSGQoRY29uZmlybWF0aW9uX2NvZGUYAiABKAkSKQoGc3RhdHVzGAMgASgOMhkubWFycXVlZS52MS5Cb29raW5nU3RhdHVzEhMKC3Nob3d0aW1lX2lkGAQgASgJEhAKCHNlYXRfaWRzGAUgAygJEiAKBXRvdGFsGAYgASgLMhEubWFycXVlZS52MS5Nb25leRIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxjYW5jZWxsZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiEKBnJlZnVuZBgJIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXkSIwoIZGlzY291bnQYCiABKAsyES5tYXJxdWVlLnYxLk1vbmV5Eh8KBGZlZXMYCyABKAsyES5tYXJxdWVlLnYxLk1vbmV5EiMKB3RlbmRlcnMYDCADKAsyEi5tYXJxdWVlLnYxLlRlbmRlchIaChJjYW5jZWxsZWRfc2VhdF9pZHMYDSADKAkSJgoIc2hvd3RpbWUYDiABKAsyFC5tYXJxdWVlLnYxLlNob3d0aW1lEg4KBnRpY2tldBgPIAEoCSKnAgoUQ3JlYXRlQm9va2luZ1JlcXVlc3QSGgoHaG9sZF9pZBgBIAEoCUIJukgGcgQQARhAEjAKDXBheW1lbnRfdG9rZW4YAiABKAlCGbpIFnIUGP8BMg9eW0EtWmEtejAtOV9dKiQSNwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh66SBtyGRAIGIABMhJeW0EtWmEtejAtOV86Li1dKyQSLQoKcHJvbW9fY29kZRgEIAEoCUIZukgWchQYIDIQXltBLVphLXowLTlfLV0qJBIwCg5naWZ0X2NhcmRfY29kZRgFIAEoCUIYukgVchMYIDIPXltBLVphLXowLTktXSokEhgKEHVzZV9zdG9yZV9jcmVkaXQYBiABKAg6DYq1GAkKB2hvbGRfaWQiPQoVQ3JlYXRlQm9va2luZ1Jlc3BvbnNlEiQKB2Jvb2tpbmcYASABKAsyEy5tYXJxdWVlLnYxLkJvb2tpbmciRAoRR2V0Qm9va2luZ1JlcXVlc3QSHQoKYm9va2luZ19pZBgBIAEoCUIJukgGcgQQARhAOhCKtRgMCgpib29raW5nX2lkIjoKEkdldEJvb2tpbmdSZXNwb25zZRIkCgdib29raW5nGAEgASgLMhMubWFycXVlZS52MS5Cb29raW5nIh8KFUxpc3RNeUJvb2tpbmdzUmVxdWVzdDoGirUYAhIAIj8KFkxpc3RNeUJvb2tpbmdzUmVzcG9uc2USJQoIYm9va2luZ3MYASADKAsyEy5tYXJxdWVlLnYxLkJvb2tpbmci8QEKFENhbmNlbEJvb2tpbmdSZXF1ZXN0Eh0KCmJvb2tpbmdfaWQYASABKAlCCbpIBnIEEAEYQBI3Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCHrpIG3IZEAgYgAEyEl5bQS1aYS16MC05XzouLV0rJBI4CghzZWF0X2lkcxgDIAMoCUImukgjkgEgEAoYASIachgyFl5bQS1aXXsxLDJ9WzAtOV17MSwzfSQSNQoJcmVmdW5kX3RvGAQgASgOMhgubWFycXVlZS52MS5SZWZ1bmRNZXRob2RCCLpIBYIBAhABOhCKtRgMCgpib29raW5nX2lkIokBChVDYW5jZWxCb29raW5nUmVzcG9uc2USJAoHYm9va2luZxgBIAEoCzITLm1hcnF1ZWUudjEuQm9va2luZxIhCgZyZWZ1bmQYAiABKAsyES5tYXJxdWVlLnYxLk1vbmV5EicKDHN0b3JlX2NyZWRpdBgDIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXki6QMKD0FkZFNlYXRzUmVxdWVzdBIdCgpib29raW5nX2lkGAEgASgJQgm6SAZyBBABGEASOAoIc2VhdF9pZHMYAiADKAlCJrpII5IBIBAKGAEiGnIYMhZeW0EtWl17MSwyfVswLTldezEsM30kEhgKBWNvdW50GAMgASgFQgm6SAYaBBgKKAASMAoNcGF5bWVudF90b2tlbhgEIAEoCUIZukgWchQY/wEyD15bQS1aYS16MC05X10qJBI3Cg9pZGVtcG90ZW5jeV9rZXkYBSABKAlCHrpIG3IZEAgYgAEyEl5bQS1aYS16MC05XzouLV0rJBItCgpwcm9tb19jb2RlGAYgASgJQhm6SBZyFBggMhBeW0EtWmEtejAtOV8tXSokEjAKDmdpZnRfY2FyZF9jb2RlGAcgASgJQhi6SBVyExggMg9eW0EtWmEtejAtOS1dKiQSGAoQdXNlX3N0b3JlX2NyZWRpdBgIIAEoCDp9ukhqGmgKGGFkZF9zZWF0cy5zZWF0c19vcl9jb3VudBIdZ2l2ZSBlaXRoZXIgc2VhdF9pZHMgb3IgY291bnQaLShzaXplKHRoaXMuc2VhdF9pZHMpID4gMCkgIT0gKHRoaXMuY291bnQgPiAwKYq1GAwKCmJvb2tpbmdfaWQiXAoQQWRkU2VhdHNSZXNwb25zZRIkCgdib29raW5nGAEgASgLMhMubWFycXVlZS52MS5Cb29raW5nEiIKB2NoYXJnZWQYAiABKAsyES5tYXJxdWVlLnYxLk1vbmV5IrwBChhRdW90ZUNhbmNlbGxhdGlvblJlcXVlc3QSHQoKYm9va2luZ19pZBgBIAEoCUIJukgGcgQQARhAEjgKCHNlYXRfaWRzGAIgAygJQia6SCOSASAQChgBIhpyGDIWXltBLVpdezEsMn1bMC05XXsxLDN9JBI1CglyZWZ1bmRfdG8YAyABKA4yGC5tYXJxdWVlLnYxLlJlZnVuZE1ldGhvZEIIukgFggECEAE6EIq1GAwKCmJvb2tpbmdfaWQiQAoKU2VhdFJlZnVuZBIPCgdzZWF0X2lkGAEgASgJEiEKBnJlZnVuZBgCIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXkiugIKGVF1b3RlQ2FuY2VsbGF0aW9uUmVzcG9uc2USIQoGcmVmdW5kGAEgASgLMhEubWFycXVlZS52MS5Nb25leRIjCgdyZWZ1bmRzGAIgAygLMhIubWFycXVlZS52MS5UZW5kZXISJwoMc3RvcmVfY3JlZGl0GAMgASgLMhEubWFycXVlZS52MS5Nb25leRItChJzdG9yZV9jcmVkaXRfYm9udXMYBCABKAsyES5tYXJxdWVlLnYxLk1vbmV5EiUKBXNlYXRzGAUgAygLMhYubWFycXVlZS52MS5TZWF0UmVmdW5kEg4KBnBvbGljeRgGIAEoCRIWCg5yZWZ1bmRfcGVyY2VudBgHIAEoBRIVCg1mZWVzX3JlZnVuZGVkGAggASgIEhcKD2NhbmNlbHNfYm9va2luZxgJIAEoCCppCgxSZWZ1bmRNZXRob2QSHQoZUkVGVU5EX01FVEhPRF9VTlNQRUNJRklFRBAAEhoKFlJFRlVORF9NRVRIT0RfT1JJR0lOQUwQARIeChpSRUZVTkRfTUVUSE9EX1NUT1JFX0NSRURJVBACKoIBCgxUZW5kZXJNZXRob2QSHQoZVEVOREVSX01FVEhPRF9VTlNQRUNJRklFRBAAEhYKElRFTkRFUl9NRVRIT0RfQ0FSRBABEhsKF1RFTkRFUl9NRVRIT0RfR0lGVF9DQVJEEAISHgoaVEVOREVSX01FVEhPRF9TVE9SRV9DUkVESVQQAyprCg1Cb29raW5nU3RhdHVzEh4KGkJPT0tJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHAoYQk9PS0lOR19TVEFUVVNfQ09ORklSTUVEEAESHAoYQk9PS0lOR19TVEFUVVNfQ0FOQ0VMTEVEEAIymgQKDkJvb2tpbmdTZXJ2aWNlElQKDUNyZWF0ZUJvb2tpbmcSIC5tYXJxdWVlLnYxLkNyZWF0ZUJvb2tpbmdSZXF1ZXN0GiEubWFycXVlZS52MS5DcmVhdGVCb29raW5nUmVzcG9uc2USUAoKR2V0Qm9va2luZxIdLm1hcnF1ZWUudjEuR2V0Qm9va2luZ1JlcXVlc3QaHi5tYXJxdWVlLnYxLkdldEJvb2tpbmdSZXNwb25zZSIDkAIBElwKDkxpc3RNeUJvb2tpbmdzEiEubWFycXVlZS52MS5MaXN0TXlCb29raW5nc1JlcXVlc3QaIi5tYXJxdWVlLnYxLkxpc3RNeUJvb2tpbmdzUmVzcG9uc2UiA5ACARJUCg1DYW5jZWxCb29raW5nEiAubWFycXVlZS52MS5DYW5jZWxCb29raW5nUmVxdWVzdBohLm1hcnF1ZWUudjEuQ2FuY2VsQm9va2luZ1Jlc3BvbnNlEkUKCEFkZFNlYXRzEhsubWFycXVlZS52MS5BZGRTZWF0c1JlcXVlc3QaHC5tYXJxdWVlLnYxLkFkZFNlYXRzUmVzcG9uc2USZQoRUXVvdGVDYW5jZWxsYXRpb24SJC5tYXJxdWVlLnYxLlF1b3RlQ2FuY2VsbGF0aW9uUmVxdWVzdBolLm1hcnF1ZWUudjEuUXVvdGVDYW5jZWxsYXRpb25SZXNwb25zZSIDkAIBQjdaNWdpdGh1Yi5jb20vbWFycXVlZWhxL21hcnF1ZWUvYXBpL21hcnF1ZWUvdjE7bWFycXVlZXYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_marquee_v1_catalog, file_marquee_v1_common, file_marquee_v1_routing]);
 
 /**
  * Tender is one part of a payment.
@@ -126,6 +128,22 @@ export type Booking = Message<"marquee.v1.Booking"> & {
    * @generated from field: repeated string cancelled_seat_ids = 13;
    */
   cancelledSeatIds: string[];
+
+  /**
+   * The showtime as it is now: movie, theatre, screen, start and end, city.
+   *
+   * @generated from field: marquee.v1.Showtime showtime = 14;
+   */
+  showtime?: Showtime | undefined;
+
+  /**
+   * The signed ticket to show at the door, for a QR code: "MQT1.<payload>.<signature>" (Ed25519 over the
+   * booking, its showtime and its live seats; `marquee ticket verify` checks one offline). Set only on a
+   * confirmed booking returned to its owner; a ticket issued before a change lists the seats as they were.
+   *
+   * @generated from field: string ticket = 15;
+   */
+  ticket: string;
 };
 
 /**
@@ -409,6 +427,133 @@ export const AddSeatsResponseSchema: GenMessage<AddSeatsResponse> = /*@__PURE__*
   messageDesc(file_marquee_v1_booking, 11);
 
 /**
+ * @generated from message marquee.v1.QuoteCancellationRequest
+ */
+export type QuoteCancellationRequest = Message<"marquee.v1.QuoteCancellationRequest"> & {
+  /**
+   * @generated from field: string booking_id = 1;
+   */
+  bookingId: string;
+
+  /**
+   * As in CancelBookingRequest: only these seats; empty quotes cancelling all of it.
+   *
+   * @generated from field: repeated string seat_ids = 2;
+   */
+  seatIds: string[];
+
+  /**
+   * @generated from field: marquee.v1.RefundMethod refund_to = 3;
+   */
+  refundTo: RefundMethod;
+};
+
+/**
+ * Describes the message marquee.v1.QuoteCancellationRequest.
+ * Use `create(QuoteCancellationRequestSchema)` to create a new message.
+ */
+export const QuoteCancellationRequestSchema: GenMessage<QuoteCancellationRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_booking, 12);
+
+/**
+ * SeatRefund is a seat a cancellation would free and what it would refund.
+ *
+ * @generated from message marquee.v1.SeatRefund
+ */
+export type SeatRefund = Message<"marquee.v1.SeatRefund"> & {
+  /**
+   * @generated from field: string seat_id = 1;
+   */
+  seatId: string;
+
+  /**
+   * @generated from field: marquee.v1.Money refund = 2;
+   */
+  refund?: Money | undefined;
+};
+
+/**
+ * Describes the message marquee.v1.SeatRefund.
+ * Use `create(SeatRefundSchema)` to create a new message.
+ */
+export const SeatRefundSchema: GenMessage<SeatRefund> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_booking, 13);
+
+/**
+ * @generated from message marquee.v1.QuoteCancellationResponse
+ */
+export type QuoteCancellationResponse = Message<"marquee.v1.QuoteCancellationResponse"> & {
+  /**
+   * What the cancellation would refund, before any store credit bonus (CancelBookingResponse.refund).
+   *
+   * @generated from field: marquee.v1.Money refund = 1;
+   */
+  refund?: Money | undefined;
+
+  /**
+   * Refunded to the original payment: what each way it was paid gets back, in the order refunds are made
+   * (card, then gift card, then store credit). Empty when refunded as store credit or when nothing is.
+   *
+   * @generated from field: repeated marquee.v1.Tender refunds = 2;
+   */
+  refunds: Tender[];
+
+  /**
+   * Granted as store credit instead, bonus included (CancelBookingResponse.store_credit); and the bonus alone.
+   *
+   * @generated from field: marquee.v1.Money store_credit = 3;
+   */
+  storeCredit?: Money | undefined;
+
+  /**
+   * @generated from field: marquee.v1.Money store_credit_bonus = 4;
+   */
+  storeCreditBonus?: Money | undefined;
+
+  /**
+   * The seats it would cancel, each with its refund.
+   *
+   * @generated from field: repeated marquee.v1.SeatRefund seats = 5;
+   */
+  seats: SeatRefund[];
+
+  /**
+   * The rule of the chain's refund policy that applies now, in words, for example "75% refund: cancelled 2
+   * hours or more before the show; booking fees are not refunded".
+   *
+   * @generated from field: string policy = 6;
+   */
+  policy: string;
+
+  /**
+   * That rule: the percentage of each seat's price (net of its share of a discount) refunded, and whether
+   * fees are refunded at the same percentage.
+   *
+   * @generated from field: int32 refund_percent = 7;
+   */
+  refundPercent: number;
+
+  /**
+   * @generated from field: bool fees_refunded = 8;
+   */
+  feesRefunded: boolean;
+
+  /**
+   * No seat would be left: the whole booking would be cancelled.
+   *
+   * @generated from field: bool cancels_booking = 9;
+   */
+  cancelsBooking: boolean;
+};
+
+/**
+ * Describes the message marquee.v1.QuoteCancellationResponse.
+ * Use `create(QuoteCancellationResponseSchema)` to create a new message.
+ */
+export const QuoteCancellationResponseSchema: GenMessage<QuoteCancellationResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_booking, 14);
+
+/**
  * RefundMethod is where a refund goes.
  *
  * @generated from enum marquee.v1.RefundMethod
@@ -556,6 +701,17 @@ export const BookingService: GenService<{
     methodKind: "unary";
     input: typeof AddSeatsRequestSchema;
     output: typeof AddSeatsResponseSchema;
+  },
+  /**
+   * QuoteCancellation says what CancelBooking with the same booking, seats and refund method would refund
+   * right now, by the same rule, and changes nothing. It refuses what CancelBooking would refuse.
+   *
+   * @generated from rpc marquee.v1.BookingService.QuoteCancellation
+   */
+  quoteCancellation: {
+    methodKind: "unary";
+    input: typeof QuoteCancellationRequestSchema;
+    output: typeof QuoteCancellationResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_marquee_v1_booking, 0);

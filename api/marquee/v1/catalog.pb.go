@@ -346,7 +346,11 @@ type Showtime struct {
 	// Projection format, for example "2D", "3D", "IMAX".
 	Format string `protobuf:"bytes,11,opt,name=format,proto3" json:"format,omitempty"`
 	// Audio language, BCP 47.
-	Language      string `protobuf:"bytes,12,opt,name=language,proto3" json:"language,omitempty"`
+	Language string `protobuf:"bytes,12,opt,name=language,proto3" json:"language,omitempty"`
+	// The lowest price a seat of this showtime sells for now, under its chain's pricing rules (the price the seat
+	// map shows and a hold would fix). Unset when no seat is available, and in bookings. Listings cached at the
+	// edge may show it up to their cache time late.
+	FromPrice     *Money `protobuf:"bytes,13,opt,name=from_price,json=fromPrice,proto3" json:"from_price,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -463,6 +467,13 @@ func (x *Showtime) GetLanguage() string {
 		return x.Language
 	}
 	return ""
+}
+
+func (x *Showtime) GetFromPrice() *Money {
+	if x != nil {
+		return x.FromPrice
+	}
+	return nil
 }
 
 type ListCitiesRequest struct {
@@ -866,7 +877,7 @@ var File_marquee_v1_catalog_proto protoreflect.FileDescriptor
 const file_marquee_v1_catalog_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/catalog.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/routing.proto\"\xb3\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"\xb3\x01\n" +
 	"\x04City\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -893,7 +904,7 @@ const file_marquee_v1_catalog_proto_rawDesc = "" +
 	"\blatitude\x18\x06 \x01(\x01R\blatitude\x12\x1c\n" +
 	"\tlongitude\x18\a \x01(\x01R\tlongitude\x12\x1c\n" +
 	"\tamenities\x18\b \x03(\tR\tamenities\x12\x14\n" +
-	"\x05chain\x18\t \x01(\tR\x05chain\"\x87\x03\n" +
+	"\x05chain\x18\t \x01(\tR\x05chain\"\xb9\x03\n" +
 	"\bShowtime\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bmovie_id\x18\x02 \x01(\tR\amovieId\x12\x1f\n" +
@@ -910,7 +921,9 @@ const file_marquee_v1_catalog_proto_rawDesc = "" +
 	"\aends_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x06endsAt\x12\x16\n" +
 	"\x06format\x18\v \x01(\tR\x06format\x12\x1a\n" +
-	"\blanguage\x18\f \x01(\tR\blanguage\"\x1f\n" +
+	"\blanguage\x18\f \x01(\tR\blanguage\x120\n" +
+	"\n" +
+	"from_price\x18\r \x01(\v2\x11.marquee.v1.MoneyR\tfromPrice\"\x1f\n" +
 	"\x11ListCitiesRequest:\n" +
 	"\x8a\xb5\x18\x062\x02\b\x1e\x1a\x00\">\n" +
 	"\x12ListCitiesResponse\x12(\n" +
@@ -973,27 +986,29 @@ var file_marquee_v1_catalog_proto_goTypes = []any{
 	(*ListShowtimesRequest)(nil),  // 10: marquee.v1.ListShowtimesRequest
 	(*ListShowtimesResponse)(nil), // 11: marquee.v1.ListShowtimesResponse
 	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*Money)(nil),                 // 13: marquee.v1.Money
 }
 var file_marquee_v1_catalog_proto_depIdxs = []int32{
 	12, // 0: marquee.v1.Showtime.starts_at:type_name -> google.protobuf.Timestamp
 	12, // 1: marquee.v1.Showtime.ends_at:type_name -> google.protobuf.Timestamp
-	0,  // 2: marquee.v1.ListCitiesResponse.cities:type_name -> marquee.v1.City
-	1,  // 3: marquee.v1.ListMoviesResponse.movies:type_name -> marquee.v1.Movie
-	2,  // 4: marquee.v1.ListTheatresResponse.theatres:type_name -> marquee.v1.Theatre
-	3,  // 5: marquee.v1.ListShowtimesResponse.showtimes:type_name -> marquee.v1.Showtime
-	4,  // 6: marquee.v1.CatalogService.ListCities:input_type -> marquee.v1.ListCitiesRequest
-	6,  // 7: marquee.v1.CatalogService.ListMovies:input_type -> marquee.v1.ListMoviesRequest
-	8,  // 8: marquee.v1.CatalogService.ListTheatres:input_type -> marquee.v1.ListTheatresRequest
-	10, // 9: marquee.v1.CatalogService.ListShowtimes:input_type -> marquee.v1.ListShowtimesRequest
-	5,  // 10: marquee.v1.CatalogService.ListCities:output_type -> marquee.v1.ListCitiesResponse
-	7,  // 11: marquee.v1.CatalogService.ListMovies:output_type -> marquee.v1.ListMoviesResponse
-	9,  // 12: marquee.v1.CatalogService.ListTheatres:output_type -> marquee.v1.ListTheatresResponse
-	11, // 13: marquee.v1.CatalogService.ListShowtimes:output_type -> marquee.v1.ListShowtimesResponse
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	13, // 2: marquee.v1.Showtime.from_price:type_name -> marquee.v1.Money
+	0,  // 3: marquee.v1.ListCitiesResponse.cities:type_name -> marquee.v1.City
+	1,  // 4: marquee.v1.ListMoviesResponse.movies:type_name -> marquee.v1.Movie
+	2,  // 5: marquee.v1.ListTheatresResponse.theatres:type_name -> marquee.v1.Theatre
+	3,  // 6: marquee.v1.ListShowtimesResponse.showtimes:type_name -> marquee.v1.Showtime
+	4,  // 7: marquee.v1.CatalogService.ListCities:input_type -> marquee.v1.ListCitiesRequest
+	6,  // 8: marquee.v1.CatalogService.ListMovies:input_type -> marquee.v1.ListMoviesRequest
+	8,  // 9: marquee.v1.CatalogService.ListTheatres:input_type -> marquee.v1.ListTheatresRequest
+	10, // 10: marquee.v1.CatalogService.ListShowtimes:input_type -> marquee.v1.ListShowtimesRequest
+	5,  // 11: marquee.v1.CatalogService.ListCities:output_type -> marquee.v1.ListCitiesResponse
+	7,  // 12: marquee.v1.CatalogService.ListMovies:output_type -> marquee.v1.ListMoviesResponse
+	9,  // 13: marquee.v1.CatalogService.ListTheatres:output_type -> marquee.v1.ListTheatresResponse
+	11, // 14: marquee.v1.CatalogService.ListShowtimes:output_type -> marquee.v1.ListShowtimesResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_catalog_proto_init() }
@@ -1001,6 +1016,7 @@ func file_marquee_v1_catalog_proto_init() {
 	if File_marquee_v1_catalog_proto != nil {
 		return
 	}
+	file_marquee_v1_common_proto_init()
 	file_marquee_v1_routing_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -373,6 +373,84 @@ func (x *SeatsReleased) GetReleasedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// SeatsHeld is published when seats are held: by a moviegoer (HoldSeats, HoldBestAvailable, AddSeats) or for a
+// person in a standby line (whose offer then follows as StandbyOffered).
+type SeatsHeld struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId    string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	SeatIds       []string               `protobuf:"bytes,2,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	HoldId        string                 `protobuf:"bytes,3,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	HeldAt        *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=held_at,json=heldAt,proto3" json:"held_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SeatsHeld) Reset() {
+	*x = SeatsHeld{}
+	mi := &file_marquee_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SeatsHeld) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SeatsHeld) ProtoMessage() {}
+
+func (x *SeatsHeld) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SeatsHeld.ProtoReflect.Descriptor instead.
+func (*SeatsHeld) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SeatsHeld) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+func (x *SeatsHeld) GetSeatIds() []string {
+	if x != nil {
+		return x.SeatIds
+	}
+	return nil
+}
+
+func (x *SeatsHeld) GetHoldId() string {
+	if x != nil {
+		return x.HoldId
+	}
+	return ""
+}
+
+func (x *SeatsHeld) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *SeatsHeld) GetHeldAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HeldAt
+	}
+	return nil
+}
+
 // StandbyOffered is published when seats are held for a person in line.
 type StandbyOffered struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -388,7 +466,7 @@ type StandbyOffered struct {
 
 func (x *StandbyOffered) Reset() {
 	*x = StandbyOffered{}
-	mi := &file_marquee_v1_events_proto_msgTypes[4]
+	mi := &file_marquee_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -400,7 +478,7 @@ func (x *StandbyOffered) String() string {
 func (*StandbyOffered) ProtoMessage() {}
 
 func (x *StandbyOffered) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_events_proto_msgTypes[4]
+	mi := &file_marquee_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -413,7 +491,7 @@ func (x *StandbyOffered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StandbyOffered.ProtoReflect.Descriptor instead.
 func (*StandbyOffered) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *StandbyOffered) GetEntryId() string {
@@ -470,7 +548,7 @@ type StandbyClosed struct {
 
 func (x *StandbyClosed) Reset() {
 	*x = StandbyClosed{}
-	mi := &file_marquee_v1_events_proto_msgTypes[5]
+	mi := &file_marquee_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -482,7 +560,7 @@ func (x *StandbyClosed) String() string {
 func (*StandbyClosed) ProtoMessage() {}
 
 func (x *StandbyClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_events_proto_msgTypes[5]
+	mi := &file_marquee_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -495,7 +573,7 @@ func (x *StandbyClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StandbyClosed.ProtoReflect.Descriptor instead.
 func (*StandbyClosed) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *StandbyClosed) GetEntryId() string {
@@ -519,6 +597,86 @@ func (x *StandbyClosed) GetShowtimeId() string {
 	return ""
 }
 
+// StandbyChanged is published when a person joins a show's line, leaves it, or accepts or declines an offer: the
+// changes of an entry that no other event announces (offers, missed offers and closed lines have their own).
+// Everyone behind the entry in line may have moved.
+type StandbyChanged struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EntryId    string                 `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	UserId     string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	ShowtimeId string                 `protobuf:"bytes,3,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	// "waiting" (joined), "left" (left the line or declined an offer) or "booked" (accepted an offer).
+	Status        string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	ChangedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=changed_at,json=changedAt,proto3" json:"changed_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StandbyChanged) Reset() {
+	*x = StandbyChanged{}
+	mi := &file_marquee_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StandbyChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StandbyChanged) ProtoMessage() {}
+
+func (x *StandbyChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StandbyChanged.ProtoReflect.Descriptor instead.
+func (*StandbyChanged) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *StandbyChanged) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *StandbyChanged) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *StandbyChanged) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+func (x *StandbyChanged) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *StandbyChanged) GetChangedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangedAt
+	}
+	return nil
+}
+
 // CatalogChanged is published when a movie, theatre, screen or showtime is created, changed or cancelled, so
 // caches and search indexes refresh.
 type CatalogChanged struct {
@@ -534,7 +692,7 @@ type CatalogChanged struct {
 
 func (x *CatalogChanged) Reset() {
 	*x = CatalogChanged{}
-	mi := &file_marquee_v1_events_proto_msgTypes[6]
+	mi := &file_marquee_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -546,7 +704,7 @@ func (x *CatalogChanged) String() string {
 func (*CatalogChanged) ProtoMessage() {}
 
 func (x *CatalogChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_events_proto_msgTypes[6]
+	mi := &file_marquee_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -559,7 +717,7 @@ func (x *CatalogChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CatalogChanged.ProtoReflect.Descriptor instead.
 func (*CatalogChanged) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CatalogChanged) GetKind() string {
@@ -633,7 +791,15 @@ const file_marquee_v1_events_proto_rawDesc = "" +
 	"\ahold_id\x18\x03 \x01(\tR\x06holdId\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
 	"\vreleased_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"releasedAt\"\xd6\x01\n" +
+	"releasedAt\"\xd0\x01\n" +
+	"\tSeatsHeld\x12\x1f\n" +
+	"\vshowtime_id\x18\x01 \x01(\tR\n" +
+	"showtimeId\x12\x19\n" +
+	"\bseat_ids\x18\x02 \x03(\tR\aseatIds\x12\x17\n" +
+	"\ahold_id\x18\x03 \x01(\tR\x06holdId\x129\n" +
+	"\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x123\n" +
+	"\aheld_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06heldAt\"\xd6\x01\n" +
 	"\x0eStandbyOffered\x12\x19\n" +
 	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x19\n" +
 	"\boffer_id\x18\x02 \x01(\tR\aofferId\x12\x17\n" +
@@ -647,7 +813,15 @@ const file_marquee_v1_events_proto_rawDesc = "" +
 	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1f\n" +
 	"\vshowtime_id\x18\x03 \x01(\tR\n" +
-	"showtimeId\"\x89\x01\n" +
+	"showtimeId\"\xb8\x01\n" +
+	"\x0eStandbyChanged\x12\x19\n" +
+	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1f\n" +
+	"\vshowtime_id\x18\x03 \x01(\tR\n" +
+	"showtimeId\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x129\n" +
+	"\n" +
+	"changed_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAt\"\x89\x01\n" +
 	"\x0eCatalogChanged\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
@@ -667,33 +841,38 @@ func file_marquee_v1_events_proto_rawDescGZIP() []byte {
 	return file_marquee_v1_events_proto_rawDescData
 }
 
-var file_marquee_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_marquee_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_marquee_v1_events_proto_goTypes = []any{
 	(*BookingConfirmed)(nil),      // 0: marquee.v1.BookingConfirmed
 	(*BookingCancelled)(nil),      // 1: marquee.v1.BookingCancelled
 	(*BookingModified)(nil),       // 2: marquee.v1.BookingModified
 	(*SeatsReleased)(nil),         // 3: marquee.v1.SeatsReleased
-	(*StandbyOffered)(nil),        // 4: marquee.v1.StandbyOffered
-	(*StandbyClosed)(nil),         // 5: marquee.v1.StandbyClosed
-	(*CatalogChanged)(nil),        // 6: marquee.v1.CatalogChanged
-	(*Money)(nil),                 // 7: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*SeatsHeld)(nil),             // 4: marquee.v1.SeatsHeld
+	(*StandbyOffered)(nil),        // 5: marquee.v1.StandbyOffered
+	(*StandbyClosed)(nil),         // 6: marquee.v1.StandbyClosed
+	(*StandbyChanged)(nil),        // 7: marquee.v1.StandbyChanged
+	(*CatalogChanged)(nil),        // 8: marquee.v1.CatalogChanged
+	(*Money)(nil),                 // 9: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_marquee_v1_events_proto_depIdxs = []int32{
-	7, // 0: marquee.v1.BookingConfirmed.total:type_name -> marquee.v1.Money
-	8, // 1: marquee.v1.BookingConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
-	7, // 2: marquee.v1.BookingCancelled.refund:type_name -> marquee.v1.Money
-	8, // 3: marquee.v1.BookingCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
-	7, // 4: marquee.v1.BookingModified.charged:type_name -> marquee.v1.Money
-	8, // 5: marquee.v1.BookingModified.modified_at:type_name -> google.protobuf.Timestamp
-	8, // 6: marquee.v1.SeatsReleased.released_at:type_name -> google.protobuf.Timestamp
-	8, // 7: marquee.v1.StandbyOffered.expires_at:type_name -> google.protobuf.Timestamp
-	8, // 8: marquee.v1.CatalogChanged.changed_at:type_name -> google.protobuf.Timestamp
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	9,  // 0: marquee.v1.BookingConfirmed.total:type_name -> marquee.v1.Money
+	10, // 1: marquee.v1.BookingConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
+	9,  // 2: marquee.v1.BookingCancelled.refund:type_name -> marquee.v1.Money
+	10, // 3: marquee.v1.BookingCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
+	9,  // 4: marquee.v1.BookingModified.charged:type_name -> marquee.v1.Money
+	10, // 5: marquee.v1.BookingModified.modified_at:type_name -> google.protobuf.Timestamp
+	10, // 6: marquee.v1.SeatsReleased.released_at:type_name -> google.protobuf.Timestamp
+	10, // 7: marquee.v1.SeatsHeld.expires_at:type_name -> google.protobuf.Timestamp
+	10, // 8: marquee.v1.SeatsHeld.held_at:type_name -> google.protobuf.Timestamp
+	10, // 9: marquee.v1.StandbyOffered.expires_at:type_name -> google.protobuf.Timestamp
+	10, // 10: marquee.v1.StandbyChanged.changed_at:type_name -> google.protobuf.Timestamp
+	10, // 11: marquee.v1.CatalogChanged.changed_at:type_name -> google.protobuf.Timestamp
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_events_proto_init() }
@@ -708,7 +887,7 @@ func file_marquee_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_events_proto_rawDesc), len(file_marquee_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file marquee/v1/events.proto.
  */
 export const file_marquee_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChdtYXJxdWVlL3YxL2V2ZW50cy5wcm90bxIKbWFycXVlZS52MSLNAQoQQm9va2luZ0NvbmZpcm1lZBISCgpib29raW5nX2lkGAEgASgJEhkKEWNvbmZpcm1hdGlvbl9jb2RlGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSEwoLc2hvd3RpbWVfaWQYBCABKAkSEAoIc2VhdF9pZHMYBSADKAkSIAoFdG90YWwYBiABKAsyES5tYXJxdWVlLnYxLk1vbmV5EjAKDGNvbmZpcm1lZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAixAEKEEJvb2tpbmdDYW5jZWxsZWQSEgoKYm9va2luZ19pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC3Nob3d0aW1lX2lkGAMgASgJEhAKCHNlYXRfaWRzGAQgAygJEiEKBnJlZnVuZBgFIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXkSMAoMY2FuY2VsbGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdwYXJ0aWFsGAcgASgIIrgBCg9Cb29raW5nTW9kaWZpZWQSEgoKYm9va2luZ19pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC3Nob3d0aW1lX2lkGAMgASgJEhYKDmFkZGVkX3NlYXRfaWRzGAQgAygJEiIKB2NoYXJnZWQYBSABKAsyES5tYXJxdWVlLnYxLk1vbmV5Ei8KC21vZGlmaWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAQoNU2VhdHNSZWxlYXNlZBITCgtzaG93dGltZV9pZBgBIAEoCRIQCghzZWF0X2lkcxgCIAMoCRIPCgdob2xkX2lkGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIvCgtyZWxlYXNlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAinAEKDlN0YW5kYnlPZmZlcmVkEhAKCGVudHJ5X2lkGAEgASgJEhAKCG9mZmVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSEwoLc2hvd3RpbWVfaWQYBCABKAkSEAoIc2VhdF9pZHMYBSADKAkSLgoKZXhwaXJlc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRwoNU3RhbmRieUNsb3NlZBIQCghlbnRyeV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC3Nob3d0aW1lX2lkGAMgASgJImsKDkNhdGFsb2dDaGFuZ2VkEgwKBGtpbmQYASABKAkSCgoCaWQYAiABKAkSDwoHZGVsZXRlZBgDIAEoCBIuCgpjaGFuZ2VkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEI3WjVnaXRodWIuY29tL21hcnF1ZWVocS9tYXJxdWVlL2FwaS9tYXJxdWVlL3YxO21hcnF1ZWV2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_marquee_v1_common]);
+  fileDesc("ChdtYXJxdWVlL3YxL2V2ZW50cy5wcm90bxIKbWFycXVlZS52MSLNAQoQQm9va2luZ0NvbmZpcm1lZBISCgpib29raW5nX2lkGAEgASgJEhkKEWNvbmZpcm1hdGlvbl9jb2RlGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSEwoLc2hvd3RpbWVfaWQYBCABKAkSEAoIc2VhdF9pZHMYBSADKAkSIAoFdG90YWwYBiABKAsyES5tYXJxdWVlLnYxLk1vbmV5EjAKDGNvbmZpcm1lZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAixAEKEEJvb2tpbmdDYW5jZWxsZWQSEgoKYm9va2luZ19pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC3Nob3d0aW1lX2lkGAMgASgJEhAKCHNlYXRfaWRzGAQgAygJEiEKBnJlZnVuZBgFIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXkSMAoMY2FuY2VsbGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdwYXJ0aWFsGAcgASgIIrgBCg9Cb29raW5nTW9kaWZpZWQSEgoKYm9va2luZ19pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC3Nob3d0aW1lX2lkGAMgASgJEhYKDmFkZGVkX3NlYXRfaWRzGAQgAygJEiIKB2NoYXJnZWQYBSABKAsyES5tYXJxdWVlLnYxLk1vbmV5Ei8KC21vZGlmaWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAQoNU2VhdHNSZWxlYXNlZBITCgtzaG93dGltZV9pZBgBIAEoCRIQCghzZWF0X2lkcxgCIAMoCRIPCgdob2xkX2lkGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIvCgtyZWxlYXNlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAioAEKCVNlYXRzSGVsZBITCgtzaG93dGltZV9pZBgBIAEoCRIQCghzZWF0X2lkcxgCIAMoCRIPCgdob2xkX2lkGAMgASgJEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKB2hlbGRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpwBCg5TdGFuZGJ5T2ZmZXJlZBIQCghlbnRyeV9pZBgBIAEoCRIQCghvZmZlcl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhMKC3Nob3d0aW1lX2lkGAQgASgJEhAKCHNlYXRfaWRzGAUgAygJEi4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkcKDVN0YW5kYnlDbG9zZWQSEAoIZW50cnlfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRITCgtzaG93dGltZV9pZBgDIAEoCSKIAQoOU3RhbmRieUNoYW5nZWQSEAoIZW50cnlfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRITCgtzaG93dGltZV9pZBgDIAEoCRIOCgZzdGF0dXMYBCABKAkSLgoKY2hhbmdlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiawoOQ2F0YWxvZ0NoYW5nZWQSDAoEa2luZBgBIAEoCRIKCgJpZBgCIAEoCRIPCgdkZWxldGVkGAMgASgIEi4KCmNoYW5nZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQjdaNWdpdGh1Yi5jb20vbWFycXVlZWhxL21hcnF1ZWUvYXBpL21hcnF1ZWUvdjE7bWFycXVlZXYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_marquee_v1_common]);
 
 /**
  * BookingConfirmed is published when a booking is paid and its seats are booked.
@@ -203,6 +203,46 @@ export const SeatsReleasedSchema: GenMessage<SeatsReleased> = /*@__PURE__*/
   messageDesc(file_marquee_v1_events, 3);
 
 /**
+ * SeatsHeld is published when seats are held: by a moviegoer (HoldSeats, HoldBestAvailable, AddSeats) or for a
+ * person in a standby line (whose offer then follows as StandbyOffered).
+ *
+ * @generated from message marquee.v1.SeatsHeld
+ */
+export type SeatsHeld = Message<"marquee.v1.SeatsHeld"> & {
+  /**
+   * @generated from field: string showtime_id = 1;
+   */
+  showtimeId: string;
+
+  /**
+   * @generated from field: repeated string seat_ids = 2;
+   */
+  seatIds: string[];
+
+  /**
+   * @generated from field: string hold_id = 3;
+   */
+  holdId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 4;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp held_at = 5;
+   */
+  heldAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message marquee.v1.SeatsHeld.
+ * Use `create(SeatsHeldSchema)` to create a new message.
+ */
+export const SeatsHeldSchema: GenMessage<SeatsHeld> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_events, 4);
+
+/**
  * StandbyOffered is published when seats are held for a person in line.
  *
  * @generated from message marquee.v1.StandbyOffered
@@ -244,7 +284,7 @@ export type StandbyOffered = Message<"marquee.v1.StandbyOffered"> & {
  * Use `create(StandbyOfferedSchema)` to create a new message.
  */
 export const StandbyOfferedSchema: GenMessage<StandbyOffered> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_events, 4);
+  messageDesc(file_marquee_v1_events, 5);
 
 /**
  * StandbyClosed is published when a show starts with people still in line.
@@ -273,7 +313,50 @@ export type StandbyClosed = Message<"marquee.v1.StandbyClosed"> & {
  * Use `create(StandbyClosedSchema)` to create a new message.
  */
 export const StandbyClosedSchema: GenMessage<StandbyClosed> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_events, 5);
+  messageDesc(file_marquee_v1_events, 6);
+
+/**
+ * StandbyChanged is published when a person joins a show's line, leaves it, or accepts or declines an offer: the
+ * changes of an entry that no other event announces (offers, missed offers and closed lines have their own).
+ * Everyone behind the entry in line may have moved.
+ *
+ * @generated from message marquee.v1.StandbyChanged
+ */
+export type StandbyChanged = Message<"marquee.v1.StandbyChanged"> & {
+  /**
+   * @generated from field: string entry_id = 1;
+   */
+  entryId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string showtime_id = 3;
+   */
+  showtimeId: string;
+
+  /**
+   * "waiting" (joined), "left" (left the line or declined an offer) or "booked" (accepted an offer).
+   *
+   * @generated from field: string status = 4;
+   */
+  status: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp changed_at = 5;
+   */
+  changedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message marquee.v1.StandbyChanged.
+ * Use `create(StandbyChangedSchema)` to create a new message.
+ */
+export const StandbyChangedSchema: GenMessage<StandbyChanged> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_events, 7);
 
 /**
  * CatalogChanged is published when a movie, theatre, screen or showtime is created, changed or cancelled, so
@@ -310,5 +393,5 @@ export type CatalogChanged = Message<"marquee.v1.CatalogChanged"> & {
  * Use `create(CatalogChangedSchema)` to create a new message.
  */
 export const CatalogChangedSchema: GenMessage<CatalogChanged> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_events, 6);
+  messageDesc(file_marquee_v1_events, 8);
 

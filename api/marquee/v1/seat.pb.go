@@ -134,6 +134,63 @@ func (SeatStatus) EnumDescriptor() ([]byte, []int) {
 	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{1}
 }
 
+// Reason is why the seats were refused.
+type HoldRefused_Reason int32
+
+const (
+	HoldRefused_REASON_UNSPECIFIED HoldRefused_Reason = 0
+	// Some seats are held or booked by someone else (code failed_precondition).
+	HoldRefused_REASON_SEATS_TAKEN HoldRefused_Reason = 1
+	// The selection would leave single empty seats, which the chain's orphan-seat rule refuses (code
+	// failed_precondition).
+	HoldRefused_REASON_LONE_SEAT HoldRefused_Reason = 2
+	// The caller would hold more seats for the show than one person may (code resource_exhausted).
+	HoldRefused_REASON_SEAT_LIMIT HoldRefused_Reason = 3
+)
+
+// Enum value maps for HoldRefused_Reason.
+var (
+	HoldRefused_Reason_name = map[int32]string{
+		0: "REASON_UNSPECIFIED",
+		1: "REASON_SEATS_TAKEN",
+		2: "REASON_LONE_SEAT",
+		3: "REASON_SEAT_LIMIT",
+	}
+	HoldRefused_Reason_value = map[string]int32{
+		"REASON_UNSPECIFIED": 0,
+		"REASON_SEATS_TAKEN": 1,
+		"REASON_LONE_SEAT":   2,
+		"REASON_SEAT_LIMIT":  3,
+	}
+)
+
+func (x HoldRefused_Reason) Enum() *HoldRefused_Reason {
+	p := new(HoldRefused_Reason)
+	*p = x
+	return p
+}
+
+func (x HoldRefused_Reason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (HoldRefused_Reason) Descriptor() protoreflect.EnumDescriptor {
+	return file_marquee_v1_seat_proto_enumTypes[2].Descriptor()
+}
+
+func (HoldRefused_Reason) Type() protoreflect.EnumType {
+	return &file_marquee_v1_seat_proto_enumTypes[2]
+}
+
+func (x HoldRefused_Reason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use HoldRefused_Reason.Descriptor instead.
+func (HoldRefused_Reason) EnumDescriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{14, 0}
+}
+
 // Seat is one seat of a showtime.
 type Seat struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -369,9 +426,11 @@ func (x *GetSeatMapRequest) GetShowtimeId() string {
 }
 
 type GetSeatMapResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ShowtimeId    string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
-	Seats         []*Seat                `protobuf:"bytes,2,rep,name=seats,proto3" json:"seats,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	Seats      []*Seat                `protobuf:"bytes,2,rep,name=seats,proto3" json:"seats,omitempty"`
+	// The showtime itself: movie, theatre, screen, start, format and language.
+	Showtime      *Showtime `protobuf:"bytes,3,opt,name=showtime,proto3" json:"showtime,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -420,6 +479,129 @@ func (x *GetSeatMapResponse) GetSeats() []*Seat {
 	return nil
 }
 
+func (x *GetSeatMapResponse) GetShowtime() *Showtime {
+	if x != nil {
+		return x.Showtime
+	}
+	return nil
+}
+
+type WatchSeatMapRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId    string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchSeatMapRequest) Reset() {
+	*x = WatchSeatMapRequest{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchSeatMapRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchSeatMapRequest) ProtoMessage() {}
+
+func (x *WatchSeatMapRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchSeatMapRequest.ProtoReflect.Descriptor instead.
+func (*WatchSeatMapRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *WatchSeatMapRequest) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+// WatchSeatMapResponse is a whole seat map, as GetSeatMapResponse, with its version.
+type WatchSeatMapResponse struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	Seats      []*Seat                `protobuf:"bytes,2,rep,name=seats,proto3" json:"seats,omitempty"`
+	Showtime   *Showtime              `protobuf:"bytes,3,opt,name=showtime,proto3" json:"showtime,omitempty"`
+	// Grows with every new seat map of the stream; a map sent again to keep the stream open has the same
+	// version. Compare versions only within one stream: another stream (after a reconnect) counts afresh. A
+	// 32-bit count, so that JavaScript clients get a number (protobuf-es makes 64-bit integers bigints).
+	Version       uint32 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchSeatMapResponse) Reset() {
+	*x = WatchSeatMapResponse{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchSeatMapResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchSeatMapResponse) ProtoMessage() {}
+
+func (x *WatchSeatMapResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchSeatMapResponse.ProtoReflect.Descriptor instead.
+func (*WatchSeatMapResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WatchSeatMapResponse) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+func (x *WatchSeatMapResponse) GetSeats() []*Seat {
+	if x != nil {
+		return x.Seats
+	}
+	return nil
+}
+
+func (x *WatchSeatMapResponse) GetShowtime() *Showtime {
+	if x != nil {
+		return x.Showtime
+	}
+	return nil
+}
+
+func (x *WatchSeatMapResponse) GetVersion() uint32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
 type HoldSeatsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ShowtimeId    string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
@@ -430,7 +612,7 @@ type HoldSeatsRequest struct {
 
 func (x *HoldSeatsRequest) Reset() {
 	*x = HoldSeatsRequest{}
-	mi := &file_marquee_v1_seat_proto_msgTypes[4]
+	mi := &file_marquee_v1_seat_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -442,7 +624,7 @@ func (x *HoldSeatsRequest) String() string {
 func (*HoldSeatsRequest) ProtoMessage() {}
 
 func (x *HoldSeatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_seat_proto_msgTypes[4]
+	mi := &file_marquee_v1_seat_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -455,7 +637,7 @@ func (x *HoldSeatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldSeatsRequest.ProtoReflect.Descriptor instead.
 func (*HoldSeatsRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{4}
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *HoldSeatsRequest) GetShowtimeId() string {
@@ -481,7 +663,7 @@ type HoldSeatsResponse struct {
 
 func (x *HoldSeatsResponse) Reset() {
 	*x = HoldSeatsResponse{}
-	mi := &file_marquee_v1_seat_proto_msgTypes[5]
+	mi := &file_marquee_v1_seat_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -493,7 +675,7 @@ func (x *HoldSeatsResponse) String() string {
 func (*HoldSeatsResponse) ProtoMessage() {}
 
 func (x *HoldSeatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_seat_proto_msgTypes[5]
+	mi := &file_marquee_v1_seat_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -506,7 +688,7 @@ func (x *HoldSeatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldSeatsResponse.ProtoReflect.Descriptor instead.
 func (*HoldSeatsResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{5}
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *HoldSeatsResponse) GetHold() *Hold {
@@ -525,7 +707,7 @@ type ReleaseHoldRequest struct {
 
 func (x *ReleaseHoldRequest) Reset() {
 	*x = ReleaseHoldRequest{}
-	mi := &file_marquee_v1_seat_proto_msgTypes[6]
+	mi := &file_marquee_v1_seat_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +719,7 @@ func (x *ReleaseHoldRequest) String() string {
 func (*ReleaseHoldRequest) ProtoMessage() {}
 
 func (x *ReleaseHoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_seat_proto_msgTypes[6]
+	mi := &file_marquee_v1_seat_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +732,7 @@ func (x *ReleaseHoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseHoldRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseHoldRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{6}
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ReleaseHoldRequest) GetHoldId() string {
@@ -568,7 +750,7 @@ type ReleaseHoldResponse struct {
 
 func (x *ReleaseHoldResponse) Reset() {
 	*x = ReleaseHoldResponse{}
-	mi := &file_marquee_v1_seat_proto_msgTypes[7]
+	mi := &file_marquee_v1_seat_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -580,7 +762,7 @@ func (x *ReleaseHoldResponse) String() string {
 func (*ReleaseHoldResponse) ProtoMessage() {}
 
 func (x *ReleaseHoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_seat_proto_msgTypes[7]
+	mi := &file_marquee_v1_seat_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -593,7 +775,7 @@ func (x *ReleaseHoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseHoldResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseHoldResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{7}
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{9}
 }
 
 type BestAvailableRequest struct {
@@ -611,7 +793,7 @@ type BestAvailableRequest struct {
 
 func (x *BestAvailableRequest) Reset() {
 	*x = BestAvailableRequest{}
-	mi := &file_marquee_v1_seat_proto_msgTypes[8]
+	mi := &file_marquee_v1_seat_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -623,7 +805,7 @@ func (x *BestAvailableRequest) String() string {
 func (*BestAvailableRequest) ProtoMessage() {}
 
 func (x *BestAvailableRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_seat_proto_msgTypes[8]
+	mi := &file_marquee_v1_seat_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -636,7 +818,7 @@ func (x *BestAvailableRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BestAvailableRequest.ProtoReflect.Descriptor instead.
 func (*BestAvailableRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{8}
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BestAvailableRequest) GetShowtimeId() string {
@@ -676,7 +858,7 @@ type BestAvailableResponse struct {
 
 func (x *BestAvailableResponse) Reset() {
 	*x = BestAvailableResponse{}
-	mi := &file_marquee_v1_seat_proto_msgTypes[9]
+	mi := &file_marquee_v1_seat_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -688,7 +870,7 @@ func (x *BestAvailableResponse) String() string {
 func (*BestAvailableResponse) ProtoMessage() {}
 
 func (x *BestAvailableResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_seat_proto_msgTypes[9]
+	mi := &file_marquee_v1_seat_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +883,7 @@ func (x *BestAvailableResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BestAvailableResponse.ProtoReflect.Descriptor instead.
 func (*BestAvailableResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{9}
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BestAvailableResponse) GetSeatIds() []string {
@@ -724,7 +906,7 @@ type HoldBestAvailableRequest struct {
 
 func (x *HoldBestAvailableRequest) Reset() {
 	*x = HoldBestAvailableRequest{}
-	mi := &file_marquee_v1_seat_proto_msgTypes[10]
+	mi := &file_marquee_v1_seat_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -736,7 +918,7 @@ func (x *HoldBestAvailableRequest) String() string {
 func (*HoldBestAvailableRequest) ProtoMessage() {}
 
 func (x *HoldBestAvailableRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_seat_proto_msgTypes[10]
+	mi := &file_marquee_v1_seat_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -749,7 +931,7 @@ func (x *HoldBestAvailableRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldBestAvailableRequest.ProtoReflect.Descriptor instead.
 func (*HoldBestAvailableRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{10}
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *HoldBestAvailableRequest) GetShowtimeId() string {
@@ -789,7 +971,7 @@ type HoldBestAvailableResponse struct {
 
 func (x *HoldBestAvailableResponse) Reset() {
 	*x = HoldBestAvailableResponse{}
-	mi := &file_marquee_v1_seat_proto_msgTypes[11]
+	mi := &file_marquee_v1_seat_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -801,7 +983,7 @@ func (x *HoldBestAvailableResponse) String() string {
 func (*HoldBestAvailableResponse) ProtoMessage() {}
 
 func (x *HoldBestAvailableResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_seat_proto_msgTypes[11]
+	mi := &file_marquee_v1_seat_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -814,7 +996,7 @@ func (x *HoldBestAvailableResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldBestAvailableResponse.ProtoReflect.Descriptor instead.
 func (*HoldBestAvailableResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{11}
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *HoldBestAvailableResponse) GetHold() *Hold {
@@ -824,12 +1006,85 @@ func (x *HoldBestAvailableResponse) GetHold() *Hold {
 	return nil
 }
 
+// HoldRefused is attached as an error detail when seats cannot be held (HoldSeats, HoldBestAvailable,
+// AddSeats), so that a client can branch on the reason and highlight the seats involved; the error's message
+// says the same in words a moviegoer understands.
+type HoldRefused struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Reason HoldRefused_Reason     `protobuf:"varint,1,opt,name=reason,proto3,enum=marquee.v1.HoldRefused_Reason" json:"reason,omitempty"`
+	// SEATS_TAKEN: the seats taken. LONE_SEAT: the seats that would be left empty on their own.
+	SeatIds []string `protobuf:"bytes,2,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	// SEAT_LIMIT: the most seats one person may hold for one show, and how many the caller holds already.
+	Limit         int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	Held          int32 `protobuf:"varint,4,opt,name=held,proto3" json:"held,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoldRefused) Reset() {
+	*x = HoldRefused{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoldRefused) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoldRefused) ProtoMessage() {}
+
+func (x *HoldRefused) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoldRefused.ProtoReflect.Descriptor instead.
+func (*HoldRefused) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *HoldRefused) GetReason() HoldRefused_Reason {
+	if x != nil {
+		return x.Reason
+	}
+	return HoldRefused_REASON_UNSPECIFIED
+}
+
+func (x *HoldRefused) GetSeatIds() []string {
+	if x != nil {
+		return x.SeatIds
+	}
+	return nil
+}
+
+func (x *HoldRefused) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *HoldRefused) GetHeld() int32 {
+	if x != nil {
+		return x.Held
+	}
+	return 0
+}
+
 var File_marquee_v1_seat_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\n" +
 	"\x15marquee/v1/seat.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"\xdf\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/catalog.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"\xdf\x01\n" +
 	"\x04Seat\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03row\x18\x02 \x01(\tR\x03row\x12\x16\n" +
@@ -851,11 +1106,22 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\x11GetSeatMapRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId:\x15\x8a\xb5\x18\x112\x02\b\x01\n" +
-	"\vshowtime_id\"]\n" +
+	"\vshowtime_id\"\x8f\x01\n" +
 	"\x12GetSeatMapResponse\x12\x1f\n" +
 	"\vshowtime_id\x18\x01 \x01(\tR\n" +
 	"showtimeId\x12&\n" +
-	"\x05seats\x18\x02 \x03(\v2\x10.marquee.v1.SeatR\x05seats\"\x96\x01\n" +
+	"\x05seats\x18\x02 \x03(\v2\x10.marquee.v1.SeatR\x05seats\x120\n" +
+	"\bshowtime\x18\x03 \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\"T\n" +
+	"\x13WatchSeatMapRequest\x12*\n" +
+	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"showtimeId:\x11\x8a\xb5\x18\r\n" +
+	"\vshowtime_id\"\xab\x01\n" +
+	"\x14WatchSeatMapResponse\x12\x1f\n" +
+	"\vshowtime_id\x18\x01 \x01(\tR\n" +
+	"showtimeId\x12&\n" +
+	"\x05seats\x18\x02 \x03(\v2\x10.marquee.v1.SeatR\x05seats\x120\n" +
+	"\bshowtime\x18\x03 \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\rR\aversion\"\x96\x01\n" +
 	"\x10HoldSeatsRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId\x12C\n" +
@@ -891,7 +1157,17 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"accessible:\x11\x8a\xb5\x18\r\n" +
 	"\vshowtime_id\"A\n" +
 	"\x19HoldBestAvailableResponse\x12$\n" +
-	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold*\x87\x01\n" +
+	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold\"\xf1\x01\n" +
+	"\vHoldRefused\x126\n" +
+	"\x06reason\x18\x01 \x01(\x0e2\x1e.marquee.v1.HoldRefused.ReasonR\x06reason\x12\x19\n" +
+	"\bseat_ids\x18\x02 \x03(\tR\aseatIds\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\x12\x12\n" +
+	"\x04held\x18\x04 \x01(\x05R\x04held\"e\n" +
+	"\x06Reason\x12\x16\n" +
+	"\x12REASON_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12REASON_SEATS_TAKEN\x10\x01\x12\x14\n" +
+	"\x10REASON_LONE_SEAT\x10\x02\x12\x15\n" +
+	"\x11REASON_SEAT_LIMIT\x10\x03*\x87\x01\n" +
 	"\bSeatType\x12\x19\n" +
 	"\x15SEAT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SEAT_TYPE_STANDARD\x10\x01\x12\x15\n" +
@@ -903,14 +1179,15 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\x17SEAT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15SEAT_STATUS_AVAILABLE\x10\x01\x12\x14\n" +
 	"\x10SEAT_STATUS_HELD\x10\x02\x12\x16\n" +
-	"\x12SEAT_STATUS_BOOKED\x10\x032\xb6\x03\n" +
+	"\x12SEAT_STATUS_BOOKED\x10\x032\x8b\x04\n" +
 	"\vSeatService\x12P\n" +
 	"\n" +
 	"GetSeatMap\x12\x1d.marquee.v1.GetSeatMapRequest\x1a\x1e.marquee.v1.GetSeatMapResponse\"\x03\x90\x02\x01\x12H\n" +
 	"\tHoldSeats\x12\x1c.marquee.v1.HoldSeatsRequest\x1a\x1d.marquee.v1.HoldSeatsResponse\x12N\n" +
 	"\vReleaseHold\x12\x1e.marquee.v1.ReleaseHoldRequest\x1a\x1f.marquee.v1.ReleaseHoldResponse\x12Y\n" +
 	"\rBestAvailable\x12 .marquee.v1.BestAvailableRequest\x1a!.marquee.v1.BestAvailableResponse\"\x03\x90\x02\x01\x12`\n" +
-	"\x11HoldBestAvailable\x12$.marquee.v1.HoldBestAvailableRequest\x1a%.marquee.v1.HoldBestAvailableResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\x11HoldBestAvailable\x12$.marquee.v1.HoldBestAvailableRequest\x1a%.marquee.v1.HoldBestAvailableResponse\x12S\n" +
+	"\fWatchSeatMap\x12\x1f.marquee.v1.WatchSeatMapRequest\x1a .marquee.v1.WatchSeatMapResponse0\x01B7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_seat_proto_rawDescOnce sync.Once
@@ -924,53 +1201,64 @@ func file_marquee_v1_seat_proto_rawDescGZIP() []byte {
 	return file_marquee_v1_seat_proto_rawDescData
 }
 
-var file_marquee_v1_seat_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_marquee_v1_seat_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_marquee_v1_seat_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_marquee_v1_seat_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_marquee_v1_seat_proto_goTypes = []any{
 	(SeatType)(0),                     // 0: marquee.v1.SeatType
 	(SeatStatus)(0),                   // 1: marquee.v1.SeatStatus
-	(*Seat)(nil),                      // 2: marquee.v1.Seat
-	(*Hold)(nil),                      // 3: marquee.v1.Hold
-	(*GetSeatMapRequest)(nil),         // 4: marquee.v1.GetSeatMapRequest
-	(*GetSeatMapResponse)(nil),        // 5: marquee.v1.GetSeatMapResponse
-	(*HoldSeatsRequest)(nil),          // 6: marquee.v1.HoldSeatsRequest
-	(*HoldSeatsResponse)(nil),         // 7: marquee.v1.HoldSeatsResponse
-	(*ReleaseHoldRequest)(nil),        // 8: marquee.v1.ReleaseHoldRequest
-	(*ReleaseHoldResponse)(nil),       // 9: marquee.v1.ReleaseHoldResponse
-	(*BestAvailableRequest)(nil),      // 10: marquee.v1.BestAvailableRequest
-	(*BestAvailableResponse)(nil),     // 11: marquee.v1.BestAvailableResponse
-	(*HoldBestAvailableRequest)(nil),  // 12: marquee.v1.HoldBestAvailableRequest
-	(*HoldBestAvailableResponse)(nil), // 13: marquee.v1.HoldBestAvailableResponse
-	(*Money)(nil),                     // 14: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),     // 15: google.protobuf.Timestamp
+	(HoldRefused_Reason)(0),           // 2: marquee.v1.HoldRefused.Reason
+	(*Seat)(nil),                      // 3: marquee.v1.Seat
+	(*Hold)(nil),                      // 4: marquee.v1.Hold
+	(*GetSeatMapRequest)(nil),         // 5: marquee.v1.GetSeatMapRequest
+	(*GetSeatMapResponse)(nil),        // 6: marquee.v1.GetSeatMapResponse
+	(*WatchSeatMapRequest)(nil),       // 7: marquee.v1.WatchSeatMapRequest
+	(*WatchSeatMapResponse)(nil),      // 8: marquee.v1.WatchSeatMapResponse
+	(*HoldSeatsRequest)(nil),          // 9: marquee.v1.HoldSeatsRequest
+	(*HoldSeatsResponse)(nil),         // 10: marquee.v1.HoldSeatsResponse
+	(*ReleaseHoldRequest)(nil),        // 11: marquee.v1.ReleaseHoldRequest
+	(*ReleaseHoldResponse)(nil),       // 12: marquee.v1.ReleaseHoldResponse
+	(*BestAvailableRequest)(nil),      // 13: marquee.v1.BestAvailableRequest
+	(*BestAvailableResponse)(nil),     // 14: marquee.v1.BestAvailableResponse
+	(*HoldBestAvailableRequest)(nil),  // 15: marquee.v1.HoldBestAvailableRequest
+	(*HoldBestAvailableResponse)(nil), // 16: marquee.v1.HoldBestAvailableResponse
+	(*HoldRefused)(nil),               // 17: marquee.v1.HoldRefused
+	(*Money)(nil),                     // 18: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),     // 19: google.protobuf.Timestamp
+	(*Showtime)(nil),                  // 20: marquee.v1.Showtime
 }
 var file_marquee_v1_seat_proto_depIdxs = []int32{
 	0,  // 0: marquee.v1.Seat.type:type_name -> marquee.v1.SeatType
 	1,  // 1: marquee.v1.Seat.status:type_name -> marquee.v1.SeatStatus
-	14, // 2: marquee.v1.Seat.price:type_name -> marquee.v1.Money
-	15, // 3: marquee.v1.Hold.expires_at:type_name -> google.protobuf.Timestamp
-	14, // 4: marquee.v1.Hold.prices:type_name -> marquee.v1.Money
-	14, // 5: marquee.v1.Hold.subtotal:type_name -> marquee.v1.Money
-	2,  // 6: marquee.v1.GetSeatMapResponse.seats:type_name -> marquee.v1.Seat
-	3,  // 7: marquee.v1.HoldSeatsResponse.hold:type_name -> marquee.v1.Hold
-	0,  // 8: marquee.v1.BestAvailableRequest.seat_type:type_name -> marquee.v1.SeatType
-	0,  // 9: marquee.v1.HoldBestAvailableRequest.seat_type:type_name -> marquee.v1.SeatType
-	3,  // 10: marquee.v1.HoldBestAvailableResponse.hold:type_name -> marquee.v1.Hold
-	4,  // 11: marquee.v1.SeatService.GetSeatMap:input_type -> marquee.v1.GetSeatMapRequest
-	6,  // 12: marquee.v1.SeatService.HoldSeats:input_type -> marquee.v1.HoldSeatsRequest
-	8,  // 13: marquee.v1.SeatService.ReleaseHold:input_type -> marquee.v1.ReleaseHoldRequest
-	10, // 14: marquee.v1.SeatService.BestAvailable:input_type -> marquee.v1.BestAvailableRequest
-	12, // 15: marquee.v1.SeatService.HoldBestAvailable:input_type -> marquee.v1.HoldBestAvailableRequest
-	5,  // 16: marquee.v1.SeatService.GetSeatMap:output_type -> marquee.v1.GetSeatMapResponse
-	7,  // 17: marquee.v1.SeatService.HoldSeats:output_type -> marquee.v1.HoldSeatsResponse
-	9,  // 18: marquee.v1.SeatService.ReleaseHold:output_type -> marquee.v1.ReleaseHoldResponse
-	11, // 19: marquee.v1.SeatService.BestAvailable:output_type -> marquee.v1.BestAvailableResponse
-	13, // 20: marquee.v1.SeatService.HoldBestAvailable:output_type -> marquee.v1.HoldBestAvailableResponse
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	18, // 2: marquee.v1.Seat.price:type_name -> marquee.v1.Money
+	19, // 3: marquee.v1.Hold.expires_at:type_name -> google.protobuf.Timestamp
+	18, // 4: marquee.v1.Hold.prices:type_name -> marquee.v1.Money
+	18, // 5: marquee.v1.Hold.subtotal:type_name -> marquee.v1.Money
+	3,  // 6: marquee.v1.GetSeatMapResponse.seats:type_name -> marquee.v1.Seat
+	20, // 7: marquee.v1.GetSeatMapResponse.showtime:type_name -> marquee.v1.Showtime
+	3,  // 8: marquee.v1.WatchSeatMapResponse.seats:type_name -> marquee.v1.Seat
+	20, // 9: marquee.v1.WatchSeatMapResponse.showtime:type_name -> marquee.v1.Showtime
+	4,  // 10: marquee.v1.HoldSeatsResponse.hold:type_name -> marquee.v1.Hold
+	0,  // 11: marquee.v1.BestAvailableRequest.seat_type:type_name -> marquee.v1.SeatType
+	0,  // 12: marquee.v1.HoldBestAvailableRequest.seat_type:type_name -> marquee.v1.SeatType
+	4,  // 13: marquee.v1.HoldBestAvailableResponse.hold:type_name -> marquee.v1.Hold
+	2,  // 14: marquee.v1.HoldRefused.reason:type_name -> marquee.v1.HoldRefused.Reason
+	5,  // 15: marquee.v1.SeatService.GetSeatMap:input_type -> marquee.v1.GetSeatMapRequest
+	9,  // 16: marquee.v1.SeatService.HoldSeats:input_type -> marquee.v1.HoldSeatsRequest
+	11, // 17: marquee.v1.SeatService.ReleaseHold:input_type -> marquee.v1.ReleaseHoldRequest
+	13, // 18: marquee.v1.SeatService.BestAvailable:input_type -> marquee.v1.BestAvailableRequest
+	15, // 19: marquee.v1.SeatService.HoldBestAvailable:input_type -> marquee.v1.HoldBestAvailableRequest
+	7,  // 20: marquee.v1.SeatService.WatchSeatMap:input_type -> marquee.v1.WatchSeatMapRequest
+	6,  // 21: marquee.v1.SeatService.GetSeatMap:output_type -> marquee.v1.GetSeatMapResponse
+	10, // 22: marquee.v1.SeatService.HoldSeats:output_type -> marquee.v1.HoldSeatsResponse
+	12, // 23: marquee.v1.SeatService.ReleaseHold:output_type -> marquee.v1.ReleaseHoldResponse
+	14, // 24: marquee.v1.SeatService.BestAvailable:output_type -> marquee.v1.BestAvailableResponse
+	16, // 25: marquee.v1.SeatService.HoldBestAvailable:output_type -> marquee.v1.HoldBestAvailableResponse
+	8,  // 26: marquee.v1.SeatService.WatchSeatMap:output_type -> marquee.v1.WatchSeatMapResponse
+	21, // [21:27] is the sub-list for method output_type
+	15, // [15:21] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_seat_proto_init() }
@@ -978,6 +1266,7 @@ func file_marquee_v1_seat_proto_init() {
 	if File_marquee_v1_seat_proto != nil {
 		return
 	}
+	file_marquee_v1_catalog_proto_init()
 	file_marquee_v1_common_proto_init()
 	file_marquee_v1_routing_proto_init()
 	type x struct{}
@@ -985,8 +1274,8 @@ func file_marquee_v1_seat_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_seat_proto_rawDesc), len(file_marquee_v1_seat_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   12,
+			NumEnums:      3,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -7,6 +7,8 @@ import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Showtime } from "./catalog_pb.js";
+import { file_marquee_v1_catalog } from "./catalog_pb.js";
 import type { Money } from "./common_pb.js";
 import { file_marquee_v1_common } from "./common_pb.js";
 import { file_marquee_v1_routing } from "./routing_pb.js";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file marquee/v1/seat.proto.
  */
 export const file_marquee_v1_seat: GenFile = /*@__PURE__*/
-  fileDesc("ChVtYXJxdWVlL3YxL3NlYXQucHJvdG8SCm1hcnF1ZWUudjEiswEKBFNlYXQSCgoCaWQYASABKAkSCwoDcm93GAIgASgJEg4KBm51bWJlchgDIAEoBRIiCgR0eXBlGAQgASgOMhQubWFycXVlZS52MS5TZWF0VHlwZRImCgZzdGF0dXMYBSABKA4yFi5tYXJxdWVlLnYxLlNlYXRTdGF0dXMSIAoFcHJpY2UYBiABKAsyES5tYXJxdWVlLnYxLk1vbmV5EgkKAXgYByABKAUSCQoBeRgIIAEoBSKxAQoESG9sZBIKCgJpZBgBIAEoCRITCgtzaG93dGltZV9pZBgCIAEoCRIQCghzZWF0X2lkcxgDIAMoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIhCgZwcmljZXMYBSADKAsyES5tYXJxdWVlLnYxLk1vbmV5EiMKCHN1YnRvdGFsGAYgASgLMhEubWFycXVlZS52MS5Nb25leSJKChFHZXRTZWF0TWFwUmVxdWVzdBIeCgtzaG93dGltZV9pZBgBIAEoCUIJukgGcgQQARhAOhWKtRgRMgIIAQoLc2hvd3RpbWVfaWQiSgoSR2V0U2VhdE1hcFJlc3BvbnNlEhMKC3Nob3d0aW1lX2lkGAEgASgJEh8KBXNlYXRzGAIgAygLMhAubWFycXVlZS52MS5TZWF0IoEBChBIb2xkU2VhdHNSZXF1ZXN0Eh4KC3Nob3d0aW1lX2lkGAEgASgJQgm6SAZyBBABGEASOgoIc2VhdF9pZHMYAiADKAlCKLpIJZIBIggBEAoYASIachgyFl5bQS1aXXsxLDJ9WzAtOV17MSwzfSQ6EYq1GA0KC3Nob3d0aW1lX2lkIjMKEUhvbGRTZWF0c1Jlc3BvbnNlEh4KBGhvbGQYASABKAsyEC5tYXJxdWVlLnYxLkhvbGQiPwoSUmVsZWFzZUhvbGRSZXF1ZXN0EhoKB2hvbGRfaWQYASABKAlCCbpIBnIEEAEYQDoNirUYCQoHaG9sZF9pZCIVChNSZWxlYXNlSG9sZFJlc3BvbnNlIqoBChRCZXN0QXZhaWxhYmxlUmVxdWVzdBIeCgtzaG93dGltZV9pZBgBIAEoCUIJukgGcgQQARhAEhgKBWNvdW50GAIgASgFQgm6SAYaBBgKKAESMQoJc2VhdF90eXBlGAMgASgOMhQubWFycXVlZS52MS5TZWF0VHlwZUIIukgFggECEAESEgoKYWNjZXNzaWJsZRgEIAEoCDoRirUYDQoLc2hvd3RpbWVfaWQiKQoVQmVzdEF2YWlsYWJsZVJlc3BvbnNlEhAKCHNlYXRfaWRzGAEgAygJIq4BChhIb2xkQmVzdEF2YWlsYWJsZVJlcXVlc3QSHgoLc2hvd3RpbWVfaWQYASABKAlCCbpIBnIEEAEYQBIYCgVjb3VudBgCIAEoBUIJukgGGgQYCigBEjEKCXNlYXRfdHlwZRgDIAEoDjIULm1hcnF1ZWUudjEuU2VhdFR5cGVCCLpIBYIBAhABEhIKCmFjY2Vzc2libGUYBCABKAg6EYq1GA0KC3Nob3d0aW1lX2lkIjsKGUhvbGRCZXN0QXZhaWxhYmxlUmVzcG9uc2USHgoEaG9sZBgBIAEoCzIQLm1hcnF1ZWUudjEuSG9sZCqHAQoIU2VhdFR5cGUSGQoVU0VBVF9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSU0VBVF9UWVBFX1NUQU5EQVJEEAESFQoRU0VBVF9UWVBFX1BSRU1JVU0QAhIYChRTRUFUX1RZUEVfQUNDRVNTSUJMRRADEhcKE1NFQVRfVFlQRV9DT01QQU5JT04QBCpyCgpTZWF0U3RhdHVzEhsKF1NFQVRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVU0VBVF9TVEFUVVNfQVZBSUxBQkxFEAESFAoQU0VBVF9TVEFUVVNfSEVMRBACEhYKElNFQVRfU1RBVFVTX0JPT0tFRBADMrYDCgtTZWF0U2VydmljZRJQCgpHZXRTZWF0TWFwEh0ubWFycXVlZS52MS5HZXRTZWF0TWFwUmVxdWVzdBoeLm1hcnF1ZWUudjEuR2V0U2VhdE1hcFJlc3BvbnNlIgOQAgESSAoJSG9sZFNlYXRzEhwubWFycXVlZS52MS5Ib2xkU2VhdHNSZXF1ZXN0Gh0ubWFycXVlZS52MS5Ib2xkU2VhdHNSZXNwb25zZRJOCgtSZWxlYXNlSG9sZBIeLm1hcnF1ZWUudjEuUmVsZWFzZUhvbGRSZXF1ZXN0Gh8ubWFycXVlZS52MS5SZWxlYXNlSG9sZFJlc3BvbnNlElkKDUJlc3RBdmFpbGFibGUSIC5tYXJxdWVlLnYxLkJlc3RBdmFpbGFibGVSZXF1ZXN0GiEubWFycXVlZS52MS5CZXN0QXZhaWxhYmxlUmVzcG9uc2UiA5ACARJgChFIb2xkQmVzdEF2YWlsYWJsZRIkLm1hcnF1ZWUudjEuSG9sZEJlc3RBdmFpbGFibGVSZXF1ZXN0GiUubWFycXVlZS52MS5Ib2xkQmVzdEF2YWlsYWJsZVJlc3BvbnNlQjdaNWdpdGh1Yi5jb20vbWFycXVlZWhxL21hcnF1ZWUvYXBpL21hcnF1ZWUvdjE7bWFycXVlZXYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_marquee_v1_common, file_marquee_v1_routing]);
+  fileDesc("ChVtYXJxdWVlL3YxL3NlYXQucHJvdG8SCm1hcnF1ZWUudjEiswEKBFNlYXQSCgoCaWQYASABKAkSCwoDcm93GAIgASgJEg4KBm51bWJlchgDIAEoBRIiCgR0eXBlGAQgASgOMhQubWFycXVlZS52MS5TZWF0VHlwZRImCgZzdGF0dXMYBSABKA4yFi5tYXJxdWVlLnYxLlNlYXRTdGF0dXMSIAoFcHJpY2UYBiABKAsyES5tYXJxdWVlLnYxLk1vbmV5EgkKAXgYByABKAUSCQoBeRgIIAEoBSKxAQoESG9sZBIKCgJpZBgBIAEoCRITCgtzaG93dGltZV9pZBgCIAEoCRIQCghzZWF0X2lkcxgDIAMoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIhCgZwcmljZXMYBSADKAsyES5tYXJxdWVlLnYxLk1vbmV5EiMKCHN1YnRvdGFsGAYgASgLMhEubWFycXVlZS52MS5Nb25leSJKChFHZXRTZWF0TWFwUmVxdWVzdBIeCgtzaG93dGltZV9pZBgBIAEoCUIJukgGcgQQARhAOhWKtRgRMgIIAQoLc2hvd3RpbWVfaWQicgoSR2V0U2VhdE1hcFJlc3BvbnNlEhMKC3Nob3d0aW1lX2lkGAEgASgJEh8KBXNlYXRzGAIgAygLMhAubWFycXVlZS52MS5TZWF0EiYKCHNob3d0aW1lGAMgASgLMhQubWFycXVlZS52MS5TaG93dGltZSJIChNXYXRjaFNlYXRNYXBSZXF1ZXN0Eh4KC3Nob3d0aW1lX2lkGAEgASgJQgm6SAZyBBABGEA6EYq1GA0KC3Nob3d0aW1lX2lkIoUBChRXYXRjaFNlYXRNYXBSZXNwb25zZRITCgtzaG93dGltZV9pZBgBIAEoCRIfCgVzZWF0cxgCIAMoCzIQLm1hcnF1ZWUudjEuU2VhdBImCghzaG93dGltZRgDIAEoCzIULm1hcnF1ZWUudjEuU2hvd3RpbWUSDwoHdmVyc2lvbhgEIAEoDSKBAQoQSG9sZFNlYXRzUmVxdWVzdBIeCgtzaG93dGltZV9pZBgBIAEoCUIJukgGcgQQARhAEjoKCHNlYXRfaWRzGAIgAygJQii6SCWSASIIARAKGAEiGnIYMhZeW0EtWl17MSwyfVswLTldezEsM30kOhGKtRgNCgtzaG93dGltZV9pZCIzChFIb2xkU2VhdHNSZXNwb25zZRIeCgRob2xkGAEgASgLMhAubWFycXVlZS52MS5Ib2xkIj8KElJlbGVhc2VIb2xkUmVxdWVzdBIaCgdob2xkX2lkGAEgASgJQgm6SAZyBBABGEA6DYq1GAkKB2hvbGRfaWQiFQoTUmVsZWFzZUhvbGRSZXNwb25zZSKqAQoUQmVzdEF2YWlsYWJsZVJlcXVlc3QSHgoLc2hvd3RpbWVfaWQYASABKAlCCbpIBnIEEAEYQBIYCgVjb3VudBgCIAEoBUIJukgGGgQYCigBEjEKCXNlYXRfdHlwZRgDIAEoDjIULm1hcnF1ZWUudjEuU2VhdFR5cGVCCLpIBYIBAhABEhIKCmFjY2Vzc2libGUYBCABKAg6EYq1GA0KC3Nob3d0aW1lX2lkIikKFUJlc3RBdmFpbGFibGVSZXNwb25zZRIQCghzZWF0X2lkcxgBIAMoCSKuAQoYSG9sZEJlc3RBdmFpbGFibGVSZXF1ZXN0Eh4KC3Nob3d0aW1lX2lkGAEgASgJQgm6SAZyBBABGEASGAoFY291bnQYAiABKAVCCbpIBhoEGAooARIxCglzZWF0X3R5cGUYAyABKA4yFC5tYXJxdWVlLnYxLlNlYXRUeXBlQgi6SAWCAQIQARISCgphY2Nlc3NpYmxlGAQgASgIOhGKtRgNCgtzaG93dGltZV9pZCI7ChlIb2xkQmVzdEF2YWlsYWJsZVJlc3BvbnNlEh4KBGhvbGQYASABKAsyEC5tYXJxdWVlLnYxLkhvbGQi0wEKC0hvbGRSZWZ1c2VkEi4KBnJlYXNvbhgBIAEoDjIeLm1hcnF1ZWUudjEuSG9sZFJlZnVzZWQuUmVhc29uEhAKCHNlYXRfaWRzGAIgAygJEg0KBWxpbWl0GAMgASgFEgwKBGhlbGQYBCABKAUiZQoGUmVhc29uEhYKElJFQVNPTl9VTlNQRUNJRklFRBAAEhYKElJFQVNPTl9TRUFUU19UQUtFThABEhQKEFJFQVNPTl9MT05FX1NFQVQQAhIVChFSRUFTT05fU0VBVF9MSU1JVBADKocBCghTZWF0VHlwZRIZChVTRUFUX1RZUEVfVU5TUEVDSUZJRUQQABIWChJTRUFUX1RZUEVfU1RBTkRBUkQQARIVChFTRUFUX1RZUEVfUFJFTUlVTRACEhgKFFNFQVRfVFlQRV9BQ0NFU1NJQkxFEAMSFwoTU0VBVF9UWVBFX0NPTVBBTklPThAEKnIKClNlYXRTdGF0dXMSGwoXU0VBVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVTRUFUX1NUQVRVU19BVkFJTEFCTEUQARIUChBTRUFUX1NUQVRVU19IRUxEEAISFgoSU0VBVF9TVEFUVVNfQk9PS0VEEAMyiwQKC1NlYXRTZXJ2aWNlElAKCkdldFNlYXRNYXASHS5tYXJxdWVlLnYxLkdldFNlYXRNYXBSZXF1ZXN0Gh4ubWFycXVlZS52MS5HZXRTZWF0TWFwUmVzcG9uc2UiA5ACARJICglIb2xkU2VhdHMSHC5tYXJxdWVlLnYxLkhvbGRTZWF0c1JlcXVlc3QaHS5tYXJxdWVlLnYxLkhvbGRTZWF0c1Jlc3BvbnNlEk4KC1JlbGVhc2VIb2xkEh4ubWFycXVlZS52MS5SZWxlYXNlSG9sZFJlcXVlc3QaHy5tYXJxdWVlLnYxLlJlbGVhc2VIb2xkUmVzcG9uc2USWQoNQmVzdEF2YWlsYWJsZRIgLm1hcnF1ZWUudjEuQmVzdEF2YWlsYWJsZVJlcXVlc3QaIS5tYXJxdWVlLnYxLkJlc3RBdmFpbGFibGVSZXNwb25zZSIDkAIBEmAKEUhvbGRCZXN0QXZhaWxhYmxlEiQubWFycXVlZS52MS5Ib2xkQmVzdEF2YWlsYWJsZVJlcXVlc3QaJS5tYXJxdWVlLnYxLkhvbGRCZXN0QXZhaWxhYmxlUmVzcG9uc2USUwoMV2F0Y2hTZWF0TWFwEh8ubWFycXVlZS52MS5XYXRjaFNlYXRNYXBSZXF1ZXN0GiAubWFycXVlZS52MS5XYXRjaFNlYXRNYXBSZXNwb25zZTABQjdaNWdpdGh1Yi5jb20vbWFycXVlZWhxL21hcnF1ZWUvYXBpL21hcnF1ZWUvdjE7bWFycXVlZXYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_marquee_v1_catalog, file_marquee_v1_common, file_marquee_v1_routing]);
 
 /**
  * Seat is one seat of a showtime.
@@ -154,6 +156,13 @@ export type GetSeatMapResponse = Message<"marquee.v1.GetSeatMapResponse"> & {
    * @generated from field: repeated marquee.v1.Seat seats = 2;
    */
   seats: Seat[];
+
+  /**
+   * The showtime itself: movie, theatre, screen, start, format and language.
+   *
+   * @generated from field: marquee.v1.Showtime showtime = 3;
+   */
+  showtime?: Showtime | undefined;
 };
 
 /**
@@ -162,6 +171,61 @@ export type GetSeatMapResponse = Message<"marquee.v1.GetSeatMapResponse"> & {
  */
 export const GetSeatMapResponseSchema: GenMessage<GetSeatMapResponse> = /*@__PURE__*/
   messageDesc(file_marquee_v1_seat, 3);
+
+/**
+ * @generated from message marquee.v1.WatchSeatMapRequest
+ */
+export type WatchSeatMapRequest = Message<"marquee.v1.WatchSeatMapRequest"> & {
+  /**
+   * @generated from field: string showtime_id = 1;
+   */
+  showtimeId: string;
+};
+
+/**
+ * Describes the message marquee.v1.WatchSeatMapRequest.
+ * Use `create(WatchSeatMapRequestSchema)` to create a new message.
+ */
+export const WatchSeatMapRequestSchema: GenMessage<WatchSeatMapRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_seat, 4);
+
+/**
+ * WatchSeatMapResponse is a whole seat map, as GetSeatMapResponse, with its version.
+ *
+ * @generated from message marquee.v1.WatchSeatMapResponse
+ */
+export type WatchSeatMapResponse = Message<"marquee.v1.WatchSeatMapResponse"> & {
+  /**
+   * @generated from field: string showtime_id = 1;
+   */
+  showtimeId: string;
+
+  /**
+   * @generated from field: repeated marquee.v1.Seat seats = 2;
+   */
+  seats: Seat[];
+
+  /**
+   * @generated from field: marquee.v1.Showtime showtime = 3;
+   */
+  showtime?: Showtime | undefined;
+
+  /**
+   * Grows with every new seat map of the stream; a map sent again to keep the stream open has the same
+   * version. Compare versions only within one stream: another stream (after a reconnect) counts afresh. A
+   * 32-bit count, so that JavaScript clients get a number (protobuf-es makes 64-bit integers bigints).
+   *
+   * @generated from field: uint32 version = 4;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message marquee.v1.WatchSeatMapResponse.
+ * Use `create(WatchSeatMapResponseSchema)` to create a new message.
+ */
+export const WatchSeatMapResponseSchema: GenMessage<WatchSeatMapResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_seat, 5);
 
 /**
  * @generated from message marquee.v1.HoldSeatsRequest
@@ -183,7 +247,7 @@ export type HoldSeatsRequest = Message<"marquee.v1.HoldSeatsRequest"> & {
  * Use `create(HoldSeatsRequestSchema)` to create a new message.
  */
 export const HoldSeatsRequestSchema: GenMessage<HoldSeatsRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_seat, 4);
+  messageDesc(file_marquee_v1_seat, 6);
 
 /**
  * @generated from message marquee.v1.HoldSeatsResponse
@@ -200,7 +264,7 @@ export type HoldSeatsResponse = Message<"marquee.v1.HoldSeatsResponse"> & {
  * Use `create(HoldSeatsResponseSchema)` to create a new message.
  */
 export const HoldSeatsResponseSchema: GenMessage<HoldSeatsResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_seat, 5);
+  messageDesc(file_marquee_v1_seat, 7);
 
 /**
  * @generated from message marquee.v1.ReleaseHoldRequest
@@ -217,7 +281,7 @@ export type ReleaseHoldRequest = Message<"marquee.v1.ReleaseHoldRequest"> & {
  * Use `create(ReleaseHoldRequestSchema)` to create a new message.
  */
 export const ReleaseHoldRequestSchema: GenMessage<ReleaseHoldRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_seat, 6);
+  messageDesc(file_marquee_v1_seat, 8);
 
 /**
  * @generated from message marquee.v1.ReleaseHoldResponse
@@ -230,7 +294,7 @@ export type ReleaseHoldResponse = Message<"marquee.v1.ReleaseHoldResponse"> & {
  * Use `create(ReleaseHoldResponseSchema)` to create a new message.
  */
 export const ReleaseHoldResponseSchema: GenMessage<ReleaseHoldResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_seat, 7);
+  messageDesc(file_marquee_v1_seat, 9);
 
 /**
  * @generated from message marquee.v1.BestAvailableRequest
@@ -268,7 +332,7 @@ export type BestAvailableRequest = Message<"marquee.v1.BestAvailableRequest"> & 
  * Use `create(BestAvailableRequestSchema)` to create a new message.
  */
 export const BestAvailableRequestSchema: GenMessage<BestAvailableRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_seat, 8);
+  messageDesc(file_marquee_v1_seat, 10);
 
 /**
  * @generated from message marquee.v1.BestAvailableResponse
@@ -285,7 +349,7 @@ export type BestAvailableResponse = Message<"marquee.v1.BestAvailableResponse"> 
  * Use `create(BestAvailableResponseSchema)` to create a new message.
  */
 export const BestAvailableResponseSchema: GenMessage<BestAvailableResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_seat, 9);
+  messageDesc(file_marquee_v1_seat, 11);
 
 /**
  * @generated from message marquee.v1.HoldBestAvailableRequest
@@ -319,7 +383,7 @@ export type HoldBestAvailableRequest = Message<"marquee.v1.HoldBestAvailableRequ
  * Use `create(HoldBestAvailableRequestSchema)` to create a new message.
  */
 export const HoldBestAvailableRequestSchema: GenMessage<HoldBestAvailableRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_seat, 10);
+  messageDesc(file_marquee_v1_seat, 12);
 
 /**
  * @generated from message marquee.v1.HoldBestAvailableResponse
@@ -336,7 +400,87 @@ export type HoldBestAvailableResponse = Message<"marquee.v1.HoldBestAvailableRes
  * Use `create(HoldBestAvailableResponseSchema)` to create a new message.
  */
 export const HoldBestAvailableResponseSchema: GenMessage<HoldBestAvailableResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_seat, 11);
+  messageDesc(file_marquee_v1_seat, 13);
+
+/**
+ * HoldRefused is attached as an error detail when seats cannot be held (HoldSeats, HoldBestAvailable,
+ * AddSeats), so that a client can branch on the reason and highlight the seats involved; the error's message
+ * says the same in words a moviegoer understands.
+ *
+ * @generated from message marquee.v1.HoldRefused
+ */
+export type HoldRefused = Message<"marquee.v1.HoldRefused"> & {
+  /**
+   * @generated from field: marquee.v1.HoldRefused.Reason reason = 1;
+   */
+  reason: HoldRefused_Reason;
+
+  /**
+   * SEATS_TAKEN: the seats taken. LONE_SEAT: the seats that would be left empty on their own.
+   *
+   * @generated from field: repeated string seat_ids = 2;
+   */
+  seatIds: string[];
+
+  /**
+   * SEAT_LIMIT: the most seats one person may hold for one show, and how many the caller holds already.
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * @generated from field: int32 held = 4;
+   */
+  held: number;
+};
+
+/**
+ * Describes the message marquee.v1.HoldRefused.
+ * Use `create(HoldRefusedSchema)` to create a new message.
+ */
+export const HoldRefusedSchema: GenMessage<HoldRefused> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_seat, 14);
+
+/**
+ * Reason is why the seats were refused.
+ *
+ * @generated from enum marquee.v1.HoldRefused.Reason
+ */
+export enum HoldRefused_Reason {
+  /**
+   * @generated from enum value: REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Some seats are held or booked by someone else (code failed_precondition).
+   *
+   * @generated from enum value: REASON_SEATS_TAKEN = 1;
+   */
+  SEATS_TAKEN = 1,
+
+  /**
+   * The selection would leave single empty seats, which the chain's orphan-seat rule refuses (code
+   * failed_precondition).
+   *
+   * @generated from enum value: REASON_LONE_SEAT = 2;
+   */
+  LONE_SEAT = 2,
+
+  /**
+   * The caller would hold more seats for the show than one person may (code resource_exhausted).
+   *
+   * @generated from enum value: REASON_SEAT_LIMIT = 3;
+   */
+  SEAT_LIMIT = 3,
+}
+
+/**
+ * Describes the enum marquee.v1.HoldRefused.Reason.
+ */
+export const HoldRefused_ReasonSchema: GenEnum<HoldRefused_Reason> = /*@__PURE__*/
+  enumDesc(file_marquee_v1_seat, 14, 0);
 
 /**
  * SeatType says what kind of seat it is.
@@ -469,6 +613,20 @@ export const SeatService: GenService<{
     methodKind: "unary";
     input: typeof HoldBestAvailableRequestSchema;
     output: typeof HoldBestAvailableResponseSchema;
+  },
+  /**
+   * WatchSeatMap streams a showtime's seat map: the whole map at once, then the whole map again, with a
+   * greater version, whenever seats of the showtime change (held, released, a hold expired, booked,
+   * cancelled, added to a booking). With no change for about 15 seconds the last map is sent again with the
+   * same version, so that proxies keep the stream open. The stream ends (OK) when the serving process shuts
+   * down: watch again, and another process answers. No sign-in is needed.
+   *
+   * @generated from rpc marquee.v1.SeatService.WatchSeatMap
+   */
+  watchSeatMap: {
+    methodKind: "server_streaming";
+    input: typeof WatchSeatMapRequestSchema;
+    output: typeof WatchSeatMapResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_marquee_v1_seat, 0);

@@ -813,6 +813,94 @@ func (*DeclineOfferResponse) Descriptor() ([]byte, []int) {
 	return file_marquee_v1_standby_proto_rawDescGZIP(), []int{13}
 }
 
+type WatchStandbyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EntryId       string                 `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchStandbyRequest) Reset() {
+	*x = WatchStandbyRequest{}
+	mi := &file_marquee_v1_standby_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchStandbyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchStandbyRequest) ProtoMessage() {}
+
+func (x *WatchStandbyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_standby_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchStandbyRequest.ProtoReflect.Descriptor instead.
+func (*WatchStandbyRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_standby_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *WatchStandbyRequest) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+type WatchStandbyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entry         *StandbyEntry          `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchStandbyResponse) Reset() {
+	*x = WatchStandbyResponse{}
+	mi := &file_marquee_v1_standby_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchStandbyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchStandbyResponse) ProtoMessage() {}
+
+func (x *WatchStandbyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_standby_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchStandbyResponse.ProtoReflect.Descriptor instead.
+func (*WatchStandbyResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_standby_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *WatchStandbyResponse) GetEntry() *StandbyEntry {
+	if x != nil {
+		return x.Entry
+	}
+	return nil
+}
+
 var File_marquee_v1_standby_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_standby_proto_rawDesc = "" +
@@ -878,7 +966,13 @@ const file_marquee_v1_standby_proto_rawDesc = "" +
 	"\boffer_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aofferId:\x0e\x8a\xb5\x18\n" +
 	"\n" +
 	"\boffer_id\"\x16\n" +
-	"\x14DeclineOfferResponse*\xd1\x01\n" +
+	"\x14DeclineOfferResponse\"K\n" +
+	"\x13WatchStandbyRequest\x12$\n" +
+	"\bentry_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aentryId:\x0e\x8a\xb5\x18\n" +
+	"\n" +
+	"\bentry_id\"F\n" +
+	"\x14WatchStandbyResponse\x12.\n" +
+	"\x05entry\x18\x01 \x01(\v2\x18.marquee.v1.StandbyEntryR\x05entry*\xd1\x01\n" +
 	"\rStandbyStatus\x12\x1e\n" +
 	"\x1aSTANDBY_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16STANDBY_STATUS_WAITING\x10\x01\x12\x1a\n" +
@@ -886,7 +980,7 @@ const file_marquee_v1_standby_proto_rawDesc = "" +
 	"\x15STANDBY_STATUS_BOOKED\x10\x03\x12\x17\n" +
 	"\x13STANDBY_STATUS_LEFT\x10\x04\x12\x19\n" +
 	"\x15STANDBY_STATUS_CLOSED\x10\x05\x12\x19\n" +
-	"\x15STANDBY_STATUS_MISSED\x10\x062\x83\x04\n" +
+	"\x15STANDBY_STATUS_MISSED\x10\x062\xd8\x04\n" +
 	"\x0eStandbyService\x12N\n" +
 	"\vJoinStandby\x12\x1e.marquee.v1.JoinStandbyRequest\x1a\x1f.marquee.v1.JoinStandbyResponse\x12Q\n" +
 	"\fLeaveStandby\x12\x1f.marquee.v1.LeaveStandbyRequest\x1a .marquee.v1.LeaveStandbyResponse\x12P\n" +
@@ -894,7 +988,8 @@ const file_marquee_v1_standby_proto_rawDesc = "" +
 	"GetStandby\x12\x1d.marquee.v1.GetStandbyRequest\x1a\x1e.marquee.v1.GetStandbyResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\rListMyStandby\x12 .marquee.v1.ListMyStandbyRequest\x1a!.marquee.v1.ListMyStandbyResponse\"\x03\x90\x02\x01\x12N\n" +
 	"\vAcceptOffer\x12\x1e.marquee.v1.AcceptOfferRequest\x1a\x1f.marquee.v1.AcceptOfferResponse\x12Q\n" +
-	"\fDeclineOffer\x12\x1f.marquee.v1.DeclineOfferRequest\x1a .marquee.v1.DeclineOfferResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\fDeclineOffer\x12\x1f.marquee.v1.DeclineOfferRequest\x1a .marquee.v1.DeclineOfferResponse\x12S\n" +
+	"\fWatchStandby\x12\x1f.marquee.v1.WatchStandbyRequest\x1a .marquee.v1.WatchStandbyResponse0\x01B7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_standby_proto_rawDescOnce sync.Once
@@ -909,7 +1004,7 @@ func file_marquee_v1_standby_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_standby_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_marquee_v1_standby_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_marquee_v1_standby_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_marquee_v1_standby_proto_goTypes = []any{
 	(StandbyStatus)(0),            // 0: marquee.v1.StandbyStatus
 	(*StandbyOffer)(nil),          // 1: marquee.v1.StandbyOffer
@@ -926,35 +1021,40 @@ var file_marquee_v1_standby_proto_goTypes = []any{
 	(*AcceptOfferResponse)(nil),   // 12: marquee.v1.AcceptOfferResponse
 	(*DeclineOfferRequest)(nil),   // 13: marquee.v1.DeclineOfferRequest
 	(*DeclineOfferResponse)(nil),  // 14: marquee.v1.DeclineOfferResponse
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(*Booking)(nil),               // 16: marquee.v1.Booking
+	(*WatchStandbyRequest)(nil),   // 15: marquee.v1.WatchStandbyRequest
+	(*WatchStandbyResponse)(nil),  // 16: marquee.v1.WatchStandbyResponse
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*Booking)(nil),               // 18: marquee.v1.Booking
 }
 var file_marquee_v1_standby_proto_depIdxs = []int32{
-	15, // 0: marquee.v1.StandbyOffer.expires_at:type_name -> google.protobuf.Timestamp
+	17, // 0: marquee.v1.StandbyOffer.expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 1: marquee.v1.StandbyEntry.status:type_name -> marquee.v1.StandbyStatus
-	15, // 2: marquee.v1.StandbyEntry.joined_at:type_name -> google.protobuf.Timestamp
+	17, // 2: marquee.v1.StandbyEntry.joined_at:type_name -> google.protobuf.Timestamp
 	1,  // 3: marquee.v1.StandbyEntry.offer:type_name -> marquee.v1.StandbyOffer
 	2,  // 4: marquee.v1.JoinStandbyResponse.entry:type_name -> marquee.v1.StandbyEntry
 	2,  // 5: marquee.v1.GetStandbyResponse.entry:type_name -> marquee.v1.StandbyEntry
 	2,  // 6: marquee.v1.ListMyStandbyResponse.entries:type_name -> marquee.v1.StandbyEntry
-	16, // 7: marquee.v1.AcceptOfferResponse.booking:type_name -> marquee.v1.Booking
-	3,  // 8: marquee.v1.StandbyService.JoinStandby:input_type -> marquee.v1.JoinStandbyRequest
-	5,  // 9: marquee.v1.StandbyService.LeaveStandby:input_type -> marquee.v1.LeaveStandbyRequest
-	7,  // 10: marquee.v1.StandbyService.GetStandby:input_type -> marquee.v1.GetStandbyRequest
-	9,  // 11: marquee.v1.StandbyService.ListMyStandby:input_type -> marquee.v1.ListMyStandbyRequest
-	11, // 12: marquee.v1.StandbyService.AcceptOffer:input_type -> marquee.v1.AcceptOfferRequest
-	13, // 13: marquee.v1.StandbyService.DeclineOffer:input_type -> marquee.v1.DeclineOfferRequest
-	4,  // 14: marquee.v1.StandbyService.JoinStandby:output_type -> marquee.v1.JoinStandbyResponse
-	6,  // 15: marquee.v1.StandbyService.LeaveStandby:output_type -> marquee.v1.LeaveStandbyResponse
-	8,  // 16: marquee.v1.StandbyService.GetStandby:output_type -> marquee.v1.GetStandbyResponse
-	10, // 17: marquee.v1.StandbyService.ListMyStandby:output_type -> marquee.v1.ListMyStandbyResponse
-	12, // 18: marquee.v1.StandbyService.AcceptOffer:output_type -> marquee.v1.AcceptOfferResponse
-	14, // 19: marquee.v1.StandbyService.DeclineOffer:output_type -> marquee.v1.DeclineOfferResponse
-	14, // [14:20] is the sub-list for method output_type
-	8,  // [8:14] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	18, // 7: marquee.v1.AcceptOfferResponse.booking:type_name -> marquee.v1.Booking
+	2,  // 8: marquee.v1.WatchStandbyResponse.entry:type_name -> marquee.v1.StandbyEntry
+	3,  // 9: marquee.v1.StandbyService.JoinStandby:input_type -> marquee.v1.JoinStandbyRequest
+	5,  // 10: marquee.v1.StandbyService.LeaveStandby:input_type -> marquee.v1.LeaveStandbyRequest
+	7,  // 11: marquee.v1.StandbyService.GetStandby:input_type -> marquee.v1.GetStandbyRequest
+	9,  // 12: marquee.v1.StandbyService.ListMyStandby:input_type -> marquee.v1.ListMyStandbyRequest
+	11, // 13: marquee.v1.StandbyService.AcceptOffer:input_type -> marquee.v1.AcceptOfferRequest
+	13, // 14: marquee.v1.StandbyService.DeclineOffer:input_type -> marquee.v1.DeclineOfferRequest
+	15, // 15: marquee.v1.StandbyService.WatchStandby:input_type -> marquee.v1.WatchStandbyRequest
+	4,  // 16: marquee.v1.StandbyService.JoinStandby:output_type -> marquee.v1.JoinStandbyResponse
+	6,  // 17: marquee.v1.StandbyService.LeaveStandby:output_type -> marquee.v1.LeaveStandbyResponse
+	8,  // 18: marquee.v1.StandbyService.GetStandby:output_type -> marquee.v1.GetStandbyResponse
+	10, // 19: marquee.v1.StandbyService.ListMyStandby:output_type -> marquee.v1.ListMyStandbyResponse
+	12, // 20: marquee.v1.StandbyService.AcceptOffer:output_type -> marquee.v1.AcceptOfferResponse
+	14, // 21: marquee.v1.StandbyService.DeclineOffer:output_type -> marquee.v1.DeclineOfferResponse
+	16, // 22: marquee.v1.StandbyService.WatchStandby:output_type -> marquee.v1.WatchStandbyResponse
+	16, // [16:23] is the sub-list for method output_type
+	9,  // [9:16] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_standby_proto_init() }
@@ -970,7 +1070,7 @@ func file_marquee_v1_standby_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_standby_proto_rawDesc), len(file_marquee_v1_standby_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -47,6 +47,9 @@ const (
 	BookingServiceCancelBookingProcedure = "/marquee.v1.BookingService/CancelBooking"
 	// BookingServiceAddSeatsProcedure is the fully-qualified name of the BookingService's AddSeats RPC.
 	BookingServiceAddSeatsProcedure = "/marquee.v1.BookingService/AddSeats"
+	// BookingServiceQuoteCancellationProcedure is the fully-qualified name of the BookingService's
+	// QuoteCancellation RPC.
+	BookingServiceQuoteCancellationProcedure = "/marquee.v1.BookingService/QuoteCancellation"
 )
 
 // BookingServiceClient is a client for the marquee.v1.BookingService service.
@@ -61,6 +64,9 @@ type BookingServiceClient interface {
 	CancelBooking(context.Context, *connect.Request[v1.CancelBookingRequest]) (*connect.Response[v1.CancelBookingResponse], error)
 	// AddSeats adds seats to a confirmed booking, next to its seats when a count is given, and charges only them.
 	AddSeats(context.Context, *connect.Request[v1.AddSeatsRequest]) (*connect.Response[v1.AddSeatsResponse], error)
+	// QuoteCancellation says what CancelBooking with the same booking, seats and refund method would refund
+	// right now, by the same rule, and changes nothing. It refuses what CancelBooking would refuse.
+	QuoteCancellation(context.Context, *connect.Request[v1.QuoteCancellationRequest]) (*connect.Response[v1.QuoteCancellationResponse], error)
 }
 
 // NewBookingServiceClient constructs a client for the marquee.v1.BookingService service. By
@@ -106,16 +112,24 @@ func NewBookingServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(bookingServiceMethods.ByName("AddSeats")),
 			connect.WithClientOptions(opts...),
 		),
+		quoteCancellation: connect.NewClient[v1.QuoteCancellationRequest, v1.QuoteCancellationResponse](
+			httpClient,
+			baseURL+BookingServiceQuoteCancellationProcedure,
+			connect.WithSchema(bookingServiceMethods.ByName("QuoteCancellation")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // bookingServiceClient implements BookingServiceClient.
 type bookingServiceClient struct {
-	createBooking  *connect.Client[v1.CreateBookingRequest, v1.CreateBookingResponse]
-	getBooking     *connect.Client[v1.GetBookingRequest, v1.GetBookingResponse]
-	listMyBookings *connect.Client[v1.ListMyBookingsRequest, v1.ListMyBookingsResponse]
-	cancelBooking  *connect.Client[v1.CancelBookingRequest, v1.CancelBookingResponse]
-	addSeats       *connect.Client[v1.AddSeatsRequest, v1.AddSeatsResponse]
+	createBooking     *connect.Client[v1.CreateBookingRequest, v1.CreateBookingResponse]
+	getBooking        *connect.Client[v1.GetBookingRequest, v1.GetBookingResponse]
+	listMyBookings    *connect.Client[v1.ListMyBookingsRequest, v1.ListMyBookingsResponse]
+	cancelBooking     *connect.Client[v1.CancelBookingRequest, v1.CancelBookingResponse]
+	addSeats          *connect.Client[v1.AddSeatsRequest, v1.AddSeatsResponse]
+	quoteCancellation *connect.Client[v1.QuoteCancellationRequest, v1.QuoteCancellationResponse]
 }
 
 // CreateBooking calls marquee.v1.BookingService.CreateBooking.
@@ -143,6 +157,11 @@ func (c *bookingServiceClient) AddSeats(ctx context.Context, req *connect.Reques
 	return c.addSeats.CallUnary(ctx, req)
 }
 
+// QuoteCancellation calls marquee.v1.BookingService.QuoteCancellation.
+func (c *bookingServiceClient) QuoteCancellation(ctx context.Context, req *connect.Request[v1.QuoteCancellationRequest]) (*connect.Response[v1.QuoteCancellationResponse], error) {
+	return c.quoteCancellation.CallUnary(ctx, req)
+}
+
 // BookingServiceHandler is an implementation of the marquee.v1.BookingService service.
 type BookingServiceHandler interface {
 	// CreateBooking pays for a hold and books its seats. Retries with the same idempotency key return the first result.
@@ -155,6 +174,9 @@ type BookingServiceHandler interface {
 	CancelBooking(context.Context, *connect.Request[v1.CancelBookingRequest]) (*connect.Response[v1.CancelBookingResponse], error)
 	// AddSeats adds seats to a confirmed booking, next to its seats when a count is given, and charges only them.
 	AddSeats(context.Context, *connect.Request[v1.AddSeatsRequest]) (*connect.Response[v1.AddSeatsResponse], error)
+	// QuoteCancellation says what CancelBooking with the same booking, seats and refund method would refund
+	// right now, by the same rule, and changes nothing. It refuses what CancelBooking would refuse.
+	QuoteCancellation(context.Context, *connect.Request[v1.QuoteCancellationRequest]) (*connect.Response[v1.QuoteCancellationResponse], error)
 }
 
 // NewBookingServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -196,6 +218,13 @@ func NewBookingServiceHandler(svc BookingServiceHandler, opts ...connect.Handler
 		connect.WithSchema(bookingServiceMethods.ByName("AddSeats")),
 		connect.WithHandlerOptions(opts...),
 	)
+	bookingServiceQuoteCancellationHandler := connect.NewUnaryHandler(
+		BookingServiceQuoteCancellationProcedure,
+		svc.QuoteCancellation,
+		connect.WithSchema(bookingServiceMethods.ByName("QuoteCancellation")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.BookingService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case BookingServiceCreateBookingProcedure:
@@ -208,6 +237,8 @@ func NewBookingServiceHandler(svc BookingServiceHandler, opts ...connect.Handler
 			bookingServiceCancelBookingHandler.ServeHTTP(w, r)
 		case BookingServiceAddSeatsProcedure:
 			bookingServiceAddSeatsHandler.ServeHTTP(w, r)
+		case BookingServiceQuoteCancellationProcedure:
+			bookingServiceQuoteCancellationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -235,4 +266,8 @@ func (UnimplementedBookingServiceHandler) CancelBooking(context.Context, *connec
 
 func (UnimplementedBookingServiceHandler) AddSeats(context.Context, *connect.Request[v1.AddSeatsRequest]) (*connect.Response[v1.AddSeatsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.BookingService.AddSeats is not implemented"))
+}
+
+func (UnimplementedBookingServiceHandler) QuoteCancellation(context.Context, *connect.Request[v1.QuoteCancellationRequest]) (*connect.Response[v1.QuoteCancellationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.BookingService.QuoteCancellation is not implemented"))
 }

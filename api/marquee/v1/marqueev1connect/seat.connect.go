@@ -45,6 +45,9 @@ const (
 	// SeatServiceHoldBestAvailableProcedure is the fully-qualified name of the SeatService's
 	// HoldBestAvailable RPC.
 	SeatServiceHoldBestAvailableProcedure = "/marquee.v1.SeatService/HoldBestAvailable"
+	// SeatServiceWatchSeatMapProcedure is the fully-qualified name of the SeatService's WatchSeatMap
+	// RPC.
+	SeatServiceWatchSeatMapProcedure = "/marquee.v1.SeatService/WatchSeatMap"
 )
 
 // SeatServiceClient is a client for the marquee.v1.SeatService service.
@@ -60,6 +63,12 @@ type SeatServiceClient interface {
 	BestAvailable(context.Context, *connect.Request[v1.BestAvailableRequest]) (*connect.Response[v1.BestAvailableResponse], error)
 	// HoldBestAvailable picks the best available seats and holds them in one call.
 	HoldBestAvailable(context.Context, *connect.Request[v1.HoldBestAvailableRequest]) (*connect.Response[v1.HoldBestAvailableResponse], error)
+	// WatchSeatMap streams a showtime's seat map: the whole map at once, then the whole map again, with a
+	// greater version, whenever seats of the showtime change (held, released, a hold expired, booked,
+	// cancelled, added to a booking). With no change for about 15 seconds the last map is sent again with the
+	// same version, so that proxies keep the stream open. The stream ends (OK) when the serving process shuts
+	// down: watch again, and another process answers. No sign-in is needed.
+	WatchSeatMap(context.Context, *connect.Request[v1.WatchSeatMapRequest]) (*connect.ServerStreamForClient[v1.WatchSeatMapResponse], error)
 }
 
 // NewSeatServiceClient constructs a client for the marquee.v1.SeatService service. By default, it
@@ -105,6 +114,12 @@ func NewSeatServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(seatServiceMethods.ByName("HoldBestAvailable")),
 			connect.WithClientOptions(opts...),
 		),
+		watchSeatMap: connect.NewClient[v1.WatchSeatMapRequest, v1.WatchSeatMapResponse](
+			httpClient,
+			baseURL+SeatServiceWatchSeatMapProcedure,
+			connect.WithSchema(seatServiceMethods.ByName("WatchSeatMap")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -115,6 +130,7 @@ type seatServiceClient struct {
 	releaseHold       *connect.Client[v1.ReleaseHoldRequest, v1.ReleaseHoldResponse]
 	bestAvailable     *connect.Client[v1.BestAvailableRequest, v1.BestAvailableResponse]
 	holdBestAvailable *connect.Client[v1.HoldBestAvailableRequest, v1.HoldBestAvailableResponse]
+	watchSeatMap      *connect.Client[v1.WatchSeatMapRequest, v1.WatchSeatMapResponse]
 }
 
 // GetSeatMap calls marquee.v1.SeatService.GetSeatMap.
@@ -142,6 +158,11 @@ func (c *seatServiceClient) HoldBestAvailable(ctx context.Context, req *connect.
 	return c.holdBestAvailable.CallUnary(ctx, req)
 }
 
+// WatchSeatMap calls marquee.v1.SeatService.WatchSeatMap.
+func (c *seatServiceClient) WatchSeatMap(ctx context.Context, req *connect.Request[v1.WatchSeatMapRequest]) (*connect.ServerStreamForClient[v1.WatchSeatMapResponse], error) {
+	return c.watchSeatMap.CallServerStream(ctx, req)
+}
+
 // SeatServiceHandler is an implementation of the marquee.v1.SeatService service.
 type SeatServiceHandler interface {
 	// GetSeatMap returns every seat of a showtime with its status and price. No sign-in is needed.
@@ -155,6 +176,12 @@ type SeatServiceHandler interface {
 	BestAvailable(context.Context, *connect.Request[v1.BestAvailableRequest]) (*connect.Response[v1.BestAvailableResponse], error)
 	// HoldBestAvailable picks the best available seats and holds them in one call.
 	HoldBestAvailable(context.Context, *connect.Request[v1.HoldBestAvailableRequest]) (*connect.Response[v1.HoldBestAvailableResponse], error)
+	// WatchSeatMap streams a showtime's seat map: the whole map at once, then the whole map again, with a
+	// greater version, whenever seats of the showtime change (held, released, a hold expired, booked,
+	// cancelled, added to a booking). With no change for about 15 seconds the last map is sent again with the
+	// same version, so that proxies keep the stream open. The stream ends (OK) when the serving process shuts
+	// down: watch again, and another process answers. No sign-in is needed.
+	WatchSeatMap(context.Context, *connect.Request[v1.WatchSeatMapRequest], *connect.ServerStream[v1.WatchSeatMapResponse]) error
 }
 
 // NewSeatServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -196,6 +223,12 @@ func NewSeatServiceHandler(svc SeatServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(seatServiceMethods.ByName("HoldBestAvailable")),
 		connect.WithHandlerOptions(opts...),
 	)
+	seatServiceWatchSeatMapHandler := connect.NewServerStreamHandler(
+		SeatServiceWatchSeatMapProcedure,
+		svc.WatchSeatMap,
+		connect.WithSchema(seatServiceMethods.ByName("WatchSeatMap")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.SeatService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SeatServiceGetSeatMapProcedure:
@@ -208,6 +241,8 @@ func NewSeatServiceHandler(svc SeatServiceHandler, opts ...connect.HandlerOption
 			seatServiceBestAvailableHandler.ServeHTTP(w, r)
 		case SeatServiceHoldBestAvailableProcedure:
 			seatServiceHoldBestAvailableHandler.ServeHTTP(w, r)
+		case SeatServiceWatchSeatMapProcedure:
+			seatServiceWatchSeatMapHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -235,4 +270,8 @@ func (UnimplementedSeatServiceHandler) BestAvailable(context.Context, *connect.R
 
 func (UnimplementedSeatServiceHandler) HoldBestAvailable(context.Context, *connect.Request[v1.HoldBestAvailableRequest]) (*connect.Response[v1.HoldBestAvailableResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.SeatService.HoldBestAvailable is not implemented"))
+}
+
+func (UnimplementedSeatServiceHandler) WatchSeatMap(context.Context, *connect.Request[v1.WatchSeatMapRequest], *connect.ServerStream[v1.WatchSeatMapResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.SeatService.WatchSeatMap is not implemented"))
 }

@@ -51,6 +51,9 @@ const (
 	// StandbyServiceDeclineOfferProcedure is the fully-qualified name of the StandbyService's
 	// DeclineOffer RPC.
 	StandbyServiceDeclineOfferProcedure = "/marquee.v1.StandbyService/DeclineOffer"
+	// StandbyServiceWatchStandbyProcedure is the fully-qualified name of the StandbyService's
+	// WatchStandby RPC.
+	StandbyServiceWatchStandbyProcedure = "/marquee.v1.StandbyService/WatchStandby"
 )
 
 // StandbyServiceClient is a client for the marquee.v1.StandbyService service.
@@ -67,6 +70,11 @@ type StandbyServiceClient interface {
 	AcceptOffer(context.Context, *connect.Request[v1.AcceptOfferRequest]) (*connect.Response[v1.AcceptOfferResponse], error)
 	// DeclineOffer gives the offer's seats to the next person in line at once.
 	DeclineOffer(context.Context, *connect.Request[v1.DeclineOfferRequest]) (*connect.Response[v1.DeclineOfferResponse], error)
+	// WatchStandby streams one of the caller's entries: at once, then again whenever its position, status or
+	// offer changes, so that an offer arrives without the client asking. With no change for about 15 seconds
+	// the entry is sent again, so that proxies keep the stream open. Another person's entry is not_found, as in
+	// GetStandby. The stream ends (OK) when the serving process shuts down: watch again.
+	WatchStandby(context.Context, *connect.Request[v1.WatchStandbyRequest]) (*connect.ServerStreamForClient[v1.WatchStandbyResponse], error)
 }
 
 // NewStandbyServiceClient constructs a client for the marquee.v1.StandbyService service. By
@@ -118,6 +126,12 @@ func NewStandbyServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(standbyServiceMethods.ByName("DeclineOffer")),
 			connect.WithClientOptions(opts...),
 		),
+		watchStandby: connect.NewClient[v1.WatchStandbyRequest, v1.WatchStandbyResponse](
+			httpClient,
+			baseURL+StandbyServiceWatchStandbyProcedure,
+			connect.WithSchema(standbyServiceMethods.ByName("WatchStandby")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -129,6 +143,7 @@ type standbyServiceClient struct {
 	listMyStandby *connect.Client[v1.ListMyStandbyRequest, v1.ListMyStandbyResponse]
 	acceptOffer   *connect.Client[v1.AcceptOfferRequest, v1.AcceptOfferResponse]
 	declineOffer  *connect.Client[v1.DeclineOfferRequest, v1.DeclineOfferResponse]
+	watchStandby  *connect.Client[v1.WatchStandbyRequest, v1.WatchStandbyResponse]
 }
 
 // JoinStandby calls marquee.v1.StandbyService.JoinStandby.
@@ -161,6 +176,11 @@ func (c *standbyServiceClient) DeclineOffer(ctx context.Context, req *connect.Re
 	return c.declineOffer.CallUnary(ctx, req)
 }
 
+// WatchStandby calls marquee.v1.StandbyService.WatchStandby.
+func (c *standbyServiceClient) WatchStandby(ctx context.Context, req *connect.Request[v1.WatchStandbyRequest]) (*connect.ServerStreamForClient[v1.WatchStandbyResponse], error) {
+	return c.watchStandby.CallServerStream(ctx, req)
+}
+
 // StandbyServiceHandler is an implementation of the marquee.v1.StandbyService service.
 type StandbyServiceHandler interface {
 	// JoinStandby joins the line for a showtime that cannot seat the request now.
@@ -175,6 +195,11 @@ type StandbyServiceHandler interface {
 	AcceptOffer(context.Context, *connect.Request[v1.AcceptOfferRequest]) (*connect.Response[v1.AcceptOfferResponse], error)
 	// DeclineOffer gives the offer's seats to the next person in line at once.
 	DeclineOffer(context.Context, *connect.Request[v1.DeclineOfferRequest]) (*connect.Response[v1.DeclineOfferResponse], error)
+	// WatchStandby streams one of the caller's entries: at once, then again whenever its position, status or
+	// offer changes, so that an offer arrives without the client asking. With no change for about 15 seconds
+	// the entry is sent again, so that proxies keep the stream open. Another person's entry is not_found, as in
+	// GetStandby. The stream ends (OK) when the serving process shuts down: watch again.
+	WatchStandby(context.Context, *connect.Request[v1.WatchStandbyRequest], *connect.ServerStream[v1.WatchStandbyResponse]) error
 }
 
 // NewStandbyServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -222,6 +247,12 @@ func NewStandbyServiceHandler(svc StandbyServiceHandler, opts ...connect.Handler
 		connect.WithSchema(standbyServiceMethods.ByName("DeclineOffer")),
 		connect.WithHandlerOptions(opts...),
 	)
+	standbyServiceWatchStandbyHandler := connect.NewServerStreamHandler(
+		StandbyServiceWatchStandbyProcedure,
+		svc.WatchStandby,
+		connect.WithSchema(standbyServiceMethods.ByName("WatchStandby")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.StandbyService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case StandbyServiceJoinStandbyProcedure:
@@ -236,6 +267,8 @@ func NewStandbyServiceHandler(svc StandbyServiceHandler, opts ...connect.Handler
 			standbyServiceAcceptOfferHandler.ServeHTTP(w, r)
 		case StandbyServiceDeclineOfferProcedure:
 			standbyServiceDeclineOfferHandler.ServeHTTP(w, r)
+		case StandbyServiceWatchStandbyProcedure:
+			standbyServiceWatchStandbyHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -267,4 +300,8 @@ func (UnimplementedStandbyServiceHandler) AcceptOffer(context.Context, *connect.
 
 func (UnimplementedStandbyServiceHandler) DeclineOffer(context.Context, *connect.Request[v1.DeclineOfferRequest]) (*connect.Response[v1.DeclineOfferResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.StandbyService.DeclineOffer is not implemented"))
+}
+
+func (UnimplementedStandbyServiceHandler) WatchStandby(context.Context, *connect.Request[v1.WatchStandbyRequest], *connect.ServerStream[v1.WatchStandbyResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.StandbyService.WatchStandby is not implemented"))
 }
