@@ -116,25 +116,77 @@ func link(text string) string {
 }
 
 // seat selects the seat button of a seat by the start of its accessible name ("Row F, seat 12, ...").
-func seat(row string, number int) chromedp.CSS {
-	return chromedp.CSS(fmt.Sprintf(`button[aria-label^="Row %s, seat %d,"]`, row, number))
+func seat(row string, number int) string {
+	return fmt.Sprintf(`button[aria-label^="Row %s, seat %d,"]`, row, number)
 }
 
 // seatJS is a JavaScript expression for the seat's button.
 func seatJS(row string, number int) string {
-	return fmt.Sprintf(`document.querySelector(%s)`, js(string(seat(row, number))))
+	return fmt.Sprintf(`document.querySelector(%s)`, js(seat(row, number)))
 }
 
-// click clicks the first element sel matches with the mouse, once it is visible.
-func click[S chromedp.Selectable](t testing.TB, ctx context.Context, sel S) {
-	t.Helper()
-	do(t, ctx, fmt.Sprintf("click %v", sel), chromedp.Click(sel))
+// find is a JavaScript expression for the first element sel selects: an XPath when it starts with "/", else
+// CSS.
+func find(sel string) string {
+	if strings.HasPrefix(sel, "/") {
+		return fmt.Sprintf(`document.evaluate(%s, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue`, js(sel))
+	}
+	return fmt.Sprintf(`document.querySelector(%s)`, js(sel))
 }
 
-// typeInto focuses the field sel matches and types text into it, key by key.
-func typeInto(t testing.TB, ctx context.Context, sel chromedp.CSS, text string) {
+// point is where a person would touch or click an element: its centre, in the viewport.
+type point struct {
+	X, Y    float64
+	Covered string // what is on top of the element at that point, if something else is
+}
+
+// locate waits until the element sel selects is shown, scrolls it to the middle of the viewport (and of any
+// box that scrolls it) and returns its centre; it fails if another element covers that point.
+func locate(t testing.TB, ctx context.Context, sel string) point {
 	t.Helper()
-	do(t, ctx, fmt.Sprintf("type into %s", sel), chromedp.SendKeys(sel, text))
+	waitJS(t, ctx, 10*time.Second, "visible: "+sel, fmt.Sprintf(`(() => { const r = %s?.getBoundingClientRect();
+		return r && r.width > 0 && r.height > 0; })()`, find(sel)))
+	p := eval[point](t, ctx, fmt.Sprintf(`(() => {
+		const e = %s;
+		e.scrollIntoView({block: "center", inline: "center"});
+		const r = e.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+		const hit = document.elementFromPoint(x, y);
+		return {X: x, Y: y, Covered: hit && (hit === e || e.contains(hit)) ? "" : (hit?.outerHTML ?? "nothing").slice(0, 160)};
+	})()`, find(sel)))
+	if p.Covered != "" {
+		t.Fatalf("%s is covered by %s", sel, p.Covered)
+	}
+	return p
+}
+
+// click clicks the element sel selects with the mouse (press and release at its centre), once it is shown.
+func click(t testing.TB, ctx context.Context, sel string) {
+	t.Helper()
+	p := locate(t, ctx, sel)
+	do(t, ctx, "click "+sel, chromedp.MouseClickXY(p.X, p.Y))
+}
+
+// tap touches the element sel selects at its centre (the tab must emulate a touch screen).
+func tap(t testing.TB, ctx context.Context, sel string) {
+	t.Helper()
+	p := locate(t, ctx, sel)
+	do(t, ctx, "tap "+sel, chromedp.TapXY(p.X, p.Y))
+}
+
+// focus gives the element sel selects the focus, as a person's click or Tab would.
+func focus(t testing.TB, ctx context.Context, sel string) {
+	t.Helper()
+	waitJS(t, ctx, 10*time.Second, "focusable: "+sel, find(sel))
+	if !eval[bool](t, ctx, fmt.Sprintf(`(() => { const e = %s; e.focus(); return document.activeElement === e; })()`, find(sel))) {
+		t.Fatalf("%s does not take the focus", sel)
+	}
+}
+
+// typeInto focuses the field sel selects and types text into it, key by key.
+func typeInto(t testing.TB, ctx context.Context, sel, text string) {
+	t.Helper()
+	focus(t, ctx, sel)
+	do(t, ctx, "type into "+sel, chromedp.KeyEvent(text))
 }
 
 // session is what the app keeps in localStorage under "marquee.session".

@@ -84,10 +84,10 @@ func waitCheckout(t testing.TB, ctx context.Context, seats ...string) {
 const payButton = `//button[starts-with(normalize-space(), "Pay")]`
 
 // clearAndType replaces what a field holds by typing: select all, delete, then the new text.
-func clearAndType(t testing.TB, ctx context.Context, sel chromedp.CSS, text string) {
+func clearAndType(t testing.TB, ctx context.Context, sel, text string) {
 	t.Helper()
-	do(t, ctx, "clear "+string(sel), chromedp.Focus(sel), chromedp.KeyEvent("a", chromedp.KeyModifiers(kb.ModifierCtrl)),
-		chromedp.KeyEvent(kb.Backspace))
+	focus(t, ctx, sel)
+	do(t, ctx, "clear "+sel, chromedp.KeyEvent("a", chromedp.KeyModifiers(kb.ModifierCtrl)), chromedp.KeyEvent(kb.Backspace))
 	typeInto(t, ctx, sel, text)
 }
 

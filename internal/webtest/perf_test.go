@@ -120,7 +120,7 @@ func BenchmarkSeatMapRender(b *testing.B) {
 	waitSeatMap(b, ctx)
 	eval[bool](b, ctx, renderProbe)
 	token := register(b, c, newEmail("bench"))
-	sel := js(string(seat("H", 10)))
+	sel := js(seat("H", 10))
 	var total, worst time.Duration
 	var heldID string
 	ops := 0

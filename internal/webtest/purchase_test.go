@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 )
 
@@ -35,12 +33,12 @@ func TestPurchaseFromSearchToQR(t *testing.T) {
 
 	movieLink := search(t, ctx, demo)
 	check(t, ctx, "02-results")
-	click(t, ctx, chromedp.CSS(movieLink))
+	click(t, ctx, movieLink)
 
 	waitHeading(t, ctx, demo.show.MovieTitle)
-	click(t, ctx, chromedp.CSS(fmt.Sprintf(`.tabs[aria-label="Day"] button:nth-child(%d)`, demo.dayTab+1)))
-	showLink := chromedp.CSS(fmt.Sprintf(`a.time[href="/showtime/%s"]`, demo.show.Id))
-	waitJS(t, ctx, 10*time.Second, "the showtime's link", fmt.Sprintf(`document.querySelector(%s)`, js(string(showLink))))
+	click(t, ctx, fmt.Sprintf(`.tabs[aria-label="Day"] button:nth-child(%d)`, demo.dayTab+1))
+	showLink := fmt.Sprintf(`a.time[href="/showtime/%s"]`, demo.show.Id)
+	waitJS(t, ctx, 10*time.Second, "the showtime's link", find(showLink))
 	check(t, ctx, "03-movie")
 	click(t, ctx, showLink)
 
