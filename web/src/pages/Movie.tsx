@@ -39,7 +39,7 @@ export function Movie(props: { id: string }) {
         <div class="poster big" aria-hidden="true" style={{ "--hue": hue(movie.id) }}>{initials(movie.title)}</div>
         <div>
           <p class="meta">
-            <span class="rating" aria-label={`Rated ${movie.rating}`}>{movie.rating}</span>{" "}
+            <span class="rating"><span class="visually-hidden">Rated </span>{movie.rating}</span>{" "}
             {[movie.genres.join(", "), movie.runtimeMinutes ? `${movie.runtimeMinutes} min` : "", movie.language].filter(Boolean).join(" · ")}
           </p>
           <p>{movie.synopsis}</p>
