@@ -221,6 +221,13 @@ type violation struct {
 	Nodes  []string `json:"nodes"`
 }
 
+// axeResult is what axe found on a page.
+type axeResult struct {
+	Passed     int         `json:"passed"`
+	Review     []string    `json:"review"` // rules axe could not decide, such as contrast over a gradient
+	Violations []violation `json:"violations"`
+}
+
 // axe runs axe-core (web/node_modules/axe-core) on the page with the WCAG 2.1 A and AA rules and the best
 // practices, and fails the test listing every violation; state names the page and state for the message.
 func axe(t testing.TB, ctx context.Context, state string) {
@@ -238,10 +245,13 @@ func axe(t testing.TB, ctx context.Context, state string) {
 			p.ReturnByValue = new(false)
 		}))
 	}
-	vs := eval[[]violation](t, ctx, `axe.run(document, {runOnly: {type: "tag",
+	res := eval[axeResult](t, ctx, `axe.run(document, {runOnly: {type: "tag",
 		values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})
-		.then((r) => r.violations.map((v) => ({id: v.id, impact: v.impact ?? "", help: v.help,
-			nodes: v.nodes.map((n) => n.target.join(" ") + (n.failureSummary ? " (" + n.failureSummary.replace(/\s+/g, " ") + ")" : ""))})))`)
+		.then((r) => ({passed: r.passes.length, review: r.incomplete.map((v) => v.id),
+			violations: r.violations.map((v) => ({id: v.id, impact: v.impact ?? "", help: v.help,
+				nodes: v.nodes.map((n) => n.target.join(" ") + (n.failureSummary ? " (" + n.failureSummary.replace(/\s+/g, " ") + ")" : ""))}))}))`)
+	t.Logf("axe %s: %d rules passed, %d violated, to review by hand: %v", state, res.Passed, len(res.Violations), res.Review)
+	vs := res.Violations
 	if len(vs) == 0 {
 		return
 	}
