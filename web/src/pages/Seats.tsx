@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Showtime } from "../../../api/marquee/v1/catalog_pb.js";
 import { type Seat, SeatStatus, SeatType } from "../../../api/marquee/v1/seat_pb.js";
 import { code, isAbort, message, seats as seatApi, standby } from "../lib/api.js";
-import { date, money, when } from "../lib/format.js";
+import { date, language, money, when } from "../lib/format.js";
 import { remember } from "../lib/holds.js";
 import { navigate } from "../lib/router.js";
 import { layout, type Move, move } from "../lib/seatmap.js";
@@ -111,7 +111,7 @@ export function Seats(props: { id: string }) {
   const signedIn = !!session.value;
   return (
     <Page title={title} wide>
-      {st && <p class="meta">{st.theatreName} · {st.screenName} · {when(st.startsAt)} · {st.format} · {st.language}</p>}
+      {st && <p class="meta">{st.theatreName} · {st.screenName} · {when(st.startsAt)} · {st.format} · {language(st.language)}</p>}
       <p class={`live ${live}`} role="status">
         <span aria-hidden="true">{live === "live" ? "●" : "○"}</span>{" "}
         {live === "live" ? "Live: seats change here as others pick them." : live === "connecting" ? "Connecting…" : "Reconnecting to live updates…"}
