@@ -22,6 +22,16 @@ type Supercluster struct {
 // server starts knowing all the others.
 func StartSupercluster(dir string, names ...string) (*Supercluster, error) {
 	sc := &Supercluster{Clusters: names, Servers: map[string]*Server{}}
+	if len(names) == 1 {
+		// One region has no peers to elect a JetStream meta leader with: it runs a plain JetStream server, and
+		// clients see no cluster name, so they create unplaced streams.
+		srv, err := Start(Options{Name: names[0], StoreDir: filepath.Join(dir, names[0])})
+		if err != nil {
+			return nil, fmt.Errorf("natsserver.StartSupercluster: %w", err)
+		}
+		sc.Servers[names[0]] = srv
+		return sc, nil
+	}
 	gateways := map[string]string{}
 	ports := map[string]int{}
 	for _, name := range names {

@@ -108,3 +108,36 @@ func retry(ctx context.Context, t *testing.T, what string, op func(context.Conte
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSuperclusterOfOneRegionIsAPlainServer starts a "supercluster" of one cluster, as `marquee dev --regions
+// NAME` does: it is ready at once, reports no cluster to clients, and takes streams and messages.
+func TestSuperclusterOfOneRegionIsAPlainServer(t *testing.T) {
+	sc, err := natsserver.StartSupercluster(t.TempDir(), "eu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sc.Close)
+	nc, err := nats.Connect(sc.URLs()["eu"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	if name := nc.ConnectedClusterName(); name != "" {
+		t.Fatalf("cluster name %q, want none", name)
+	}
+	js := connectJS(t, sc.URLs()["eu"])
+	ctx := context.Background()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "ONE", Subjects: []string{"one.>"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, "one.x", []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	info, err := js.Stream(ctx, "ONE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.CachedInfo().State.Msgs != 1 {
+		t.Fatalf("stream holds %d messages, want 1", info.CachedInfo().State.Msgs)
+	}
+}

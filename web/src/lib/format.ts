@@ -69,3 +69,13 @@ export function distanceKm(aLat: number, aLon: number, bLat: number, bLon: numbe
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(r(aLat)) * Math.cos(r(bLat)) * Math.sin(dLon / 2) ** 2;
   return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
+
+/** language names a language code in the reader's language ("de" -> "German"), or returns it as given. */
+export function language(code: string): string {
+  if (!code) return "";
+  try {
+    return new Intl.DisplayNames(undefined, { type: "language" }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}

@@ -29,3 +29,8 @@ export function signOut() {
   localStorage.removeItem(key);
   session.value = null;
 }
+
+/** signInAs stores the session an account call (Login, Register) answered with. */
+export function signInAs(r: { token: string; user?: { id: string; email: string; displayName: string; homeRegion: string } }) {
+  signIn({ token: r.token, userId: r.user?.id ?? "", email: r.user?.email ?? "", name: r.user?.displayName ?? "", homeRegion: r.user?.homeRegion ?? "" });
+}

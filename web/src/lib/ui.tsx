@@ -32,3 +32,17 @@ export function Alert(props: { kind?: "error" | "info" | "ok"; children: Compone
 export function Loading(props: { what: string }) {
   return <p class="loading" role="status">Loading {props.what}…</p>;
 }
+
+/** CardField is the card number input of test mode, with the test cards to use. */
+export function CardField(props: { id: string; value: string; onInput: (v: string) => void; declines?: boolean }) {
+  return (
+    <>
+      <label for={props.id}>Card number</label>
+      <input id={props.id} inputMode="numeric" autocomplete="cc-number" value={props.value} aria-describedby={`${props.id}-hint`}
+        onInput={(e) => props.onInput((e.target as HTMLInputElement).value)} />
+      <p id={`${props.id}-hint`} class="hint">
+        Test mode: 4242 4242 4242 4242 pays{props.declines ? "; 4000 0000 0000 0002 is declined" : ""}.
+      </p>
+    </>
+  );
+}

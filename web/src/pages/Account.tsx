@@ -4,7 +4,7 @@ import { NotificationChannel, type NotificationSettings } from "../../../api/mar
 import { account, message } from "../lib/api.js";
 import { place } from "../lib/place.js";
 import { navigate, query } from "../lib/router.js";
-import { session, signIn } from "../lib/session.js";
+import { session, signInAs } from "../lib/session.js";
 import { Alert, Loading, Page } from "../lib/ui.js";
 
 const next = () => {
@@ -23,7 +23,7 @@ export function Login() {
     setErr("");
     try {
       const r = await account.login({ email: email.trim(), password });
-      signIn({ token: r.token, userId: r.user!.id, email: r.user!.email, name: r.user!.displayName, homeRegion: r.user!.homeRegion });
+      signInAs(r);
       navigate(next(), true);
     } catch (e) {
       setErr(message(e));
@@ -64,7 +64,7 @@ export function Register() {
       const p = place.value;
       const r = await account.register({ email: email.trim(), password, displayName: name.trim(),
         near: p ? { latitude: p.latitude, longitude: p.longitude } : undefined });
-      signIn({ token: r.token, userId: r.user!.id, email: r.user!.email, name: r.user!.displayName, homeRegion: r.user!.homeRegion });
+      signInAs(r);
       navigate(next(), true);
     } catch (e) {
       setErr(message(e));

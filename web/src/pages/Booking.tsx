@@ -7,7 +7,7 @@ import { tokenFor } from "../lib/cards.js";
 import { date, money, when } from "../lib/format.js";
 import { ics } from "../lib/ics.js";
 import { qr } from "../lib/qr.js";
-import { Alert, Loading, Page } from "../lib/ui.js";
+import { Alert, CardField, Loading, Page } from "../lib/ui.js";
 
 export function Booking(props: { id: string }) {
   const [b, setB] = useState<BookingT | null>(null);
@@ -106,10 +106,7 @@ function AddSeats(props: { booking: BookingT; onDone: (b: BookingT) => void }) {
         <select id="add-count" value={count} onChange={(e) => setCount(Number((e.target as HTMLSelectElement).value))}>
           {[1, 2, 3, 4].map((n) => <option key={n} value={n}>{n}</option>)}
         </select>
-        <label for="add-card">Card number</label>
-        <input id="add-card" inputMode="numeric" autocomplete="cc-number" value={card} aria-describedby="add-card-hint"
-          onInput={(e) => setCard((e.target as HTMLInputElement).value)} />
-        <p id="add-card-hint" class="hint">Test mode: 4242 4242 4242 4242 pays.</p>
+        <CardField id="add-card" value={card} onInput={setCard} />
         {err && <Alert>{err}</Alert>}
         {done && <Alert kind="ok">{done}</Alert>}
         <button class="primary" disabled={busy}>Add seats</button>

@@ -9,7 +9,7 @@ import { Countdown } from "../lib/Timer.js";
 import { money, when } from "../lib/format.js";
 import { forget, recall } from "../lib/holds.js";
 import { navigate } from "../lib/router.js";
-import { Alert, Loading, Page } from "../lib/ui.js";
+import { Alert, CardField, Loading, Page } from "../lib/ui.js";
 import { Code } from "@connectrpc/connect";
 
 export function Checkout(props: { holdId: string }) {
@@ -149,10 +149,7 @@ export function Checkout(props: { holdId: string }) {
             </label>
           )}
           <form onSubmit={pay}>
-            <label for="card">Card number</label>
-            <input id="card" inputMode="numeric" autocomplete="cc-number" value={card} aria-describedby="card-hint"
-              onInput={(e) => setCard((e.target as HTMLInputElement).value)} />
-            <p id="card-hint" class="hint">Test mode: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined.</p>
+            <CardField id="card" value={card} onInput={setCard} declines />
             {err && <Alert>{err}</Alert>}
             <button class="primary" disabled={busy}>{busy ? "Paying…" : quote ? `Pay ${money(quote.total)}` : "Pay"}</button>
           </form>

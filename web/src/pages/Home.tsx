@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { City } from "../../../api/marquee/v1/catalog_pb.js";
 import type { Facets, MovieHit, Suggestion } from "../../../api/marquee/v1/search_pb.js";
 import { catalog, isAbort, message, search } from "../lib/api.js";
-import { dayKey, dayLabel, money, time } from "../lib/format.js";
+import { dayKey, dayLabel, language, money, time } from "../lib/format.js";
 import { place, setPlace } from "../lib/place.js";
 import { navigate } from "../lib/router.js";
 import { Alert, Loading, Page } from "../lib/ui.js";
@@ -131,7 +131,7 @@ function Browse() {
         <legend>Filters</legend>
         <FacetSelect label="Genre" values={facets?.genres.map((f) => f.value) ?? []} chosen={filters.genres[0] ?? ""}
           onChange={(v) => setFilters({ ...filters, genres: v ? [v] : [] })} />
-        <FacetSelect label="Language" values={facets?.languages.map((f) => f.value) ?? []} chosen={filters.languages[0] ?? ""}
+        <FacetSelect label="Language" values={facets?.languages.map((f) => f.value) ?? []} chosen={filters.languages[0] ?? ""} name={language}
           onChange={(v) => setFilters({ ...filters, languages: v ? [v] : [] })} />
         <FacetSelect label="Format" values={facets?.formats.map((f) => f.value) ?? []} chosen={filters.formats[0] ?? ""}
           onChange={(v) => setFilters({ ...filters, formats: v ? [v] : [] })} />
@@ -158,14 +158,14 @@ function Browse() {
   );
 }
 
-function FacetSelect(props: { label: string; values: string[]; chosen: string; onChange: (v: string) => void }) {
+function FacetSelect(props: { label: string; values: string[]; chosen: string; onChange: (v: string) => void; name?: (v: string) => string }) {
   const values = props.chosen && !props.values.includes(props.chosen) ? [props.chosen, ...props.values] : props.values;
   return (
     <label>
       {props.label}
       <select value={props.chosen} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
         <option value="">Any</option>
-        {values.map((v) => <option key={v} value={v}>{v}</option>)}
+        {values.map((v) => <option key={v} value={v}>{props.name ? props.name(v) : v}</option>)}
       </select>
     </label>
   );
@@ -179,7 +179,7 @@ function MovieCard(props: { hit: MovieHit; tz?: string }) {
       <div class="poster" aria-hidden="true" style={{ "--hue": hue(m.id) }}>{initials(m.title)}</div>
       <div>
         <h2><a href={`/movie/${encodeURIComponent(m.id)}`}>{m.title}</a></h2>
-        <p class="meta">{[m.rating, m.genres.join(", "), m.runtimeMinutes ? `${m.runtimeMinutes} min` : "", m.language].filter(Boolean).join(" · ")}</p>
+        <p class="meta">{[m.rating, m.genres.join(", "), m.runtimeMinutes ? `${m.runtimeMinutes} min` : "", language(m.language)].filter(Boolean).join(" · ")}</p>
         {next.length > 0 && (
           <p class="next">
             Next: {next.map((s, i) => (

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Movie as MovieT, Showtime, Theatre } from "../../../api/marquee/v1/catalog_pb.js";
 import { catalog, message } from "../lib/api.js";
-import { date, dayKey, dayLabel, distanceKm, km, money, time } from "../lib/format.js";
+import { date, dayKey, dayLabel, distanceKm, km, language, money, time } from "../lib/format.js";
 import { place } from "../lib/place.js";
 import { Alert, Loading, Page } from "../lib/ui.js";
 import { hue, initials } from "./Home.js";
@@ -40,7 +40,7 @@ export function Movie(props: { id: string }) {
         <div>
           <p class="meta">
             <span class="rating"><span class="visually-hidden">Rated </span>{movie.rating}</span>{" "}
-            {[movie.genres.join(", "), movie.runtimeMinutes ? `${movie.runtimeMinutes} min` : "", movie.language].filter(Boolean).join(" · ")}
+            {[movie.genres.join(", "), movie.runtimeMinutes ? `${movie.runtimeMinutes} min` : "", language(movie.language)].filter(Boolean).join(" · ")}
           </p>
           <p>{movie.synopsis}</p>
           {movie.cast.length > 0 && <p><strong>Cast:</strong> {movie.cast.join(", ")}</p>}

@@ -3,14 +3,14 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Showtime } from "../../../api/marquee/v1/catalog_pb.js";
 import { type Seat, SeatStatus, SeatType } from "../../../api/marquee/v1/seat_pb.js";
-import { code, isAbort, message, seats as seatApi, standby } from "../lib/api.js";
-import { date, money, when } from "../lib/format.js";
+import { message, seats as seatApi, standby } from "../lib/api.js";
+import { follow } from "../lib/follow.js";
+import { date, language, money, when } from "../lib/format.js";
 import { remember } from "../lib/holds.js";
 import { navigate } from "../lib/router.js";
 import { layout, type Move, move } from "../lib/seatmap.js";
 import { session } from "../lib/session.js";
 import { Alert, Loading, Page } from "../lib/ui.js";
-import { Code } from "@connectrpc/connect";
 import type { Hold } from "../../../api/marquee/v1/seat_pb.js";
 
 const maxSeats = 10;
@@ -37,32 +37,20 @@ export function Seats(props: { id: string }) {
   const [picked, setPicked] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    const ctl = new AbortController();
-    let tries = 0;
-    (async () => {
-      while (!ctl.signal.aborted) {
-        try {
-          // Versions only grow within one stream; a reconnect starts a new one with a fresh map.
-          let last = -1;
-          for await (const m of seatApi.watchSeatMap({ showtimeId: props.id }, { signal: ctl.signal })) {
-            tries = 0;
-            setLive("live");
-            if (m.version <= last) continue; // a heartbeat, or an older map
-            last = m.version;
-            setMap({ seats: m.seats, showtime: m.showtime, version: m.version });
-          }
-        } catch (e) {
-          if (isAbort(e) || ctl.signal.aborted) return;
-          if (code(e) === Code.NotFound || code(e) === Code.InvalidArgument) {
-            setErr("We could not find that showtime.");
-            return;
-          }
-        }
-        setLive("reconnecting");
-        await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** tries++)));
-      }
-    })();
-    return () => ctl.abort();
+    // Versions only grow within one stream; a reconnect starts a new one with a fresh map.
+    let last = -1;
+    return follow({
+      open: (signal) => seatApi.watchSeatMap({ showtimeId: props.id }, { signal }),
+      onStream: () => (last = -1),
+      onMessage: (m) => {
+        setLive("live");
+        if (m.version <= last) return; // a heartbeat, or an older map
+        last = m.version;
+        setMap({ seats: m.seats, showtime: m.showtime, version: m.version });
+      },
+      onLost: () => setLive("reconnecting"),
+      onGone: () => setErr("We could not find that showtime."),
+    });
   }, [props.id]);
   // A seat the person picked that someone else just took leaves the selection, and they are told.
   useEffect(() => {
@@ -111,7 +99,7 @@ export function Seats(props: { id: string }) {
   const signedIn = !!session.value;
   return (
     <Page title={title} wide>
-      {st && <p class="meta">{st.theatreName} · {st.screenName} · {when(st.startsAt)} · {st.format} · {st.language}</p>}
+      {st && <p class="meta">{st.theatreName} · {st.screenName} · {when(st.startsAt)} · {st.format} · {language(st.language)}</p>}
       <p class={`live ${live}`} role="status">
         <span aria-hidden="true">{live === "live" ? "●" : "○"}</span>{" "}
         {live === "live" ? "Live: seats change here as others pick them." : live === "connecting" ? "Connecting…" : "Reconnecting to live updates…"}

@@ -1,14 +1,14 @@
 // A place in a standby line, live: the position and status update by themselves (StandbyService/WatchStandby),
 // and an offer arrives with its seats and deadline, to accept (and pay) or decline.
 import { useEffect, useState } from "preact/hooks";
-import { Code } from "@connectrpc/connect";
 import { type StandbyEntry, StandbyStatus } from "../../../api/marquee/v1/standby_pb.js";
-import { code, idempotencyKey, isAbort, message, standby } from "../lib/api.js";
+import { idempotencyKey, message, standby } from "../lib/api.js";
+import { follow } from "../lib/follow.js";
 import { tokenFor } from "../lib/cards.js";
 import { Countdown } from "../lib/Timer.js";
 import { date } from "../lib/format.js";
 import { navigate } from "../lib/router.js";
-import { Alert, Loading, Page } from "../lib/ui.js";
+import { Alert, CardField, Loading, Page } from "../lib/ui.js";
 
 /** statusText says where an entry is in words. */
 export function statusText(e: StandbyEntry): string {
@@ -26,28 +26,11 @@ export function statusText(e: StandbyEntry): string {
 export function Standby(props: { id: string }) {
   const [entry, setEntry] = useState<StandbyEntry | null>(null);
   const [err, setErr] = useState("");
-  useEffect(() => {
-    const ctl = new AbortController();
-    let tries = 0;
-    (async () => {
-      while (!ctl.signal.aborted) {
-        try {
-          for await (const m of standby.watchStandby({ entryId: props.id }, { signal: ctl.signal })) {
-            tries = 0;
-            if (m.entry) setEntry(m.entry);
-          }
-        } catch (e) {
-          if (isAbort(e) || ctl.signal.aborted) return;
-          if (code(e) === Code.NotFound) {
-            setErr("We could not find this standby entry.");
-            return;
-          }
-        }
-        await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** tries++)));
-      }
-    })();
-    return () => ctl.abort();
-  }, [props.id]);
+  useEffect(() => follow({
+    open: (signal) => standby.watchStandby({ entryId: props.id }, { signal }),
+    onMessage: (m) => m.entry && setEntry(m.entry),
+    onGone: () => setErr("We could not find this standby entry."),
+  }), [props.id]);
   if (err) return <Page title="Standby"><Alert>{err}</Alert></Page>;
   if (!entry) return <Page title="Standby"><Loading what="your place in line" /></Page>;
   const leave = async () => {
@@ -115,10 +98,7 @@ function Offer(props: { entry: StandbyEntry }) {
       <Countdown deadline={date(o.expiresAt)} label="Offer open for" />
       <p>They are held for you until the time runs out; then they go to the next person in line.</p>
       <form onSubmit={accept}>
-        <label for="offer-card">Card number</label>
-        <input id="offer-card" inputMode="numeric" autocomplete="cc-number" value={card} aria-describedby="offer-hint"
-          onInput={(e) => setCard((e.target as HTMLInputElement).value)} />
-        <p id="offer-hint" class="hint">Test mode: 4242 4242 4242 4242 pays.</p>
+        <CardField id="offer-card" value={card} onInput={setCard} />
         {err && <Alert>{err}</Alert>}
         <div class="actions">
           <button class="primary" disabled={busy}>Accept and pay</button>
