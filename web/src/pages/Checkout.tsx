@@ -10,6 +10,7 @@ import { money, when } from "../lib/format.js";
 import { forget, recall } from "../lib/holds.js";
 import { navigate } from "../lib/router.js";
 import { Alert, CardField, Loading, Page } from "../lib/ui.js";
+import { typeName } from "./Seats.js";
 import { Code } from "@connectrpc/connect";
 
 export function Checkout(props: { holdId: string }) {
@@ -101,7 +102,9 @@ export function Checkout(props: { holdId: string }) {
     } catch (e) {
       if (lost(e)) setExpired(true);
       else if (code(e) === Code.FailedPrecondition && /card|declin|fund|payment/i.test(message(e))) {
-        setErr(`Payment failed: ${message(e)}. Your seats are still held; try another card.`);
+        // The provider's reason ("card declined", "insufficient funds") without the words around it.
+        const why = message(e).replace(/^(payment failed:\s*)?(payment declined:\s*)?/i, "");
+        setErr(`Payment failed: ${why}. Your seats are still held; try another card.`);
       } else setErr(message(e));
     } finally {
       setBusy(false);
@@ -170,7 +173,7 @@ function QuoteTable(props: { quote: Quote }) {
         {q.lineItems.map((li) => (
           <tr key={li.seatId}>
             <th scope="row">
-              Seat {li.seatId} <span class="meta">({money(li.base)})</span>
+              Seat {li.seatId} <span class="meta">({typeName(li.seatType)}, {money(li.base)})</span>
               {li.adjustments.map((a) => <div class="meta" key={a.ruleId}>{a.description} {money(a.amount)}</div>)}
             </th>
             <td class="num">{money(li.amount)}</td>

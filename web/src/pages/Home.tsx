@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { City } from "../../../api/marquee/v1/catalog_pb.js";
 import type { Facets, MovieHit, Suggestion } from "../../../api/marquee/v1/search_pb.js";
 import { catalog, isAbort, message, search } from "../lib/api.js";
-import { dayKey, dayLabel, language, money, time } from "../lib/format.js";
+import { date, dayKey, dayLabel, language, money, time } from "../lib/format.js";
 import { place, setPlace } from "../lib/place.js";
 import { navigate } from "../lib/router.js";
 import { Alert, Loading, Page } from "../lib/ui.js";
@@ -183,7 +183,7 @@ function MovieCard(props: { hit: MovieHit; tz?: string }) {
         {next.length > 0 && (
           <p class="next">
             Next: {next.map((s, i) => (
-              <span key={s.id}>{i > 0 && ", "}<a href={`/showtime/${encodeURIComponent(s.id)}`}>{time(s.startsAt, props.tz)} {s.theatreName}{s.fromPrice ? ` from ${money(s.fromPrice)}` : ""}</a></span>
+              <span key={s.id}>{i > 0 && ", "}<a href={`/showtime/${encodeURIComponent(s.id)}`}>{dayLabel(dayKey(date(s.startsAt), props.tz), dayKey(new Date(), props.tz))} {time(s.startsAt, props.tz)} {s.theatreName}{s.fromPrice ? ` from ${money(s.fromPrice)}` : ""}</a></span>
             ))}
           </p>
         )}
