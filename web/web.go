@@ -6,8 +6,10 @@ package web
 import (
 	"embed"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -53,6 +55,9 @@ func handler(root fs.FS) http.Handler {
 			if st, err := fs.Stat(root, name); err == nil && !st.IsDir() {
 				if strings.HasPrefix(name, "assets/") {
 					h.Set("Cache-Control", "public, max-age=31536000, immutable")
+					if serveGzip(w, r, root, name) {
+						return
+					}
 				}
 				files.ServeHTTP(w, r)
 				return
@@ -88,3 +93,37 @@ const notBuilt = `<!doctype html>
 <code>web/</code>), then rebuild the binary; <code>make run</code> does both.</p>
 </body></html>
 `
+
+// serveGzip answers with name's gzipped twin (written by the build) when the client accepts gzip.
+func serveGzip(w http.ResponseWriter, r *http.Request, root fs.FS, name string) bool {
+	w.Header().Add("Vary", "Accept-Encoding")
+	if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		return false
+	}
+	gz, err := fs.ReadFile(root, name+".gz")
+	if err != nil {
+		return false
+	}
+	h := w.Header()
+	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	h.Set("Content-Encoding", "gzip")
+	h.Set("Content-Length", strconv.Itoa(len(gz)))
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(gz)
+	}
+	return true
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip (and does not refuse it with q=0).
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") || strings.TrimSpace(enc) == "*" {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}

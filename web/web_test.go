@@ -55,3 +55,28 @@ func TestWithoutTheBundleSaysHowToBuildIt(t *testing.T) {
 		t.Fatalf("%d %q", res.StatusCode, body)
 	}
 }
+
+// TestAssetsGoGzippedToBrowsersThatAcceptIt checks that a hashed asset is sent as its gzipped twin with the
+// right type and encoding when the client accepts gzip, and as it is otherwise.
+func TestAssetsGoGzippedToBrowsersThatAcceptIt(t *testing.T) {
+	h := handler(fstest.MapFS{
+		"index.html":           {Data: []byte("<!doctype html>")},
+		"assets/main-AB.js":    {Data: []byte("plain")},
+		"assets/main-AB.js.gz": {Data: []byte("gzipped")},
+	})
+	for _, tc := range []struct {
+		accept, body, encoding string
+	}{{"gzip, deflate, br", "gzipped", "gzip"}, {"br;q=1.0, gzip;q=0.8", "gzipped", "gzip"}, {"", "plain", ""},
+		{"br", "plain", ""}, {"gzip;q=0", "plain", ""}} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/assets/main-AB.js", nil)
+		req.Header.Set("Accept-Encoding", tc.accept)
+		h.ServeHTTP(rec, req)
+		res := rec.Result()
+		body, _ := io.ReadAll(res.Body)
+		if string(body) != tc.body || res.Header.Get("Content-Encoding") != tc.encoding ||
+			!strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") || res.Header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("Accept-Encoding %q: %q, headers %v", tc.accept, body, res.Header)
+		}
+	}
+}
