@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type Booking, BookingStatus, RefundMethod, TenderMethod } from "../../../api/marquee/v1/booking_pb.js";
 import type { QuoteCancellationResponse } from "../../../api/marquee/v1/booking_pb.js";
 import { type StandbyEntry, StandbyStatus } from "../../../api/marquee/v1/standby_pb.js";
-import { booking, idempotencyKey, message, standby } from "../lib/api.js";
+import { booking, idempotencyKey, isAbort, message, standby } from "../lib/api.js";
 import { date, money, when } from "../lib/format.js";
 import { Alert, Loading, Page } from "../lib/ui.js";
 import { statusText } from "./Standby.js";
@@ -74,8 +74,10 @@ function Cancel(props: { b: Booking; seats: string[]; onClose: () => void; onDon
   useEffect(() => {
     setQuote(null);
     if (chosen.length === 0) return;
-    booking.quoteCancellation({ bookingId: props.b.id, seatIds: all ? [] : chosen, refundTo: to })
-      .then(setQuote, (e: unknown) => setErr(message(e)));
+    const ctl = new AbortController();
+    booking.quoteCancellation({ bookingId: props.b.id, seatIds: all ? [] : chosen, refundTo: to }, { signal: ctl.signal })
+      .then((q) => ctl.signal.aborted || setQuote(q), (e: unknown) => isAbort(e) || ctl.signal.aborted || setErr(message(e)));
+    return () => ctl.abort();
   }, [chosen.join(","), to]);
   const confirm = async () => {
     setBusy(true);

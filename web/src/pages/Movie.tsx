@@ -1,7 +1,7 @@
 // A movie: what it is, and its showtimes by day and theatre with format, language, distance and "from" prices.
 import { useEffect, useState } from "preact/hooks";
 import type { Movie as MovieT, Showtime, Theatre } from "../../../api/marquee/v1/catalog_pb.js";
-import { catalog, message } from "../lib/api.js";
+import { catalog, isAbort, message } from "../lib/api.js";
 import { date, dayKey, dayLabel, distanceKm, km, language, money, time } from "../lib/format.js";
 import { place } from "../lib/place.js";
 import { Alert, Loading, Page } from "../lib/ui.js";
@@ -21,9 +21,12 @@ export function Movie(props: { id: string }) {
     catalog.listTheatres({}).then((r) => setTheatres(new Map(r.theatres.map((t) => [t.id, t]))), () => {});
   }, [props.id]);
   useEffect(() => {
+    // Switching days quickly must not let an earlier day's answer, arriving late, replace this one's.
+    const ctl = new AbortController();
     setShows(null);
-    catalog.listShowtimes({ movieId: props.id, day, city: p?.city ?? "", pageSize: 100 })
-      .then((r) => setShows(r.showtimes), (e) => setErr(message(e)));
+    catalog.listShowtimes({ movieId: props.id, day, city: p?.city ?? "", pageSize: 100 }, { signal: ctl.signal })
+      .then((r) => ctl.signal.aborted || setShows(r.showtimes), (e) => isAbort(e) || ctl.signal.aborted || setErr(message(e)));
+    return () => ctl.abort();
   }, [props.id, day, p?.city]);
   if (movie === undefined && !err) return <Page title="Movie"><Loading what="the movie" /></Page>;
   if (!movie) return <Page title="Movie not found">{err ? <Alert>{err}</Alert> : <p>We could not find that movie.</p>}</Page>;
