@@ -1,12 +1,16 @@
 // Small shared pieces of the pages.
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 
 /** Page is a page's main heading, focused when the page opens so screen readers announce it. */
 export function Page(props: { title: string; children: ComponentChildren; wide?: boolean }) {
   const h = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
+  // Before the page is painted (a layout effect), so focus never moves away from a field someone has already
+  // started typing in; and not at all when they have.
+  useLayoutEffect(() => {
     document.title = `${props.title} · Marquee`;
+    const active = document.activeElement;
+    if (active && active !== document.body && active.closest("main") && active.matches("input, select, textarea")) return;
     h.current?.focus({ preventScroll: true });
   }, [props.title]);
   return (
