@@ -2,7 +2,6 @@
 // and index.html pointing at them. `node build.mjs --tests` compiles the unit tests (src/**/*.test.ts) into
 // dist-test/ for `node --test`.
 import * as esbuild from "esbuild";
-import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -56,6 +55,5 @@ if (process.argv.includes("--tests")) {
     writeFileSync(join(out, "assets", f + ".gz"), gz);
     total += gz.length;
   }
-  const id = createHash("sha256").update(html).digest("hex").slice(0, 8);
-  console.log(`web: built dist/ (${outputs.join(", ")}; first load ${(total / 1024).toFixed(1)} KB gzipped; ${id})`);
+  console.log(`web: built dist/ (${outputs.join(", ")}; first load ${(total / 1024).toFixed(1)} KB gzipped)`);
 }

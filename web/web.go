@@ -116,14 +116,20 @@ func serveGzip(w http.ResponseWriter, r *http.Request, root fs.FS, name string) 
 	return true
 }
 
-// acceptsGzip reports whether an Accept-Encoding header allows gzip (and does not refuse it with q=0).
+// acceptsGzip reports whether an Accept-Encoding header allows gzip: listed (or "*") without q=0.
 func acceptsGzip(header string) bool {
 	for _, part := range strings.Split(header, ",") {
 		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(enc), "gzip") || strings.TrimSpace(enc) == "*" {
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		enc = strings.TrimSpace(enc)
+		if !strings.EqualFold(enc, "gzip") && enc != "*" {
+			continue
 		}
+		q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+		if !ok {
+			return true
+		}
+		v, err := strconv.ParseFloat(q, 64)
+		return err == nil && v > 0
 	}
 	return false
 }

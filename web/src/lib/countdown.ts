@@ -13,7 +13,8 @@ export function left(deadline: Date, now: Date = new Date()): Left {
   return { ms, expired: ms === 0, urgent: ms > 0 && ms <= 60_000, text, spoken };
 }
 
-/** announceEvery is how often a screen reader hears the time left: each minute, then every 15 s in the last one. */
+/** shouldAnnounce says whether a screen reader should hear the time left now: each minute, every 15 s in the
+ * last one, and when it runs out. */
 export function shouldAnnounce(prev: Left | null, cur: Left): boolean {
   if (!prev) return true;
   if (cur.expired !== prev.expired) return true;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { find, layout, move } from "./seatmap.js";
+import { layout, move } from "./seatmap.js";
 import type { Seat } from "../../../api/marquee/v1/seat_pb.js";
 
 // A small screen: rows A and B, an aisle at x = 3, row B one seat shorter (a gap at its end), row C behind.
@@ -35,10 +35,4 @@ test("arrow keys skip the aisle and gaps and stop at the edges", () => {
   assert.deepEqual(move(l, 1, 1, "ArrowUp"), { row: 0, col: 1 });
   assert.deepEqual(move(l, 0, 4, "Home"), { row: 0, col: 0 });
   assert.deepEqual(move(l, 1, 0, "End"), { row: 1, col: 4 });
-});
-
-test("find returns a seat's place", () => {
-  const l = layout(seats);
-  assert.deepEqual(find(l, "B4"), { row: 1, col: 4 });
-  assert.equal(find(l, "Z9"), null);
 });

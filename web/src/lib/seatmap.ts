@@ -78,11 +78,3 @@ export function move(l: Layout, row: number, col: number, key: Move): { row: num
     }
   }
 }
-
-/** find returns the grid position of a seat id. */
-export function find(l: Layout, id: string): { row: number; col: number } | null {
-  for (let i = 0; i < l.rows.length; i++) {
-    for (const c of l.rows[i].cells) if (c.seat?.id === id) return { row: i, col: c.col };
-  }
-  return null;
-}
