@@ -34,6 +34,8 @@ const (
 	StandbyClosedKind    Kind = "standby.closed"
 	StandbyChangedKind   Kind = "standby.changed"
 	CatalogChangedKind   Kind = "catalog.changed"
+	BookingsArchivedKind Kind = "archive.archived"
+	PersonErasedKind     Kind = "person.erased"
 )
 
 // Event is an outbox entry: a subject "marquee.<region>.<aggregate>.<event>" and an encoded payload.
@@ -152,4 +154,15 @@ func StandbyChanged(region, entryID, userID, showtimeID, status string, at time.
 func CatalogChanged(region, what, id string, deleted bool, at time.Time) Event {
 	return Encode(region, CatalogChangedKind, id, &marqueev1.CatalogChanged{Kind: what, Id: id, Deleted: deleted,
 		ChangedAt: timestamppb.New(at)})
+}
+
+// BookingsArchived is the event of bookings moved to the archive object key of region's bucket.
+func BookingsArchived(region, key string, bookingIDs []string, at time.Time) Event {
+	return Encode(region, BookingsArchivedKind, key, &marqueev1.BookingsArchived{ObjectKey: key,
+		BookingIds: bookingIDs, ArchivedAt: timestamppb.New(at)})
+}
+
+// PersonErased is the event of a person's data erased, announced in the region that served the erasure.
+func PersonErased(region, userID string, at time.Time) Event {
+	return Encode(region, PersonErasedKind, userID, &marqueev1.PersonErased{UserId: userID, ErasedAt: timestamppb.New(at)})
 }

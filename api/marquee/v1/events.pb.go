@@ -748,6 +748,121 @@ func (x *CatalogChanged) GetChangedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// BookingsArchived is published when bookings have left the hot tables for an archive object of their region's
+// bucket, verified against its manifest.
+type BookingsArchived struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ObjectKey     string                 `protobuf:"bytes,1,opt,name=object_key,json=objectKey,proto3" json:"object_key,omitempty"`
+	BookingIds    []string               `protobuf:"bytes,2,rep,name=booking_ids,json=bookingIds,proto3" json:"booking_ids,omitempty"`
+	ArchivedAt    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=archived_at,json=archivedAt,proto3" json:"archived_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BookingsArchived) Reset() {
+	*x = BookingsArchived{}
+	mi := &file_marquee_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BookingsArchived) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BookingsArchived) ProtoMessage() {}
+
+func (x *BookingsArchived) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BookingsArchived.ProtoReflect.Descriptor instead.
+func (*BookingsArchived) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BookingsArchived) GetObjectKey() string {
+	if x != nil {
+		return x.ObjectKey
+	}
+	return ""
+}
+
+func (x *BookingsArchived) GetBookingIds() []string {
+	if x != nil {
+		return x.BookingIds
+	}
+	return nil
+}
+
+func (x *BookingsArchived) GetArchivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ArchivedAt
+	}
+	return nil
+}
+
+// PersonErased is published when a person's data is erased: personal fields scrubbed, their data key shredded.
+type PersonErased struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	ErasedAt      *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=erased_at,json=erasedAt,proto3" json:"erased_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PersonErased) Reset() {
+	*x = PersonErased{}
+	mi := &file_marquee_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PersonErased) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PersonErased) ProtoMessage() {}
+
+func (x *PersonErased) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PersonErased.ProtoReflect.Descriptor instead.
+func (*PersonErased) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PersonErased) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *PersonErased) GetErasedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ErasedAt
+	}
+	return nil
+}
+
 var File_marquee_v1_events_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_events_proto_rawDesc = "" +
@@ -827,7 +942,17 @@ const file_marquee_v1_events_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
 	"\adeleted\x18\x03 \x01(\bR\adeleted\x129\n" +
 	"\n" +
-	"changed_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAtB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"changed_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAt\"\x8f\x01\n" +
+	"\x10BookingsArchived\x12\x1d\n" +
+	"\n" +
+	"object_key\x18\x01 \x01(\tR\tobjectKey\x12\x1f\n" +
+	"\vbooking_ids\x18\x02 \x03(\tR\n" +
+	"bookingIds\x12;\n" +
+	"\varchived_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"archivedAt\"`\n" +
+	"\fPersonErased\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x127\n" +
+	"\terased_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\berasedAtB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_events_proto_rawDescOnce sync.Once
@@ -841,7 +966,7 @@ func file_marquee_v1_events_proto_rawDescGZIP() []byte {
 	return file_marquee_v1_events_proto_rawDescData
 }
 
-var file_marquee_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_marquee_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_marquee_v1_events_proto_goTypes = []any{
 	(*BookingConfirmed)(nil),      // 0: marquee.v1.BookingConfirmed
 	(*BookingCancelled)(nil),      // 1: marquee.v1.BookingCancelled
@@ -852,27 +977,31 @@ var file_marquee_v1_events_proto_goTypes = []any{
 	(*StandbyClosed)(nil),         // 6: marquee.v1.StandbyClosed
 	(*StandbyChanged)(nil),        // 7: marquee.v1.StandbyChanged
 	(*CatalogChanged)(nil),        // 8: marquee.v1.CatalogChanged
-	(*Money)(nil),                 // 9: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*BookingsArchived)(nil),      // 9: marquee.v1.BookingsArchived
+	(*PersonErased)(nil),          // 10: marquee.v1.PersonErased
+	(*Money)(nil),                 // 11: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
 }
 var file_marquee_v1_events_proto_depIdxs = []int32{
-	9,  // 0: marquee.v1.BookingConfirmed.total:type_name -> marquee.v1.Money
-	10, // 1: marquee.v1.BookingConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
-	9,  // 2: marquee.v1.BookingCancelled.refund:type_name -> marquee.v1.Money
-	10, // 3: marquee.v1.BookingCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
-	9,  // 4: marquee.v1.BookingModified.charged:type_name -> marquee.v1.Money
-	10, // 5: marquee.v1.BookingModified.modified_at:type_name -> google.protobuf.Timestamp
-	10, // 6: marquee.v1.SeatsReleased.released_at:type_name -> google.protobuf.Timestamp
-	10, // 7: marquee.v1.SeatsHeld.expires_at:type_name -> google.protobuf.Timestamp
-	10, // 8: marquee.v1.SeatsHeld.held_at:type_name -> google.protobuf.Timestamp
-	10, // 9: marquee.v1.StandbyOffered.expires_at:type_name -> google.protobuf.Timestamp
-	10, // 10: marquee.v1.StandbyChanged.changed_at:type_name -> google.protobuf.Timestamp
-	10, // 11: marquee.v1.CatalogChanged.changed_at:type_name -> google.protobuf.Timestamp
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	11, // 0: marquee.v1.BookingConfirmed.total:type_name -> marquee.v1.Money
+	12, // 1: marquee.v1.BookingConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
+	11, // 2: marquee.v1.BookingCancelled.refund:type_name -> marquee.v1.Money
+	12, // 3: marquee.v1.BookingCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
+	11, // 4: marquee.v1.BookingModified.charged:type_name -> marquee.v1.Money
+	12, // 5: marquee.v1.BookingModified.modified_at:type_name -> google.protobuf.Timestamp
+	12, // 6: marquee.v1.SeatsReleased.released_at:type_name -> google.protobuf.Timestamp
+	12, // 7: marquee.v1.SeatsHeld.expires_at:type_name -> google.protobuf.Timestamp
+	12, // 8: marquee.v1.SeatsHeld.held_at:type_name -> google.protobuf.Timestamp
+	12, // 9: marquee.v1.StandbyOffered.expires_at:type_name -> google.protobuf.Timestamp
+	12, // 10: marquee.v1.StandbyChanged.changed_at:type_name -> google.protobuf.Timestamp
+	12, // 11: marquee.v1.CatalogChanged.changed_at:type_name -> google.protobuf.Timestamp
+	12, // 12: marquee.v1.BookingsArchived.archived_at:type_name -> google.protobuf.Timestamp
+	12, // 13: marquee.v1.PersonErased.erased_at:type_name -> google.protobuf.Timestamp
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_events_proto_init() }
@@ -887,7 +1016,7 @@ func file_marquee_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_events_proto_rawDesc), len(file_marquee_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file marquee/v1/events.proto.
  */
 export const file_marquee_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChdtYXJxdWVlL3YxL2V2ZW50cy5wcm90bxIKbWFycXVlZS52MSLNAQoQQm9va2luZ0NvbmZpcm1lZBISCgpib29raW5nX2lkGAEgASgJEhkKEWNvbmZpcm1hdGlvbl9jb2RlGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSEwoLc2hvd3RpbWVfaWQYBCABKAkSEAoIc2VhdF9pZHMYBSADKAkSIAoFdG90YWwYBiABKAsyES5tYXJxdWVlLnYxLk1vbmV5EjAKDGNvbmZpcm1lZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAixAEKEEJvb2tpbmdDYW5jZWxsZWQSEgoKYm9va2luZ19pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC3Nob3d0aW1lX2lkGAMgASgJEhAKCHNlYXRfaWRzGAQgAygJEiEKBnJlZnVuZBgFIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXkSMAoMY2FuY2VsbGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdwYXJ0aWFsGAcgASgIIrgBCg9Cb29raW5nTW9kaWZpZWQSEgoKYm9va2luZ19pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC3Nob3d0aW1lX2lkGAMgASgJEhYKDmFkZGVkX3NlYXRfaWRzGAQgAygJEiIKB2NoYXJnZWQYBSABKAsyES5tYXJxdWVlLnYxLk1vbmV5Ei8KC21vZGlmaWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAQoNU2VhdHNSZWxlYXNlZBITCgtzaG93dGltZV9pZBgBIAEoCRIQCghzZWF0X2lkcxgCIAMoCRIPCgdob2xkX2lkGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIvCgtyZWxlYXNlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAioAEKCVNlYXRzSGVsZBITCgtzaG93dGltZV9pZBgBIAEoCRIQCghzZWF0X2lkcxgCIAMoCRIPCgdob2xkX2lkGAMgASgJEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKB2hlbGRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpwBCg5TdGFuZGJ5T2ZmZXJlZBIQCghlbnRyeV9pZBgBIAEoCRIQCghvZmZlcl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhMKC3Nob3d0aW1lX2lkGAQgASgJEhAKCHNlYXRfaWRzGAUgAygJEi4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkcKDVN0YW5kYnlDbG9zZWQSEAoIZW50cnlfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRITCgtzaG93dGltZV9pZBgDIAEoCSKIAQoOU3RhbmRieUNoYW5nZWQSEAoIZW50cnlfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRITCgtzaG93dGltZV9pZBgDIAEoCRIOCgZzdGF0dXMYBCABKAkSLgoKY2hhbmdlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiawoOQ2F0YWxvZ0NoYW5nZWQSDAoEa2luZBgBIAEoCRIKCgJpZBgCIAEoCRIPCgdkZWxldGVkGAMgASgIEi4KCmNoYW5nZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQjdaNWdpdGh1Yi5jb20vbWFycXVlZWhxL21hcnF1ZWUvYXBpL21hcnF1ZWUvdjE7bWFycXVlZXYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_marquee_v1_common]);
+  fileDesc("ChdtYXJxdWVlL3YxL2V2ZW50cy5wcm90bxIKbWFycXVlZS52MSLNAQoQQm9va2luZ0NvbmZpcm1lZBISCgpib29raW5nX2lkGAEgASgJEhkKEWNvbmZpcm1hdGlvbl9jb2RlGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSEwoLc2hvd3RpbWVfaWQYBCABKAkSEAoIc2VhdF9pZHMYBSADKAkSIAoFdG90YWwYBiABKAsyES5tYXJxdWVlLnYxLk1vbmV5EjAKDGNvbmZpcm1lZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAixAEKEEJvb2tpbmdDYW5jZWxsZWQSEgoKYm9va2luZ19pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC3Nob3d0aW1lX2lkGAMgASgJEhAKCHNlYXRfaWRzGAQgAygJEiEKBnJlZnVuZBgFIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXkSMAoMY2FuY2VsbGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdwYXJ0aWFsGAcgASgIIrgBCg9Cb29raW5nTW9kaWZpZWQSEgoKYm9va2luZ19pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC3Nob3d0aW1lX2lkGAMgASgJEhYKDmFkZGVkX3NlYXRfaWRzGAQgAygJEiIKB2NoYXJnZWQYBSABKAsyES5tYXJxdWVlLnYxLk1vbmV5Ei8KC21vZGlmaWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAQoNU2VhdHNSZWxlYXNlZBITCgtzaG93dGltZV9pZBgBIAEoCRIQCghzZWF0X2lkcxgCIAMoCRIPCgdob2xkX2lkGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIvCgtyZWxlYXNlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAioAEKCVNlYXRzSGVsZBITCgtzaG93dGltZV9pZBgBIAEoCRIQCghzZWF0X2lkcxgCIAMoCRIPCgdob2xkX2lkGAMgASgJEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKB2hlbGRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpwBCg5TdGFuZGJ5T2ZmZXJlZBIQCghlbnRyeV9pZBgBIAEoCRIQCghvZmZlcl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhMKC3Nob3d0aW1lX2lkGAQgASgJEhAKCHNlYXRfaWRzGAUgAygJEi4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkcKDVN0YW5kYnlDbG9zZWQSEAoIZW50cnlfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRITCgtzaG93dGltZV9pZBgDIAEoCSKIAQoOU3RhbmRieUNoYW5nZWQSEAoIZW50cnlfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRITCgtzaG93dGltZV9pZBgDIAEoCRIOCgZzdGF0dXMYBCABKAkSLgoKY2hhbmdlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiawoOQ2F0YWxvZ0NoYW5nZWQSDAoEa2luZBgBIAEoCRIKCgJpZBgCIAEoCRIPCgdkZWxldGVkGAMgASgIEi4KCmNoYW5nZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImwKEEJvb2tpbmdzQXJjaGl2ZWQSEgoKb2JqZWN0X2tleRgBIAEoCRITCgtib29raW5nX2lkcxgCIAMoCRIvCgthcmNoaXZlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTgoMUGVyc29uRXJhc2VkEg8KB3VzZXJfaWQYASABKAkSLQoJZXJhc2VkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEI3WjVnaXRodWIuY29tL21hcnF1ZWVocS9tYXJxdWVlL2FwaS9tYXJxdWVlL3YxO21hcnF1ZWV2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_marquee_v1_common]);
 
 /**
  * BookingConfirmed is published when a booking is paid and its seats are booked.
@@ -394,4 +394,58 @@ export type CatalogChanged = Message<"marquee.v1.CatalogChanged"> & {
  */
 export const CatalogChangedSchema: GenMessage<CatalogChanged> = /*@__PURE__*/
   messageDesc(file_marquee_v1_events, 8);
+
+/**
+ * BookingsArchived is published when bookings have left the hot tables for an archive object of their region's
+ * bucket, verified against its manifest.
+ *
+ * @generated from message marquee.v1.BookingsArchived
+ */
+export type BookingsArchived = Message<"marquee.v1.BookingsArchived"> & {
+  /**
+   * @generated from field: string object_key = 1;
+   */
+  objectKey: string;
+
+  /**
+   * @generated from field: repeated string booking_ids = 2;
+   */
+  bookingIds: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp archived_at = 3;
+   */
+  archivedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message marquee.v1.BookingsArchived.
+ * Use `create(BookingsArchivedSchema)` to create a new message.
+ */
+export const BookingsArchivedSchema: GenMessage<BookingsArchived> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_events, 9);
+
+/**
+ * PersonErased is published when a person's data is erased: personal fields scrubbed, their data key shredded.
+ *
+ * @generated from message marquee.v1.PersonErased
+ */
+export type PersonErased = Message<"marquee.v1.PersonErased"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp erased_at = 2;
+   */
+  erasedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message marquee.v1.PersonErased.
+ * Use `create(PersonErasedSchema)` to create a new message.
+ */
+export const PersonErasedSchema: GenMessage<PersonErased> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_events, 10);
 

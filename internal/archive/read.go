@@ -1,0 +1,70 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/marqueehq/marquee/regions"
+)
+
+// readArchived returns the records behind entries, in their order: each object is opened once and only the row
+// groups holding the entries are read; personal fields are opened with their people's keys, or left empty and
+// marked erased where a key was shredded.
+func readArchived(ctx context.Context, st Store, objs Objects, keys *Keyring, entries []IndexEntry) ([]Located, error) {
+	users := make([]string, 0, len(entries))
+	for _, e := range entries {
+		users = append(users, e.UserID)
+	}
+	wrapped, err := st.WrappedKeys(ctx, users)
+	if err != nil {
+		return nil, err
+	}
+	dks := map[string]DataKey{}
+	for u, w := range wrapped {
+		if dks[u], err = keys.Unwrap(u, w); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Located, len(entries))
+	files := map[string]*parquet.File{}
+	var closers []func() error
+	defer func() {
+		for _, c := range closers {
+			_ = c()
+		}
+	}()
+	for i, e := range entries {
+		f, ok := files[e.ObjectKey]
+		if !ok {
+			r, ok := regions.ByName(e.Region)
+			if !ok {
+				return nil, fmt.Errorf("archive: no region %q", e.Region)
+			}
+			ra, size, closeFn, err := objs.Open(ctx, r.S3Bucket, e.ObjectKey)
+			if err != nil {
+				return nil, fmt.Errorf("archive: opening %s: %w", e.ObjectKey, err)
+			}
+			closers = append(closers, closeFn)
+			if f, err = parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true)); err != nil {
+				return nil, fmt.Errorf("archive: %s is not a readable Parquet object: %w", e.ObjectKey, err)
+			}
+			files[e.ObjectKey] = f
+		}
+		w, err := rowOf(f, e.Group, e.Index)
+		if err != nil {
+			return nil, fmt.Errorf("archive: %s: %w", e.ObjectKey, err)
+		}
+		if w.BookingID != e.BookingID {
+			return nil, fmt.Errorf("archive: row %d/%d of %s is booking %s, the index says %s", e.Group, e.Index, e.ObjectKey, w.BookingID, e.BookingID)
+		}
+		dk, ok := dks[e.UserID]
+		rec, err := w.record(dk, ok)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Located{Record: rec, Source: e.ObjectKey}
+	}
+	return out, nil
+}
