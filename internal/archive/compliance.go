@@ -25,10 +25,22 @@ const (
 // MaxPageSize bounds a page of search results or audit entries.
 const MaxPageSize = 500
 
-// Actor is who calls: a platform admin, an auditor, or a person acting on their own data (Self).
+// Actor is who calls: a platform admin, an auditor, or a person acting on their own data (Self). The service
+// looks up Role itself.
 type Actor struct {
 	UserID, Role string
 	Self         bool
+}
+
+// role returns a's role, from the database unless given.
+func (s *Service) role(ctx context.Context, a Actor) (string, error) {
+	if a.Role != "" || a.Self {
+		return a.Role, nil
+	}
+	if a.UserID == "" {
+		return "", errs.Errorf("archive.authorize", errs.Unauthenticated, "sign in first")
+	}
+	return s.Store.UserRole(ctx, a.UserID)
 }
 
 // AuditEntry is one line of the append-only audit log.
@@ -76,6 +88,8 @@ type PersonData struct {
 // ComplianceStore is what the compliance service keeps in and reads from the database.
 type ComplianceStore interface {
 	Store
+	// UserRole returns a user's role; NotFound for no such user.
+	UserRole(ctx context.Context, userID string) (string, error)
 	AuditorRegions(ctx context.Context, userID string) ([]string, error)
 	SetAuditorRegions(ctx context.Context, userID string, regions []string, by string, at time.Time) error
 	Audit(ctx context.Context, e AuditEntry) error
@@ -113,7 +127,11 @@ type Service struct {
 
 // regionsOf returns the regions actor may read and act on.
 func (s *Service) regionsOf(ctx context.Context, a Actor) ([]string, error) {
-	switch a.Role {
+	role, err := s.role(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	switch role {
 	case RoleAdmin:
 		return allRegions(), nil
 	case RoleAuditor:
@@ -146,7 +164,7 @@ func (s *Service) audit(ctx context.Context, a Actor, region, action, detail str
 	if err != nil {
 		outcome = errs.KindOf(err).String()
 	}
-	role := a.Role
+	role, _ := s.role(ctx, a)
 	if a.Self {
 		role = "self"
 	}

@@ -286,7 +286,9 @@ func (s *Service) SetAuditorRegions(ctx context.Context, a Actor, userID string,
 }
 
 func (s *Service) setAuditorRegions(ctx context.Context, a Actor, userID string, rs []string) error {
-	if a.Role != RoleAdmin || a.Self {
+	if role, err := s.role(ctx, a); err != nil {
+		return err
+	} else if role != RoleAdmin || a.Self {
 		return errs.Errorf("archive.SetAuditorRegions", errs.Permission, "only platform admins grant auditors their regions")
 	}
 	for _, r := range rs {
