@@ -13,10 +13,11 @@ ALTER TABLE users ADD COLUMN erased_at TIMESTAMPTZ;
 -- The regions whose data an auditor may read, granted by a platform admin.
 CREATE TABLE auditor_regions (
     user_id    TEXT NOT NULL REFERENCES users (id),
-    region     TEXT NOT NULL REFERENCES regions (name),
+    -- The region the auditor may read (not where the row lives: the table is GLOBAL in CockroachDB).
+    scope      TEXT NOT NULL REFERENCES regions (name),
     granted_by TEXT NOT NULL,
     granted_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (user_id, region)
+    PRIMARY KEY (user_id, scope)
 );
 
 -- A person's data key, wrapped (AES-GCM) with the platform's archive key. Deleting the row shreds every

@@ -39,6 +39,7 @@ var Tables = []Table{
 	{Name: "movies", Kind: Global, Reason: "catalog: read by every browse and search index in every region; written when a film is added or edited"},
 	{Name: "chain_policies", Kind: Global, Reason: "a chain's refund and seat rules: read by holds and cancellations in every region of the chain, edited by operators"},
 	{Name: "pricing_rules", Kind: Global, Reason: "read (cached) by every hold in every region of the chain, edited by operators"},
+	{Name: "auditor_regions", Kind: Global, Reason: "read by every compliance call in every region, granted by a platform admin now and then"},
 	{Name: "notification_prefs", Kind: Global, Reason: "read by the notifier of whichever region sends a person a message; written only when they change settings"},
 
 	{Name: "promotions", Kind: PrimaryRegion, Reason: "chain-wide codes whose redemption counter every booking using the code increments (CHECK redemptions <= total_limit): contended writes from every region, so one home, not GLOBAL's slower writes"},
@@ -62,6 +63,13 @@ var Tables = []Table{
 	{Name: "region_processes", Kind: RegionalByRow, From: "region", Reason: "each process's heartbeat, written in its own region; adopters read every region's rows a few times a lease"},
 	{Name: "promotion_redemptions", Kind: RegionalByRow, From: "region", Reason: "with the booking it discounts (region is in its primary key); the per-person limit count reads every region's rows of the code"},
 
+	{Name: "archive_objects", Kind: RegionalByRow, From: "region", Reason: "the region's archive objects, written by its archive job next to its bucket"},
+	{Name: "archive_manifests", Kind: RegionalByRow, From: "region", Reason: "the region's manifest chain, with its archive objects"},
+	{Name: "archived_bookings", Kind: RegionalByRow, From: "region", Reason: "the index of the region's archived bookings; confirmation_code stays unique across regions"},
+	{Name: "legal_holds", Kind: RegionalByRow, From: "region", Reason: "holds on the region's records, read by its archive and purge jobs"},
+	{Name: "audit_log", Kind: RegionalByRow, From: "region", Reason: "compliance calls about the region's data, kept in the region"},
+
+	{Name: "person_keys", Kind: RegionalByGateway, Reason: "a person's data key, made by the first region to archive one of their bookings and read by lookups there; shredded on erasure"},
 	{Name: "idempotency_keys", Kind: RegionalByGateway, Reason: "written by the region serving the call (routed by the showtime's or booking's region) and read back by retries, routed the same way; keys stay unique across regions"},
 	{Name: "processed_events", Kind: RegionalByGateway, Reason: "consumer dedup rows written by the consuming region; unique across regions, so a consumer adopted by another region still applies an event once"},
 	{Name: "webhook_events", Kind: RegionalByGateway, Reason: "payment provider webhook dedup, written where the delivery lands; unique across regions"},

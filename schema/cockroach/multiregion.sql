@@ -27,6 +27,8 @@ ALTER TABLE movies SET LOCALITY GLOBAL;
 ALTER TABLE chain_policies SET LOCALITY GLOBAL;
 -- pricing_rules: read (cached) by every hold in every region of the chain, edited by operators
 ALTER TABLE pricing_rules SET LOCALITY GLOBAL;
+-- auditor_regions: read by every compliance call in every region, granted by a platform admin now and then
+ALTER TABLE auditor_regions SET LOCALITY GLOBAL;
 -- notification_prefs: read by the notifier of whichever region sends a person a message; written only when they change settings
 ALTER TABLE notification_prefs SET LOCALITY GLOBAL;
 
@@ -89,8 +91,25 @@ ALTER TABLE region_processes SET LOCALITY REGIONAL BY ROW AS crdb_region;
 -- promotion_redemptions: with the booking it discounts (region is in its primary key); the per-person limit count reads every region's rows of the code
 ALTER TABLE promotion_redemptions ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
 ALTER TABLE promotion_redemptions SET LOCALITY REGIONAL BY ROW AS crdb_region;
+-- archive_objects: the region's archive objects, written by its archive job next to its bucket
+ALTER TABLE archive_objects ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
+ALTER TABLE archive_objects SET LOCALITY REGIONAL BY ROW AS crdb_region;
+-- archive_manifests: the region's manifest chain, with its archive objects
+ALTER TABLE archive_manifests ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
+ALTER TABLE archive_manifests SET LOCALITY REGIONAL BY ROW AS crdb_region;
+-- archived_bookings: the index of the region's archived bookings; confirmation_code stays unique across regions
+ALTER TABLE archived_bookings ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
+ALTER TABLE archived_bookings SET LOCALITY REGIONAL BY ROW AS crdb_region;
+-- legal_holds: holds on the region's records, read by its archive and purge jobs
+ALTER TABLE legal_holds ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
+ALTER TABLE legal_holds SET LOCALITY REGIONAL BY ROW AS crdb_region;
+-- audit_log: compliance calls about the region's data, kept in the region
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
+ALTER TABLE audit_log SET LOCALITY REGIONAL BY ROW AS crdb_region;
 
 -- REGIONAL BY ROW, each row homed in the region that inserted it (CockroachDB's default crdb_region).
+-- person_keys: a person's data key, made by the first region to archive one of their bookings and read by lookups there; shredded on erasure
+ALTER TABLE person_keys SET LOCALITY REGIONAL BY ROW;
 -- idempotency_keys: written by the region serving the call (routed by the showtime's or booking's region) and read back by retries, routed the same way; keys stay unique across regions
 ALTER TABLE idempotency_keys SET LOCALITY REGIONAL BY ROW;
 -- processed_events: consumer dedup rows written by the consuming region; unique across regions, so a consumer adopted by another region still applies an event once
