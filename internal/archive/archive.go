@@ -13,6 +13,7 @@ import (
 
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/events"
+	"github.com/marqueehq/marquee/internal/objstore"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/regions"
 )
@@ -103,6 +104,8 @@ type Store interface {
 	AddManifest(ctx context.Context, m Manifest) error
 	// ManifestUploaded marks manifest seq of region as in the bucket.
 	ManifestUploaded(ctx context.Context, region string, seq int64) error
+	// Manifests returns region's manifest chain in order.
+	Manifests(ctx context.Context, region string) ([]Manifest, error)
 	// PendingManifests returns region's manifests recorded but not yet uploaded.
 	PendingManifests(ctx context.Context, region string) ([]Manifest, error)
 	// FinishObject, in one transaction: reads o's bookings again and passes them to check (which fails the
@@ -120,6 +123,7 @@ type Objects interface {
 	Open(ctx context.Context, bucket, key string) (io.ReaderAt, int64, func() error, error)
 	SetLegalHold(ctx context.Context, bucket, key, versionID string, on bool) error
 	Delete(ctx context.Context, bucket, key, versionID string) error
+	List(ctx context.Context, bucket, prefix string) ([]objstore.Info, error)
 }
 
 // ErrObjectMissing is what Objects.Get returns (wrapped) for a key that is not in the bucket; set by wiring.
