@@ -26,6 +26,8 @@ const (
 	DefaultRetentionYears = 5
 	// DefaultPartRows is the most bookings in one archive object.
 	DefaultPartRows = 20000
+	// DefaultMinRetain is the least an object is locked for from when it is written.
+	DefaultMinRetain = 24 * time.Hour
 	// DefaultGroupRows is the most bookings in one Parquet row group: a lookup reads one row group.
 	DefaultGroupRows = 500
 )
@@ -124,6 +126,19 @@ type Objects interface {
 	SetLegalHold(ctx context.Context, bucket, key, versionID string, on bool) error
 	Delete(ctx context.Context, bucket, key, versionID string) error
 	List(ctx context.Context, bucket, prefix string) ([]objstore.Info, error)
+	Stat(ctx context.Context, bucket, key string) (objstore.Info, error)
+}
+
+// versionOf returns o's version ID, asking the bucket for a run that died before recording it.
+func versionOf(ctx context.Context, objs Objects, bucket string, o Object) (string, error) {
+	if o.VersionID != "" {
+		return o.VersionID, nil
+	}
+	in, err := objs.Stat(ctx, bucket, o.Key)
+	if err != nil {
+		return "", fmt.Errorf("archive: %s: %w", o.Key, err)
+	}
+	return in.VersionID, nil
 }
 
 // ErrObjectMissing is what Objects.Get returns (wrapped) for a key that is not in the bucket; set by wiring.
@@ -150,6 +165,9 @@ type Archiver struct {
 	// zero); Retention, when set, replaces it (tests).
 	RetentionYears int
 	Retention      time.Duration
+	// MinRetain is the least time from now an object is locked for, whatever its shows (S3 refuses a
+	// retention date in the past): DefaultMinRetain when zero.
+	MinRetain time.Duration
 	// PartRows and GroupRows bound objects and row groups (the defaults when zero).
 	PartRows, GroupRows int
 	// Progress, when set, is told how the run goes.
@@ -168,10 +186,14 @@ func (a *Archiver) after() time.Duration { return cmp.Or(a.After, DefaultAfter) 
 
 // retainUntil is when an object whose last show ends at end may be deleted.
 func (a *Archiver) retainUntil(end time.Time) time.Time {
+	until := end.AddDate(cmp.Or(a.RetentionYears, DefaultRetentionYears), 0, 0)
 	if a.Retention > 0 {
-		return end.Add(a.Retention)
+		until = end.Add(a.Retention)
 	}
-	return end.AddDate(cmp.Or(a.RetentionYears, DefaultRetentionYears), 0, 0)
+	if floor := a.Now().Add(cmp.Or(a.MinRetain, DefaultMinRetain)); until.Before(floor) {
+		return floor
+	}
+	return until.UTC()
 }
 
 func (a *Archiver) report(p Progress) {
@@ -281,8 +303,11 @@ func (a *Archiver) write(ctx context.Context, y, m int, ids []string, p *Progres
 	if err := a.Store.BeginObject(ctx, o); err != nil {
 		return Object{}, err
 	}
-	if _, err := a.Objects.Put(ctx, a.Region.S3Bucket, o.Key, data, "application/vnd.apache.parquet", o.RetainUntil, o.LegalHold); err != nil {
+	if o.VersionID, err = a.Objects.Put(ctx, a.Region.S3Bucket, o.Key, data, "application/vnd.apache.parquet", o.RetainUntil, o.LegalHold); err != nil {
 		return Object{}, fmt.Errorf("archive: uploading %s: %w", o.Key, err)
+	}
+	if err := a.Store.SetObjectStatus(ctx, o.Region, o.Key, StatusUploading, StatusUploading, o.VersionID); err != nil {
+		return Object{}, err
 	}
 	if a.AfterUpload != nil {
 		a.AfterUpload(o.Key)

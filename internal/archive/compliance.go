@@ -123,6 +123,17 @@ type Service struct {
 	Region string
 	// Archiver returns the archiver of a region (for RunArchive and Purge).
 	Archiver func(region string) (*Archiver, error)
+	// Bucket, when set, names a region's bucket instead of regions/ (tests give each their own).
+	Bucket func(region string) string
+}
+
+// bucket is the bucket of region.
+func (s *Service) bucket(region string) string {
+	if s.Bucket != nil {
+		return s.Bucket(region)
+	}
+	r, _ := regions.ByName(region)
+	return r.S3Bucket
 }
 
 // regionsOf returns the regions actor may read and act on.
@@ -212,7 +223,7 @@ func (s *Service) lookup(ctx context.Context, code string) (Located, error) {
 	if !ok {
 		return Located{}, errs.Errorf("archive.Lookup", errs.NotFound, "no booking has confirmation code %s", code)
 	}
-	locs, err := readArchived(ctx, s.Store, s.Objects, s.Keys, []IndexEntry{e})
+	locs, err := readArchived(ctx, s.Store, s.Objects, s.Keys, s.bucket, []IndexEntry{e})
 	if err != nil {
 		return Located{}, err
 	}
@@ -318,7 +329,7 @@ func (s *Service) search(ctx context.Context, a Actor, q Query) ([]Located, stri
 			want = append(want, *it.idx)
 		}
 	}
-	archived, err := readArchived(ctx, s.Store, s.Objects, s.Keys, want)
+	archived, err := readArchived(ctx, s.Store, s.Objects, s.Keys, s.bucket, want)
 	if err != nil {
 		return nil, "", err
 	}

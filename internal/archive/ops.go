@@ -59,7 +59,11 @@ func (s *Service) placeHold(ctx context.Context, a Actor, h LegalHold, objs *[]s
 		return h, err
 	}
 	for _, o := range held {
-		if err := s.Objects.SetLegalHold(ctx, r.S3Bucket, o.Key, o.VersionID, true); err != nil {
+		v, err := versionOf(ctx, s.Objects, s.bucket(h.Region), o)
+		if err != nil {
+			return h, err
+		}
+		if err := s.Objects.SetLegalHold(ctx, s.bucket(h.Region), o.Key, v, true); err != nil {
 			return h, fmt.Errorf("archive: legal hold on %s: %w", o.Key, err)
 		}
 		if err := s.Store.SetObjectLegalHold(ctx, o.Region, o.Key, true); err != nil {
@@ -93,7 +97,6 @@ func (s *Service) releaseHold(ctx context.Context, a Actor, region, id string, o
 	if err != nil {
 		return h, err
 	}
-	r, _ := regions.ByName(region)
 	for _, o := range held {
 		still, err := s.stillHeld(ctx, o, others)
 		if err != nil || still {
@@ -102,7 +105,11 @@ func (s *Service) releaseHold(ctx context.Context, a Actor, region, id string, o
 			}
 			continue
 		}
-		if err := s.Objects.SetLegalHold(ctx, r.S3Bucket, o.Key, o.VersionID, false); err != nil {
+		v, err := versionOf(ctx, s.Objects, s.bucket(h.Region), o)
+		if err != nil {
+			return h, err
+		}
+		if err := s.Objects.SetLegalHold(ctx, s.bucket(h.Region), o.Key, v, false); err != nil {
 			return h, fmt.Errorf("archive: lifting legal hold on %s: %w", o.Key, err)
 		}
 		if err := s.Store.SetObjectLegalHold(ctx, o.Region, o.Key, false); err != nil {
@@ -207,7 +214,11 @@ func (a *Archiver) purgeObject(ctx context.Context, o Object) error {
 			return err
 		}
 	}
-	if err := a.Objects.Delete(ctx, a.Region.S3Bucket, o.Key, o.VersionID); err != nil {
+	v, err := versionOf(ctx, a.Objects, a.Region.S3Bucket, o)
+	if err != nil {
+		return err
+	}
+	if err := a.Objects.Delete(ctx, a.Region.S3Bucket, o.Key, v); err != nil {
 		return fmt.Errorf("archive: purging %s: %w", o.Key, err)
 	}
 	if !m.Uploaded {

@@ -5,14 +5,12 @@ import (
 	"fmt"
 
 	"github.com/parquet-go/parquet-go"
-
-	"github.com/marqueehq/marquee/regions"
 )
 
 // readArchived returns the records behind entries, in their order: each object is opened once and only the row
 // groups holding the entries are read; personal fields are opened with their people's keys, or left empty and
 // marked erased where a key was shredded.
-func readArchived(ctx context.Context, st Store, objs Objects, keys *Keyring, entries []IndexEntry) ([]Located, error) {
+func readArchived(ctx context.Context, st Store, objs Objects, keys *Keyring, bucketOf func(string) string, entries []IndexEntry) ([]Located, error) {
 	users := make([]string, 0, len(entries))
 	for _, e := range entries {
 		users = append(users, e.UserID)
@@ -38,11 +36,7 @@ func readArchived(ctx context.Context, st Store, objs Objects, keys *Keyring, en
 	for i, e := range entries {
 		f, ok := files[e.ObjectKey]
 		if !ok {
-			r, ok := regions.ByName(e.Region)
-			if !ok {
-				return nil, fmt.Errorf("archive: no region %q", e.Region)
-			}
-			ra, size, closeFn, err := objs.Open(ctx, r.S3Bucket, e.ObjectKey)
+			ra, size, closeFn, err := objs.Open(ctx, bucketOf(e.Region), e.ObjectKey)
 			if err != nil {
 				return nil, fmt.Errorf("archive: opening %s: %w", e.ObjectKey, err)
 			}
