@@ -50,7 +50,8 @@ func TestRoutingRulesOfSomeRPCs(t *testing.T) {
 	got := map[string]string{}
 	for _, p := range []string{"SeatService/GetSeatMap", "BookingService/CreateBooking", "AdminService/UpsertTheatre",
 		"BookingService/ListMyBookings", "SearchService/SearchTheatres", "CatalogService/ListCities",
-		"AccountService/Login", "AdminService/ReindexSearch"} {
+		"AccountService/Login", "AdminService/ReindexSearch", "ComplianceService/SearchBookings",
+		"ComplianceService/LookupBooking", "AdminService/SetAuditorRegions", "AccountService/EraseMyData"} {
 		r := rules["/marquee.v1."+p]
 		got[p] = describe(r)
 	}
@@ -63,6 +64,11 @@ func TestRoutingRulesOfSomeRPCs(t *testing.T) {
 		"CatalogService/ListCities":     "location cache 30s",
 		"AccountService/Login":          "global",
 		"AdminService/ReindexSearch":    "global",
+
+		"ComplianceService/SearchBookings": "region region",
+		"ComplianceService/LookupBooking":  "region region optional",
+		"AdminService/SetAuditorRegions":   "global",
+		"AccountService/EraseMyData":       "home",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rules mismatch (-want +got):\n%s", diff)
