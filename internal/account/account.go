@@ -30,6 +30,8 @@ type User struct {
 type Store interface {
 	CreateUser(ctx context.Context, u User, passwordHash string) error
 	UserByEmail(ctx context.Context, email string) (User, string, error)
+	// UserByID returns the user with this ID and their password hash; NotFound when there is none.
+	UserByID(ctx context.Context, id string) (User, string, error)
 	// MakeAdmin makes the user with this email a platform admin, if there is one.
 	MakeAdmin(ctx context.Context, email string) error
 }
@@ -141,7 +143,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, stri
 	if err != nil {
 		return User{}, "", errs.E(op, err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+	if !passwordMatches(hash, password) {
 		return User{}, "", bad
 	}
 	tok, err := s.issue(u)
@@ -149,6 +151,30 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, stri
 		return User{}, "", errs.E(op, err)
 	}
 	return u, tok, nil
+}
+
+// CheckPassword checks that password is the password of the account userID, the way Login checks it: a
+// wrong password, and an account that no longer exists, fail the same way (Unauthenticated).
+func (s *Service) CheckPassword(ctx context.Context, userID, password string) error {
+	const op = "account.CheckPassword"
+	bad := errs.Errorf(op, errs.Unauthenticated, "wrong password")
+	_, hash, err := s.Store.UserByID(ctx, userID)
+	if errs.Is(err, errs.NotFound) {
+		_ = passwordMatches(string(dummyHash), password)
+		return bad
+	}
+	if err != nil {
+		return errs.E(op, err)
+	}
+	if !passwordMatches(hash, password) {
+		return bad
+	}
+	return nil
+}
+
+// passwordMatches reports whether password is the one hash was made from.
+func passwordMatches(hash, password string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
 // Authenticate verifies a bearer token and returns the user ID it was issued to.

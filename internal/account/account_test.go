@@ -53,6 +53,17 @@ func (s *memStore) UserByEmail(_ context.Context, email string) (account.User, s
 	return u, s.hashes[email], nil
 }
 
+func (s *memStore) UserByID(_ context.Context, id string) (account.User, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for email, u := range s.users {
+		if u.ID == id {
+			return u, s.hashes[email], nil
+		}
+	}
+	return account.User{}, "", errs.E("memStore.UserByID", errs.NotFound)
+}
+
 func (s *memStore) MakeAdmin(_ context.Context, email string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -174,6 +185,32 @@ func TestLogin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			u, _, err := svc.Login(ctx, tt.email, tt.password)
 			if diff := cmp.Diff(tt.want, resultOf(u, err)); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCheckPassword(t *testing.T) {
+	svc, _, _ := newService(t)
+	ctx := context.Background()
+	ana, _, err := svc.Register(ctx, "ana@example.com", "s3cret-pass", "Ana", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := result{Kind: errs.Unauthenticated, Msg: "wrong password"}
+	tests := []struct {
+		name, userID, password string
+		want                   result
+	}{
+		{"OK", ana.ID, "s3cret-pass", result{}},
+		{"ErrWrongPassword", ana.ID, "s3cret-pasS", wrong},
+		{"ErrEmptyPassword", ana.ID, "", wrong},
+		{"ErrUnknownUser", "no-such-user", "s3cret-pass", wrong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, resultOf(account.User{}, svc.CheckPassword(ctx, tt.userID, tt.password))); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}
 		})

@@ -23,6 +23,7 @@ const (
 	Customer Role = "customer"
 	Operator Role = "operator" // of one chain
 	Admin    Role = "admin"    // of the platform
+	Auditor  Role = "auditor"  // reads and acts on archived bookings of the regions granted; has no chain
 )
 
 // Principal is an authenticated account with its role.

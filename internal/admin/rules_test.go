@@ -82,9 +82,11 @@ func TestCheckRole(t *testing.T) {
 		{"OKOperator", admin.Operator, "chain1", nil},
 		{"OKAdmin", admin.Admin, "", nil},
 		{"OKCustomer", admin.Customer, "", nil},
+		{"OKAuditor", admin.Auditor, "", nil},
 		{"ErrOperatorWithoutChain", admin.Operator, "", invalid},
 		{"ErrAdminWithChain", admin.Admin, "chain1", invalid},
 		{"ErrCustomerWithChain", admin.Customer, "chain1", invalid},
+		{"ErrAuditorWithChain", admin.Auditor, "chain1", invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, verdictOf(admin.CheckRole(tc.role, tc.chain))); diff != "" {

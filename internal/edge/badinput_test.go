@@ -27,6 +27,7 @@ func TestBadInputIsRefusedAtTheEdge(t *testing.T) {
 		{"GRPC", []connect.ClientOption{connect.WithGRPC()}}, {"GRPCWeb", []connect.ClientOption{connect.WithGRPCWeb()}}} {
 		seats := marqueev1connect.NewSeatServiceClient(h2c, base, p.opts...)
 		theatres := marqueev1connect.NewAdminServiceClient(h2c, base, p.opts...)
+		compliance := marqueev1connect.NewComplianceServiceClient(h2c, base, p.opts...)
 		unknown := connect.NewClient[marqueev1.GetSeatMapRequest, marqueev1.GetSeatMapResponse](h2c,
 			base+"/marquee.v1.SeatService/Teleport", p.opts...)
 		for _, tc := range []struct {
@@ -48,6 +49,25 @@ func TestBadInputIsRefusedAtTheEdge(t *testing.T) {
 			}, connect.CodeNotFound},
 			{"NoPrefix", func() error {
 				_, err := seats.ReleaseHold(ctx, connect.NewRequest(&marqueev1.ReleaseHoldRequest{HoldId: "01JDHOLD"}))
+				return err
+			}, connect.CodeNotFound},
+			{"MissingRegion", func() error {
+				stream, err := compliance.RunArchive(ctx, connect.NewRequest(&marqueev1.RunArchiveRequest{}))
+				if err != nil {
+					return err
+				}
+				defer stream.Close()
+				for stream.Receive() {
+				}
+				return stream.Err()
+			}, connect.CodeInvalidArgument},
+			{"UnknownRegion", func() error {
+				_, err := compliance.ListAuditLog(ctx, connect.NewRequest(&marqueev1.ListAuditLogRequest{Region: "mars-north1"}))
+				return err
+			}, connect.CodeNotFound},
+			{"UnknownOptionalRegion", func() error {
+				_, err := compliance.LookupBooking(ctx, connect.NewRequest(&marqueev1.LookupBookingRequest{
+					ConfirmationCode: "7KQ2-M9XD", Region: "mars-north1"}))
 				return err
 			}, connect.CodeNotFound},
 			{"UnknownProcedure", func() error {

@@ -3,6 +3,7 @@ package edge
 import (
 	"context"
 	"net/http"
+	"slices"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -43,7 +44,8 @@ type routingCase struct {
 func TestRoutesEachKindOfCallToItsRegion(t *testing.T) {
 	us, eu := startFake(t, "us-east1"), startFake(t, "europe-west1")
 	_, base := startEdge(t, "us-east1", Config{}, map[string][]*fakeRegion{"us-east1": {us}, "europe-west1": {eu}})
-	for _, tc := range append(idCases(base, us, eu), append(homeCases(base, us, eu), placeCases(base, us, eu)...)...) {
+	cases := slices.Concat(idCases(base, us, eu), regionCases(base, us, eu), homeCases(base, us, eu), placeCases(base, us, eu))
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.call().Get(RegionHeader); got != tc.want.name {
 				t.Errorf("%s = %q, want %q", RegionHeader, got, tc.want.name)
@@ -73,6 +75,29 @@ func idCases(base string, us, eu *fakeRegion) []routingCase {
 		{"NestedIDOptionalEmpty", func() http.Header {
 			return header(admin.UpsertTheatre(ctx, connect.NewRequest(&marqueev1.UpsertTheatreRequest{Theatre: &marqueev1.Theatre{Name: "new"}})))
 		}, us, "AdminService/UpsertTheatre"},
+	}
+}
+
+// regionCases route by a region name field.
+func regionCases(base string, us, eu *fakeRegion) []routingCase {
+	ctx := context.Background()
+	compliance := marqueev1connect.NewComplianceServiceClient(h2c, base)
+	lookup := func(region string) func() http.Header {
+		return func() http.Header {
+			return header(compliance.LookupBooking(ctx, connect.NewRequest(&marqueev1.LookupBookingRequest{
+				ConfirmationCode: "7KQ2-M9XD", Region: region})))
+		}
+	}
+	return []routingCase{
+		{"RegionEurope", func() http.Header {
+			return header(compliance.SearchBookings(ctx, connect.NewRequest(&marqueev1.SearchBookingsRequest{
+				Region: "europe-west1", Who: &marqueev1.SearchBookingsRequest_UserId{UserId: "u1"}})))
+		}, eu, "ComplianceService/SearchBookings"},
+		{"RegionUS", func() http.Header {
+			return header(compliance.ListAuditLog(ctx, connect.NewRequest(&marqueev1.ListAuditLogRequest{Region: "us-east1"})))
+		}, us, "ComplianceService/ListAuditLog"},
+		{"RegionOptionalSet", lookup("europe-west1"), eu, "ComplianceService/LookupBooking"},
+		{"RegionOptionalEmpty", lookup(""), us, "ComplianceService/LookupBooking"},
 	}
 }
 

@@ -47,6 +47,7 @@ func startFake(t testing.TB, name string) *fakeRegion {
 	mux.Handle(marqueev1connect.NewSearchServiceHandler(fakeSearch{f: f}))
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(marqueev1connect.UnimplementedAccountServiceHandler{}))
 	mux.Handle(marqueev1connect.NewAdminServiceHandler(fakeAdmin{f: f}))
+	mux.Handle(marqueev1connect.NewComplianceServiceHandler(marqueev1connect.UnimplementedComplianceServiceHandler{}))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker()))
 	f.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f.hang.Load() {

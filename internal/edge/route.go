@@ -34,6 +34,8 @@ func (r *Rule) target(msg protoreflect.Message, h http.Header, self regions.Regi
 	switch r.Kind {
 	case ByID:
 		return r.idRegion(msg, self)
+	case ByRegion:
+		return r.namedRegion(msg, self)
 	case ByHome:
 		return homeRegion(h, self), nil
 	case ByLocation:
@@ -46,17 +48,12 @@ func (r *Rule) target(msg protoreflect.Message, h http.Header, self regions.Regi
 
 // idRegion returns the region in the prefix of the request's ID field.
 func (r *Rule) idRegion(msg protoreflect.Message, self regions.Region) (regions.Region, error) {
-	v, ok := r.leaf(msg)
-	id := ""
-	if ok {
-		id = v.String()
-	}
-	if id == "" && r.Optional {
-		return self, nil
+	id, err := r.routingString(msg)
+	if err != nil {
+		return regions.Region{}, err
 	}
 	if id == "" {
-		return regions.Region{}, connect.NewError(connect.CodeInvalidArgument,
-			fmt.Errorf("%s is required", r.pathName()))
+		return self, nil
 	}
 	reg, ok := regions.OfID(id)
 	if !ok {
@@ -64,6 +61,37 @@ func (r *Rule) idRegion(msg protoreflect.Message, self regions.Region) (regions.
 			fmt.Errorf("%s %q: no region has its prefix", r.pathName(), id))
 	}
 	return reg, nil
+}
+
+// namedRegion returns the region named in the request's region field.
+func (r *Rule) namedRegion(msg protoreflect.Message, self regions.Region) (regions.Region, error) {
+	name, err := r.routingString(msg)
+	if err != nil {
+		return regions.Region{}, err
+	}
+	if name == "" {
+		return self, nil
+	}
+	reg, ok := regions.ByName(name)
+	if !ok {
+		return regions.Region{}, connect.NewError(connect.CodeNotFound,
+			fmt.Errorf("%s %q: no region has this name", r.pathName(), name))
+	}
+	return reg, nil
+}
+
+// routingString returns the request's routing string field: "" with no error when it is empty and Optional
+// (the call is then routed as Global), an invalid_argument error when it is empty and required.
+func (r *Rule) routingString(msg protoreflect.Message) (string, error) {
+	v, ok := r.leaf(msg)
+	s := ""
+	if ok {
+		s = v.String()
+	}
+	if s == "" && !r.Optional {
+		return "", connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("%s is required", r.pathName()))
+	}
+	return s, nil
 }
 
 // leaf returns the value at the end of r.Path, ok false when a message on the way (or the leaf) is unset.

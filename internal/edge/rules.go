@@ -24,11 +24,12 @@ const (
 	ByHome                     // the caller's home region
 	ByLocation                 // the region nearest a location
 	Global                     // any region
+	ByRegion                   // the region named in a field of the request
 )
 
-// String names the kind: "id", "home", "location" or "global".
+// String names the kind: "id", "home", "location", "global" or "region".
 func (k Kind) String() string {
-	return [...]string{"unset", "id", "home", "location", "global"}[k]
+	return [...]string{"unset", "id", "home", "location", "global", "region"}[k]
 }
 
 // Rule is how calls of one procedure are routed, compiled from its request message's route option.
@@ -36,10 +37,10 @@ type Rule struct {
 	Procedure string // "/marquee.v1.SeatService/GetSeatMap"
 	Method    protoreflect.MethodDescriptor
 	Kind      Kind
-	// Path leads to the routing field: with ByID a string field, with ByLocation a location message (empty when
-	// the request has none). Every step but the last is a singular message field.
+	// Path leads to the routing field: with ByID and ByRegion a string field, with ByLocation a location message
+	// (empty when the request has none). Every step but the last is a singular message field.
 	Path []protoreflect.FieldDescriptor
-	// Optional (ByID): an empty ID routes the call as Global.
+	// Optional (ByID, ByRegion): an empty field routes the call as Global.
 	Optional bool
 	// CacheTTL is how long the edge keeps a successful unary answer; 0 never caches.
 	CacheTTL time.Duration
@@ -126,6 +127,9 @@ func compile(m protoreflect.MethodDescriptor) (*Rule, error) {
 		}
 	case *marqueev1.Route_Global_:
 		r.Kind = Global
+	case *marqueev1.Route_RegionField:
+		r.Kind = ByRegion
+		r.Path, err = fieldPath(in, by.RegionField, isString)
 	}
 	if err != nil {
 		return nil, err
@@ -133,11 +137,11 @@ func compile(m protoreflect.MethodDescriptor) (*Rule, error) {
 	return r, checkOptions(r, opt)
 }
 
-// checkOptions refuses options that do not fit the rule: id_optional without id_field, and a cache TTL on a
-// method with side effects or a streaming one.
+// checkOptions refuses options that do not fit the rule: id_optional without id_field or region_field, and a
+// cache TTL on a method with side effects or a streaming one.
 func checkOptions(r *Rule, opt *marqueev1.Route) error {
-	if r.Optional && r.Kind != ByID {
-		return errors.New("id_optional is only for id_field routes")
+	if r.Optional && r.Kind != ByID && r.Kind != ByRegion {
+		return errors.New("id_optional is only for id_field and region_field routes")
 	}
 	if opt.EdgeCacheTtl == nil {
 		return nil

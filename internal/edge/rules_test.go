@@ -50,7 +50,8 @@ func TestRoutingRulesOfSomeRPCs(t *testing.T) {
 	got := map[string]string{}
 	for _, p := range []string{"SeatService/GetSeatMap", "BookingService/CreateBooking", "AdminService/UpsertTheatre",
 		"BookingService/ListMyBookings", "SearchService/SearchTheatres", "CatalogService/ListCities",
-		"AccountService/Login", "AdminService/ReindexSearch"} {
+		"AccountService/Login", "AdminService/ReindexSearch", "ComplianceService/SearchBookings",
+		"ComplianceService/LookupBooking", "AdminService/SetAuditorRegions", "AccountService/EraseMyData"} {
 		r := rules["/marquee.v1."+p]
 		got[p] = describe(r)
 	}
@@ -63,6 +64,11 @@ func TestRoutingRulesOfSomeRPCs(t *testing.T) {
 		"CatalogService/ListCities":     "location cache 30s",
 		"AccountService/Login":          "global",
 		"AdminService/ReindexSearch":    "global",
+
+		"ComplianceService/SearchBookings": "region region",
+		"ComplianceService/LookupBooking":  "region region optional",
+		"AdminService/SetAuditorRegions":   "global",
+		"AccountService/EraseMyData":       "home",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rules mismatch (-want +got):\n%s", diff)
@@ -89,6 +95,9 @@ func TestRulesRefuseBadOptions(t *testing.T) {
 	near := func(f string) *marqueev1.Route {
 		return &marqueev1.Route{By: &marqueev1.Route_Nearest_{Nearest: &marqueev1.Route_Nearest{LocationField: f}}}
 	}
+	region := func(f string, optional bool) *marqueev1.Route {
+		return &marqueev1.Route{By: &marqueev1.Route_RegionField{RegionField: f}, IdOptional: optional}
+	}
 	global := &marqueev1.Route{By: &marqueev1.Route_Global_{Global: &marqueev1.Route_Global{}}}
 	cached := proto.Clone(global).(*marqueev1.Route)
 	cached.EdgeCacheTtl = durationpb.New(time.Second)
@@ -100,6 +109,11 @@ func TestRulesRefuseBadOptions(t *testing.T) {
 	}{
 		{"OK", id("ref.id"), ""},
 		{"OKLocation", near("at"), ""},
+		{"OKRegion", region("ref.id", false), ""},
+		{"OKRegionOptional", region("ref.id", true), ""},
+		{"RegionNoSuchField", region("region", false), `has no field "region"`},
+		{"RegionNotString", region("count", false), "count is not a singular string field"},
+		{"RegionRepeated", region("ids", true), "ids is not a singular string field"},
 		{"NoOption", nil, "has no (marquee.v1.route) option"},
 		{"NoSuchField", id("showtime_id"), `has no field "showtime_id"`},
 		{"NotString", id("count"), "count is not a singular string field"},
@@ -109,7 +123,7 @@ func TestRulesRefuseBadOptions(t *testing.T) {
 		{"LocationNotMessage", near("count"), "count is not a singular message field"},
 		{"LocationNotGeo", near("ref"), "has no double field latitude"},
 		{"CacheWithSideEffects", cached, "edge_cache_ttl is only for unary methods with idempotency_level NO_SIDE_EFFECTS"},
-		{"OptionalWithoutID", optionalHome, "id_optional is only for id_field routes"},
+		{"OptionalWithoutID", optionalHome, "id_optional is only for id_field and region_field routes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Rules([]protoreflect.FileDescriptor{madeUpAPI(t, tc.route)})

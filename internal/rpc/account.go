@@ -8,13 +8,18 @@ import (
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/archive"
 )
 
-type accountHandler struct{ svc *account.Service }
+type accountHandler struct {
+	svc      *account.Service
+	personal *archive.Service
+}
 
-// NewAccountHandler serves AccountService.
-func NewAccountHandler(svc *account.Service) marqueev1connect.AccountServiceHandler {
-	return &accountHandler{svc: svc}
+// NewAccountHandler serves AccountService: accounts through svc, the caller's own data (ExportMyData,
+// EraseMyData) through personal, which answer unimplemented when it is nil.
+func NewAccountHandler(svc *account.Service, personal *archive.Service) marqueev1connect.AccountServiceHandler {
+	return &accountHandler{svc: svc, personal: personal}
 }
 
 func (h *accountHandler) Register(ctx context.Context, req *connect.Request[marqueev1.RegisterRequest]) (*connect.Response[marqueev1.RegisterResponse], error) {
@@ -48,4 +53,32 @@ func (h *accountHandler) UpdateNotificationSettings(ctx context.Context, req *co
 		return nil, err
 	}
 	return connect.NewResponse(&marqueev1.UpdateNotificationSettingsResponse{Settings: settingsToProto(st)}), nil
+}
+
+// self is the caller acting on their own data.
+func self(ctx context.Context) archive.Actor { return archive.Actor{UserID: userID(ctx), Self: true} }
+
+// selfErasure is the reason recorded in the audit log for an erasure the person asked for themself.
+const selfErasure = "requested by the person (AccountService.EraseMyData)"
+
+func (h *accountHandler) ExportMyData(ctx context.Context, _ *connect.Request[marqueev1.ExportMyDataRequest], stream *connect.ServerStream[marqueev1.ExportMyDataResponse]) error {
+	if h.personal == nil {
+		return noArchive
+	}
+	return h.personal.Export(ctx, self(ctx), userID(ctx), func(b []byte) error {
+		return stream.Send(&marqueev1.ExportMyDataResponse{Chunk: b})
+	})
+}
+
+func (h *accountHandler) EraseMyData(ctx context.Context, req *connect.Request[marqueev1.EraseMyDataRequest]) (*connect.Response[marqueev1.EraseMyDataResponse], error) {
+	if h.personal == nil {
+		return nil, noArchive
+	}
+	if err := h.svc.CheckPassword(ctx, userID(ctx), req.Msg.Password); err != nil {
+		return nil, err
+	}
+	if err := h.personal.Erase(ctx, self(ctx), userID(ctx), selfErasure); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.EraseMyDataResponse{}), nil
 }

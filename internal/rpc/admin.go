@@ -8,22 +8,26 @@ import (
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/admin"
+	"github.com/marqueehq/marquee/internal/archive"
 	"github.com/marqueehq/marquee/internal/catalog"
 )
 
 type adminHandler struct {
 	catalogAdminHandler
-	svc   *admin.Service
-	index admin.Reindexer
+	svc        *admin.Service
+	index      admin.Reindexer
+	compliance *archive.Service
 }
 
 // catalogAdminHandler serves the catalog management methods of AdminService through admin.Catalog.
 type catalogAdminHandler struct{ svc *admin.Catalog }
 
-// NewAdminHandler serves AdminService: catalog management through cat, the rest through svc. index is this
-// process's search index, which ReindexSearch rebuilds (nil when it serves no search).
-func NewAdminHandler(svc *admin.Service, cat *admin.Catalog, index admin.Reindexer) marqueev1connect.AdminServiceHandler {
-	return &adminHandler{catalogAdminHandler: catalogAdminHandler{svc: cat}, svc: svc, index: index}
+// NewAdminHandler serves AdminService: catalog management through cat, auditors' regions through compliance
+// (SetAuditorRegions answers unimplemented when it is nil), the rest through svc. index is this process's
+// search index, which ReindexSearch rebuilds (nil when it serves no search).
+func NewAdminHandler(svc *admin.Service, cat *admin.Catalog, index admin.Reindexer, compliance *archive.Service) marqueev1connect.AdminServiceHandler {
+	return &adminHandler{catalogAdminHandler: catalogAdminHandler{svc: cat}, svc: svc, index: index,
+		compliance: compliance}
 }
 
 func (h *adminHandler) ReindexSearch(ctx context.Context, _ *connect.Request[marqueev1.ReindexSearchRequest], stream *connect.ServerStream[marqueev1.ReindexSearchResponse]) error {
@@ -48,6 +52,16 @@ func (h *adminHandler) SetUserRole(ctx context.Context, req *connect.Request[mar
 		return nil, err
 	}
 	return connect.NewResponse(&marqueev1.SetUserRoleResponse{}), nil
+}
+
+func (h *adminHandler) SetAuditorRegions(ctx context.Context, req *connect.Request[marqueev1.SetAuditorRegionsRequest]) (*connect.Response[marqueev1.SetAuditorRegionsResponse], error) {
+	if h.compliance == nil {
+		return nil, noArchive
+	}
+	if err := h.compliance.SetAuditorRegions(ctx, staff(ctx), req.Msg.UserId, req.Msg.Regions); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.SetAuditorRegionsResponse{}), nil
 }
 
 func (h *adminHandler) UpsertPricingRule(ctx context.Context, req *connect.Request[marqueev1.UpsertPricingRuleRequest]) (*connect.Response[marqueev1.UpsertPricingRuleResponse], error) {

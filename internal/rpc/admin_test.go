@@ -282,6 +282,17 @@ func TestAdminRoles(t *testing.T) {
 		_, err = a.ListPricingRules(ctx, as(u, &marqueev1.ListPricingRulesRequest{ChainId: otherChain}))
 		wantCode(t, err, connect.CodePermissionDenied)
 	})
+	t.Run("OKAdminMakesAuditor", func(t *testing.T) {
+		u := e.mustRegister(t)
+		if err := setRole(root, u.id, marqueev1.Role_ROLE_AUDITOR, ""); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.count(t, `SELECT count(*) FROM users WHERE id = $1 AND role = 'auditor' AND chain_id IS NULL`, u.id); n != 1 {
+			t.Fatal("user is not an auditor without a chain in the database")
+		}
+		_, err := a.ListPricingRules(ctx, as(u, &marqueev1.ListPricingRulesRequest{ChainId: chainA}))
+		wantCode(t, err, connect.CodePermissionDenied)
+	})
 	for _, tc := range []struct {
 		name   string
 		userID string
@@ -292,6 +303,7 @@ func TestAdminRoles(t *testing.T) {
 		{"ErrOperatorWithoutChain", customer.id, marqueev1.Role_ROLE_OPERATOR, "", connect.CodeInvalidArgument},
 		{"ErrCustomerWithChain", customer.id, marqueev1.Role_ROLE_CUSTOMER, chainA, connect.CodeInvalidArgument},
 		{"ErrAdminWithChain", customer.id, marqueev1.Role_ROLE_PLATFORM_ADMIN, chainA, connect.CodeInvalidArgument},
+		{"ErrAuditorWithChain", customer.id, marqueev1.Role_ROLE_AUDITOR, chainA, connect.CodeInvalidArgument},
 		{"ErrUnknownUser", "no-such-user", marqueev1.Role_ROLE_OPERATOR, chainA, connect.CodeNotFound},
 		{"ErrUnknownChain", customer.id, marqueev1.Role_ROLE_OPERATOR, "chain-nope", connect.CodeNotFound},
 	} {

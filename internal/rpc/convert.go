@@ -298,6 +298,7 @@ var roles = map[marqueev1.Role]admin.Role{
 	marqueev1.Role_ROLE_CUSTOMER:       admin.Customer,
 	marqueev1.Role_ROLE_OPERATOR:       admin.Operator,
 	marqueev1.Role_ROLE_PLATFORM_ADMIN: admin.Admin,
+	marqueev1.Role_ROLE_AUDITOR:        admin.Auditor,
 }
 
 var ruleKinds = map[marqueev1.PricingRuleKind]pricing.RuleKind{

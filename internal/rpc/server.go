@@ -14,6 +14,7 @@ import (
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/account"
 	"github.com/marqueehq/marquee/internal/admin"
+	"github.com/marqueehq/marquee/internal/archive"
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/inventory"
@@ -39,6 +40,10 @@ type Services struct {
 	Search    *search.Index
 	Standby   *standby.Service
 	Wallet    *wallet.Service
+	// Compliance is the compliance archive: ComplianceService, AdminService.SetAuditorRegions and
+	// AccountService's ExportMyData and EraseMyData. When nil, ComplianceService is not mounted and those
+	// methods answer unimplemented.
+	Compliance *archive.Service
 	// Webhooks, when set, serves POST /webhooks/stripe.
 	Webhooks *payment.Webhooks
 	Now      platform.Clock
@@ -68,17 +73,20 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	opts := connect.WithInterceptors(&errorInterceptor{log: log}, &authInterceptor{auth: s.Accounts, public: public},
 		validate.NewInterceptor())
 	mux := http.NewServeMux()
-	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts), opts))
+	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Compliance), opts))
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog), opts))
 	mux.Handle(marqueev1connect.NewSeatServiceHandler(NewSeatHandler(s.Inventory), opts))
 	mux.Handle(marqueev1connect.NewBookingServiceHandler(NewBookingHandler(s.Bookings), opts))
 	mux.Handle(marqueev1connect.NewPricingServiceHandler(NewPricingHandler(s.Bookings), opts))
 	mux.Handle(marqueev1connect.NewWalletServiceHandler(NewWalletHandler(s.Wallet), opts))
-	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin, s.CatalogAdmin, s.Reindexer), opts))
+	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin, s.CatalogAdmin, s.Reindexer, s.Compliance), opts))
 	mux.Handle(marqueev1connect.NewStandbyServiceHandler(NewStandbyHandler(s.Standby), opts))
 	if s.Search != nil {
 		svc := &search.Service{Index: s.Search, Now: s.Now, Prices: s.Inventory}
 		mux.Handle(marqueev1connect.NewSearchServiceHandler(NewSearchHandler(svc), opts))
+	}
+	if s.Compliance != nil {
+		mux.Handle(marqueev1connect.NewComplianceServiceHandler(NewComplianceHandler(s.Compliance), opts))
 	}
 	if s.Webhooks != nil {
 		mux.Handle("POST /webhooks/stripe", NewStripeWebhook(s.Webhooks, log))
@@ -87,6 +95,9 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 		marqueev1connect.SeatServiceName, marqueev1connect.BookingServiceName, marqueev1connect.PricingServiceName,
 		marqueev1connect.WalletServiceName, marqueev1connect.AdminServiceName, marqueev1connect.StandbyServiceName,
 		marqueev1connect.SearchServiceName}
+	if s.Compliance != nil {
+		names = append(names, marqueev1connect.ComplianceServiceName)
+	}
 	mux.Handle(grpchealth.NewHandler(&healthChecker{ping: s.Ping}))
 	reflector := grpcreflect.NewStaticReflector(names...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

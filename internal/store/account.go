@@ -42,6 +42,18 @@ func (s *AccountStore) UserByEmail(ctx context.Context, email string) (account.U
 	return u, hash, nil
 }
 
+// UserByID returns the user with this ID, home region included, and their password hash.
+func (s *AccountStore) UserByID(ctx context.Context, id string) (account.User, string, error) {
+	var u account.User
+	var hash string
+	err := s.db.Pool.QueryRow(ctx, `SELECT id, email, display_name, created_at, home_region, password_hash FROM users
+		WHERE id = $1`, id).Scan(&u.ID, &u.Email, &u.DisplayName, &u.CreatedAt, &u.HomeRegion, &hash)
+	if err != nil {
+		return account.User{}, "", notFound("store.UserByID", err, "user")
+	}
+	return u, hash, nil
+}
+
 // MakeAdmin makes the user with this (lower-cased) email a platform admin; no such user is not an error.
 func (s *AccountStore) MakeAdmin(ctx context.Context, email string) error {
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {

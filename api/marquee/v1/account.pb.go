@@ -658,6 +658,177 @@ func (x *LoginResponse) GetToken() string {
 	return ""
 }
 
+type ExportMyDataRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportMyDataRequest) Reset() {
+	*x = ExportMyDataRequest{}
+	mi := &file_marquee_v1_account_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportMyDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportMyDataRequest) ProtoMessage() {}
+
+func (x *ExportMyDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportMyDataRequest.ProtoReflect.Descriptor instead.
+func (*ExportMyDataRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{11}
+}
+
+// ExportMyDataResponse is a piece of the export's JSON document.
+type ExportMyDataResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Chunk         []byte                 `protobuf:"bytes,1,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportMyDataResponse) Reset() {
+	*x = ExportMyDataResponse{}
+	mi := &file_marquee_v1_account_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportMyDataResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportMyDataResponse) ProtoMessage() {}
+
+func (x *ExportMyDataResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportMyDataResponse.ProtoReflect.Descriptor instead.
+func (*ExportMyDataResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ExportMyDataResponse) GetChunk() []byte {
+	if x != nil {
+		return x.Chunk
+	}
+	return nil
+}
+
+type EraseMyDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account's password, asked again.
+	Password string `protobuf:"bytes,1,opt,name=password,proto3" json:"password,omitempty"`
+	// Must be "ERASE": the caller means it.
+	Confirm       string `protobuf:"bytes,2,opt,name=confirm,proto3" json:"confirm,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseMyDataRequest) Reset() {
+	*x = EraseMyDataRequest{}
+	mi := &file_marquee_v1_account_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseMyDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseMyDataRequest) ProtoMessage() {}
+
+func (x *EraseMyDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseMyDataRequest.ProtoReflect.Descriptor instead.
+func (*EraseMyDataRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *EraseMyDataRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *EraseMyDataRequest) GetConfirm() string {
+	if x != nil {
+		return x.Confirm
+	}
+	return ""
+}
+
+type EraseMyDataResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseMyDataResponse) Reset() {
+	*x = EraseMyDataResponse{}
+	mi := &file_marquee_v1_account_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseMyDataResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseMyDataResponse) ProtoMessage() {}
+
+func (x *EraseMyDataResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseMyDataResponse.ProtoReflect.Descriptor instead.
+func (*EraseMyDataResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{14}
+}
+
 var File_marquee_v1_account_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_account_proto_rawDesc = "" +
@@ -703,17 +874,28 @@ const file_marquee_v1_account_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\bpassword:\x06\x8a\xb5\x18\x02\"\x00\"K\n" +
 	"\rLoginResponse\x12$\n" +
 	"\x04user\x18\x01 \x01(\v2\x10.marquee.v1.UserR\x04user\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token*\x98\x01\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\"\x1d\n" +
+	"\x13ExportMyDataRequest:\x06\x8a\xb5\x18\x02\x12\x00\",\n" +
+	"\x14ExportMyDataResponse\x12\x14\n" +
+	"\x05chunk\x18\x01 \x01(\fR\x05chunk\"l\n" +
+	"\x12EraseMyDataRequest\x12&\n" +
+	"\bpassword\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\bpassword\x12&\n" +
+	"\aconfirm\x18\x02 \x01(\tB\f\xbaH\tr\a\n" +
+	"\x05ERASER\aconfirm:\x06\x8a\xb5\x18\x02\x12\x00\"\x15\n" +
+	"\x13EraseMyDataResponse*\x98\x01\n" +
 	"\x13NotificationChannel\x12$\n" +
 	" NOTIFICATION_CHANNEL_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aNOTIFICATION_CHANNEL_EMAIL\x10\x01\x12\x1c\n" +
 	"\x18NOTIFICATION_CHANNEL_SMS\x10\x02\x12\x1d\n" +
-	"\x19NOTIFICATION_CHANNEL_PUSH\x10\x032\x8b\x03\n" +
+	"\x19NOTIFICATION_CHANNEL_PUSH\x10\x032\xb0\x04\n" +
 	"\x0eAccountService\x12E\n" +
 	"\bRegister\x12\x1b.marquee.v1.RegisterRequest\x1a\x1c.marquee.v1.RegisterResponse\x12<\n" +
 	"\x05Login\x12\x18.marquee.v1.LoginRequest\x1a\x19.marquee.v1.LoginResponse\x12w\n" +
 	"\x17GetNotificationSettings\x12*.marquee.v1.GetNotificationSettingsRequest\x1a+.marquee.v1.GetNotificationSettingsResponse\"\x03\x90\x02\x01\x12{\n" +
-	"\x1aUpdateNotificationSettings\x12-.marquee.v1.UpdateNotificationSettingsRequest\x1a..marquee.v1.UpdateNotificationSettingsResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\x1aUpdateNotificationSettings\x12-.marquee.v1.UpdateNotificationSettingsRequest\x1a..marquee.v1.UpdateNotificationSettingsResponse\x12S\n" +
+	"\fExportMyData\x12\x1f.marquee.v1.ExportMyDataRequest\x1a .marquee.v1.ExportMyDataResponse0\x01\x12N\n" +
+	"\vEraseMyData\x12\x1e.marquee.v1.EraseMyDataRequest\x1a\x1f.marquee.v1.EraseMyDataResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_account_proto_rawDescOnce sync.Once
@@ -728,7 +910,7 @@ func file_marquee_v1_account_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_marquee_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_marquee_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_marquee_v1_account_proto_goTypes = []any{
 	(NotificationChannel)(0),                   // 0: marquee.v1.NotificationChannel
 	(*NotificationPreference)(nil),             // 1: marquee.v1.NotificationPreference
@@ -737,12 +919,16 @@ var file_marquee_v1_account_proto_goTypes = []any{
 	(*GetNotificationSettingsResponse)(nil),    // 4: marquee.v1.GetNotificationSettingsResponse
 	(*UpdateNotificationSettingsRequest)(nil),  // 5: marquee.v1.UpdateNotificationSettingsRequest
 	(*UpdateNotificationSettingsResponse)(nil), // 6: marquee.v1.UpdateNotificationSettingsResponse
-	(*User)(nil),             // 7: marquee.v1.User
-	(*RegisterRequest)(nil),  // 8: marquee.v1.RegisterRequest
-	(*RegisterResponse)(nil), // 9: marquee.v1.RegisterResponse
-	(*LoginRequest)(nil),     // 10: marquee.v1.LoginRequest
-	(*LoginResponse)(nil),    // 11: marquee.v1.LoginResponse
-	(*GeoPoint)(nil),         // 12: marquee.v1.GeoPoint
+	(*User)(nil),                 // 7: marquee.v1.User
+	(*RegisterRequest)(nil),      // 8: marquee.v1.RegisterRequest
+	(*RegisterResponse)(nil),     // 9: marquee.v1.RegisterResponse
+	(*LoginRequest)(nil),         // 10: marquee.v1.LoginRequest
+	(*LoginResponse)(nil),        // 11: marquee.v1.LoginResponse
+	(*ExportMyDataRequest)(nil),  // 12: marquee.v1.ExportMyDataRequest
+	(*ExportMyDataResponse)(nil), // 13: marquee.v1.ExportMyDataResponse
+	(*EraseMyDataRequest)(nil),   // 14: marquee.v1.EraseMyDataRequest
+	(*EraseMyDataResponse)(nil),  // 15: marquee.v1.EraseMyDataResponse
+	(*GeoPoint)(nil),             // 16: marquee.v1.GeoPoint
 }
 var file_marquee_v1_account_proto_depIdxs = []int32{
 	0,  // 0: marquee.v1.NotificationPreference.channels:type_name -> marquee.v1.NotificationChannel
@@ -750,19 +936,23 @@ var file_marquee_v1_account_proto_depIdxs = []int32{
 	2,  // 2: marquee.v1.GetNotificationSettingsResponse.settings:type_name -> marquee.v1.NotificationSettings
 	2,  // 3: marquee.v1.UpdateNotificationSettingsRequest.settings:type_name -> marquee.v1.NotificationSettings
 	2,  // 4: marquee.v1.UpdateNotificationSettingsResponse.settings:type_name -> marquee.v1.NotificationSettings
-	12, // 5: marquee.v1.RegisterRequest.near:type_name -> marquee.v1.GeoPoint
+	16, // 5: marquee.v1.RegisterRequest.near:type_name -> marquee.v1.GeoPoint
 	7,  // 6: marquee.v1.RegisterResponse.user:type_name -> marquee.v1.User
 	7,  // 7: marquee.v1.LoginResponse.user:type_name -> marquee.v1.User
 	8,  // 8: marquee.v1.AccountService.Register:input_type -> marquee.v1.RegisterRequest
 	10, // 9: marquee.v1.AccountService.Login:input_type -> marquee.v1.LoginRequest
 	3,  // 10: marquee.v1.AccountService.GetNotificationSettings:input_type -> marquee.v1.GetNotificationSettingsRequest
 	5,  // 11: marquee.v1.AccountService.UpdateNotificationSettings:input_type -> marquee.v1.UpdateNotificationSettingsRequest
-	9,  // 12: marquee.v1.AccountService.Register:output_type -> marquee.v1.RegisterResponse
-	11, // 13: marquee.v1.AccountService.Login:output_type -> marquee.v1.LoginResponse
-	4,  // 14: marquee.v1.AccountService.GetNotificationSettings:output_type -> marquee.v1.GetNotificationSettingsResponse
-	6,  // 15: marquee.v1.AccountService.UpdateNotificationSettings:output_type -> marquee.v1.UpdateNotificationSettingsResponse
-	12, // [12:16] is the sub-list for method output_type
-	8,  // [8:12] is the sub-list for method input_type
+	12, // 12: marquee.v1.AccountService.ExportMyData:input_type -> marquee.v1.ExportMyDataRequest
+	14, // 13: marquee.v1.AccountService.EraseMyData:input_type -> marquee.v1.EraseMyDataRequest
+	9,  // 14: marquee.v1.AccountService.Register:output_type -> marquee.v1.RegisterResponse
+	11, // 15: marquee.v1.AccountService.Login:output_type -> marquee.v1.LoginResponse
+	4,  // 16: marquee.v1.AccountService.GetNotificationSettings:output_type -> marquee.v1.GetNotificationSettingsResponse
+	6,  // 17: marquee.v1.AccountService.UpdateNotificationSettings:output_type -> marquee.v1.UpdateNotificationSettingsResponse
+	13, // 18: marquee.v1.AccountService.ExportMyData:output_type -> marquee.v1.ExportMyDataResponse
+	15, // 19: marquee.v1.AccountService.EraseMyData:output_type -> marquee.v1.EraseMyDataResponse
+	14, // [14:20] is the sub-list for method output_type
+	8,  // [8:14] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
 	8,  // [8:8] is the sub-list for extension extendee
 	0,  // [0:8] is the sub-list for field type_name
@@ -781,7 +971,7 @@ func file_marquee_v1_account_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_account_proto_rawDesc), len(file_marquee_v1_account_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

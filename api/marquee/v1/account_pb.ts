@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file marquee/v1/account.proto.
  */
 export const file_marquee_v1_account: GenFile = /*@__PURE__*/
-  fileDesc("ChhtYXJxdWVlL3YxL2FjY291bnQucHJvdG8SCm1hcnF1ZWUudjEi1QEKFk5vdGlmaWNhdGlvblByZWZlcmVuY2UScwoEa2luZBgBIAEoCUJlukhicmBSEWJvb2tpbmdfY29uZmlybWVkUhFib29raW5nX2NhbmNlbGxlZFINc3RhbmRieV9vZmZlclIOc3RhbmRieV9jbG9zZWRSDHJlbWluZGVyXzI0aFILcmVtaW5kZXJfM2gSRgoIY2hhbm5lbHMYAiADKA4yHy5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvbkNoYW5uZWxCE7pIEJIBDRADGAEiB4IBBBABIAAipgEKFE5vdGlmaWNhdGlvblNldHRpbmdzEi0KBXBob25lGAEgASgJQh66SBtyGTIXXiR8XlwrWzEtOV1bMC05XXs2LDE0fSQSHAoKcHVzaF90b2tlbhgCIAEoCUIIukgFcgMYgAQSQQoLcHJlZmVyZW5jZXMYAyADKAsyIi5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblByZWZlcmVuY2VCCLpIBZIBAhAKIigKHkdldE5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdDoGirUYAhIAIlUKH0dldE5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USMgoIc2V0dGluZ3MYASABKAsyIC5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblNldHRpbmdzImcKIVVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdBI6CghzZXR0aW5ncxgBIAEoCzIgLm1hcnF1ZWUudjEuTm90aWZpY2F0aW9uU2V0dGluZ3NCBrpIA8gBAToGirUYAhIAIlgKIlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USMgoIc2V0dGluZ3MYASABKAsyIC5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblNldHRpbmdzIkwKBFVzZXISCgoCaWQYASABKAkSDQoFZW1haWwYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEhMKC2hvbWVfcmVnaW9uGAQgASgJIpcBCg9SZWdpc3RlclJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFGP4BYAESHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAgYgAESHwoMZGlzcGxheV9uYW1lGAMgASgJQgm6SAZyBBABGGQSIgoEbmVhchgEIAEoCzIULm1hcnF1ZWUudjEuR2VvUG9pbnQ6Boq1GAIiACJBChBSZWdpc3RlclJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5tYXJxdWVlLnYxLlVzZXISDQoFdG9rZW4YAiABKAkiTwoMTG9naW5SZXF1ZXN0EhkKBWVtYWlsGAEgASgJQgq6SAdyBRADGP4BEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIABOgaKtRgCIgAiPgoNTG9naW5SZXNwb25zZRIeCgR1c2VyGAEgASgLMhAubWFycXVlZS52MS5Vc2VyEg0KBXRva2VuGAIgASgJKpgBChNOb3RpZmljYXRpb25DaGFubmVsEiQKIE5PVElGSUNBVElPTl9DSEFOTkVMX1VOU1BFQ0lGSUVEEAASHgoaTk9USUZJQ0FUSU9OX0NIQU5ORUxfRU1BSUwQARIcChhOT1RJRklDQVRJT05fQ0hBTk5FTF9TTVMQAhIdChlOT1RJRklDQVRJT05fQ0hBTk5FTF9QVVNIEAMyiwMKDkFjY291bnRTZXJ2aWNlEkUKCFJlZ2lzdGVyEhsubWFycXVlZS52MS5SZWdpc3RlclJlcXVlc3QaHC5tYXJxdWVlLnYxLlJlZ2lzdGVyUmVzcG9uc2USPAoFTG9naW4SGC5tYXJxdWVlLnYxLkxvZ2luUmVxdWVzdBoZLm1hcnF1ZWUudjEuTG9naW5SZXNwb25zZRJ3ChdHZXROb3RpZmljYXRpb25TZXR0aW5ncxIqLm1hcnF1ZWUudjEuR2V0Tm90aWZpY2F0aW9uU2V0dGluZ3NSZXF1ZXN0GisubWFycXVlZS52MS5HZXROb3RpZmljYXRpb25TZXR0aW5nc1Jlc3BvbnNlIgOQAgESewoaVXBkYXRlTm90aWZpY2F0aW9uU2V0dGluZ3MSLS5tYXJxdWVlLnYxLlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdBouLm1hcnF1ZWUudjEuVXBkYXRlTm90aWZpY2F0aW9uU2V0dGluZ3NSZXNwb25zZUI3WjVnaXRodWIuY29tL21hcnF1ZWVocS9tYXJxdWVlL2FwaS9tYXJxdWVlL3YxO21hcnF1ZWV2MWIGcHJvdG8z", [file_buf_validate_validate, file_marquee_v1_routing, file_marquee_v1_search]);
+  fileDesc("ChhtYXJxdWVlL3YxL2FjY291bnQucHJvdG8SCm1hcnF1ZWUudjEi1QEKFk5vdGlmaWNhdGlvblByZWZlcmVuY2UScwoEa2luZBgBIAEoCUJlukhicmBSEWJvb2tpbmdfY29uZmlybWVkUhFib29raW5nX2NhbmNlbGxlZFINc3RhbmRieV9vZmZlclIOc3RhbmRieV9jbG9zZWRSDHJlbWluZGVyXzI0aFILcmVtaW5kZXJfM2gSRgoIY2hhbm5lbHMYAiADKA4yHy5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvbkNoYW5uZWxCE7pIEJIBDRADGAEiB4IBBBABIAAipgEKFE5vdGlmaWNhdGlvblNldHRpbmdzEi0KBXBob25lGAEgASgJQh66SBtyGTIXXiR8XlwrWzEtOV1bMC05XXs2LDE0fSQSHAoKcHVzaF90b2tlbhgCIAEoCUIIukgFcgMYgAQSQQoLcHJlZmVyZW5jZXMYAyADKAsyIi5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblByZWZlcmVuY2VCCLpIBZIBAhAKIigKHkdldE5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdDoGirUYAhIAIlUKH0dldE5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USMgoIc2V0dGluZ3MYASABKAsyIC5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblNldHRpbmdzImcKIVVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdBI6CghzZXR0aW5ncxgBIAEoCzIgLm1hcnF1ZWUudjEuTm90aWZpY2F0aW9uU2V0dGluZ3NCBrpIA8gBAToGirUYAhIAIlgKIlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USMgoIc2V0dGluZ3MYASABKAsyIC5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblNldHRpbmdzIkwKBFVzZXISCgoCaWQYASABKAkSDQoFZW1haWwYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEhMKC2hvbWVfcmVnaW9uGAQgASgJIpcBCg9SZWdpc3RlclJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFGP4BYAESHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAgYgAESHwoMZGlzcGxheV9uYW1lGAMgASgJQgm6SAZyBBABGGQSIgoEbmVhchgEIAEoCzIULm1hcnF1ZWUudjEuR2VvUG9pbnQ6Boq1GAIiACJBChBSZWdpc3RlclJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5tYXJxdWVlLnYxLlVzZXISDQoFdG9rZW4YAiABKAkiTwoMTG9naW5SZXF1ZXN0EhkKBWVtYWlsGAEgASgJQgq6SAdyBRADGP4BEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIABOgaKtRgCIgAiPgoNTG9naW5SZXNwb25zZRIeCgR1c2VyGAEgASgLMhAubWFycXVlZS52MS5Vc2VyEg0KBXRva2VuGAIgASgJIh0KE0V4cG9ydE15RGF0YVJlcXVlc3Q6Boq1GAISACIlChRFeHBvcnRNeURhdGFSZXNwb25zZRINCgVjaHVuaxgBIAEoDCJZChJFcmFzZU15RGF0YVJlcXVlc3QSHAoIcGFzc3dvcmQYASABKAlCCrpIB3IFEAEYgAESHQoHY29uZmlybRgCIAEoCUIMukgJcgcKBUVSQVNFOgaKtRgCEgAiFQoTRXJhc2VNeURhdGFSZXNwb25zZSqYAQoTTm90aWZpY2F0aW9uQ2hhbm5lbBIkCiBOT1RJRklDQVRJT05fQ0hBTk5FTF9VTlNQRUNJRklFRBAAEh4KGk5PVElGSUNBVElPTl9DSEFOTkVMX0VNQUlMEAESHAoYTk9USUZJQ0FUSU9OX0NIQU5ORUxfU01TEAISHQoZTk9USUZJQ0FUSU9OX0NIQU5ORUxfUFVTSBADMrAECg5BY2NvdW50U2VydmljZRJFCghSZWdpc3RlchIbLm1hcnF1ZWUudjEuUmVnaXN0ZXJSZXF1ZXN0GhwubWFycXVlZS52MS5SZWdpc3RlclJlc3BvbnNlEjwKBUxvZ2luEhgubWFycXVlZS52MS5Mb2dpblJlcXVlc3QaGS5tYXJxdWVlLnYxLkxvZ2luUmVzcG9uc2USdwoXR2V0Tm90aWZpY2F0aW9uU2V0dGluZ3MSKi5tYXJxdWVlLnYxLkdldE5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdBorLm1hcnF1ZWUudjEuR2V0Tm90aWZpY2F0aW9uU2V0dGluZ3NSZXNwb25zZSIDkAIBEnsKGlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzEi0ubWFycXVlZS52MS5VcGRhdGVOb3RpZmljYXRpb25TZXR0aW5nc1JlcXVlc3QaLi5tYXJxdWVlLnYxLlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USUwoMRXhwb3J0TXlEYXRhEh8ubWFycXVlZS52MS5FeHBvcnRNeURhdGFSZXF1ZXN0GiAubWFycXVlZS52MS5FeHBvcnRNeURhdGFSZXNwb25zZTABEk4KC0VyYXNlTXlEYXRhEh4ubWFycXVlZS52MS5FcmFzZU15RGF0YVJlcXVlc3QaHy5tYXJxdWVlLnYxLkVyYXNlTXlEYXRhUmVzcG9uc2VCN1o1Z2l0aHViLmNvbS9tYXJxdWVlaHEvbWFycXVlZS9hcGkvbWFycXVlZS92MTttYXJxdWVldjFiBnByb3RvMw", [file_buf_validate_validate, file_marquee_v1_routing, file_marquee_v1_search]);
 
 /**
  * NotificationPreference lists the channels for one kind of notification: "booking_confirmed",
@@ -279,6 +279,77 @@ export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
   messageDesc(file_marquee_v1_account, 10);
 
 /**
+ * @generated from message marquee.v1.ExportMyDataRequest
+ */
+export type ExportMyDataRequest = Message<"marquee.v1.ExportMyDataRequest"> & {
+};
+
+/**
+ * Describes the message marquee.v1.ExportMyDataRequest.
+ * Use `create(ExportMyDataRequestSchema)` to create a new message.
+ */
+export const ExportMyDataRequestSchema: GenMessage<ExportMyDataRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_account, 11);
+
+/**
+ * ExportMyDataResponse is a piece of the export's JSON document.
+ *
+ * @generated from message marquee.v1.ExportMyDataResponse
+ */
+export type ExportMyDataResponse = Message<"marquee.v1.ExportMyDataResponse"> & {
+  /**
+   * @generated from field: bytes chunk = 1;
+   */
+  chunk: Uint8Array;
+};
+
+/**
+ * Describes the message marquee.v1.ExportMyDataResponse.
+ * Use `create(ExportMyDataResponseSchema)` to create a new message.
+ */
+export const ExportMyDataResponseSchema: GenMessage<ExportMyDataResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_account, 12);
+
+/**
+ * @generated from message marquee.v1.EraseMyDataRequest
+ */
+export type EraseMyDataRequest = Message<"marquee.v1.EraseMyDataRequest"> & {
+  /**
+   * The account's password, asked again.
+   *
+   * @generated from field: string password = 1;
+   */
+  password: string;
+
+  /**
+   * Must be "ERASE": the caller means it.
+   *
+   * @generated from field: string confirm = 2;
+   */
+  confirm: string;
+};
+
+/**
+ * Describes the message marquee.v1.EraseMyDataRequest.
+ * Use `create(EraseMyDataRequestSchema)` to create a new message.
+ */
+export const EraseMyDataRequestSchema: GenMessage<EraseMyDataRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_account, 13);
+
+/**
+ * @generated from message marquee.v1.EraseMyDataResponse
+ */
+export type EraseMyDataResponse = Message<"marquee.v1.EraseMyDataResponse"> & {
+};
+
+/**
+ * Describes the message marquee.v1.EraseMyDataResponse.
+ * Use `create(EraseMyDataResponseSchema)` to create a new message.
+ */
+export const EraseMyDataResponseSchema: GenMessage<EraseMyDataResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_account, 14);
+
+/**
  * NotificationChannel is a way of reaching a person.
  *
  * @generated from enum marquee.v1.NotificationChannel
@@ -312,7 +383,7 @@ export const NotificationChannelSchema: GenEnum<NotificationChannel> = /*@__PURE
   enumDesc(file_marquee_v1_account, 0);
 
 /**
- * AccountService registers moviegoers and signs them in.
+ * AccountService registers moviegoers, signs them in, and lets them export or erase their own data.
  *
  * @generated from service marquee.v1.AccountService
  */
@@ -356,6 +427,30 @@ export const AccountService: GenService<{
     methodKind: "unary";
     input: typeof UpdateNotificationSettingsRequestSchema;
     output: typeof UpdateNotificationSettingsResponseSchema;
+  },
+  /**
+   * ExportMyData streams every record Marquee keeps of the caller, in every region and in the archive, as one
+   * JSON document (GDPR Article 15): the chunks concatenated are the document. The export is audited.
+   *
+   * @generated from rpc marquee.v1.AccountService.ExportMyData
+   */
+  exportMyData: {
+    methodKind: "server_streaming";
+    input: typeof ExportMyDataRequestSchema;
+    output: typeof ExportMyDataResponseSchema;
+  },
+  /**
+   * EraseMyData erases the caller's personal data (GDPR Article 17): their name, email and phone are scrubbed
+   * from the database and their archived copies made unreadable; amounts, seats and dates stay. The password
+   * must be the account's (unauthenticated otherwise, and nothing is erased). Refused (failed_precondition)
+   * while a legal hold covers the caller's records. The erasure is audited.
+   *
+   * @generated from rpc marquee.v1.AccountService.EraseMyData
+   */
+  eraseMyData: {
+    methodKind: "unary";
+    input: typeof EraseMyDataRequestSchema;
+    output: typeof EraseMyDataResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_marquee_v1_account, 0);

@@ -32,6 +32,9 @@ const (
 	// Runs one chain: its pricing, promotions, policy and gift cards.
 	Role_ROLE_OPERATOR       Role = 2
 	Role_ROLE_PLATFORM_ADMIN Role = 3
+	// Reads and acts on archived bookings of the regions granted (AdminService.SetAuditorRegions) through
+	// ComplianceService. Has no chain.
+	Role_ROLE_AUDITOR Role = 4
 )
 
 // Enum value maps for Role.
@@ -41,12 +44,14 @@ var (
 		1: "ROLE_CUSTOMER",
 		2: "ROLE_OPERATOR",
 		3: "ROLE_PLATFORM_ADMIN",
+		4: "ROLE_AUDITOR",
 	}
 	Role_value = map[string]int32{
 		"ROLE_UNSPECIFIED":    0,
 		"ROLE_CUSTOMER":       1,
 		"ROLE_OPERATOR":       2,
 		"ROLE_PLATFORM_ADMIN": 3,
+		"ROLE_AUDITOR":        4,
 	}
 )
 
@@ -984,6 +989,95 @@ func (*SetUserRoleResponse) Descriptor() ([]byte, []int) {
 	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
+type SetAuditorRegionsRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	UserId string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// Region names, for example "europe-west1".
+	Regions       []string `protobuf:"bytes,2,rep,name=regions,proto3" json:"regions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAuditorRegionsRequest) Reset() {
+	*x = SetAuditorRegionsRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAuditorRegionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAuditorRegionsRequest) ProtoMessage() {}
+
+func (x *SetAuditorRegionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAuditorRegionsRequest.ProtoReflect.Descriptor instead.
+func (*SetAuditorRegionsRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SetAuditorRegionsRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *SetAuditorRegionsRequest) GetRegions() []string {
+	if x != nil {
+		return x.Regions
+	}
+	return nil
+}
+
+type SetAuditorRegionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAuditorRegionsResponse) Reset() {
+	*x = SetAuditorRegionsResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAuditorRegionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAuditorRegionsResponse) ProtoMessage() {}
+
+func (x *SetAuditorRegionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAuditorRegionsResponse.ProtoReflect.Descriptor instead.
+func (*SetAuditorRegionsResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{12}
+}
+
 type UpsertPricingRuleRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Rule          *PricingRule           `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
@@ -993,7 +1087,7 @@ type UpsertPricingRuleRequest struct {
 
 func (x *UpsertPricingRuleRequest) Reset() {
 	*x = UpsertPricingRuleRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[11]
+	mi := &file_marquee_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1099,7 @@ func (x *UpsertPricingRuleRequest) String() string {
 func (*UpsertPricingRuleRequest) ProtoMessage() {}
 
 func (x *UpsertPricingRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[11]
+	mi := &file_marquee_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1112,7 @@ func (x *UpsertPricingRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPricingRuleRequest.ProtoReflect.Descriptor instead.
 func (*UpsertPricingRuleRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpsertPricingRuleRequest) GetRule() *PricingRule {
@@ -1037,7 +1131,7 @@ type UpsertPricingRuleResponse struct {
 
 func (x *UpsertPricingRuleResponse) Reset() {
 	*x = UpsertPricingRuleResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[12]
+	mi := &file_marquee_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1049,7 +1143,7 @@ func (x *UpsertPricingRuleResponse) String() string {
 func (*UpsertPricingRuleResponse) ProtoMessage() {}
 
 func (x *UpsertPricingRuleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[12]
+	mi := &file_marquee_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1156,7 @@ func (x *UpsertPricingRuleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPricingRuleResponse.ProtoReflect.Descriptor instead.
 func (*UpsertPricingRuleResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpsertPricingRuleResponse) GetRule() *PricingRule {
@@ -1081,7 +1175,7 @@ type ListPricingRulesRequest struct {
 
 func (x *ListPricingRulesRequest) Reset() {
 	*x = ListPricingRulesRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[13]
+	mi := &file_marquee_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1187,7 @@ func (x *ListPricingRulesRequest) String() string {
 func (*ListPricingRulesRequest) ProtoMessage() {}
 
 func (x *ListPricingRulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[13]
+	mi := &file_marquee_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1200,7 @@ func (x *ListPricingRulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPricingRulesRequest.ProtoReflect.Descriptor instead.
 func (*ListPricingRulesRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListPricingRulesRequest) GetChainId() string {
@@ -1125,7 +1219,7 @@ type ListPricingRulesResponse struct {
 
 func (x *ListPricingRulesResponse) Reset() {
 	*x = ListPricingRulesResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[14]
+	mi := &file_marquee_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1137,7 +1231,7 @@ func (x *ListPricingRulesResponse) String() string {
 func (*ListPricingRulesResponse) ProtoMessage() {}
 
 func (x *ListPricingRulesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[14]
+	mi := &file_marquee_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1150,7 +1244,7 @@ func (x *ListPricingRulesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPricingRulesResponse.ProtoReflect.Descriptor instead.
 func (*ListPricingRulesResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListPricingRulesResponse) GetRules() []*PricingRule {
@@ -1170,7 +1264,7 @@ type DeletePricingRuleRequest struct {
 
 func (x *DeletePricingRuleRequest) Reset() {
 	*x = DeletePricingRuleRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[15]
+	mi := &file_marquee_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1182,7 +1276,7 @@ func (x *DeletePricingRuleRequest) String() string {
 func (*DeletePricingRuleRequest) ProtoMessage() {}
 
 func (x *DeletePricingRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[15]
+	mi := &file_marquee_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1195,7 +1289,7 @@ func (x *DeletePricingRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePricingRuleRequest.ProtoReflect.Descriptor instead.
 func (*DeletePricingRuleRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DeletePricingRuleRequest) GetChainId() string {
@@ -1220,7 +1314,7 @@ type DeletePricingRuleResponse struct {
 
 func (x *DeletePricingRuleResponse) Reset() {
 	*x = DeletePricingRuleResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[16]
+	mi := &file_marquee_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1232,7 +1326,7 @@ func (x *DeletePricingRuleResponse) String() string {
 func (*DeletePricingRuleResponse) ProtoMessage() {}
 
 func (x *DeletePricingRuleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[16]
+	mi := &file_marquee_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1245,7 +1339,7 @@ func (x *DeletePricingRuleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePricingRuleResponse.ProtoReflect.Descriptor instead.
 func (*DeletePricingRuleResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 type UpsertPromotionRequest struct {
@@ -1257,7 +1351,7 @@ type UpsertPromotionRequest struct {
 
 func (x *UpsertPromotionRequest) Reset() {
 	*x = UpsertPromotionRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[17]
+	mi := &file_marquee_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1269,7 +1363,7 @@ func (x *UpsertPromotionRequest) String() string {
 func (*UpsertPromotionRequest) ProtoMessage() {}
 
 func (x *UpsertPromotionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[17]
+	mi := &file_marquee_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1282,7 +1376,7 @@ func (x *UpsertPromotionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPromotionRequest.ProtoReflect.Descriptor instead.
 func (*UpsertPromotionRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpsertPromotionRequest) GetPromotion() *Promotion {
@@ -1301,7 +1395,7 @@ type UpsertPromotionResponse struct {
 
 func (x *UpsertPromotionResponse) Reset() {
 	*x = UpsertPromotionResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[18]
+	mi := &file_marquee_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1407,7 @@ func (x *UpsertPromotionResponse) String() string {
 func (*UpsertPromotionResponse) ProtoMessage() {}
 
 func (x *UpsertPromotionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[18]
+	mi := &file_marquee_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1420,7 @@ func (x *UpsertPromotionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPromotionResponse.ProtoReflect.Descriptor instead.
 func (*UpsertPromotionResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpsertPromotionResponse) GetPromotion() *Promotion {
@@ -1345,7 +1439,7 @@ type ListPromotionsRequest struct {
 
 func (x *ListPromotionsRequest) Reset() {
 	*x = ListPromotionsRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[19]
+	mi := &file_marquee_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1357,7 +1451,7 @@ func (x *ListPromotionsRequest) String() string {
 func (*ListPromotionsRequest) ProtoMessage() {}
 
 func (x *ListPromotionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[19]
+	mi := &file_marquee_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1370,7 +1464,7 @@ func (x *ListPromotionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPromotionsRequest.ProtoReflect.Descriptor instead.
 func (*ListPromotionsRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListPromotionsRequest) GetChainId() string {
@@ -1389,7 +1483,7 @@ type ListPromotionsResponse struct {
 
 func (x *ListPromotionsResponse) Reset() {
 	*x = ListPromotionsResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[20]
+	mi := &file_marquee_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1401,7 +1495,7 @@ func (x *ListPromotionsResponse) String() string {
 func (*ListPromotionsResponse) ProtoMessage() {}
 
 func (x *ListPromotionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[20]
+	mi := &file_marquee_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1414,7 +1508,7 @@ func (x *ListPromotionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPromotionsResponse.ProtoReflect.Descriptor instead.
 func (*ListPromotionsResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListPromotionsResponse) GetPromotions() []*Promotion {
@@ -1433,7 +1527,7 @@ type SetChainPolicyRequest struct {
 
 func (x *SetChainPolicyRequest) Reset() {
 	*x = SetChainPolicyRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[21]
+	mi := &file_marquee_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1445,7 +1539,7 @@ func (x *SetChainPolicyRequest) String() string {
 func (*SetChainPolicyRequest) ProtoMessage() {}
 
 func (x *SetChainPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[21]
+	mi := &file_marquee_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1458,7 +1552,7 @@ func (x *SetChainPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChainPolicyRequest.ProtoReflect.Descriptor instead.
 func (*SetChainPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SetChainPolicyRequest) GetPolicy() *ChainPolicy {
@@ -1477,7 +1571,7 @@ type SetChainPolicyResponse struct {
 
 func (x *SetChainPolicyResponse) Reset() {
 	*x = SetChainPolicyResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[22]
+	mi := &file_marquee_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1489,7 +1583,7 @@ func (x *SetChainPolicyResponse) String() string {
 func (*SetChainPolicyResponse) ProtoMessage() {}
 
 func (x *SetChainPolicyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[22]
+	mi := &file_marquee_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1502,7 +1596,7 @@ func (x *SetChainPolicyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChainPolicyResponse.ProtoReflect.Descriptor instead.
 func (*SetChainPolicyResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SetChainPolicyResponse) GetPolicy() *ChainPolicy {
@@ -1521,7 +1615,7 @@ type GetChainPolicyRequest struct {
 
 func (x *GetChainPolicyRequest) Reset() {
 	*x = GetChainPolicyRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[23]
+	mi := &file_marquee_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1533,7 +1627,7 @@ func (x *GetChainPolicyRequest) String() string {
 func (*GetChainPolicyRequest) ProtoMessage() {}
 
 func (x *GetChainPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[23]
+	mi := &file_marquee_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1546,7 +1640,7 @@ func (x *GetChainPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChainPolicyRequest.ProtoReflect.Descriptor instead.
 func (*GetChainPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetChainPolicyRequest) GetChainId() string {
@@ -1565,7 +1659,7 @@ type GetChainPolicyResponse struct {
 
 func (x *GetChainPolicyResponse) Reset() {
 	*x = GetChainPolicyResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[24]
+	mi := &file_marquee_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1577,7 +1671,7 @@ func (x *GetChainPolicyResponse) String() string {
 func (*GetChainPolicyResponse) ProtoMessage() {}
 
 func (x *GetChainPolicyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[24]
+	mi := &file_marquee_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1590,7 +1684,7 @@ func (x *GetChainPolicyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChainPolicyResponse.ProtoReflect.Descriptor instead.
 func (*GetChainPolicyResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetChainPolicyResponse) GetPolicy() *ChainPolicy {
@@ -1610,7 +1704,7 @@ type IssueGiftCardRequest struct {
 
 func (x *IssueGiftCardRequest) Reset() {
 	*x = IssueGiftCardRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[25]
+	mi := &file_marquee_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1622,7 +1716,7 @@ func (x *IssueGiftCardRequest) String() string {
 func (*IssueGiftCardRequest) ProtoMessage() {}
 
 func (x *IssueGiftCardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[25]
+	mi := &file_marquee_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1635,7 +1729,7 @@ func (x *IssueGiftCardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueGiftCardRequest.ProtoReflect.Descriptor instead.
 func (*IssueGiftCardRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *IssueGiftCardRequest) GetChainId() string {
@@ -1662,7 +1756,7 @@ type IssueGiftCardResponse struct {
 
 func (x *IssueGiftCardResponse) Reset() {
 	*x = IssueGiftCardResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[26]
+	mi := &file_marquee_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1674,7 +1768,7 @@ func (x *IssueGiftCardResponse) String() string {
 func (*IssueGiftCardResponse) ProtoMessage() {}
 
 func (x *IssueGiftCardResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[26]
+	mi := &file_marquee_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1687,7 +1781,7 @@ func (x *IssueGiftCardResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueGiftCardResponse.ProtoReflect.Descriptor instead.
 func (*IssueGiftCardResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *IssueGiftCardResponse) GetCode() string {
@@ -1713,7 +1807,7 @@ type UpsertMovieRequest struct {
 
 func (x *UpsertMovieRequest) Reset() {
 	*x = UpsertMovieRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[27]
+	mi := &file_marquee_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1725,7 +1819,7 @@ func (x *UpsertMovieRequest) String() string {
 func (*UpsertMovieRequest) ProtoMessage() {}
 
 func (x *UpsertMovieRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[27]
+	mi := &file_marquee_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1738,7 +1832,7 @@ func (x *UpsertMovieRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertMovieRequest.ProtoReflect.Descriptor instead.
 func (*UpsertMovieRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *UpsertMovieRequest) GetMovie() *Movie {
@@ -1757,7 +1851,7 @@ type UpsertMovieResponse struct {
 
 func (x *UpsertMovieResponse) Reset() {
 	*x = UpsertMovieResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[28]
+	mi := &file_marquee_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1769,7 +1863,7 @@ func (x *UpsertMovieResponse) String() string {
 func (*UpsertMovieResponse) ProtoMessage() {}
 
 func (x *UpsertMovieResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[28]
+	mi := &file_marquee_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1782,7 +1876,7 @@ func (x *UpsertMovieResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertMovieResponse.ProtoReflect.Descriptor instead.
 func (*UpsertMovieResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *UpsertMovieResponse) GetMovie() *Movie {
@@ -1805,7 +1899,7 @@ type UpsertTheatreRequest struct {
 
 func (x *UpsertTheatreRequest) Reset() {
 	*x = UpsertTheatreRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[29]
+	mi := &file_marquee_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1817,7 +1911,7 @@ func (x *UpsertTheatreRequest) String() string {
 func (*UpsertTheatreRequest) ProtoMessage() {}
 
 func (x *UpsertTheatreRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[29]
+	mi := &file_marquee_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1830,7 +1924,7 @@ func (x *UpsertTheatreRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertTheatreRequest.ProtoReflect.Descriptor instead.
 func (*UpsertTheatreRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpsertTheatreRequest) GetTheatre() *Theatre {
@@ -1863,7 +1957,7 @@ type UpsertTheatreResponse struct {
 
 func (x *UpsertTheatreResponse) Reset() {
 	*x = UpsertTheatreResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[30]
+	mi := &file_marquee_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1875,7 +1969,7 @@ func (x *UpsertTheatreResponse) String() string {
 func (*UpsertTheatreResponse) ProtoMessage() {}
 
 func (x *UpsertTheatreResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[30]
+	mi := &file_marquee_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1888,7 +1982,7 @@ func (x *UpsertTheatreResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertTheatreResponse.ProtoReflect.Descriptor instead.
 func (*UpsertTheatreResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpsertTheatreResponse) GetTheatre() *Theatre {
@@ -1910,7 +2004,7 @@ type LayoutSeat struct {
 
 func (x *LayoutSeat) Reset() {
 	*x = LayoutSeat{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[31]
+	mi := &file_marquee_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1922,7 +2016,7 @@ func (x *LayoutSeat) String() string {
 func (*LayoutSeat) ProtoMessage() {}
 
 func (x *LayoutSeat) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[31]
+	mi := &file_marquee_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1935,7 +2029,7 @@ func (x *LayoutSeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LayoutSeat.ProtoReflect.Descriptor instead.
 func (*LayoutSeat) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *LayoutSeat) GetNumber() int32 {
@@ -1970,7 +2064,7 @@ type LayoutRow struct {
 
 func (x *LayoutRow) Reset() {
 	*x = LayoutRow{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[32]
+	mi := &file_marquee_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1982,7 +2076,7 @@ func (x *LayoutRow) String() string {
 func (*LayoutRow) ProtoMessage() {}
 
 func (x *LayoutRow) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[32]
+	mi := &file_marquee_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1995,7 +2089,7 @@ func (x *LayoutRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LayoutRow.ProtoReflect.Descriptor instead.
 func (*LayoutRow) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *LayoutRow) GetLabel() string {
@@ -2025,7 +2119,7 @@ type UpsertScreenRequest struct {
 
 func (x *UpsertScreenRequest) Reset() {
 	*x = UpsertScreenRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[33]
+	mi := &file_marquee_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2037,7 +2131,7 @@ func (x *UpsertScreenRequest) String() string {
 func (*UpsertScreenRequest) ProtoMessage() {}
 
 func (x *UpsertScreenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[33]
+	mi := &file_marquee_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2050,7 +2144,7 @@ func (x *UpsertScreenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertScreenRequest.ProtoReflect.Descriptor instead.
 func (*UpsertScreenRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *UpsertScreenRequest) GetTheatreId() string {
@@ -2091,7 +2185,7 @@ type UpsertScreenResponse struct {
 
 func (x *UpsertScreenResponse) Reset() {
 	*x = UpsertScreenResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[34]
+	mi := &file_marquee_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2103,7 +2197,7 @@ func (x *UpsertScreenResponse) String() string {
 func (*UpsertScreenResponse) ProtoMessage() {}
 
 func (x *UpsertScreenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[34]
+	mi := &file_marquee_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2116,7 +2210,7 @@ func (x *UpsertScreenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertScreenResponse.ProtoReflect.Descriptor instead.
 func (*UpsertScreenResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *UpsertScreenResponse) GetScreenId() string {
@@ -2148,7 +2242,7 @@ type ScheduleShowtimeRequest struct {
 
 func (x *ScheduleShowtimeRequest) Reset() {
 	*x = ScheduleShowtimeRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[35]
+	mi := &file_marquee_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2160,7 +2254,7 @@ func (x *ScheduleShowtimeRequest) String() string {
 func (*ScheduleShowtimeRequest) ProtoMessage() {}
 
 func (x *ScheduleShowtimeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[35]
+	mi := &file_marquee_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2173,7 +2267,7 @@ func (x *ScheduleShowtimeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleShowtimeRequest.ProtoReflect.Descriptor instead.
 func (*ScheduleShowtimeRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ScheduleShowtimeRequest) GetScreenId() string {
@@ -2234,7 +2328,7 @@ type ScheduleShowtimeResponse struct {
 
 func (x *ScheduleShowtimeResponse) Reset() {
 	*x = ScheduleShowtimeResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[36]
+	mi := &file_marquee_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2246,7 +2340,7 @@ func (x *ScheduleShowtimeResponse) String() string {
 func (*ScheduleShowtimeResponse) ProtoMessage() {}
 
 func (x *ScheduleShowtimeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[36]
+	mi := &file_marquee_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2259,7 +2353,7 @@ func (x *ScheduleShowtimeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleShowtimeResponse.ProtoReflect.Descriptor instead.
 func (*ScheduleShowtimeResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{36}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ScheduleShowtimeResponse) GetShowtime() *Showtime {
@@ -2278,7 +2372,7 @@ type CancelShowtimeRequest struct {
 
 func (x *CancelShowtimeRequest) Reset() {
 	*x = CancelShowtimeRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[37]
+	mi := &file_marquee_v1_admin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2290,7 +2384,7 @@ func (x *CancelShowtimeRequest) String() string {
 func (*CancelShowtimeRequest) ProtoMessage() {}
 
 func (x *CancelShowtimeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[37]
+	mi := &file_marquee_v1_admin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2303,7 +2397,7 @@ func (x *CancelShowtimeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelShowtimeRequest.ProtoReflect.Descriptor instead.
 func (*CancelShowtimeRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{37}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CancelShowtimeRequest) GetShowtimeId() string {
@@ -2322,7 +2416,7 @@ type CancelShowtimeResponse struct {
 
 func (x *CancelShowtimeResponse) Reset() {
 	*x = CancelShowtimeResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[38]
+	mi := &file_marquee_v1_admin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2334,7 +2428,7 @@ func (x *CancelShowtimeResponse) String() string {
 func (*CancelShowtimeResponse) ProtoMessage() {}
 
 func (x *CancelShowtimeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[38]
+	mi := &file_marquee_v1_admin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2347,7 +2441,7 @@ func (x *CancelShowtimeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelShowtimeResponse.ProtoReflect.Descriptor instead.
 func (*CancelShowtimeResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{38}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CancelShowtimeResponse) GetCancelledBookings() int32 {
@@ -2365,7 +2459,7 @@ type ReindexSearchRequest struct {
 
 func (x *ReindexSearchRequest) Reset() {
 	*x = ReindexSearchRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[39]
+	mi := &file_marquee_v1_admin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2377,7 +2471,7 @@ func (x *ReindexSearchRequest) String() string {
 func (*ReindexSearchRequest) ProtoMessage() {}
 
 func (x *ReindexSearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[39]
+	mi := &file_marquee_v1_admin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2390,7 +2484,7 @@ func (x *ReindexSearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReindexSearchRequest.ProtoReflect.Descriptor instead.
 func (*ReindexSearchRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{39}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{41}
 }
 
 // ReindexSearchResponse reports progress.
@@ -2405,7 +2499,7 @@ type ReindexSearchResponse struct {
 
 func (x *ReindexSearchResponse) Reset() {
 	*x = ReindexSearchResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[40]
+	mi := &file_marquee_v1_admin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2417,7 +2511,7 @@ func (x *ReindexSearchResponse) String() string {
 func (*ReindexSearchResponse) ProtoMessage() {}
 
 func (x *ReindexSearchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[40]
+	mi := &file_marquee_v1_admin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2430,7 +2524,7 @@ func (x *ReindexSearchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReindexSearchResponse.ProtoReflect.Descriptor instead.
 func (*ReindexSearchResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{40}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ReindexSearchResponse) GetDone() int32 {
@@ -2535,7 +2629,11 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\x04role\x18\x02 \x01(\x0e2\x10.marquee.v1.RoleB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role\x12\"\n" +
 	"\bchain_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\achainId:\x06\x8a\xb5\x18\x02\"\x00\"\x15\n" +
-	"\x13SetUserRoleResponse\"W\n" +
+	"\x13SetUserRoleResponse\"\x87\x01\n" +
+	"\x18SetAuditorRegionsRequest\x12\"\n" +
+	"\auser_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06userId\x12?\n" +
+	"\aregions\x18\x02 \x03(\tB%\xbaH\"\x92\x01\x1f\x102\x18\x01\"\x19r\x172\x15^[a-z]+-[a-z]+[0-9]+$R\aregions:\x06\x8a\xb5\x18\x02\"\x00\"\x1b\n" +
+	"\x19SetAuditorRegionsResponse\"W\n" +
 	"\x18UpsertPricingRuleRequest\x123\n" +
 	"\x04rule\x18\x01 \x01(\v2\x17.marquee.v1.PricingRuleB\x06\xbaH\x03\xc8\x01\x01R\x04rule:\x06\x8a\xb5\x18\x02\"\x00\"H\n" +
 	"\x19UpsertPricingRuleResponse\x12+\n" +
@@ -2630,12 +2728,13 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\x15ReindexSearchResponse\x12\x12\n" +
 	"\x04done\x18\x01 \x01(\x05R\x04done\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x05R\x05total\x12\x1a\n" +
-	"\bfinished\x18\x03 \x01(\bR\bfinished*[\n" +
+	"\bfinished\x18\x03 \x01(\bR\bfinished*m\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rROLE_CUSTOMER\x10\x01\x12\x11\n" +
 	"\rROLE_OPERATOR\x10\x02\x12\x17\n" +
-	"\x13ROLE_PLATFORM_ADMIN\x10\x03*\xb6\x01\n" +
+	"\x13ROLE_PLATFORM_ADMIN\x10\x03\x12\x10\n" +
+	"\fROLE_AUDITOR\x10\x04*\xb6\x01\n" +
 	"\x0fPricingRuleKind\x12!\n" +
 	"\x1dPRICING_RULE_KIND_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPRICING_RULE_KIND_TIME_OF_DAY\x10\x01\x12!\n" +
@@ -2645,9 +2744,10 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\rPromotionKind\x12\x1e\n" +
 	"\x1aPROMOTION_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PROMOTION_KIND_PERCENT\x10\x01\x12\x18\n" +
-	"\x14PROMOTION_KIND_FIXED\x10\x022\x96\f\n" +
+	"\x14PROMOTION_KIND_FIXED\x10\x022\xf8\f\n" +
 	"\fAdminService\x12N\n" +
 	"\vSetUserRole\x12\x1e.marquee.v1.SetUserRoleRequest\x1a\x1f.marquee.v1.SetUserRoleResponse\x12`\n" +
+	"\x11SetAuditorRegions\x12$.marquee.v1.SetAuditorRegionsRequest\x1a%.marquee.v1.SetAuditorRegionsResponse\x12`\n" +
 	"\x11UpsertPricingRule\x12$.marquee.v1.UpsertPricingRuleRequest\x1a%.marquee.v1.UpsertPricingRuleResponse\x12b\n" +
 	"\x10ListPricingRules\x12#.marquee.v1.ListPricingRulesRequest\x1a$.marquee.v1.ListPricingRulesResponse\"\x03\x90\x02\x01\x12`\n" +
 	"\x11DeletePricingRule\x12$.marquee.v1.DeletePricingRuleRequest\x1a%.marquee.v1.DeletePricingRuleResponse\x12Z\n" +
@@ -2678,7 +2778,7 @@ func file_marquee_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_marquee_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_marquee_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_marquee_v1_admin_proto_goTypes = []any{
 	(Role)(0),                          // 0: marquee.v1.Role
 	(PricingRuleKind)(0),               // 1: marquee.v1.PricingRuleKind
@@ -2694,50 +2794,52 @@ var file_marquee_v1_admin_proto_goTypes = []any{
 	(*ChainPolicy)(nil),                // 11: marquee.v1.ChainPolicy
 	(*SetUserRoleRequest)(nil),         // 12: marquee.v1.SetUserRoleRequest
 	(*SetUserRoleResponse)(nil),        // 13: marquee.v1.SetUserRoleResponse
-	(*UpsertPricingRuleRequest)(nil),   // 14: marquee.v1.UpsertPricingRuleRequest
-	(*UpsertPricingRuleResponse)(nil),  // 15: marquee.v1.UpsertPricingRuleResponse
-	(*ListPricingRulesRequest)(nil),    // 16: marquee.v1.ListPricingRulesRequest
-	(*ListPricingRulesResponse)(nil),   // 17: marquee.v1.ListPricingRulesResponse
-	(*DeletePricingRuleRequest)(nil),   // 18: marquee.v1.DeletePricingRuleRequest
-	(*DeletePricingRuleResponse)(nil),  // 19: marquee.v1.DeletePricingRuleResponse
-	(*UpsertPromotionRequest)(nil),     // 20: marquee.v1.UpsertPromotionRequest
-	(*UpsertPromotionResponse)(nil),    // 21: marquee.v1.UpsertPromotionResponse
-	(*ListPromotionsRequest)(nil),      // 22: marquee.v1.ListPromotionsRequest
-	(*ListPromotionsResponse)(nil),     // 23: marquee.v1.ListPromotionsResponse
-	(*SetChainPolicyRequest)(nil),      // 24: marquee.v1.SetChainPolicyRequest
-	(*SetChainPolicyResponse)(nil),     // 25: marquee.v1.SetChainPolicyResponse
-	(*GetChainPolicyRequest)(nil),      // 26: marquee.v1.GetChainPolicyRequest
-	(*GetChainPolicyResponse)(nil),     // 27: marquee.v1.GetChainPolicyResponse
-	(*IssueGiftCardRequest)(nil),       // 28: marquee.v1.IssueGiftCardRequest
-	(*IssueGiftCardResponse)(nil),      // 29: marquee.v1.IssueGiftCardResponse
-	(*UpsertMovieRequest)(nil),         // 30: marquee.v1.UpsertMovieRequest
-	(*UpsertMovieResponse)(nil),        // 31: marquee.v1.UpsertMovieResponse
-	(*UpsertTheatreRequest)(nil),       // 32: marquee.v1.UpsertTheatreRequest
-	(*UpsertTheatreResponse)(nil),      // 33: marquee.v1.UpsertTheatreResponse
-	(*LayoutSeat)(nil),                 // 34: marquee.v1.LayoutSeat
-	(*LayoutRow)(nil),                  // 35: marquee.v1.LayoutRow
-	(*UpsertScreenRequest)(nil),        // 36: marquee.v1.UpsertScreenRequest
-	(*UpsertScreenResponse)(nil),       // 37: marquee.v1.UpsertScreenResponse
-	(*ScheduleShowtimeRequest)(nil),    // 38: marquee.v1.ScheduleShowtimeRequest
-	(*ScheduleShowtimeResponse)(nil),   // 39: marquee.v1.ScheduleShowtimeResponse
-	(*CancelShowtimeRequest)(nil),      // 40: marquee.v1.CancelShowtimeRequest
-	(*CancelShowtimeResponse)(nil),     // 41: marquee.v1.CancelShowtimeResponse
-	(*ReindexSearchRequest)(nil),       // 42: marquee.v1.ReindexSearchRequest
-	(*ReindexSearchResponse)(nil),      // 43: marquee.v1.ReindexSearchResponse
-	(*Money)(nil),                      // 44: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
-	(*Movie)(nil),                      // 46: marquee.v1.Movie
-	(*Theatre)(nil),                    // 47: marquee.v1.Theatre
-	(SeatType)(0),                      // 48: marquee.v1.SeatType
-	(*Showtime)(nil),                   // 49: marquee.v1.Showtime
+	(*SetAuditorRegionsRequest)(nil),   // 14: marquee.v1.SetAuditorRegionsRequest
+	(*SetAuditorRegionsResponse)(nil),  // 15: marquee.v1.SetAuditorRegionsResponse
+	(*UpsertPricingRuleRequest)(nil),   // 16: marquee.v1.UpsertPricingRuleRequest
+	(*UpsertPricingRuleResponse)(nil),  // 17: marquee.v1.UpsertPricingRuleResponse
+	(*ListPricingRulesRequest)(nil),    // 18: marquee.v1.ListPricingRulesRequest
+	(*ListPricingRulesResponse)(nil),   // 19: marquee.v1.ListPricingRulesResponse
+	(*DeletePricingRuleRequest)(nil),   // 20: marquee.v1.DeletePricingRuleRequest
+	(*DeletePricingRuleResponse)(nil),  // 21: marquee.v1.DeletePricingRuleResponse
+	(*UpsertPromotionRequest)(nil),     // 22: marquee.v1.UpsertPromotionRequest
+	(*UpsertPromotionResponse)(nil),    // 23: marquee.v1.UpsertPromotionResponse
+	(*ListPromotionsRequest)(nil),      // 24: marquee.v1.ListPromotionsRequest
+	(*ListPromotionsResponse)(nil),     // 25: marquee.v1.ListPromotionsResponse
+	(*SetChainPolicyRequest)(nil),      // 26: marquee.v1.SetChainPolicyRequest
+	(*SetChainPolicyResponse)(nil),     // 27: marquee.v1.SetChainPolicyResponse
+	(*GetChainPolicyRequest)(nil),      // 28: marquee.v1.GetChainPolicyRequest
+	(*GetChainPolicyResponse)(nil),     // 29: marquee.v1.GetChainPolicyResponse
+	(*IssueGiftCardRequest)(nil),       // 30: marquee.v1.IssueGiftCardRequest
+	(*IssueGiftCardResponse)(nil),      // 31: marquee.v1.IssueGiftCardResponse
+	(*UpsertMovieRequest)(nil),         // 32: marquee.v1.UpsertMovieRequest
+	(*UpsertMovieResponse)(nil),        // 33: marquee.v1.UpsertMovieResponse
+	(*UpsertTheatreRequest)(nil),       // 34: marquee.v1.UpsertTheatreRequest
+	(*UpsertTheatreResponse)(nil),      // 35: marquee.v1.UpsertTheatreResponse
+	(*LayoutSeat)(nil),                 // 36: marquee.v1.LayoutSeat
+	(*LayoutRow)(nil),                  // 37: marquee.v1.LayoutRow
+	(*UpsertScreenRequest)(nil),        // 38: marquee.v1.UpsertScreenRequest
+	(*UpsertScreenResponse)(nil),       // 39: marquee.v1.UpsertScreenResponse
+	(*ScheduleShowtimeRequest)(nil),    // 40: marquee.v1.ScheduleShowtimeRequest
+	(*ScheduleShowtimeResponse)(nil),   // 41: marquee.v1.ScheduleShowtimeResponse
+	(*CancelShowtimeRequest)(nil),      // 42: marquee.v1.CancelShowtimeRequest
+	(*CancelShowtimeResponse)(nil),     // 43: marquee.v1.CancelShowtimeResponse
+	(*ReindexSearchRequest)(nil),       // 44: marquee.v1.ReindexSearchRequest
+	(*ReindexSearchResponse)(nil),      // 45: marquee.v1.ReindexSearchResponse
+	(*Money)(nil),                      // 46: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
+	(*Movie)(nil),                      // 48: marquee.v1.Movie
+	(*Theatre)(nil),                    // 49: marquee.v1.Theatre
+	(SeatType)(0),                      // 50: marquee.v1.SeatType
+	(*Showtime)(nil),                   // 51: marquee.v1.Showtime
 }
 var file_marquee_v1_admin_proto_depIdxs = []int32{
 	3,  // 0: marquee.v1.ListDeadDeliveriesResponse.deliveries:type_name -> marquee.v1.DeadDelivery
 	1,  // 1: marquee.v1.PricingRule.kind:type_name -> marquee.v1.PricingRuleKind
 	2,  // 2: marquee.v1.Promotion.kind:type_name -> marquee.v1.PromotionKind
-	44, // 3: marquee.v1.Promotion.amount:type_name -> marquee.v1.Money
-	45, // 4: marquee.v1.Promotion.valid_from:type_name -> google.protobuf.Timestamp
-	45, // 5: marquee.v1.Promotion.valid_until:type_name -> google.protobuf.Timestamp
+	46, // 3: marquee.v1.Promotion.amount:type_name -> marquee.v1.Money
+	47, // 4: marquee.v1.Promotion.valid_from:type_name -> google.protobuf.Timestamp
+	47, // 5: marquee.v1.Promotion.valid_until:type_name -> google.protobuf.Timestamp
 	10, // 6: marquee.v1.ChainPolicy.refund_tiers:type_name -> marquee.v1.RefundTier
 	0,  // 7: marquee.v1.SetUserRoleRequest.role:type_name -> marquee.v1.Role
 	8,  // 8: marquee.v1.UpsertPricingRuleRequest.rule:type_name -> marquee.v1.PricingRule
@@ -2749,55 +2851,57 @@ var file_marquee_v1_admin_proto_depIdxs = []int32{
 	11, // 14: marquee.v1.SetChainPolicyRequest.policy:type_name -> marquee.v1.ChainPolicy
 	11, // 15: marquee.v1.SetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
 	11, // 16: marquee.v1.GetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
-	44, // 17: marquee.v1.IssueGiftCardRequest.amount:type_name -> marquee.v1.Money
-	44, // 18: marquee.v1.IssueGiftCardResponse.balance:type_name -> marquee.v1.Money
-	46, // 19: marquee.v1.UpsertMovieRequest.movie:type_name -> marquee.v1.Movie
-	46, // 20: marquee.v1.UpsertMovieResponse.movie:type_name -> marquee.v1.Movie
-	47, // 21: marquee.v1.UpsertTheatreRequest.theatre:type_name -> marquee.v1.Theatre
-	47, // 22: marquee.v1.UpsertTheatreResponse.theatre:type_name -> marquee.v1.Theatre
-	48, // 23: marquee.v1.LayoutSeat.type:type_name -> marquee.v1.SeatType
-	34, // 24: marquee.v1.LayoutRow.seats:type_name -> marquee.v1.LayoutSeat
-	35, // 25: marquee.v1.UpsertScreenRequest.rows:type_name -> marquee.v1.LayoutRow
-	45, // 26: marquee.v1.ScheduleShowtimeRequest.starts_at:type_name -> google.protobuf.Timestamp
-	44, // 27: marquee.v1.ScheduleShowtimeRequest.base_price:type_name -> marquee.v1.Money
-	44, // 28: marquee.v1.ScheduleShowtimeRequest.premium_price:type_name -> marquee.v1.Money
-	49, // 29: marquee.v1.ScheduleShowtimeResponse.showtime:type_name -> marquee.v1.Showtime
+	46, // 17: marquee.v1.IssueGiftCardRequest.amount:type_name -> marquee.v1.Money
+	46, // 18: marquee.v1.IssueGiftCardResponse.balance:type_name -> marquee.v1.Money
+	48, // 19: marquee.v1.UpsertMovieRequest.movie:type_name -> marquee.v1.Movie
+	48, // 20: marquee.v1.UpsertMovieResponse.movie:type_name -> marquee.v1.Movie
+	49, // 21: marquee.v1.UpsertTheatreRequest.theatre:type_name -> marquee.v1.Theatre
+	49, // 22: marquee.v1.UpsertTheatreResponse.theatre:type_name -> marquee.v1.Theatre
+	50, // 23: marquee.v1.LayoutSeat.type:type_name -> marquee.v1.SeatType
+	36, // 24: marquee.v1.LayoutRow.seats:type_name -> marquee.v1.LayoutSeat
+	37, // 25: marquee.v1.UpsertScreenRequest.rows:type_name -> marquee.v1.LayoutRow
+	47, // 26: marquee.v1.ScheduleShowtimeRequest.starts_at:type_name -> google.protobuf.Timestamp
+	46, // 27: marquee.v1.ScheduleShowtimeRequest.base_price:type_name -> marquee.v1.Money
+	46, // 28: marquee.v1.ScheduleShowtimeRequest.premium_price:type_name -> marquee.v1.Money
+	51, // 29: marquee.v1.ScheduleShowtimeResponse.showtime:type_name -> marquee.v1.Showtime
 	12, // 30: marquee.v1.AdminService.SetUserRole:input_type -> marquee.v1.SetUserRoleRequest
-	14, // 31: marquee.v1.AdminService.UpsertPricingRule:input_type -> marquee.v1.UpsertPricingRuleRequest
-	16, // 32: marquee.v1.AdminService.ListPricingRules:input_type -> marquee.v1.ListPricingRulesRequest
-	18, // 33: marquee.v1.AdminService.DeletePricingRule:input_type -> marquee.v1.DeletePricingRuleRequest
-	20, // 34: marquee.v1.AdminService.UpsertPromotion:input_type -> marquee.v1.UpsertPromotionRequest
-	22, // 35: marquee.v1.AdminService.ListPromotions:input_type -> marquee.v1.ListPromotionsRequest
-	24, // 36: marquee.v1.AdminService.SetChainPolicy:input_type -> marquee.v1.SetChainPolicyRequest
-	26, // 37: marquee.v1.AdminService.GetChainPolicy:input_type -> marquee.v1.GetChainPolicyRequest
-	28, // 38: marquee.v1.AdminService.IssueGiftCard:input_type -> marquee.v1.IssueGiftCardRequest
-	4,  // 39: marquee.v1.AdminService.ListDeadDeliveries:input_type -> marquee.v1.ListDeadDeliveriesRequest
-	6,  // 40: marquee.v1.AdminService.RetryDelivery:input_type -> marquee.v1.RetryDeliveryRequest
-	30, // 41: marquee.v1.AdminService.UpsertMovie:input_type -> marquee.v1.UpsertMovieRequest
-	32, // 42: marquee.v1.AdminService.UpsertTheatre:input_type -> marquee.v1.UpsertTheatreRequest
-	36, // 43: marquee.v1.AdminService.UpsertScreen:input_type -> marquee.v1.UpsertScreenRequest
-	38, // 44: marquee.v1.AdminService.ScheduleShowtime:input_type -> marquee.v1.ScheduleShowtimeRequest
-	40, // 45: marquee.v1.AdminService.CancelShowtime:input_type -> marquee.v1.CancelShowtimeRequest
-	42, // 46: marquee.v1.AdminService.ReindexSearch:input_type -> marquee.v1.ReindexSearchRequest
-	13, // 47: marquee.v1.AdminService.SetUserRole:output_type -> marquee.v1.SetUserRoleResponse
-	15, // 48: marquee.v1.AdminService.UpsertPricingRule:output_type -> marquee.v1.UpsertPricingRuleResponse
-	17, // 49: marquee.v1.AdminService.ListPricingRules:output_type -> marquee.v1.ListPricingRulesResponse
-	19, // 50: marquee.v1.AdminService.DeletePricingRule:output_type -> marquee.v1.DeletePricingRuleResponse
-	21, // 51: marquee.v1.AdminService.UpsertPromotion:output_type -> marquee.v1.UpsertPromotionResponse
-	23, // 52: marquee.v1.AdminService.ListPromotions:output_type -> marquee.v1.ListPromotionsResponse
-	25, // 53: marquee.v1.AdminService.SetChainPolicy:output_type -> marquee.v1.SetChainPolicyResponse
-	27, // 54: marquee.v1.AdminService.GetChainPolicy:output_type -> marquee.v1.GetChainPolicyResponse
-	29, // 55: marquee.v1.AdminService.IssueGiftCard:output_type -> marquee.v1.IssueGiftCardResponse
-	5,  // 56: marquee.v1.AdminService.ListDeadDeliveries:output_type -> marquee.v1.ListDeadDeliveriesResponse
-	7,  // 57: marquee.v1.AdminService.RetryDelivery:output_type -> marquee.v1.RetryDeliveryResponse
-	31, // 58: marquee.v1.AdminService.UpsertMovie:output_type -> marquee.v1.UpsertMovieResponse
-	33, // 59: marquee.v1.AdminService.UpsertTheatre:output_type -> marquee.v1.UpsertTheatreResponse
-	37, // 60: marquee.v1.AdminService.UpsertScreen:output_type -> marquee.v1.UpsertScreenResponse
-	39, // 61: marquee.v1.AdminService.ScheduleShowtime:output_type -> marquee.v1.ScheduleShowtimeResponse
-	41, // 62: marquee.v1.AdminService.CancelShowtime:output_type -> marquee.v1.CancelShowtimeResponse
-	43, // 63: marquee.v1.AdminService.ReindexSearch:output_type -> marquee.v1.ReindexSearchResponse
-	47, // [47:64] is the sub-list for method output_type
-	30, // [30:47] is the sub-list for method input_type
+	14, // 31: marquee.v1.AdminService.SetAuditorRegions:input_type -> marquee.v1.SetAuditorRegionsRequest
+	16, // 32: marquee.v1.AdminService.UpsertPricingRule:input_type -> marquee.v1.UpsertPricingRuleRequest
+	18, // 33: marquee.v1.AdminService.ListPricingRules:input_type -> marquee.v1.ListPricingRulesRequest
+	20, // 34: marquee.v1.AdminService.DeletePricingRule:input_type -> marquee.v1.DeletePricingRuleRequest
+	22, // 35: marquee.v1.AdminService.UpsertPromotion:input_type -> marquee.v1.UpsertPromotionRequest
+	24, // 36: marquee.v1.AdminService.ListPromotions:input_type -> marquee.v1.ListPromotionsRequest
+	26, // 37: marquee.v1.AdminService.SetChainPolicy:input_type -> marquee.v1.SetChainPolicyRequest
+	28, // 38: marquee.v1.AdminService.GetChainPolicy:input_type -> marquee.v1.GetChainPolicyRequest
+	30, // 39: marquee.v1.AdminService.IssueGiftCard:input_type -> marquee.v1.IssueGiftCardRequest
+	4,  // 40: marquee.v1.AdminService.ListDeadDeliveries:input_type -> marquee.v1.ListDeadDeliveriesRequest
+	6,  // 41: marquee.v1.AdminService.RetryDelivery:input_type -> marquee.v1.RetryDeliveryRequest
+	32, // 42: marquee.v1.AdminService.UpsertMovie:input_type -> marquee.v1.UpsertMovieRequest
+	34, // 43: marquee.v1.AdminService.UpsertTheatre:input_type -> marquee.v1.UpsertTheatreRequest
+	38, // 44: marquee.v1.AdminService.UpsertScreen:input_type -> marquee.v1.UpsertScreenRequest
+	40, // 45: marquee.v1.AdminService.ScheduleShowtime:input_type -> marquee.v1.ScheduleShowtimeRequest
+	42, // 46: marquee.v1.AdminService.CancelShowtime:input_type -> marquee.v1.CancelShowtimeRequest
+	44, // 47: marquee.v1.AdminService.ReindexSearch:input_type -> marquee.v1.ReindexSearchRequest
+	13, // 48: marquee.v1.AdminService.SetUserRole:output_type -> marquee.v1.SetUserRoleResponse
+	15, // 49: marquee.v1.AdminService.SetAuditorRegions:output_type -> marquee.v1.SetAuditorRegionsResponse
+	17, // 50: marquee.v1.AdminService.UpsertPricingRule:output_type -> marquee.v1.UpsertPricingRuleResponse
+	19, // 51: marquee.v1.AdminService.ListPricingRules:output_type -> marquee.v1.ListPricingRulesResponse
+	21, // 52: marquee.v1.AdminService.DeletePricingRule:output_type -> marquee.v1.DeletePricingRuleResponse
+	23, // 53: marquee.v1.AdminService.UpsertPromotion:output_type -> marquee.v1.UpsertPromotionResponse
+	25, // 54: marquee.v1.AdminService.ListPromotions:output_type -> marquee.v1.ListPromotionsResponse
+	27, // 55: marquee.v1.AdminService.SetChainPolicy:output_type -> marquee.v1.SetChainPolicyResponse
+	29, // 56: marquee.v1.AdminService.GetChainPolicy:output_type -> marquee.v1.GetChainPolicyResponse
+	31, // 57: marquee.v1.AdminService.IssueGiftCard:output_type -> marquee.v1.IssueGiftCardResponse
+	5,  // 58: marquee.v1.AdminService.ListDeadDeliveries:output_type -> marquee.v1.ListDeadDeliveriesResponse
+	7,  // 59: marquee.v1.AdminService.RetryDelivery:output_type -> marquee.v1.RetryDeliveryResponse
+	33, // 60: marquee.v1.AdminService.UpsertMovie:output_type -> marquee.v1.UpsertMovieResponse
+	35, // 61: marquee.v1.AdminService.UpsertTheatre:output_type -> marquee.v1.UpsertTheatreResponse
+	39, // 62: marquee.v1.AdminService.UpsertScreen:output_type -> marquee.v1.UpsertScreenResponse
+	41, // 63: marquee.v1.AdminService.ScheduleShowtime:output_type -> marquee.v1.ScheduleShowtimeResponse
+	43, // 64: marquee.v1.AdminService.CancelShowtime:output_type -> marquee.v1.CancelShowtimeResponse
+	45, // 65: marquee.v1.AdminService.ReindexSearch:output_type -> marquee.v1.ReindexSearchResponse
+	48, // [48:66] is the sub-list for method output_type
+	30, // [30:48] is the sub-list for method input_type
 	30, // [30:30] is the sub-list for extension type_name
 	30, // [30:30] is the sub-list for extension extendee
 	0,  // [0:30] is the sub-list for field type_name
@@ -2818,7 +2922,7 @@ func file_marquee_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_admin_proto_rawDesc), len(file_marquee_v1_admin_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

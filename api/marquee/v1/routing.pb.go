@@ -35,9 +35,10 @@ type Route struct {
 	//	*Route_Home_
 	//	*Route_Nearest_
 	//	*Route_Global_
+	//	*Route_RegionField
 	By isRoute_By `protobuf_oneof:"by"`
-	// With id_field: an empty field routes the call as global instead of refusing it (for example creating a
-	// theatre, whose region the server derives from its city).
+	// With id_field or region_field: an empty field routes the call as global instead of refusing it (for
+	// example creating a theatre, whose region the server derives from its city).
 	IdOptional bool `protobuf:"varint,5,opt,name=id_optional,json=idOptional,proto3" json:"id_optional,omitempty"`
 	// How long the edge may keep a successful unary response and serve it to callers sending the same request
 	// bytes. Only for methods without side effects whose answer does not depend on the caller; the edge drops
@@ -120,6 +121,15 @@ func (x *Route) GetGlobal() *Route_Global {
 	return nil
 }
 
+func (x *Route) GetRegionField() string {
+	if x != nil {
+		if x, ok := x.By.(*Route_RegionField); ok {
+			return x.RegionField
+		}
+	}
+	return ""
+}
+
 func (x *Route) GetIdOptional() bool {
 	if x != nil {
 		return x.IdOptional
@@ -163,6 +173,14 @@ type Route_Global_ struct {
 	Global *Route_Global `protobuf:"bytes,4,opt,name=global,proto3,oneof"`
 }
 
+type Route_RegionField struct {
+	// The region named (by its name, for example "europe-west1") in this singular string field, for example
+	// "region"; a dotted path reaches into singular message fields as with id_field. The edge refuses an empty
+	// field (invalid_argument, unless id_optional) and a name that is no region's (not_found), forwarding
+	// nothing.
+	RegionField string `protobuf:"bytes,7,opt,name=region_field,json=regionField,proto3,oneof"`
+}
+
 func (*Route_IdField) isRoute_By() {}
 
 func (*Route_Home_) isRoute_By() {}
@@ -170,6 +188,8 @@ func (*Route_Home_) isRoute_By() {}
 func (*Route_Nearest_) isRoute_By() {}
 
 func (*Route_Global_) isRoute_By() {}
+
+func (*Route_RegionField) isRoute_By() {}
 
 // Home routes to the caller's home region.
 type Route_Home struct {
@@ -316,12 +336,13 @@ var File_marquee_v1_routing_proto protoreflect.FileDescriptor
 const file_marquee_v1_routing_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/routing.proto\x12\n" +
-	"marquee.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xe9\x02\n" +
+	"marquee.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\x8e\x03\n" +
 	"\x05Route\x12\x1b\n" +
 	"\bid_field\x18\x01 \x01(\tH\x00R\aidField\x12,\n" +
 	"\x04home\x18\x02 \x01(\v2\x16.marquee.v1.Route.HomeH\x00R\x04home\x125\n" +
 	"\anearest\x18\x03 \x01(\v2\x19.marquee.v1.Route.NearestH\x00R\anearest\x122\n" +
-	"\x06global\x18\x04 \x01(\v2\x18.marquee.v1.Route.GlobalH\x00R\x06global\x12\x1f\n" +
+	"\x06global\x18\x04 \x01(\v2\x18.marquee.v1.Route.GlobalH\x00R\x06global\x12#\n" +
+	"\fregion_field\x18\a \x01(\tH\x00R\vregionField\x12\x1f\n" +
 	"\vid_optional\x18\x05 \x01(\bR\n" +
 	"idOptional\x12?\n" +
 	"\x0eedge_cache_ttl\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\fedgeCacheTtl\x1a\x06\n" +
@@ -377,6 +398,7 @@ func file_marquee_v1_routing_proto_init() {
 		(*Route_Home_)(nil),
 		(*Route_Nearest_)(nil),
 		(*Route_Global_)(nil),
+		(*Route_RegionField)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

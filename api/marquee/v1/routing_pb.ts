@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file marquee/v1/routing.proto.
  */
 export const file_marquee_v1_routing: GenFile = /*@__PURE__*/
-  fileDesc("ChhtYXJxdWVlL3YxL3JvdXRpbmcucHJvdG8SCm1hcnF1ZWUudjEioAIKBVJvdXRlEhIKCGlkX2ZpZWxkGAEgASgJSAASJgoEaG9tZRgCIAEoCzIWLm1hcnF1ZWUudjEuUm91dGUuSG9tZUgAEiwKB25lYXJlc3QYAyABKAsyGS5tYXJxdWVlLnYxLlJvdXRlLk5lYXJlc3RIABIqCgZnbG9iYWwYBCABKAsyGC5tYXJxdWVlLnYxLlJvdXRlLkdsb2JhbEgAEhMKC2lkX29wdGlvbmFsGAUgASgIEjEKDmVkZ2VfY2FjaGVfdHRsGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGgYKBEhvbWUaIQoHTmVhcmVzdBIWCg5sb2NhdGlvbl9maWVsZBgBIAEoCRoICgZHbG9iYWxCBAoCYnk6SgoFcm91dGUSHy5nb29nbGUucHJvdG9idWYuTWVzc2FnZU9wdGlvbnMY0YYDIAEoCzIRLm1hcnF1ZWUudjEuUm91dGVSBXJvdXRlQjdaNWdpdGh1Yi5jb20vbWFycXVlZWhxL21hcnF1ZWUvYXBpL21hcnF1ZWUvdjE7bWFycXVlZXYxYgZwcm90bzM", [file_google_protobuf_descriptor, file_google_protobuf_duration]);
+  fileDesc("ChhtYXJxdWVlL3YxL3JvdXRpbmcucHJvdG8SCm1hcnF1ZWUudjEiuAIKBVJvdXRlEhIKCGlkX2ZpZWxkGAEgASgJSAASJgoEaG9tZRgCIAEoCzIWLm1hcnF1ZWUudjEuUm91dGUuSG9tZUgAEiwKB25lYXJlc3QYAyABKAsyGS5tYXJxdWVlLnYxLlJvdXRlLk5lYXJlc3RIABIqCgZnbG9iYWwYBCABKAsyGC5tYXJxdWVlLnYxLlJvdXRlLkdsb2JhbEgAEhYKDHJlZ2lvbl9maWVsZBgHIAEoCUgAEhMKC2lkX29wdGlvbmFsGAUgASgIEjEKDmVkZ2VfY2FjaGVfdHRsGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGgYKBEhvbWUaIQoHTmVhcmVzdBIWCg5sb2NhdGlvbl9maWVsZBgBIAEoCRoICgZHbG9iYWxCBAoCYnk6SgoFcm91dGUSHy5nb29nbGUucHJvdG9idWYuTWVzc2FnZU9wdGlvbnMY0YYDIAEoCzIRLm1hcnF1ZWUudjEuUm91dGVSBXJvdXRlQjdaNWdpdGh1Yi5jb20vbWFycXVlZWhxL21hcnF1ZWUvYXBpL21hcnF1ZWUvdjE7bWFycXVlZXYxYgZwcm90bzM", [file_google_protobuf_descriptor, file_google_protobuf_duration]);
 
 /**
  * Route says which region the edge sends a call to. The request message of every RPC declares one, so the edge
@@ -63,11 +63,22 @@ export type Route = Message<"marquee.v1.Route"> & {
      */
     value: Route_Global;
     case: "global";
+  } | {
+    /**
+     * The region named (by its name, for example "europe-west1") in this singular string field, for example
+     * "region"; a dotted path reaches into singular message fields as with id_field. The edge refuses an empty
+     * field (invalid_argument, unless id_optional) and a name that is no region's (not_found), forwarding
+     * nothing.
+     *
+     * @generated from field: string region_field = 7;
+     */
+    value: string;
+    case: "regionField";
   } | { case: undefined; value?: undefined };
 
   /**
-   * With id_field: an empty field routes the call as global instead of refusing it (for example creating a
-   * theatre, whose region the server derives from its city).
+   * With id_field or region_field: an empty field routes the call as global instead of refusing it (for
+   * example creating a theatre, whose region the server derives from its city).
    *
    * @generated from field: bool id_optional = 5;
    */

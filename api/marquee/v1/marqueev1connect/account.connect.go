@@ -43,6 +43,12 @@ const (
 	// AccountServiceUpdateNotificationSettingsProcedure is the fully-qualified name of the
 	// AccountService's UpdateNotificationSettings RPC.
 	AccountServiceUpdateNotificationSettingsProcedure = "/marquee.v1.AccountService/UpdateNotificationSettings"
+	// AccountServiceExportMyDataProcedure is the fully-qualified name of the AccountService's
+	// ExportMyData RPC.
+	AccountServiceExportMyDataProcedure = "/marquee.v1.AccountService/ExportMyData"
+	// AccountServiceEraseMyDataProcedure is the fully-qualified name of the AccountService's
+	// EraseMyData RPC.
+	AccountServiceEraseMyDataProcedure = "/marquee.v1.AccountService/EraseMyData"
 )
 
 // AccountServiceClient is a client for the marquee.v1.AccountService service.
@@ -55,6 +61,14 @@ type AccountServiceClient interface {
 	GetNotificationSettings(context.Context, *connect.Request[v1.GetNotificationSettingsRequest]) (*connect.Response[v1.GetNotificationSettingsResponse], error)
 	// UpdateNotificationSettings sets the caller's phone, push token and channels per kind.
 	UpdateNotificationSettings(context.Context, *connect.Request[v1.UpdateNotificationSettingsRequest]) (*connect.Response[v1.UpdateNotificationSettingsResponse], error)
+	// ExportMyData streams every record Marquee keeps of the caller, in every region and in the archive, as one
+	// JSON document (GDPR Article 15): the chunks concatenated are the document. The export is audited.
+	ExportMyData(context.Context, *connect.Request[v1.ExportMyDataRequest]) (*connect.ServerStreamForClient[v1.ExportMyDataResponse], error)
+	// EraseMyData erases the caller's personal data (GDPR Article 17): their name, email and phone are scrubbed
+	// from the database and their archived copies made unreadable; amounts, seats and dates stay. The password
+	// must be the account's (unauthenticated otherwise, and nothing is erased). Refused (failed_precondition)
+	// while a legal hold covers the caller's records. The erasure is audited.
+	EraseMyData(context.Context, *connect.Request[v1.EraseMyDataRequest]) (*connect.Response[v1.EraseMyDataResponse], error)
 }
 
 // NewAccountServiceClient constructs a client for the marquee.v1.AccountService service. By
@@ -93,6 +107,18 @@ func NewAccountServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(accountServiceMethods.ByName("UpdateNotificationSettings")),
 			connect.WithClientOptions(opts...),
 		),
+		exportMyData: connect.NewClient[v1.ExportMyDataRequest, v1.ExportMyDataResponse](
+			httpClient,
+			baseURL+AccountServiceExportMyDataProcedure,
+			connect.WithSchema(accountServiceMethods.ByName("ExportMyData")),
+			connect.WithClientOptions(opts...),
+		),
+		eraseMyData: connect.NewClient[v1.EraseMyDataRequest, v1.EraseMyDataResponse](
+			httpClient,
+			baseURL+AccountServiceEraseMyDataProcedure,
+			connect.WithSchema(accountServiceMethods.ByName("EraseMyData")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -102,6 +128,8 @@ type accountServiceClient struct {
 	login                      *connect.Client[v1.LoginRequest, v1.LoginResponse]
 	getNotificationSettings    *connect.Client[v1.GetNotificationSettingsRequest, v1.GetNotificationSettingsResponse]
 	updateNotificationSettings *connect.Client[v1.UpdateNotificationSettingsRequest, v1.UpdateNotificationSettingsResponse]
+	exportMyData               *connect.Client[v1.ExportMyDataRequest, v1.ExportMyDataResponse]
+	eraseMyData                *connect.Client[v1.EraseMyDataRequest, v1.EraseMyDataResponse]
 }
 
 // Register calls marquee.v1.AccountService.Register.
@@ -124,6 +152,16 @@ func (c *accountServiceClient) UpdateNotificationSettings(ctx context.Context, r
 	return c.updateNotificationSettings.CallUnary(ctx, req)
 }
 
+// ExportMyData calls marquee.v1.AccountService.ExportMyData.
+func (c *accountServiceClient) ExportMyData(ctx context.Context, req *connect.Request[v1.ExportMyDataRequest]) (*connect.ServerStreamForClient[v1.ExportMyDataResponse], error) {
+	return c.exportMyData.CallServerStream(ctx, req)
+}
+
+// EraseMyData calls marquee.v1.AccountService.EraseMyData.
+func (c *accountServiceClient) EraseMyData(ctx context.Context, req *connect.Request[v1.EraseMyDataRequest]) (*connect.Response[v1.EraseMyDataResponse], error) {
+	return c.eraseMyData.CallUnary(ctx, req)
+}
+
 // AccountServiceHandler is an implementation of the marquee.v1.AccountService service.
 type AccountServiceHandler interface {
 	// Register creates an account and returns a bearer token for it.
@@ -134,6 +172,14 @@ type AccountServiceHandler interface {
 	GetNotificationSettings(context.Context, *connect.Request[v1.GetNotificationSettingsRequest]) (*connect.Response[v1.GetNotificationSettingsResponse], error)
 	// UpdateNotificationSettings sets the caller's phone, push token and channels per kind.
 	UpdateNotificationSettings(context.Context, *connect.Request[v1.UpdateNotificationSettingsRequest]) (*connect.Response[v1.UpdateNotificationSettingsResponse], error)
+	// ExportMyData streams every record Marquee keeps of the caller, in every region and in the archive, as one
+	// JSON document (GDPR Article 15): the chunks concatenated are the document. The export is audited.
+	ExportMyData(context.Context, *connect.Request[v1.ExportMyDataRequest], *connect.ServerStream[v1.ExportMyDataResponse]) error
+	// EraseMyData erases the caller's personal data (GDPR Article 17): their name, email and phone are scrubbed
+	// from the database and their archived copies made unreadable; amounts, seats and dates stay. The password
+	// must be the account's (unauthenticated otherwise, and nothing is erased). Refused (failed_precondition)
+	// while a legal hold covers the caller's records. The erasure is audited.
+	EraseMyData(context.Context, *connect.Request[v1.EraseMyDataRequest]) (*connect.Response[v1.EraseMyDataResponse], error)
 }
 
 // NewAccountServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -168,6 +214,18 @@ func NewAccountServiceHandler(svc AccountServiceHandler, opts ...connect.Handler
 		connect.WithSchema(accountServiceMethods.ByName("UpdateNotificationSettings")),
 		connect.WithHandlerOptions(opts...),
 	)
+	accountServiceExportMyDataHandler := connect.NewServerStreamHandler(
+		AccountServiceExportMyDataProcedure,
+		svc.ExportMyData,
+		connect.WithSchema(accountServiceMethods.ByName("ExportMyData")),
+		connect.WithHandlerOptions(opts...),
+	)
+	accountServiceEraseMyDataHandler := connect.NewUnaryHandler(
+		AccountServiceEraseMyDataProcedure,
+		svc.EraseMyData,
+		connect.WithSchema(accountServiceMethods.ByName("EraseMyData")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.AccountService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AccountServiceRegisterProcedure:
@@ -178,6 +236,10 @@ func NewAccountServiceHandler(svc AccountServiceHandler, opts ...connect.Handler
 			accountServiceGetNotificationSettingsHandler.ServeHTTP(w, r)
 		case AccountServiceUpdateNotificationSettingsProcedure:
 			accountServiceUpdateNotificationSettingsHandler.ServeHTTP(w, r)
+		case AccountServiceExportMyDataProcedure:
+			accountServiceExportMyDataHandler.ServeHTTP(w, r)
+		case AccountServiceEraseMyDataProcedure:
+			accountServiceEraseMyDataHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -201,4 +263,12 @@ func (UnimplementedAccountServiceHandler) GetNotificationSettings(context.Contex
 
 func (UnimplementedAccountServiceHandler) UpdateNotificationSettings(context.Context, *connect.Request[v1.UpdateNotificationSettingsRequest]) (*connect.Response[v1.UpdateNotificationSettingsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AccountService.UpdateNotificationSettings is not implemented"))
+}
+
+func (UnimplementedAccountServiceHandler) ExportMyData(context.Context, *connect.Request[v1.ExportMyDataRequest], *connect.ServerStream[v1.ExportMyDataResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AccountService.ExportMyData is not implemented"))
+}
+
+func (UnimplementedAccountServiceHandler) EraseMyData(context.Context, *connect.Request[v1.EraseMyDataRequest]) (*connect.Response[v1.EraseMyDataResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AccountService.EraseMyData is not implemented"))
 }

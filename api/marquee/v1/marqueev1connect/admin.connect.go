@@ -36,6 +36,9 @@ const (
 	// AdminServiceSetUserRoleProcedure is the fully-qualified name of the AdminService's SetUserRole
 	// RPC.
 	AdminServiceSetUserRoleProcedure = "/marquee.v1.AdminService/SetUserRole"
+	// AdminServiceSetAuditorRegionsProcedure is the fully-qualified name of the AdminService's
+	// SetAuditorRegions RPC.
+	AdminServiceSetAuditorRegionsProcedure = "/marquee.v1.AdminService/SetAuditorRegions"
 	// AdminServiceUpsertPricingRuleProcedure is the fully-qualified name of the AdminService's
 	// UpsertPricingRule RPC.
 	AdminServiceUpsertPricingRuleProcedure = "/marquee.v1.AdminService/UpsertPricingRule"
@@ -88,8 +91,13 @@ const (
 
 // AdminServiceClient is a client for the marquee.v1.AdminService service.
 type AdminServiceClient interface {
-	// SetUserRole makes a user a customer, an operator of a chain, or a platform admin. Platform admins only.
+	// SetUserRole makes a user a customer, an operator of a chain, a platform admin or an auditor. Platform
+	// admins only.
 	SetUserRole(context.Context, *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error)
+	// SetAuditorRegions sets the regions whose data an auditor may read and act on through ComplianceService,
+	// replacing those granted before; none leaves them none. It does not change the user's role (SetUserRole
+	// with ROLE_AUDITOR does). Platform admins only.
+	SetAuditorRegions(context.Context, *connect.Request[v1.SetAuditorRegionsRequest]) (*connect.Response[v1.SetAuditorRegionsResponse], error)
 	// UpsertPricingRule creates or replaces a pricing rule of a chain.
 	UpsertPricingRule(context.Context, *connect.Request[v1.UpsertPricingRuleRequest]) (*connect.Response[v1.UpsertPricingRuleResponse], error)
 	// ListPricingRules lists a chain's pricing rules.
@@ -139,6 +147,12 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			httpClient,
 			baseURL+AdminServiceSetUserRoleProcedure,
 			connect.WithSchema(adminServiceMethods.ByName("SetUserRole")),
+			connect.WithClientOptions(opts...),
+		),
+		setAuditorRegions: connect.NewClient[v1.SetAuditorRegionsRequest, v1.SetAuditorRegionsResponse](
+			httpClient,
+			baseURL+AdminServiceSetAuditorRegionsProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("SetAuditorRegions")),
 			connect.WithClientOptions(opts...),
 		),
 		upsertPricingRule: connect.NewClient[v1.UpsertPricingRuleRequest, v1.UpsertPricingRuleResponse](
@@ -247,6 +261,7 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 // adminServiceClient implements AdminServiceClient.
 type adminServiceClient struct {
 	setUserRole        *connect.Client[v1.SetUserRoleRequest, v1.SetUserRoleResponse]
+	setAuditorRegions  *connect.Client[v1.SetAuditorRegionsRequest, v1.SetAuditorRegionsResponse]
 	upsertPricingRule  *connect.Client[v1.UpsertPricingRuleRequest, v1.UpsertPricingRuleResponse]
 	listPricingRules   *connect.Client[v1.ListPricingRulesRequest, v1.ListPricingRulesResponse]
 	deletePricingRule  *connect.Client[v1.DeletePricingRuleRequest, v1.DeletePricingRuleResponse]
@@ -268,6 +283,11 @@ type adminServiceClient struct {
 // SetUserRole calls marquee.v1.AdminService.SetUserRole.
 func (c *adminServiceClient) SetUserRole(ctx context.Context, req *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error) {
 	return c.setUserRole.CallUnary(ctx, req)
+}
+
+// SetAuditorRegions calls marquee.v1.AdminService.SetAuditorRegions.
+func (c *adminServiceClient) SetAuditorRegions(ctx context.Context, req *connect.Request[v1.SetAuditorRegionsRequest]) (*connect.Response[v1.SetAuditorRegionsResponse], error) {
+	return c.setAuditorRegions.CallUnary(ctx, req)
 }
 
 // UpsertPricingRule calls marquee.v1.AdminService.UpsertPricingRule.
@@ -352,8 +372,13 @@ func (c *adminServiceClient) ReindexSearch(ctx context.Context, req *connect.Req
 
 // AdminServiceHandler is an implementation of the marquee.v1.AdminService service.
 type AdminServiceHandler interface {
-	// SetUserRole makes a user a customer, an operator of a chain, or a platform admin. Platform admins only.
+	// SetUserRole makes a user a customer, an operator of a chain, a platform admin or an auditor. Platform
+	// admins only.
 	SetUserRole(context.Context, *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error)
+	// SetAuditorRegions sets the regions whose data an auditor may read and act on through ComplianceService,
+	// replacing those granted before; none leaves them none. It does not change the user's role (SetUserRole
+	// with ROLE_AUDITOR does). Platform admins only.
+	SetAuditorRegions(context.Context, *connect.Request[v1.SetAuditorRegionsRequest]) (*connect.Response[v1.SetAuditorRegionsResponse], error)
 	// UpsertPricingRule creates or replaces a pricing rule of a chain.
 	UpsertPricingRule(context.Context, *connect.Request[v1.UpsertPricingRuleRequest]) (*connect.Response[v1.UpsertPricingRuleResponse], error)
 	// ListPricingRules lists a chain's pricing rules.
@@ -399,6 +424,12 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		AdminServiceSetUserRoleProcedure,
 		svc.SetUserRole,
 		connect.WithSchema(adminServiceMethods.ByName("SetUserRole")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceSetAuditorRegionsHandler := connect.NewUnaryHandler(
+		AdminServiceSetAuditorRegionsProcedure,
+		svc.SetAuditorRegions,
+		connect.WithSchema(adminServiceMethods.ByName("SetAuditorRegions")),
 		connect.WithHandlerOptions(opts...),
 	)
 	adminServiceUpsertPricingRuleHandler := connect.NewUnaryHandler(
@@ -505,6 +536,8 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		switch r.URL.Path {
 		case AdminServiceSetUserRoleProcedure:
 			adminServiceSetUserRoleHandler.ServeHTTP(w, r)
+		case AdminServiceSetAuditorRegionsProcedure:
+			adminServiceSetAuditorRegionsHandler.ServeHTTP(w, r)
 		case AdminServiceUpsertPricingRuleProcedure:
 			adminServiceUpsertPricingRuleHandler.ServeHTTP(w, r)
 		case AdminServiceListPricingRulesProcedure:
@@ -548,6 +581,10 @@ type UnimplementedAdminServiceHandler struct{}
 
 func (UnimplementedAdminServiceHandler) SetUserRole(context.Context, *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.SetUserRole is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) SetAuditorRegions(context.Context, *connect.Request[v1.SetAuditorRegionsRequest]) (*connect.Response[v1.SetAuditorRegionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.SetAuditorRegions is not implemented"))
 }
 
 func (UnimplementedAdminServiceHandler) UpsertPricingRule(context.Context, *connect.Request[v1.UpsertPricingRuleRequest]) (*connect.Response[v1.UpsertPricingRuleResponse], error) {
