@@ -42,17 +42,17 @@ const (
 
 // Object is one archive object of a region's bucket, as the database records it.
 type Object struct {
-	Region, Key        string
-	Year, Month, Part  int
-	VersionID, SHA256  string
-	Size               int64
-	Rows               int
-	MinCode, MaxCode   string
-	BookingIDs         []string
-	RetainUntil        time.Time
-	LegalHold          bool
-	Status             string
-	CreatedAt, DoneAt  time.Time
+	Region, Key       string
+	Year, Month, Part int
+	VersionID, SHA256 string
+	Size              int64
+	Rows              int
+	MinCode, MaxCode  string
+	BookingIDs        []string
+	RetainUntil       time.Time
+	LegalHold         bool
+	Status            string
+	CreatedAt, DoneAt time.Time
 }
 
 // Partition is the key prefix of an object's partition, "bookings/region=X/year=YYYY/month=MM".
@@ -146,10 +146,10 @@ var ErrObjectMissing = errors.New("archive: object not in the bucket")
 
 // Progress is how far a run has got.
 type Progress struct {
-	Phase          string // "archiving", "resuming", "done"
-	Done, Total    int    // bookings archived so far, and to archive in all
-	Objects        int    // objects written so far
-	Current        string // the object being written
+	Phase       string // "archiving", "resuming", "done"
+	Done, Total int    // bookings archived so far, and to archive in all
+	Objects     int    // objects written so far
+	Current     string // the object being written
 }
 
 // Archiver moves one region's old bookings to its bucket.

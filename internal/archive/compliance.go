@@ -193,7 +193,7 @@ func (s *Service) audit(ctx context.Context, a Actor, region, action, detail str
 
 // Lookup finds a booking by confirmation code, hot or archived. An auditor must hold the booking's region.
 func (s *Service) Lookup(ctx context.Context, a Actor, code string) (Located, error) {
-	code = strings.ToUpper(strings.TrimSpace(code))
+	code = normalizeCode(code)
 	loc, err := s.lookup(ctx, code)
 	region := loc.Region
 	if err == nil {
@@ -207,6 +207,16 @@ func (s *Service) Lookup(ctx context.Context, a Actor, code string) (Located, er
 		recs = []string{loc.BookingID}
 	}
 	return loc, s.audit(ctx, a, region, "LookupBooking", "confirmation_code="+code, recs, err)
+}
+
+// normalizeCode writes a confirmation code the way bookings carry it, "7KQ2-M9XD", whatever its case, spaces
+// and dash.
+func normalizeCode(code string) string {
+	c := strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(code)))
+	if len(c) == 8 {
+		return c[:4] + "-" + c[4:]
+	}
+	return c
 }
 
 func (s *Service) lookup(ctx context.Context, code string) (Located, error) {
@@ -271,7 +281,7 @@ func (s *Service) search(ctx context.Context, a Actor, q Query) ([]Located, stri
 		return nil, "", errs.Errorf(op, errs.Invalid, "the date range ends before it starts: until must be after from")
 	}
 	if q.PageSize < 0 || q.PageSize > MaxPageSize {
-		return nil, "", errs.Errorf(op, errs.Invalid, "page_size must be between 1 and %d", MaxPageSize)
+		return nil, "", errs.Errorf(op, errs.Invalid, "page_size must be at most %d (0 means 50)", MaxPageSize)
 	}
 	size := cmp.Or(q.PageSize, 50)
 	var after cursor

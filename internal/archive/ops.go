@@ -260,7 +260,7 @@ func (s *Service) auditLog(ctx context.Context, a Actor, region string, pageSize
 		return nil, "", err
 	}
 	if pageSize < 0 || pageSize > MaxPageSize {
-		return nil, "", errs.Errorf("archive.AuditLog", errs.Invalid, "page_size must be between 1 and %d", MaxPageSize)
+		return nil, "", errs.Errorf("archive.AuditLog", errs.Invalid, "page_size must be at most %d (0 means 50)", MaxPageSize)
 	}
 	size := pageSize
 	if size == 0 {
@@ -309,4 +309,3 @@ func (s *Service) setAuditorRegions(ctx context.Context, a Actor, userID string,
 	}
 	return s.Store.SetAuditorRegions(ctx, userID, rs, a.UserID, s.Now())
 }
-
