@@ -5,6 +5,7 @@
 //	marquee edge     route API calls to the regions that own their data (--region-url NAME=URL ...)
 //	marquee migrate  apply database migrations to $DATABASE_URL (--cockroach-overlay: print the multi-region overlay)
 //	marquee loadgen  drive a full stack with concurrent clients and report throughput and latency
+//	marquee archive run|verify|purge  the compliance archive of each region's old bookings
 //	marquee search reindex  rebuild a running server's search index with progress
 //	marquee ticket verify [--public-key FILE] <payload>  check a QR ticket offline
 package main
@@ -44,6 +45,8 @@ commands:
   migrate   apply database migrations to --database-url or $DATABASE_URL; --cockroach-overlay prints the
             CockroachDB multi-region overlay to apply after them instead
   loadgen   run the load generator against a private full stack and print the results table
+  archive   archive run|verify|purge: move old bookings to their region's bucket, check the archive's hash
+            chain and checksums, delete what has outlived its retention (see 'marquee archive')
   search    search reindex [--addr URL] [--token TOKEN]: rebuild a running server's search index, showing progress
   ticket    ticket verify [--public-key FILE] <payload>: check a QR ticket's signature offline
 
@@ -71,6 +74,8 @@ func main() {
 		err = loadgen.Main(ctx, args, os.Stdout)
 	case "search":
 		err = searchCommand(ctx, args)
+	case "archive":
+		err = archiveCommand(ctx, args, os.Stdout, os.Stderr)
 	case "ticket":
 		if len(args) == 0 || args[0] != "verify" {
 			fmt.Fprint(os.Stderr, "usage: marquee ticket verify [--public-key FILE] <payload>\n")

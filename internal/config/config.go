@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/marqueehq/marquee/internal/archive"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/jobs"
 	"github.com/marqueehq/marquee/internal/notify"
@@ -55,6 +56,8 @@ type Config struct {
 	OfferWindowMin, OfferWindowMax time.Duration
 	// SMSURL and PushURL are the SMS and push providers' endpoints; requests are signed with NotifySecret.
 	SMSURL, PushURL, NotifySecret string
+	// Archive configures the compliance archive.
+	Archive Archive
 }
 
 // Default is the configuration of `marquee dev` before flags.
@@ -65,7 +68,8 @@ func Default() Config {
 		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL"),
 		WorkerInterval: standby.DefaultJobInterval, JobLease: jobs.DefaultLease, OfferWindowMin: standby.DefaultWindow.Min, OfferWindowMax: standby.DefaultWindow.Max, NATSURL: os.Getenv("NATS_URL"), SMTPAddr: os.Getenv("SMTP_ADDR"),
 		MailFrom: "Marquee <tickets@marquee.local>", TicketKey: os.Getenv("MARQUEE_TICKET_KEY"),
-		SMSURL: os.Getenv("SMS_URL"), PushURL: os.Getenv("PUSH_URL"), NotifySecret: os.Getenv("NOTIFY_SIGNING_SECRET")}
+		SMSURL: os.Getenv("SMS_URL"), PushURL: os.Getenv("PUSH_URL"), NotifySecret: os.Getenv("NOTIFY_SIGNING_SECRET"),
+		Archive: defaultArchive(archive.DefaultAfter, archive.DefaultJobEvery)}
 }
 
 // Parse reads command-line flags of the command name into c and checks them.
@@ -80,6 +84,7 @@ func (c *Config) Parse(name string, args []string) error {
 
 // Flags defines the flags of a process on fs, each setting a field of c.
 func (c *Config) Flags(fs *flag.FlagSet) {
+	c.Archive.flags(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HTTP/1.1 and h2c)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the private PostgreSQL cluster and secrets")
 	fs.StringVar(&c.Region, "region", c.Region, "the region this process serves (a name in regions/); empty serves all")
@@ -107,6 +112,9 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 func (c Config) Check() error {
 	if _, ok := regions.ByName(c.Region); c.Region != "" && !ok {
 		return fmt.Errorf("--region %q is not a region of regions/", c.Region)
+	}
+	if err := c.Archive.check(); err != nil {
+		return err
 	}
 	if err := c.checkHoldTTL(); err != nil {
 		return err
