@@ -18,7 +18,7 @@ import (
 
 // devOnly are the flags `marquee dev` keeps for itself; it passes every other flag it was given on to each
 // region child.
-var devOnly = []string{"addr", "data-dir", "database-url", "nats-url", "region", "regions", "edge-region", "seed"}
+var devOnly = []string{"addr", "data-dir", "database-url", "nats-url", "region", "regions", "edge-region", "seed", "history"}
 
 // devCommand runs `marquee dev`: the whole multi-region shape on this machine (one private PostgreSQL, a NATS
 // supercluster, a `marquee region` child per region; see internal/devstack) with the edge on --addr, until
@@ -30,7 +30,7 @@ func devCommand(ctx context.Context, args []string) error {
 	}
 	c, log := d.config, slog.New(slog.NewTextHandler(os.Stderr, nil))
 	stack, err := devstack.Start(ctx, devstack.Options{DataDir: c.DataDir, Regions: d.regions, Seed: c.Seed,
-		AdminEmail: c.AdminEmail, ChildArgs: d.childArgs, Log: log})
+		History: c.History, AdminEmail: c.AdminEmail, ChildArgs: d.childArgs, Log: log})
 	if err != nil {
 		return err
 	}
@@ -63,6 +63,7 @@ type devArgs struct {
 // will check them) and its own.
 func parseDev(args []string) (devArgs, error) {
 	d := devArgs{config: config.Default()}
+	d.config.History = true // a dev database gets a past to look at; --history=false skips it
 	fs := flag.NewFlagSet("marquee dev", flag.ContinueOnError)
 	d.config.Flags(fs)
 	only := fs.String("regions", "", "comma-separated regions to run (default every region in regions/)")

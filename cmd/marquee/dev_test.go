@@ -31,3 +31,28 @@ func TestDevPassesShortHoldsToRegions(t *testing.T) {
 		t.Fatalf("a region child parsing %q: %v, hold TTL %v, short holds %v", d.childArgs, err, child.HoldTTL, child.AllowShortHolds)
 	}
 }
+
+// TestDevLoadsHistoryByDefault: `marquee dev` loads the booking history unless --history=false, and keeps the
+// flag for itself; a region child (and config.Default, which tests use) does not load it.
+func TestDevLoadsHistoryByDefault(t *testing.T) {
+	for name, tc := range map[string]struct {
+		args []string
+		want bool
+	}{"OK": {nil, true}, "OKOff": {[]string{"--history=false"}, false}} {
+		t.Run(name, func(t *testing.T) {
+			d, err := parseDev(tc.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.config.History != tc.want {
+				t.Errorf("dev %q: History = %v, want %v", tc.args, d.config.History, tc.want)
+			}
+			if slices.ContainsFunc(d.childArgs, func(a string) bool { return strings.HasPrefix(a, "--history") }) {
+				t.Errorf("region children get --history: %q", d.childArgs)
+			}
+		})
+	}
+	if config.Default().History {
+		t.Error("config.Default().History is set, want it off outside `marquee dev`")
+	}
+}

@@ -73,7 +73,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.openDB(ctx); err != nil {
 		return err
 	}
-	if err := seed.Prepare(ctx, m.db, m.Config.AdminEmail, m.Config.Seed, m.Now(), m.Log); err != nil {
+	if err := seed.Prepare(ctx, m.db, seed.PrepareOptions{AdminEmail: m.Config.AdminEmail,
+		Demo: m.Config.Seed, History: m.Config.History, Now: m.Now(), Log: m.Log}); err != nil {
 		return err
 	}
 	secret, err := platform.Secret(m.Config.TokenSecret, filepath.Join(m.Config.DataDir, "token-secret"))

@@ -32,9 +32,12 @@ type Config struct {
 	AllowShortHolds  bool
 	RefundFullBefore time.Duration // full refund until this long before the show, none after
 	Seed             bool          // load the demo catalog into an empty database
-	BcryptCost       int
-	TokenSecret      string // HMAC key for bearer tokens; generated and kept in DataDir when empty
-	MaxConns         int    // database pool size
+	// History, with Seed, loads 18 months of past bookings of the demo catalog (seed.DevHistory) into a database
+	// without them. Off by default: `marquee dev` turns it on.
+	History     bool
+	BcryptCost  int
+	TokenSecret string // HMAC key for bearer tokens; generated and kept in DataDir when empty
+	MaxConns    int    // database pool size
 	// StripeSecretKey selects the Stripe provider (else the sandbox); StripeAPIBase points it elsewhere than
 	// Stripe's API (stripe-mock); StripeWebhookSecret enables POST /webhooks/stripe.
 	StripeSecretKey, StripeAPIBase, StripeWebhookSecret string
@@ -93,6 +96,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.AllowShortHolds, "allow-short-holds", c.AllowShortHolds, "for tests and demos only: let --hold-ttl go down to 5s")
 	fs.DurationVar(&c.RefundFullBefore, "refund-full-before", c.RefundFullBefore, "full refund until this long before the show, none after")
 	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the demo catalog into an empty database")
+	fs.BoolVar(&c.History, "history", c.History, "with --seed, load 18 months of past bookings of the demo catalog into a database without them")
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", c.BcryptCost, "bcrypt cost of password hashes (4 to 31)")
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "database connection pool size")
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", c.StripeAPIBase, "Stripe API base URL (default Stripe's; for stripe-mock)")

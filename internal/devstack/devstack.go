@@ -36,6 +36,7 @@ type Options struct {
 	Binary     string   // the marquee executable the children run; default this process's own
 	ChildArgs  []string // extra flags for every `marquee region` child
 	Seed       bool     // load the demo catalog into an empty database
+	History    bool     // with Seed, load the demo's booking history (seed.DevHistory) into a database without one
 	AdminEmail string   // the account with this email is a platform admin (made so at start and when it registers)
 	Log        *slog.Logger
 }
@@ -140,7 +141,8 @@ func (s *Stack) startDB(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	return seed.Prepare(ctx, db, s.opts.AdminEmail, s.opts.Seed, time.Now().UTC().Truncate(time.Microsecond), s.opts.Log)
+	return seed.Prepare(ctx, db, seed.PrepareOptions{AdminEmail: s.opts.AdminEmail, Demo: s.opts.Seed,
+		History: s.opts.History, Now: time.Now().UTC().Truncate(time.Microsecond), Log: s.opts.Log})
 }
 
 // makeSecrets creates the token secret and the ticket key the children share, before any starts (several

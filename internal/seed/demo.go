@@ -378,17 +378,49 @@ func (d *demo) showtime(t catalog.Theatre, sc catalog.Screen, start time.Time, i
 		PremiumPriceMinor: base + scale*int64(400+50*d.rng.IntN(5)), Status: catalog.ShowtimeScheduled}
 }
 
+// PrepareOptions say what Prepare loads besides the migrations and regions.
+type PrepareOptions struct {
+	AdminEmail string // when set, the account with this email is made a platform admin
+	Demo       bool   // load the demo catalog into a database without theatres
+	// History loads DevHistory's past bookings of the demo catalog (with Demo) into a database without a
+	// history: `marquee dev` does, tests and single-process runs do not unless asked (it takes seconds).
+	History bool
+	Now     time.Time
+	Log     *slog.Logger
+}
+
+// DevHistory returns the history `marquee dev` loads: 18 months of shows ending before now and 50,000
+// bookings of them in every region, from a fixed seed.
+func DevHistory(now time.Time) HistoryOptions {
+	return HistoryOptions{Now: now, Months: 18, Bookings: 50_000, Seed: 1}
+}
+
 // Prepare readies a database for serving (store.DB.Prepare: migrations, regions, the admin account) and, with
-// demo set, loads the demo catalog as Demo does, logging what it loaded (nothing when it was there already).
-func Prepare(ctx context.Context, db *store.DB, adminEmail string, demo bool, now time.Time, log *slog.Logger) error {
-	if err := db.Prepare(ctx, adminEmail); err != nil || !demo {
+// o.Demo set, loads the demo catalog as Demo does, then with o.History its history as History does, logging
+// what it loaded (nothing when it was there already).
+func Prepare(ctx context.Context, db *store.DB, o PrepareOptions) error {
+	if err := db.Prepare(ctx, o.AdminEmail); err != nil || !o.Demo {
 		return err
 	}
 	start := time.Now()
-	sum, err := Demo(ctx, db.Catalog(), db.IDs, now)
-	if err == nil && !sum.AlreadySeeded {
-		log.Info("loaded demo catalog", "cities", sum.Cities, "theatres", sum.Theatres, "movies", sum.Movies,
+	sum, err := Demo(ctx, db.Catalog(), db.IDs, o.Now)
+	if err != nil {
+		return err
+	}
+	if !sum.AlreadySeeded {
+		o.Log.Info("loaded demo catalog", "cities", sum.Cities, "theatres", sum.Theatres, "movies", sum.Movies,
 			"showtimes", sum.Showtimes, "took", time.Since(start).Round(time.Millisecond))
+	}
+	if !o.History {
+		return nil
+	}
+	start = time.Now()
+	hist, err := History(ctx, db, DevHistory(o.Now))
+	if err == nil && !hist.AlreadySeeded {
+		o.Log.Info("loaded booking history", "customers", hist.Customers, "showtimes", hist.Showtimes,
+			"bookings", hist.Bookings, "seats", hist.Seats, "payments", hist.Payments, "cancelled", hist.Cancelled,
+			"partly_cancelled", hist.PartlyCancelled, "from", hist.From.Format(time.DateOnly),
+			"to", hist.To.Format(time.DateOnly), "took", time.Since(start).Round(time.Millisecond))
 	}
 	return err
 }
