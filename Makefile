@@ -7,9 +7,11 @@ ARGS  ?=
 .PHONY: run test generate check-generate check-size bench build vet deps tools web web-test browser
 
 STRIPE_MOCK_VERSION := v0.203.0
+# keep equal to s3server.Version (internal/s3server), which tests install when bin/versitygw is missing
+VERSITYGW_VERSION   := v1.8.0
 
-## run: start the platform (private PostgreSQL under ./.marquee, demo data) on 127.0.0.1:8080
-run: deps web
+## run: start the platform (private PostgreSQL, NATS and S3 under ./.marquee, demo data) on 127.0.0.1:8080
+run: deps tools web
 	$(GO) build -o bin/marquee ./cmd/marquee
 	./bin/marquee dev $(ARGS)
 
@@ -18,7 +20,7 @@ test: deps tools browser check-size check-generate web web-test vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## bench: load generator (with pgbench baseline on the same database) and Go benchmarks
-bench: deps browser web
+bench: deps tools browser web
 	$(GO) build -o bin/marquee ./cmd/marquee
 	./bin/marquee loadgen $(ARGS)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -66,10 +68,13 @@ browser:
 	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium
 
 ## tools: Go programs the tests run, pinned, installed into ./bin
-tools: bin/stripe-mock
+tools: bin/stripe-mock bin/versitygw
 
 bin/stripe-mock:
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
+
+bin/versitygw:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
 ## deps: PostgreSQL server binaries (initdb, pg_ctl, pgbench), installed with apt-get on Debian when missing
 deps:

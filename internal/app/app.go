@@ -1,5 +1,5 @@
 // Package app wires Marquee together: configuration, the database (a private PostgreSQL cluster when no
-// DATABASE_URL is given), NATS, the domain services, their background jobs and the HTTP server. `marquee dev`
+// DATABASE_URL is given), S3 (a private versitygw when no --s3-endpoint is given), NATS, the domain services, their background jobs and the HTTP server. `marquee dev`
 // and the end-to-end tests both run it. It only wires: every rule and every job belongs to a domain package.
 package app
 
@@ -18,10 +18,12 @@ import (
 	"github.com/marqueehq/marquee/internal/events/hub"
 	"github.com/marqueehq/marquee/internal/jobs"
 	"github.com/marqueehq/marquee/internal/natsserver"
+	"github.com/marqueehq/marquee/internal/objstore"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/pgserver"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/rpc"
+	"github.com/marqueehq/marquee/internal/s3server"
 	"github.com/marqueehq/marquee/internal/search"
 	"github.com/marqueehq/marquee/internal/seed"
 	"github.com/marqueehq/marquee/internal/store"
@@ -45,6 +47,8 @@ type Main struct {
 
 	pg       *pgserver.Server
 	db       *store.DB
+	s3       *s3server.Server // the private versitygw, nil with --s3-endpoint
+	objects  *objstore.Store
 	natsSrv  *natsserver.Server // the embedded NATS, nil with --nats-url
 	nc       *nats.Conn
 	hub      *hub.Hub // the region events live watchers follow
@@ -71,6 +75,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.jobs.Log = m.Log
 	if err := m.openDB(ctx); err != nil {
+		return err
+	}
+	if err := m.openObjects(ctx); err != nil {
 		return err
 	}
 	if err := seed.Prepare(ctx, m.db, seed.PrepareOptions{AdminEmail: m.Config.AdminEmail,
@@ -115,6 +122,26 @@ func (m *Main) openDB(ctx context.Context) error {
 	return db.Ping(ctx)
 }
 
+// openObjects connects to --s3-endpoint, or starts versitygw under DataDir/s3, and creates the archive
+// buckets of the regions this process serves.
+func (m *Main) openObjects(ctx context.Context) (err error) {
+	c := m.Config.S3()
+	if c.Endpoint == "" {
+		if m.s3, err = s3server.Start(ctx, s3server.Options{Dir: filepath.Join(m.Config.DataDir, "s3")}); err != nil {
+			return err
+		}
+		c = objstore.Config{Endpoint: m.s3.Endpoint(), AccessKey: m.s3.AccessKey(), SecretKey: m.s3.SecretKey()}
+		m.Log.Info("started private S3 (versitygw)", "dir", m.s3.Dir(), "endpoint", c.Endpoint)
+	}
+	if m.objects, err = objstore.New(c); err != nil {
+		return err
+	}
+	return m.objects.EnsureBuckets(ctx, m.Config.Buckets()...)
+}
+
+// Objects returns the S3 store holding the regions' archive buckets.
+func (m *Main) Objects() *objstore.Store { return m.objects }
+
 // Addr returns the address the server listens on.
 func (m *Main) Addr() string { return m.server.Addr() }
 
@@ -134,7 +161,7 @@ func (m *Main) Jobs() []string { return m.jobs.Names() }
 func (m *Main) HeldRegions() []string { return m.regional.Held() }
 
 // Close stops serving (letting requests in flight finish), stops the jobs, closes NATS and the database, and
-// stops a private cluster.
+// stops a private cluster and a private versitygw.
 func (m *Main) Close() error {
 	var errList []error
 	m.hub.Close() // first, so that open streams end instead of holding the server's shutdown
@@ -161,6 +188,9 @@ func (m *Main) Close() error {
 	}
 	if m.pg != nil {
 		errList = append(errList, m.pg.Stop())
+	}
+	if m.s3 != nil {
+		errList = append(errList, m.s3.Stop())
 	}
 	return errors.Join(errList...)
 }

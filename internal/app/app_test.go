@@ -31,12 +31,13 @@ func startDev(t *testing.T, dataDir string) *app.Main {
 	return m
 }
 
-// newDev configures the dev wiring on port 0 with a private PostgreSQL and embedded NATS under dataDir.
+// newDev configures the dev wiring on port 0 with a private PostgreSQL, embedded NATS and a private S3 under
+// dataDir.
 func newDev(dataDir string) *app.Main {
 	m := app.NewMain()
 	m.Config.Addr = "127.0.0.1:0"
 	m.Config.DataDir = dataDir
-	m.Config.DatabaseURL, m.Config.NATSURL = "", ""
+	m.Config.DatabaseURL, m.Config.NATSURL, m.Config.S3Endpoint = "", "", ""
 	m.Config.BcryptCost = 4
 	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	return m
@@ -207,13 +208,18 @@ func TestDevWalkthrough(t *testing.T) {
 	}
 }
 
-// TestDevKeepsDataBetweenRuns restarts on the same data directory: the cluster, the demo catalog and the token
-// secret survive, and the catalog is not loaded twice.
+// TestDevKeepsDataBetweenRuns restarts on the same data directory: the cluster, the demo catalog, the token
+// secret and the archive objects (readable with the S3 keys kept there) survive, and the catalog is not loaded
+// twice.
 func TestDevKeepsDataBetweenRuns(t *testing.T) {
 	dir := dataDir(t)
 	m := startDev(t, dir)
 	c := &client{t: t, base: "http://" + m.Addr()}
 	c.token = c.call("AccountService/Register", map[string]any{"email": "kept@example.com", "password": "kept-password", "displayName": "K"}, 200)["token"].(string)
+	bucket := regions.Primary().S3Bucket
+	if _, err := m.Objects().Put(context.Background(), bucket, "kept", []byte("kept"), "text/plain", time.Now().Add(time.Hour), false); err != nil {
+		t.Fatalf("Put into %s: %v", bucket, err)
+	}
 	if err := m.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -227,5 +233,8 @@ func TestDevKeepsDataBetweenRuns(t *testing.T) {
 	theatres := c.call("CatalogService/ListTheatres", map[string]any{}, 200)["theatres"].([]any)
 	if len(theatres) != 26 {
 		t.Fatalf("theatres after restart = %d, want 26", len(theatres))
+	}
+	if got, err := m.Objects().Get(context.Background(), bucket, "kept"); err != nil || string(got) != "kept" {
+		t.Fatalf("archive object after restart: %q, %v", got, err)
 	}
 }

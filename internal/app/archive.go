@@ -21,7 +21,7 @@ func Archive(db *store.DB, objs *objstore.Store, c Config, now platform.Clock) (
 	if err != nil {
 		return nil, err
 	}
-	svc := &archive.Service{Store: db.Archive(), Objects: objs, Keys: keys, Now: now, IDs: db.IDs, Region: c.ServingRegion()}
+	svc := &archive.Service{Store: db.Archive(), Objects: objs, Keys: keys, Now: now, IDs: db.IDs, Region: c.ServingRegion().Name}
 	svc.Archiver = func(name string) (*archive.Archiver, error) {
 		r, ok := regions.ByName(name)
 		if !ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/jobs"
 	"github.com/marqueehq/marquee/internal/notify"
+	"github.com/marqueehq/marquee/internal/objstore"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/standby"
 	"github.com/marqueehq/marquee/regions"
@@ -59,6 +60,10 @@ type Config struct {
 	OfferWindowMin, OfferWindowMax time.Duration
 	// SMSURL and PushURL are the SMS and push providers' endpoints; requests are signed with NotifySecret.
 	SMSURL, PushURL, NotifySecret string
+	// S3Endpoint is the S3 server (host:port) holding each region's archive bucket, reached with S3AccessKey
+	// and S3SecretKey, over HTTPS when S3Secure is set; empty starts a private versitygw under DataDir/s3.
+	S3Endpoint, S3AccessKey, S3SecretKey string
+	S3Secure                             bool
 	// Archive configures the compliance archive.
 	Archive Archive
 }
@@ -72,7 +77,9 @@ func Default() Config {
 		WorkerInterval: standby.DefaultJobInterval, JobLease: jobs.DefaultLease, OfferWindowMin: standby.DefaultWindow.Min, OfferWindowMax: standby.DefaultWindow.Max, NATSURL: os.Getenv("NATS_URL"), SMTPAddr: os.Getenv("SMTP_ADDR"),
 		MailFrom: "Marquee <tickets@marquee.local>", TicketKey: os.Getenv("MARQUEE_TICKET_KEY"),
 		SMSURL: os.Getenv("SMS_URL"), PushURL: os.Getenv("PUSH_URL"), NotifySecret: os.Getenv("NOTIFY_SIGNING_SECRET"),
-		Archive: defaultArchive(archive.DefaultAfter, archive.DefaultJobEvery)}
+		S3Endpoint: os.Getenv("MARQUEE_S3_ENDPOINT"), S3AccessKey: os.Getenv("MARQUEE_S3_ACCESS_KEY"),
+		S3SecretKey: os.Getenv("MARQUEE_S3_SECRET_KEY"),
+		Archive:     defaultArchive(archive.DefaultAfter, archive.DefaultJobEvery)}
 }
 
 // Parse reads command-line flags of the command name into c and checks them.
@@ -109,6 +116,10 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PushURL, "push-url", c.PushURL, "push provider endpoint (default $PUSH_URL)")
 	fs.StringVar(&c.TicketKey, "ticket-key", c.TicketKey, "Ed25519 PEM key signing QR tickets (default $MARQUEE_TICKET_KEY; created under --data-dir/keys)")
 	fs.DurationVar(&c.JobLease, "job-lease", c.JobLease, "how long a region's job lease lasts: a region gone this long has its jobs adopted (1s to 5m)")
+	fs.StringVar(&c.S3Endpoint, "s3-endpoint", c.S3Endpoint, "S3 server host:port for the archive buckets (default $MARQUEE_S3_ENDPOINT; empty starts versitygw under --data-dir/s3)")
+	fs.StringVar(&c.S3AccessKey, "s3-access-key", c.S3AccessKey, "S3 access key (default $MARQUEE_S3_ACCESS_KEY)")
+	fs.StringVar(&c.S3SecretKey, "s3-secret-key", c.S3SecretKey, "S3 secret key (default $MARQUEE_S3_SECRET_KEY)")
+	fs.BoolVar(&c.S3Secure, "s3-secure", c.S3Secure, "reach --s3-endpoint over HTTPS")
 	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
 }
 
@@ -128,6 +139,9 @@ func (c Config) Check() error {
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return fmt.Errorf("--bcrypt-cost must be between 4 and 31")
+	}
+	if c.S3Endpoint != "" && (c.S3AccessKey == "" || c.S3SecretKey == "") {
+		return fmt.Errorf("--s3-endpoint needs --s3-access-key and --s3-secret-key")
 	}
 	return nil
 }
@@ -192,6 +206,21 @@ func (c Config) Regions() []string {
 	var out []string
 	for _, r := range regions.All() {
 		out = append(out, r.Name)
+	}
+	return out
+}
+
+// S3 is how to reach the configured S3 server (an empty Endpoint when none is configured).
+func (c Config) S3() objstore.Config {
+	return objstore.Config{Endpoint: c.S3Endpoint, AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey, Secure: c.S3Secure}
+}
+
+// Buckets are the archive buckets of the regions the process serves, as Regions lists them.
+func (c Config) Buckets() []string {
+	var out []string
+	for _, name := range c.Regions() {
+		r, _ := regions.ByName(name)
+		out = append(out, r.S3Bucket)
 	}
 	return out
 }

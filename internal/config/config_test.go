@@ -23,6 +23,8 @@ func TestParse(t *testing.T) {
 		"ErrLongHoldTTL":   {[]string{"--allow-short-holds", "--hold-ttl", "11m"}, "--hold-ttl must be between 5s and 10m"},
 		"ErrBcryptCost":    {[]string{"--bcrypt-cost", "3"}, "--bcrypt-cost must be between 4 and 31"},
 		"ErrUnknownFlag":   {[]string{"--nope"}, "flag provided but not defined"},
+		"OKS3":             {[]string{"--s3-endpoint", "s3:9000", "--s3-access-key", "a", "--s3-secret-key", "s"}, ""},
+		"ErrS3NoKeys":      {[]string{"--s3-endpoint", "s3:9000", "--s3-access-key", "a"}, "--s3-endpoint needs --s3-access-key and --s3-secret-key"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := Default()
@@ -40,6 +42,16 @@ func TestRegions(t *testing.T) {
 		t.Errorf("one region mismatch (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"asia-south1", "europe-west1", "us-east1"}, Config{}.Regions()); diff != "" {
+		t.Errorf("every region mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestBuckets(t *testing.T) {
+	if diff := cmp.Diff([]string{"marquee-archive-europe-west1"}, Config{Region: "europe-west1"}.Buckets()); diff != "" {
+		t.Errorf("one region mismatch (-want +got):\n%s", diff)
+	}
+	want := []string{"marquee-archive-asia-south1", "marquee-archive-europe-west1", "marquee-archive-us-east1"}
+	if diff := cmp.Diff(want, Config{}.Buckets()); diff != "" {
 		t.Errorf("every region mismatch (-want +got):\n%s", diff)
 	}
 }

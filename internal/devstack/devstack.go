@@ -1,5 +1,5 @@
 // Package devstack runs the whole multi-region shape on one machine, for `marquee dev`: one private
-// PostgreSQL, a NATS supercluster (one embedded JetStream server per region, joined by gateways), one
+// PostgreSQL, one S3 server (versitygw, holding every region's archive bucket), a NATS supercluster (one embedded JetStream server per region, joined by gateways), one
 // `marquee region` child process per region, and the edge in front of them. It is the same binary and the same
 // wiring as a deployment across continents, on loopback.
 package devstack
@@ -22,8 +22,10 @@ import (
 
 	"github.com/marqueehq/marquee/internal/natsserver"
 	"github.com/marqueehq/marquee/internal/notify"
+	"github.com/marqueehq/marquee/internal/objstore"
 	"github.com/marqueehq/marquee/internal/pgserver"
 	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/s3server"
 	"github.com/marqueehq/marquee/internal/seed"
 	"github.com/marqueehq/marquee/internal/store"
 	"github.com/marqueehq/marquee/regions"
@@ -31,7 +33,7 @@ import (
 
 // Options configure a stack.
 type Options struct {
-	DataDir    string   // holds pg/, nats/, run/<region>.pid, log/<region>.log, and the shared secrets
+	DataDir    string   // holds pg/, s3/, nats/, run/<region>.pid, log/<region>.log, and the shared secrets
 	Regions    []string // the regions to run; default every region of regions/
 	Binary     string   // the marquee executable the children run; default this process's own
 	ChildArgs  []string // extra flags for every `marquee region` child
@@ -53,14 +55,15 @@ type Region struct {
 type Stack struct {
 	opts     Options
 	pg       *pgserver.Server
+	s3       *s3server.Server
 	nats     *natsserver.Supercluster
 	dbURL    string
 	mu       sync.Mutex
 	children map[string]*Region
 }
 
-// Start starts the database (migrated and seeded here, once, before any region starts), the supercluster and a
-// region child per region, and returns once every child answers its health check.
+// Start starts the database (migrated and seeded here, once, before any region starts), S3 with every
+// region's bucket, the supercluster and a region child per region, and returns once every child answers its health check.
 func Start(ctx context.Context, o Options) (*Stack, error) {
 	// World-searchable, made first: the cluster under it runs as the postgres user, and NATS or the secrets
 	// would otherwise create it 0750 or 0700.
@@ -113,7 +116,9 @@ func (s *Stack) start(ctx context.Context) error {
 		}
 		natsErr <- err
 	}()
-	if err := errors.Join(s.startDB(ctx), <-natsErr); err != nil {
+	s3Err := make(chan error, 1)
+	go func() { s3Err <- s.startS3(ctx) }()
+	if err := errors.Join(s.startDB(ctx), <-natsErr, <-s3Err); err != nil {
 		return err
 	}
 	for _, name := range s.opts.Regions {
@@ -145,6 +150,26 @@ func (s *Stack) startDB(ctx context.Context) error {
 		History: s.opts.History, Now: time.Now().UTC().Truncate(time.Microsecond), Log: s.opts.Log})
 }
 
+// startS3 starts versitygw under DataDir/s3 and creates the archive bucket of every region of the stack.
+func (s *Stack) startS3(ctx context.Context) error {
+	srv, err := s3server.Start(ctx, s3server.Options{Dir: filepath.Join(s.opts.DataDir, "s3")})
+	if err != nil {
+		return err
+	}
+	s.s3 = srv
+	s.opts.Log.Info("started S3 (versitygw)", "dir", srv.Dir(), "endpoint", srv.Endpoint(), "pid", srv.PID())
+	st, err := objstore.New(objstore.Config{Endpoint: srv.Endpoint(), AccessKey: srv.AccessKey(), SecretKey: srv.SecretKey()})
+	if err != nil {
+		return err
+	}
+	var buckets []string
+	for _, name := range s.opts.Regions {
+		r, _ := regions.ByName(name) // start checked the names
+		buckets = append(buckets, r.S3Bucket)
+	}
+	return st.EnsureBuckets(ctx, buckets...)
+}
+
 // makeSecrets creates the token secret and the ticket key the children share, before any starts (several
 // creating them at once would each make their own).
 func (s *Stack) makeSecrets() error {
@@ -157,6 +182,9 @@ func (s *Stack) makeSecrets() error {
 
 // DatabaseURL is the URL of the stack's database.
 func (s *Stack) DatabaseURL() string { return s.dbURL }
+
+// S3 returns the stack's S3 server, which every region child uses.
+func (s *Stack) S3() *s3server.Server { return s.s3 }
 
 // NATS returns the supercluster.
 func (s *Stack) NATS() *natsserver.Supercluster { return s.nats }
@@ -177,7 +205,8 @@ func (s *Stack) StartRegion(name string) error {
 		return err
 	}
 	args := []string{"region", "--region", name, "--addr", addr, "--data-dir", s.opts.DataDir,
-		"--database-url", s.dbURL, "--nats-url", s.nats.Servers[r.NATSCluster].URL()}
+		"--database-url", s.dbURL, "--nats-url", s.nats.Servers[r.NATSCluster].URL(),
+		"--s3-endpoint", s.s3.Endpoint(), "--s3-access-key", s.s3.AccessKey(), "--s3-secret-key", s.s3.SecretKey()}
 	if s.opts.AdminEmail != "" {
 		args = append(args, "--admin-email", s.opts.AdminEmail)
 	}
@@ -259,7 +288,7 @@ func (r *Region) Exited() bool {
 	}
 }
 
-// Close stops the children (SIGTERM, then SIGKILL after 10 s), NATS and the database.
+// Close stops the children (SIGTERM, then SIGKILL after 10 s), NATS, S3 and the database.
 func (s *Stack) Close() error {
 	var errList []error
 	for _, r := range s.Regions() {
@@ -267,6 +296,9 @@ func (s *Stack) Close() error {
 	}
 	if s.nats != nil {
 		s.nats.Close()
+	}
+	if s.s3 != nil {
+		errList = append(errList, s.s3.Stop())
 	}
 	if s.pg != nil {
 		errList = append(errList, s.pg.Stop())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/marqueehq/marquee/internal/objstore"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -58,6 +59,22 @@ func TestStackRunsEachRegionAsItsOwnProcess(t *testing.T) {
 	waitFor(t, 20*time.Second, "every region's lease held by a process of that region", func() bool {
 		return slices.Equal(ownLeases(t, db), names)
 	})
+
+	// One S3 for the stack, every region's archive bucket made with object lock, and the children pointed at it.
+	srv := s.S3()
+	st, err := objstore.New(objstore.Config{Endpoint: srv.Endpoint(), AccessKey: srv.AccessKey(), SecretKey: srv.SecretKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range regions.All() {
+		if err := st.EnsureBucket(ctx, r.S3Bucket); err != nil { // fails on a bucket without object lock
+			t.Errorf("bucket %s: %v", r.S3Bucket, err)
+		}
+		cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(children[r.Name].PID) + "/cmdline")
+		if !bytes.Contains(cmdline, []byte("--s3-endpoint\x00"+srv.Endpoint())) {
+			t.Errorf("%s: child not given --s3-endpoint %s: %q", r.Name, srv.Endpoint(), cmdline)
+		}
+	}
 
 	// The admin email reaches the children: registering it there makes a platform admin.
 	eu := children["europe-west1"]
@@ -101,6 +118,9 @@ func TestStackRunsEachRegionAsItsOwnProcess(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "pg", "data", "postmaster.pid")); !os.IsNotExist(err) {
 		t.Errorf("PostgreSQL still running after Close (postmaster.pid: %v)", err)
+	}
+	if err := syscall.Kill(srv.PID(), 0); err == nil {
+		t.Errorf("versitygw (pid %d) still running after Close", srv.PID())
 	}
 }
 
