@@ -92,6 +92,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Provider = m.Config.Provider()
 	}
 	s := Services(m.db, m.Provider, m.Now, secret, m.Config)
+	if s.Compliance, err = Archive(m.db, m.objects, m.Config, m.Now); err != nil {
+		return err
+	}
 	if m.index, err = search.New(); err != nil {
 		return err
 	}

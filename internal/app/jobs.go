@@ -56,13 +56,14 @@ func (m *Main) startJobs(ctx context.Context, s rpc.Services, keeper *search.Kee
 }
 
 // regionJobs are the jobs of one region, run by the process holding its lease: its outbox relay and consumers,
-// hold expiry, standby lines, deliveries, reminders and refund retries; the primary region's also relay the
+// hold expiry, standby lines, deliveries, reminders, the archive and refund retries; the primary region's also relay the
 // global rows and prune bookkeeping rows.
 func (m *Main) regionJobs(region string, s rpc.Services, n *notify.Notifier, js jetstream.JetStream,
 	streams []relay.Stream) []jobs.Job {
 	st := relay.StreamOf(streams, region)
 	out := []jobs.Job{m.relayJob(st), consume.Standby(s.Standby, st, m.Log).Job(js),
-		consume.Notify(n, st, m.Log).Job(js), s.Inventory.ExpireHoldsJob(region, m.Config.WorkerInterval)}
+		consume.Notify(n, st, m.Log).Job(js), s.Inventory.ExpireHoldsJob(region, m.Config.WorkerInterval),
+		s.Compliance.Job(region, m.Config.Archive.Every)}
 	out = append(out, s.Standby.Jobs(region, m.Config.WorkerInterval)...)
 	out = append(out, n.Jobs(region, 250*time.Millisecond)...)
 	if region == regions.Primary().Name {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +16,6 @@ import (
 	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/objstore"
 	"github.com/marqueehq/marquee/internal/objstore/s3test"
-	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/seed"
 	"github.com/marqueehq/marquee/internal/store"
 	"github.com/marqueehq/marquee/internal/store/storetest"
@@ -676,6 +674,3 @@ func TestVerifyReportsACorruptObjectAndManifest(t *testing.T) {
 		t.Errorf("verify after corrupting %s and %s reported:\n%s", obj, man, strings.Join(rep.Problems, "\n"))
 	}
 }
-
-var _ = fmt.Sprint
-var _ = platform.SystemClock

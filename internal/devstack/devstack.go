@@ -170,10 +170,13 @@ func (s *Stack) startS3(ctx context.Context) error {
 	return st.EnsureBuckets(ctx, buckets...)
 }
 
-// makeSecrets creates the token secret and the ticket key the children share, before any starts (several
+// makeSecrets creates the token secret, the archive key and the ticket key the children share, before any starts (several
 // creating them at once would each make their own).
 func (s *Stack) makeSecrets() error {
 	if _, err := platform.Secret(os.Getenv("MARQUEE_TOKEN_SECRET"), filepath.Join(s.opts.DataDir, "token-secret")); err != nil {
+		return err
+	}
+	if _, err := platform.Secret(os.Getenv("MARQUEE_ARCHIVE_KEY"), filepath.Join(s.opts.DataDir, "keys", "archive-key")); err != nil {
 		return err
 	}
 	_, _, err := notify.TicketKey(filepath.Join(s.opts.DataDir, "keys", "ticket-ed25519.pem"))
