@@ -231,16 +231,6 @@ func readGroup(rg parquet.RowGroup) ([]row, error) {
 	return out, nil
 }
 
-// readRow reads row index of row group group of the object behind r, reading only its footer and that row
-// group's pages.
-func readRow(r io.ReaderAt, size int64, group, index int) (row, error) {
-	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-	if err != nil {
-		return row{}, fmt.Errorf("archive: not a readable Parquet object: %w", err)
-	}
-	return rowOf(f, group, index)
-}
-
 func rowOf(f *parquet.File, group, index int) (row, error) {
 	groups := f.RowGroups()
 	if group < 0 || group >= len(groups) || index < 0 || int64(index) >= groups[group].NumRows() {

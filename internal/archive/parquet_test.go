@@ -72,12 +72,19 @@ func TestParquetRoundTrip(t *testing.T) {
 			t.Fatalf("row %d (-want +got):\n%s", i, d)
 		}
 	}
-	one, err := readRow(bytes.NewReader(data), int64(len(data)), 1, 3)
+	f, pf, err := openPrefetched(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pf.fetchGroup(f, 1); err != nil {
+		t.Fatal(err)
+	}
+	one, err := rowOf(f, 1, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if one.BookingID != recs[13].BookingID {
-		t.Fatalf("readRow(1, 3) = %s, want %s", one.BookingID, recs[13].BookingID)
+		t.Fatalf("row 3 of group 1 = %s, want %s", one.BookingID, recs[13].BookingID)
 	}
 	// Without the key (shredded), amounts remain and personal fields are gone.
 	shredded, err := got[0].record(DataKey{}, false)

@@ -26,7 +26,11 @@ func readArchived(ctx context.Context, st Store, objs Objects, keys *Keyring, bu
 		}
 	}
 	out := make([]Located, len(entries))
-	files := map[string]*parquet.File{}
+	type opened struct {
+		f *parquet.File
+		p *prefetched
+	}
+	files := map[string]opened{}
 	var closers []func() error
 	defer func() {
 		for _, c := range closers {
@@ -34,19 +38,22 @@ func readArchived(ctx context.Context, st Store, objs Objects, keys *Keyring, bu
 		}
 	}()
 	for i, e := range entries {
-		f, ok := files[e.ObjectKey]
+		o, ok := files[e.ObjectKey]
 		if !ok {
 			ra, size, closeFn, err := objs.Open(ctx, bucketOf(e.Region), e.ObjectKey)
 			if err != nil {
 				return nil, fmt.Errorf("archive: opening %s: %w", e.ObjectKey, err)
 			}
 			closers = append(closers, closeFn)
-			if f, err = parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true)); err != nil {
-				return nil, fmt.Errorf("archive: %s is not a readable Parquet object: %w", e.ObjectKey, err)
+			if o.f, o.p, err = openPrefetched(ra, size); err != nil {
+				return nil, fmt.Errorf("archive: %s: %w", e.ObjectKey, err)
 			}
-			files[e.ObjectKey] = f
+			files[e.ObjectKey] = o
 		}
-		w, err := rowOf(f, e.Group, e.Index)
+		if err := o.p.fetchGroup(o.f, e.Group); err != nil {
+			return nil, fmt.Errorf("archive: %s: %w", e.ObjectKey, err)
+		}
+		w, err := rowOf(o.f, e.Group, e.Index)
 		if err != nil {
 			return nil, fmt.Errorf("archive: %s: %w", e.ObjectKey, err)
 		}
