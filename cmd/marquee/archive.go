@@ -19,6 +19,7 @@ import (
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/app"
 	"github.com/marqueehq/marquee/internal/archive"
+	"github.com/marqueehq/marquee/internal/devstack"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -32,6 +33,7 @@ Either against a running server, as a platform admin or an auditor (run and purg
   --server URL --token TOKEN [--region NAME]
 or directly against the database and S3 (an operator's batch job; every command):
   --database-url URL --s3-endpoint HOST:PORT --s3-access-key K --s3-secret-key S [--data-dir DIR] [--region NAME]
+which default to those of a ` + "`marquee dev`" + ` running on --data-dir (.marquee).
 Without --region, every region in turn.
 `
 
@@ -64,8 +66,13 @@ func archiveCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *server != "" {
 		return remoteArchive(ctx, sub, *server, *token, names, stdout, stderr)
 	}
+	if c, ok := devstack.ReadConnection(m.Config.DataDir); ok && m.Config.DatabaseURL == "" {
+		// A `marquee dev` running on --data-dir: its database and S3 server.
+		m.Config.DatabaseURL, m.Config.S3Endpoint, m.Config.S3AccessKey, m.Config.S3SecretKey = c.DatabaseURL,
+			c.S3Endpoint, c.S3AccessKey, c.S3SecretKey
+	}
 	if m.Config.DatabaseURL == "" {
-		return errors.New("marquee archive: give --database-url (or $DATABASE_URL) and the S3 flags, or --server")
+		return errors.New("marquee archive: give --database-url (or $DATABASE_URL) and the S3 flags, or --server, or run it beside `marquee dev` on the same --data-dir")
 	}
 	tools, err := app.OpenArchive(ctx, m.Config)
 	if err != nil {

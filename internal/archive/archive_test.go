@@ -1,10 +1,14 @@
 package archive_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -22,12 +26,23 @@ import (
 	"github.com/marqueehq/marquee/regions"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv("ARCHIVE_CHILD_DB") != "" {
+		archiveChild()
+	}
+	storetest.Main(m)
+}
+
+var testKey = bytes.Repeat([]byte("k"), 32)
+
+// Small objects and row groups, so that a small history makes several of each.
+const testPartRows, testGroupRows = 60, 16
 
 // env is a database with the demo catalog and a small history, a bucket per region on a real S3 server, and
 // the archive wired on them.
 type env struct {
 	db      *store.DB
+	url     string
 	objects *objstore.Store
 	buckets map[string]string
 	svc     *archive.Service
@@ -44,7 +59,12 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	db := storetest.NewDB(t, func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) })
+	url := storetest.NewURL(t)
+	db, err := store.Open(ctx, url, 16, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
 	if _, err := seed.Demo(ctx, db.Catalog(), db.IDs, now); err != nil {
 		t.Fatal(err)
 	}
@@ -52,12 +72,12 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	objs, _ := s3test.Store(t)
-	e := &env{db: db, objects: objs, buckets: map[string]string{}, now: now, cutoff: now.Add(-archive.DefaultAfter)}
+	e := &env{db: db, url: url, objects: objs, buckets: map[string]string{}, now: now, cutoff: now.Add(-archive.DefaultAfter)}
 	for _, r := range regions.All() {
 		_, bucket := s3test.Store(t)
 		e.buckets[r.Name] = bucket
 	}
-	keys, err := archive.NewKeyring(bytes.Repeat([]byte("k"), 32))
+	keys, err := archive.NewKeyring(testKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +97,7 @@ func (e *env) archiver(name string) *archive.Archiver {
 	r, _ := regions.ByName(name)
 	r.S3Bucket = e.buckets[name]
 	a := &archive.Archiver{Store: e.db.Archive(), Objects: e.objects, Keys: e.svc.Keys, Region: r, Now: e.db.Now,
-		PartRows: 60, GroupRows: 16}
+		PartRows: testPartRows, GroupRows: testGroupRows}
 	if e.tweak != nil {
 		e.tweak(a)
 	}
@@ -265,32 +285,85 @@ func search(t *testing.T, e *env, q archive.Query) []archive.Located {
 	}
 }
 
+// TestKilledBetweenUploadAndDeleteLosesAndDuplicatesNothing runs the archive job in a child process (this test
+// binary again) that is SIGKILLed after its second object is uploaded and before that object is verified and
+// its rows deleted; a new run must finish the job with every booking archived exactly once.
 func TestKilledBetweenUploadAndDeleteLosesAndDuplicatesNothing(t *testing.T) {
 	e := newEnv(t)
 	const region = "us-east1"
 	before := e.old(t, region)
-	ctx, cancel := context.WithCancel(context.Background())
-	a := e.archiver(region)
+	srv := s3test.Server(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ARCHIVE_CHILD_DB="+e.url, "ARCHIVE_CHILD_S3="+srv.Endpoint(),
+		"ARCHIVE_CHILD_KEYS="+srv.AccessKey()+":"+srv.SecretKey(), "ARCHIVE_CHILD_BUCKET="+e.buckets[region])
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
 	uploads := 0
-	a.AfterUpload = func(string) {
-		if uploads++; uploads == 2 {
-			cancel() // the job dies after its second upload, before that object is verified and its rows deleted
+	for uploads < 2 && lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "uploaded ") {
+			uploads++
 		}
 	}
-	if _, err := a.Run(ctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("interrupted run: %v, want context.Canceled", err)
+	if uploads < 2 {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the child archiver stopped before its second upload: %v", cmd.Wait())
 	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
 	if n := e.count(t, `SELECT count(*) FROM archive_objects WHERE region = $1 AND status = 'uploading'`, region); n != 1 {
-		t.Fatalf("%d objects left uploading, want 1", n)
+		t.Fatalf("%d objects left uploading by the killed job, want 1", n)
+	}
+	if n := e.count(t, `SELECT count(*) FROM archive_objects WHERE region = $1 AND status = 'archived'`, region); n != 1 {
+		t.Fatalf("%d objects finished by the killed job, want 1", n)
 	}
 	sum, err := e.archiver(region).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum.Resumed != 1 {
-		t.Errorf("second run resumed %d objects, want 1", sum.Resumed)
+		t.Errorf("the next run resumed %d objects, want 1", sum.Resumed)
 	}
 	assertArchivedOnce(t, e, region, before)
+}
+
+// archiveChild is the archive job of TestKilledBetweenUploadAndDeleteLosesAndDuplicatesNothing: it archives
+// us-east1 with the archivers' test settings, printing each upload and stopping for good after the second.
+func archiveChild() {
+	ctx := context.Background()
+	db, err := store.Open(ctx, os.Getenv("ARCHIVE_CHILD_DB"), 4, nil)
+	if err != nil {
+		panic(err)
+	}
+	access, secret, _ := strings.Cut(os.Getenv("ARCHIVE_CHILD_KEYS"), ":")
+	objs, err := objstore.New(objstore.Config{Endpoint: os.Getenv("ARCHIVE_CHILD_S3"), AccessKey: access, SecretKey: secret})
+	if err != nil {
+		panic(err)
+	}
+	keys, _ := archive.NewKeyring(testKey)
+	r, _ := regions.ByName("us-east1")
+	r.S3Bucket = os.Getenv("ARCHIVE_CHILD_BUCKET")
+	uploads := 0
+	a := &archive.Archiver{Store: db.Archive(), Objects: objs, Keys: keys, Region: r, Now: db.Now, PartRows: testPartRows,
+		GroupRows: testGroupRows, AfterUpload: func(key string) {
+			fmt.Println("uploaded", key)
+			if uploads++; uploads == 2 {
+				select {} // wait to be killed
+			}
+		}}
+	if _, err := a.Run(ctx); err != nil {
+		panic(err)
+	}
+	fmt.Println("finished without being killed")
+	os.Exit(3)
 }
 
 // assertArchivedOnce checks that every one of recs is archived exactly once and no longer hot.

@@ -6,6 +6,7 @@ package devstack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -119,6 +120,9 @@ func (s *Stack) start(ctx context.Context) error {
 	s3Err := make(chan error, 1)
 	go func() { s3Err <- s.startS3(ctx) }()
 	if err := errors.Join(s.startDB(ctx), <-natsErr, <-s3Err); err != nil {
+		return err
+	}
+	if err := s.writeConnection(); err != nil {
 		return err
 	}
 	for _, name := range s.opts.Regions {
@@ -300,6 +304,7 @@ func (s *Stack) Close() error {
 	if s.nats != nil {
 		s.nats.Close()
 	}
+	_ = os.Remove(connectionPath(s.opts.DataDir))
 	if s.s3 != nil {
 		errList = append(errList, s.s3.Stop())
 	}
@@ -348,4 +353,35 @@ func writePID(dataDir, name string, pid int) error {
 	}
 	_, err = fmt.Fprintln(f, pid)
 	return errors.Join(err, f.Close())
+}
+
+// Connection is how to reach a running stack's database and S3 server, written to DataDir/run/stack.json
+// (0600) while it runs, so that `marquee archive` on the same data dir needs no flags.
+type Connection struct {
+	DatabaseURL string `json:"database_url"`
+	S3Endpoint  string `json:"s3_endpoint"`
+	S3AccessKey string `json:"s3_access_key"`
+	S3SecretKey string `json:"s3_secret_key"`
+}
+
+func connectionPath(dataDir string) string { return filepath.Join(dataDir, "run", "stack.json") }
+
+// writeConnection writes the stack's Connection.
+func (s *Stack) writeConnection() error {
+	b, err := json.Marshal(Connection{DatabaseURL: s.dbURL, S3Endpoint: s.s3.Endpoint(), S3AccessKey: s.s3.AccessKey(),
+		S3SecretKey: s.s3.SecretKey()})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(connectionPath(s.opts.DataDir)), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(connectionPath(s.opts.DataDir), b, 0o600)
+}
+
+// ReadConnection reads the Connection of the stack running on dataDir; false when none runs there.
+func ReadConnection(dataDir string) (Connection, bool) {
+	var c Connection
+	b, err := os.ReadFile(connectionPath(dataDir))
+	return c, err == nil && json.Unmarshal(b, &c) == nil && c.DatabaseURL != ""
 }
