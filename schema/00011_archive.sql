@@ -35,6 +35,8 @@ CREATE TABLE person_keys (
 CREATE TABLE archive_objects (
     region       TEXT NOT NULL,
     key          TEXT NOT NULL,
+    -- 'bookings', or 'audit' for a locked copy of old audit log entries.
+    kind         TEXT NOT NULL CHECK (kind IN ('bookings', 'audit')),
     year         INT NOT NULL,
     month        INT NOT NULL CHECK (month BETWEEN 1 AND 12),
     part         INT NOT NULL CHECK (part > 0),
@@ -52,7 +54,7 @@ CREATE TABLE archive_objects (
     archived_at  TIMESTAMPTZ,
     purged_at    TIMESTAMPTZ,
     PRIMARY KEY (region, key),
-    UNIQUE (region, year, month, part)
+    UNIQUE (region, kind, year, month, part)
 );
 
 -- The region's manifest chain: each manifest describes one partition (every part in it so far) and carries
@@ -113,7 +115,8 @@ CREATE TABLE legal_holds (
 CREATE INDEX legal_holds_active ON legal_holds (region, kind) WHERE released_at IS NULL;
 
 -- Append-only: who called which compliance operation, when, on which records, and how it ended. The code never
--- updates or deletes a row; the archive copies old entries to the bucket.
+-- deletes a row or changes what it says; the archive copies entries older than --archive-after to a locked
+-- object of the region's bucket and notes its key in archive_key.
 CREATE TABLE audit_log (
     region     TEXT NOT NULL,
     id         TEXT NOT NULL,
@@ -124,6 +127,7 @@ CREATE TABLE audit_log (
     records    TEXT[] NOT NULL,
     outcome    TEXT NOT NULL,
     at         TIMESTAMPTZ NOT NULL,
+    archive_key TEXT,
     PRIMARY KEY (region, id)
 );
 CREATE INDEX audit_log_at ON audit_log (region, at);

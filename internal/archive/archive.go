@@ -43,6 +43,7 @@ const (
 // Object is one archive object of a region's bucket, as the database records it.
 type Object struct {
 	Region, Key       string
+	Kind              string // KindBookings or KindAudit
 	Year, Month, Part int
 	VersionID, SHA256 string
 	Size              int64
@@ -56,11 +57,15 @@ type Object struct {
 }
 
 // Partition is the key prefix of an object's partition, "bookings/region=X/year=YYYY/month=MM".
-func (o Object) Partition() string { return partition(o.Region, o.Year, o.Month) }
-
-func partition(region string, year, month int) string {
-	return fmt.Sprintf("bookings/region=%s/year=%04d/month=%02d", region, year, month)
+func (o Object) Partition() string {
+	return fmt.Sprintf("%s/region=%s/year=%04d/month=%02d", cmp.Or(o.Kind, KindBookings), o.Region, o.Year, o.Month)
 }
+
+// Object kinds: archived bookings, and locked copies of old audit log entries.
+const (
+	KindBookings = "bookings"
+	KindAudit    = "audit"
+)
 
 // IndexEntry says where an archived booking is.
 type IndexEntry struct {
@@ -92,8 +97,13 @@ type Store interface {
 	ActiveHolds(ctx context.Context, region string) ([]LegalHold, error)
 	// Objects returns region's objects with one of statuses (all when none), by key.
 	Objects(ctx context.Context, region string, statuses ...string) ([]Object, error)
-	// NextPart returns the next unused part number of a partition.
-	NextPart(ctx context.Context, region string, year, month int) (int, error)
+	// NextPart returns the next unused part number of a partition of objects of kind.
+	NextPart(ctx context.Context, region, kind string, year, month int) (int, error)
+	// AuditToArchive returns up to limit of region's audit entries from before cutoff not yet copied to the
+	// bucket, oldest first.
+	AuditToArchive(ctx context.Context, region string, cutoff time.Time, limit int) ([]AuditEntry, error)
+	// FinishAudit marks o's audit entries as copied to it and o archived.
+	FinishAudit(ctx context.Context, o Object) error
 	// BeginObject records o (status uploading) before its upload; Conflict if its part is taken.
 	BeginObject(ctx context.Context, o Object) error
 	// SetObjectStatus sets the status (and version ID) of an object that has status from.
@@ -180,6 +190,8 @@ type Archiver struct {
 // Summary is what a run did.
 type Summary struct {
 	Bookings, Objects, Resumed, Abandoned int
+	// AuditEntries is how many audit log entries were copied to the bucket.
+	AuditEntries int
 }
 
 func (a *Archiver) after() time.Duration { return cmp.Or(a.After, DefaultAfter) }
@@ -222,6 +234,9 @@ func (a *Archiver) Run(ctx context.Context) (Summary, error) {
 	partRows := cmp.Or(a.PartRows, DefaultPartRows)
 	for {
 		cands, err := a.Store.Candidates(ctx, a.Region.Name, cutoff, partRows)
+		if err == nil && len(cands) == 0 {
+			err = a.archiveAudit(ctx, cutoff, &sum)
+		}
 		if err != nil || len(cands) == 0 {
 			p.Phase = "done"
 			a.report(p)
@@ -274,7 +289,7 @@ func (a *Archiver) write(ctx context.Context, y, m int, ids []string, p *Progres
 		return Object{}, err
 	}
 	rows := make([]row, len(recs))
-	o := Object{Region: a.Region.Name, Year: y, Month: m, Rows: len(recs), Status: StatusUploading, CreatedAt: a.Now(),
+	o := Object{Region: a.Region.Name, Kind: KindBookings, Year: y, Month: m, Rows: len(recs), Status: StatusUploading, CreatedAt: a.Now(),
 		MinCode: recs[0].ConfirmationCode, MaxCode: recs[len(recs)-1].ConfirmationCode}
 	var lastEnd time.Time
 	for i, r := range recs {
@@ -292,7 +307,7 @@ func (a *Archiver) write(ctx context.Context, y, m int, ids []string, p *Progres
 		return Object{}, err
 	}
 	o.SHA256, o.Size, o.RetainUntil = sha256Hex(data), int64(len(data)), a.retainUntil(lastEnd)
-	if o.Part, err = a.Store.NextPart(ctx, a.Region.Name, y, m); err != nil {
+	if o.Part, err = a.Store.NextPart(ctx, a.Region.Name, KindBookings, y, m); err != nil {
 		return Object{}, err
 	}
 	o.Key = fmt.Sprintf("%s/part-%05d.parquet", o.Partition(), o.Part)
@@ -377,7 +392,11 @@ func (a *Archiver) resume(ctx context.Context, sum *Summary) error {
 		a.report(Progress{Phase: "resuming", Total: len(unfinished)})
 	}
 	for _, o := range unfinished {
-		err := a.complete(ctx, o)
+		complete := a.complete
+		if o.Kind == KindAudit {
+			complete = a.completeAudit
+		}
+		err := complete(ctx, o)
 		if errors.Is(err, errAbandon) {
 			if err := a.Store.SetObjectStatus(ctx, o.Region, o.Key, StatusUploading, StatusAbandoned, ""); err != nil {
 				return err
@@ -389,7 +408,11 @@ func (a *Archiver) resume(ctx context.Context, sum *Summary) error {
 			return err
 		}
 		sum.Resumed++
-		sum.Bookings += o.Rows
+		if o.Kind == KindAudit {
+			sum.AuditEntries += o.Rows
+		} else {
+			sum.Bookings += o.Rows
+		}
 	}
 	return nil
 }

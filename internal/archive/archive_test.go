@@ -607,10 +607,41 @@ func waitUntil(t *testing.T, at time.Time) {
 func TestAuditorsSeeOnlyTheirRegions(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
+	// Audit entries older than the archive threshold are copied to a locked object of the region's bucket.
+	old := e.now.AddDate(0, -14, 0)
+	for i, at := range []time.Time{old, old.Add(time.Minute), old.Add(2 * time.Minute), e.now.Add(-time.Hour)} {
+		if err := e.db.Archive().Audit(ctx, archive.AuditEntry{Region: "europe-west1", ID: fmt.Sprintf("old-%d", i),
+			ActorID: "aud-0", ActorRole: "auditor", Action: "LookupBooking", Detail: "confirmation_code=X",
+			Records: []string{"b1"}, Outcome: "ok", At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, r := range []string{"europe-west1", "us-east1"} {
 		if _, err := e.archiver(r).Run(ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+	var auditKey string
+	if err := e.db.Pool.QueryRow(ctx, `SELECT archive_key FROM audit_log WHERE id = 'old-0'`).Scan(&auditKey); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(auditKey, "audit/region=europe-west1/year=") || e.count(t, `SELECT count(*) FROM audit_log WHERE archive_key = $1`, auditKey) != 3 ||
+		e.count(t, `SELECT count(*) FROM audit_log WHERE id = 'old-3' AND archive_key IS NULL`) != 1 {
+		t.Fatalf("old audit entries copied to %q; want the three old ones there and the recent one not", auditKey)
+	}
+	data, err := e.objects.Get(ctx, e.buckets["europe-west1"], auditKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, err := archive.ReadAuditObject(data)
+	if err != nil || len(copied) != 3 || copied[2].ID != "old-2" || !copied[0].At.Equal(old) || copied[1].Records[0] != "b1" {
+		t.Fatalf("audit object %s: %+v, %v", auditKey, copied, err)
+	}
+	if info, err := e.objects.Stat(ctx, e.buckets["europe-west1"], auditKey); err != nil || info.Mode != "COMPLIANCE" {
+		t.Errorf("audit object lock: %+v, %v", info, err)
+	}
+	if rep, err := e.archiver("europe-west1").Verify(ctx, nil); err != nil || !rep.OK() {
+		t.Errorf("verify with the audit object: %+v, %v", rep, err)
 	}
 	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO users (id, email, password_hash, display_name, created_at)
 		VALUES ('aud-1', 'auditor@example.test', '!', 'Eve', now()), ('cust-1', 'c@example.test', '!', 'C', now())`); err != nil {

@@ -48,6 +48,9 @@ type AuditEntry struct {
 	Region, ID, ActorID, ActorRole, Action, Detail, Outcome string
 	Records                                                 []string
 	At                                                      time.Time
+	// ArchiveKey is the archive object holding a locked copy of the entry, once it is older than the archive's
+	// threshold.
+	ArchiveKey string
 }
 
 // Query selects bookings: of a person (UserID, or Email resolved to one) or of a theatre whose shows start in

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/marqueehq/marquee/internal/objstore"
 )
 
 // VerifyReport is what a restore drill found: the manifests and objects it checked and every problem, each a
 // sentence naming the key.
 type VerifyReport struct {
+	// Rows counts the bookings in the objects checked (audit log objects are checked but not counted).
 	Manifests, Objects, Rows int
 	Problems                 []string
 }
@@ -25,9 +28,13 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 func (a *Archiver) Verify(ctx context.Context, progress func(done, total int)) (VerifyReport, error) {
 	var rep VerifyReport
 	problem := func(format string, args ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...)) }
-	infos, err := a.Objects.List(ctx, a.Region.S3Bucket, "bookings/region="+a.Region.Name+"/")
-	if err != nil {
-		return rep, fmt.Errorf("archive: listing %s: %w", a.Region.S3Bucket, err)
+	var infos []objstore.Info
+	for _, kind := range []string{KindBookings, KindAudit} {
+		in, err := a.Objects.List(ctx, a.Region.S3Bucket, kind+"/region="+a.Region.Name+"/")
+		if err != nil {
+			return rep, fmt.Errorf("archive: listing %s: %w", a.Region.S3Bucket, err)
+		}
+		infos = append(infos, in...)
 	}
 	recorded, err := a.Store.Manifests(ctx, a.Region.Name)
 	if err != nil {
@@ -128,15 +135,26 @@ func (a *Archiver) Verify(ctx context.Context, progress func(done, total int)) (
 			problem("object %s has SHA-256 %s, its manifest says %s: it was changed or damaged", part.Key, got, part.SHA256)
 			continue
 		}
-		rows, _, err := decodeAll(data)
-		if err != nil {
-			problem("object %s does not read as Parquet: %v", part.Key, err)
-			continue
+		n := 0
+		if strings.HasPrefix(part.Key, KindAudit+"/") {
+			entries, err := ReadAuditObject(data)
+			if err != nil {
+				problem("object %s does not read as Parquet: %v", part.Key, err)
+				continue
+			}
+			n = len(entries)
+		} else {
+			rows, _, err := decodeAll(data)
+			if err != nil {
+				problem("object %s does not read as Parquet: %v", part.Key, err)
+				continue
+			}
+			n = len(rows)
+			rep.Rows += n
 		}
-		if len(rows) != part.Rows {
-			problem("object %s holds %d rows, its manifest says %d", part.Key, len(rows), part.Rows)
+		if n != part.Rows {
+			problem("object %s holds %d rows, its manifest says %d", part.Key, n, part.Rows)
 		}
-		rep.Rows += len(rows)
 	}
 	if progress != nil {
 		progress(len(parts), len(parts))

@@ -223,12 +223,12 @@ func (s *ArchiveStore) AddWrappedKeys(ctx context.Context, keys map[string][]byt
 	return wrap("store.AddWrappedKeys", err)
 }
 
-const objectCols = `region, key, year, month, part, version_id, sha256, size_bytes, row_count, min_code, max_code,
+const objectCols = `region, key, kind, year, month, part, version_id, sha256, size_bytes, row_count, min_code, max_code,
 	booking_ids, retain_until, legal_hold, status, created_at, COALESCE(archived_at, purged_at, created_at)`
 
 func scanObject(r pgx.CollectableRow) (archive.Object, error) {
 	var o archive.Object
-	err := r.Scan(&o.Region, &o.Key, &o.Year, &o.Month, &o.Part, &o.VersionID, &o.SHA256, &o.Size, &o.Rows,
+	err := r.Scan(&o.Region, &o.Key, &o.Kind, &o.Year, &o.Month, &o.Part, &o.VersionID, &o.SHA256, &o.Size, &o.Rows,
 		&o.MinCode, &o.MaxCode, &o.BookingIDs, &o.RetainUntil, &o.LegalHold, &o.Status, &o.CreatedAt, &o.DoneAt)
 	o.RetainUntil, o.CreatedAt, o.DoneAt = o.RetainUntil.UTC(), o.CreatedAt.UTC(), o.DoneAt.UTC()
 	return o, err
@@ -246,20 +246,20 @@ func (s *ArchiveStore) Objects(ctx context.Context, region string, statuses ...s
 }
 
 // NextPart returns the next unused part number of a partition.
-func (s *ArchiveStore) NextPart(ctx context.Context, region string, year, month int) (int, error) {
+func (s *ArchiveStore) NextPart(ctx context.Context, region, kind string, year, month int) (int, error) {
 	var n int
 	err := s.db.Pool.QueryRow(ctx, `SELECT COALESCE(max(part), 0) + 1 FROM archive_objects
-		WHERE region = $1 AND year = $2 AND month = $3`, region, year, month).Scan(&n)
+		WHERE region = $1 AND kind = $2 AND year = $3 AND month = $4`, region, kind, year, month).Scan(&n)
 	return n, wrap("store.NextPart", err)
 }
 
 // BeginObject records o before its upload; Conflict if its key or part is taken.
 func (s *ArchiveStore) BeginObject(ctx context.Context, o archive.Object) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO archive_objects (region, key, year, month, part, version_id, sha256,
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO archive_objects (region, key, kind, year, month, part, version_id, sha256,
 			size_bytes, row_count, min_code, max_code, booking_ids, retain_until, legal_hold, status, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'uploading', $15)`,
+		VALUES ($1, $2, $16, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'uploading', $15)`,
 		o.Region, o.Key, o.Year, o.Month, o.Part, o.VersionID, o.SHA256, o.Size, o.Rows, o.MinCode, o.MaxCode,
-		o.BookingIDs, o.RetainUntil, o.LegalHold, o.CreatedAt)
+		o.BookingIDs, o.RetainUntil, o.LegalHold, o.CreatedAt, o.Kind)
 	if isUniqueViolation(err, "") {
 		return errs.E("store.BeginObject", errs.Conflict, "that archive part is taken", err)
 	}
@@ -581,4 +581,28 @@ func (s *ArchiveStore) SearchIndex(ctx context.Context, q archive.SearchQuery) (
 	}
 	out, err := pgx.CollectRows(rows, scanIndexEntry)
 	return out, wrap("store.SearchIndex", err)
+}
+
+// AuditToArchive returns up to limit of region's audit entries from before cutoff not yet copied to the bucket.
+func (s *ArchiveStore) AuditToArchive(ctx context.Context, region string, cutoff time.Time, limit int) ([]archive.AuditEntry, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+auditCols+` FROM audit_log
+		WHERE region = $1 AND at < $2 AND archive_key IS NULL ORDER BY at, id LIMIT $3`, region, cutoff, limit)
+	if err != nil {
+		return nil, wrap("store.AuditToArchive", err)
+	}
+	out, err := pgx.CollectRows(rows, scanAudit)
+	return out, wrap("store.AuditToArchive", err)
+}
+
+// FinishAudit notes in each of o's audit entries the object holding its copy, and marks o archived.
+func (s *ArchiveStore) FinishAudit(ctx context.Context, o archive.Object) error {
+	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE audit_log SET archive_key = $3 WHERE region = $1 AND id = ANY($2)`,
+			o.Region, o.BookingIDs, o.Key); err != nil {
+			return wrap("store.FinishAudit", err)
+		}
+		_, err := tx.Exec(ctx, `UPDATE archive_objects SET status = 'archived', archived_at = $3
+			WHERE region = $1 AND key = $2 AND status = 'uploading'`, o.Region, o.Key, s.db.Now())
+		return wrap("store.FinishAudit", err)
+	})
 }

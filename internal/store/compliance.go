@@ -73,18 +73,13 @@ func (s *ArchiveStore) Audit(ctx context.Context, e archive.AuditEntry) error {
 
 // AuditLog returns up to limit of region's audit entries before (at, id), newest first.
 func (s *ArchiveStore) AuditLog(ctx context.Context, region string, before time.Time, beforeID string, limit int) ([]archive.AuditEntry, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT region, id, actor_id, actor_role, action, detail, records, outcome, at
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+auditCols+`
 		FROM audit_log WHERE region = $1 AND (at < $2 OR (at = $2 AND id < $3)) ORDER BY at DESC, id DESC LIMIT $4`,
 		region, before, beforeID, limit)
 	if err != nil {
 		return nil, wrap("store.AuditLog", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (archive.AuditEntry, error) {
-		var e archive.AuditEntry
-		err := r.Scan(&e.Region, &e.ID, &e.ActorID, &e.ActorRole, &e.Action, &e.Detail, &e.Records, &e.Outcome, &e.At)
-		e.At = e.At.UTC()
-		return e, err
-	})
+	out, err := pgx.CollectRows(rows, scanAudit)
 	return out, wrap("store.AuditLog", err)
 }
 
@@ -201,4 +196,13 @@ func (s *ArchiveStore) ErasePerson(ctx context.Context, userID string, at time.T
 		}
 		return s.db.insertEvent(ctx, tx, at, ev)
 	})
+}
+
+const auditCols = `region, id, actor_id, actor_role, action, detail, records, outcome, at, COALESCE(archive_key, '')`
+
+func scanAudit(r pgx.CollectableRow) (archive.AuditEntry, error) {
+	var e archive.AuditEntry
+	err := r.Scan(&e.Region, &e.ID, &e.ActorID, &e.ActorRole, &e.Action, &e.Detail, &e.Records, &e.Outcome, &e.At, &e.ArchiveKey)
+	e.At = e.At.UTC()
+	return e, err
 }
