@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/marqueehq/marquee/internal/s3server"
+
 	"github.com/chromedp/chromedp"
 )
 
@@ -168,6 +170,12 @@ func (s *stack) runDev(bin string) error {
 		"--database-url", "", "--bcrypt-cost", "4", "--admin-email", adminEmail,
 		"--hold-ttl", holdTTL.String(), "--allow-short-holds", "--history=false") // the flows need no past
 	s.cmd.Dir = s.dir
+	// The stack's S3 server: the binary runs outside the module, where it would not find bin/versitygw.
+	gw, err := s3server.BinPath()
+	if err != nil {
+		return err
+	}
+	s.cmd.Env = append(os.Environ(), "VERSITYGW="+gw)
 	s.cmd.Stderr = s.log
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
