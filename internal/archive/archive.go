@@ -359,9 +359,16 @@ func (a *Archiver) dataKeys(ctx context.Context, recs []Record) (map[string]Data
 			return nil, err
 		}
 	}
+	erased := map[string]bool{}
+	for _, r := range recs {
+		erased[r.UserID] = r.Person.Erased
+	}
 	keys := make(map[string]DataKey, len(users))
 	for _, u := range users {
 		w, ok := wrapped[u]
+		if !ok && erased[u] {
+			continue // an erased person gets no key: their records are archived with no personal fields
+		}
 		if !ok {
 			return nil, fmt.Errorf("archive: no data key stored for %s", u)
 		}

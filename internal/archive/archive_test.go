@@ -469,6 +469,23 @@ func TestEraseShredsArchivedPersonalData(t *testing.T) {
 	if archivedTotal != wantTotal {
 		t.Errorf("archived net amounts %d, want %d", archivedTotal, wantTotal)
 	}
+	// Their bookings archived after the erasure carry no personal fields at all.
+	e.tweak = func(a *archive.Archiver) { a.After = 48 * time.Hour }
+	archivedBefore := e.count(t, `SELECT count(*) FROM archived_bookings WHERE user_id = $1`, user)
+	if _, err := e.archiver(region).Run(ctx); err != nil {
+		t.Fatalf("archiving after an erasure: %v", err)
+	}
+	if e.count(t, `SELECT count(*) FROM archived_bookings WHERE user_id = $1`, user) <= archivedBefore {
+		t.Fatalf("the erased person had no bookings left to archive; pick one who does")
+	}
+	var later string
+	if err := e.db.Pool.QueryRow(ctx, `SELECT confirmation_code FROM archived_bookings WHERE user_id = $1
+		ORDER BY starts_at DESC LIMIT 1`, user).Scan(&later); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.svc.Lookup(ctx, e.admin, later); err != nil || got.Person != (archive.Person{Erased: true}) {
+		t.Errorf("booking archived after the erasure: %+v, %v", got.Person, err)
+	}
 	// The person may ask themself: the same code; and a second erasure changes nothing.
 	if err := e.svc.Erase(ctx, archive.Actor{UserID: user, Self: true}, user, ""); err != nil {
 		t.Errorf("second erasure: %v", err)
