@@ -152,50 +152,58 @@ func remoteArchive(ctx context.Context, sub, server, token string, names []strin
 	for _, name := range names {
 		switch sub {
 		case "run":
-			req := connect.NewRequest(&marqueev1.RunArchiveRequest{Region: name})
-			req.Header().Set("Authorization", "Bearer "+token)
-			stream, err := client.RunArchive(ctx, req)
+			last, err := follow(ctx, token, "archiving "+name, stderr, &marqueev1.RunArchiveRequest{Region: name}, client.RunArchive)
 			if err != nil {
-				return err
-			}
-			bar := newBar(stderr, "archiving "+name)
-			var last *marqueev1.RunArchiveResponse
-			for stream.Receive() {
-				last = stream.Msg()
-				bar.set(int(last.Done), int(last.Total))
-			}
-			bar.finish()
-			if err := stream.Err(); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			if last != nil {
-				fmt.Fprintf(stdout, "%s: archived %d bookings in %d objects\n", name, last.Done, last.Objects)
-			}
+			fmt.Fprintf(stdout, "%s: archived %d bookings in %d objects\n", name, last.Done, last.Objects)
 		case "purge":
-			req := connect.NewRequest(&marqueev1.PurgeRequest{Region: name})
-			req.Header().Set("Authorization", "Bearer "+token)
-			stream, err := client.Purge(ctx, req)
+			last, err := follow(ctx, token, "purging "+name, stderr, &marqueev1.PurgeRequest{Region: name}, client.Purge)
 			if err != nil {
-				return err
-			}
-			bar := newBar(stderr, "purging "+name)
-			var last *marqueev1.PurgeResponse
-			for stream.Receive() {
-				last = stream.Msg()
-				bar.set(int(last.Done), int(last.Total))
-			}
-			bar.finish()
-			if err := stream.Err(); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			if last != nil {
-				printPurge(stdout, name, last.DeletedKeys, last.KeptForHoldKeys, int(last.PurgedBookings))
-			}
+			printPurge(stdout, name, last.DeletedKeys, last.KeptForHoldKeys, int(last.PurgedBookings))
 		default:
 			return fmt.Errorf("marquee archive %s runs against the database and S3 directly, not --server", sub)
 		}
 	}
 	return nil
+}
+
+// progressMsg is a streamed progress message.
+type progressMsg interface {
+	GetDone() int32
+	GetTotal() int32
+}
+
+// follow calls a server-streaming procedure with the bearer token, shows its progress on a bar and returns its
+// last message.
+func follow[Req, Res any, P interface {
+	*Res
+	progressMsg
+}](ctx context.Context, token, desc string, w io.Writer, msg *Req,
+	call func(context.Context, *connect.Request[Req]) (*connect.ServerStreamForClient[Res], error)) (P, error) {
+	var last P
+	req := connect.NewRequest(msg)
+	req.Header().Set("Authorization", "Bearer "+token)
+	stream, err := call(ctx, req)
+	if err != nil {
+		return last, err
+	}
+	bar := newBar(w, desc)
+	defer bar.finish()
+	got := false
+	for stream.Receive() {
+		last, got = stream.Msg(), true
+		bar.set(int(last.GetDone()), int(last.GetTotal()))
+	}
+	if err := stream.Err(); err != nil {
+		return last, err
+	}
+	if !got {
+		return last, fmt.Errorf("the server sent no progress")
+	}
+	return last, nil
 }
 
 // bar shows progress: a progress bar on a terminal, a line every few seconds elsewhere.

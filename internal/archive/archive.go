@@ -151,9 +151,6 @@ func versionOf(ctx context.Context, objs Objects, bucket string, o Object) (stri
 	return in.VersionID, nil
 }
 
-// ErrObjectMissing is what Objects.Get returns (wrapped) for a key that is not in the bucket; set by wiring.
-var ErrObjectMissing = errors.New("archive: object not in the bucket")
-
 // Progress is how far a run has got.
 type Progress struct {
 	Phase       string // "archiving", "resuming", "done"
@@ -424,6 +421,22 @@ func (a *Archiver) resume(ctx context.Context, sum *Summary) error {
 	return nil
 }
 
+// readBack reads o from the bucket: errAbandon when it is not there (the run that recorded it died before the
+// upload) or is not the bytes recorded.
+func (a *Archiver) readBack(ctx context.Context, o Object) ([]byte, error) {
+	data, err := a.Objects.Get(ctx, a.Region.S3Bucket, o.Key)
+	if errors.Is(err, objstore.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s was never uploaded", errAbandon, o.Key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("archive: reading back %s: %w", o.Key, err)
+	}
+	if sha256Hex(data) != o.SHA256 {
+		return nil, fmt.Errorf("%w: %s does not have the SHA-256 recorded for it", errAbandon, o.Key)
+	}
+	return data, nil
+}
+
 // errAbandon marks an unfinished object that cannot be completed: never uploaded, or not what was recorded.
 // Its bookings are still hot and go into a new object.
 var errAbandon = errors.New("archive: object abandoned")
@@ -432,15 +445,9 @@ var errAbandon = errors.New("archive: object abandoned")
 // the partition's manifest, and only then deletes the hot rows, in a transaction that indexes them and
 // announces the move.
 func (a *Archiver) complete(ctx context.Context, o Object) error {
-	data, err := a.Objects.Get(ctx, a.Region.S3Bucket, o.Key)
-	if errors.Is(err, ErrObjectMissing) {
-		return errAbandon
-	}
+	data, err := a.readBack(ctx, o)
 	if err != nil {
-		return fmt.Errorf("archive: reading back %s: %w", o.Key, err)
-	}
-	if sha256Hex(data) != o.SHA256 {
-		return fmt.Errorf("%w: %s does not have the SHA-256 recorded for it", errAbandon, o.Key)
+		return err
 	}
 	rows, pos, err := decodeAll(data)
 	if err != nil {

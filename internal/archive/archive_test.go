@@ -325,12 +325,27 @@ func TestKilledBetweenUploadAndDeleteLosesAndDuplicatesNothing(t *testing.T) {
 	if n := e.count(t, `SELECT count(*) FROM archive_objects WHERE region = $1 AND status = 'archived'`, region); n != 1 {
 		t.Fatalf("%d objects finished by the killed job, want 1", n)
 	}
+	// And a run that died after recording an object but before uploading it: the next run abandons it (its
+	// part number stays taken) and archives its bookings anew.
+	objs, err := e.db.Archive().Objects(context.Background(), region, archive.StatusArchived)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ghost := objs[0]
+	ghost.Key, ghost.Part, ghost.Status = ghost.Partition()+"/part-09999.parquet", 9999, archive.StatusUploading
+	ghost.BookingIDs = []string{before[len(before)-1].BookingID}
+	if err := e.db.Archive().BeginObject(context.Background(), ghost); err != nil {
+		t.Fatal(err)
+	}
 	sum, err := e.archiver(region).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Resumed != 1 {
-		t.Errorf("the next run resumed %d objects, want 1", sum.Resumed)
+	if sum.Resumed != 1 || sum.Abandoned != 1 {
+		t.Errorf("the next run resumed %d objects and abandoned %d, want 1 and 1", sum.Resumed, sum.Abandoned)
+	}
+	if n := e.count(t, `SELECT count(*) FROM archive_objects WHERE key = $1 AND status = 'abandoned'`, ghost.Key); n != 1 {
+		t.Errorf("the never-uploaded object is not marked abandoned")
 	}
 	assertArchivedOnce(t, e, region, before)
 }

@@ -81,15 +81,9 @@ func (a *Archiver) archiveAudit(ctx context.Context, cutoff time.Time, sum *Summ
 // completeAudit reads an audit object back, checks it, records it in the manifest chain and marks its entries
 // copied.
 func (a *Archiver) completeAudit(ctx context.Context, o Object) error {
-	data, err := a.Objects.Get(ctx, a.Region.S3Bucket, o.Key)
-	if errors.Is(err, ErrObjectMissing) {
-		return errAbandon
-	}
+	data, err := a.readBack(ctx, o)
 	if err != nil {
-		return fmt.Errorf("archive: reading back %s: %w", o.Key, err)
-	}
-	if sha256Hex(data) != o.SHA256 {
-		return fmt.Errorf("%w: %s does not have the SHA-256 recorded for it", errAbandon, o.Key)
+		return err
 	}
 	entries, err := ReadAuditObject(data)
 	if err != nil {
