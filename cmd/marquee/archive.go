@@ -19,7 +19,11 @@ import (
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/app"
 	"github.com/marqueehq/marquee/internal/archive"
+	"github.com/marqueehq/marquee/internal/config"
 	"github.com/marqueehq/marquee/internal/devstack"
+	"github.com/marqueehq/marquee/internal/objstore"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/internal/store"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -74,7 +78,7 @@ func archiveCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if m.Config.DatabaseURL == "" {
 		return errors.New("marquee archive: give --database-url (or $DATABASE_URL) and the S3 flags, or --server, or run it beside `marquee dev` on the same --data-dir")
 	}
-	tools, err := app.OpenArchive(ctx, m.Config)
+	tools, err := openArchive(ctx, m.Config)
 	if err != nil {
 		return err
 	}
@@ -246,3 +250,41 @@ func (b *bar) finish() {
 		fmt.Fprintln(b.w)
 	}
 }
+
+// archiveTools are what `marquee archive` works with: the database, the buckets and the archive on them.
+type archiveTools struct {
+	DB      *store.DB
+	Service *archive.Service
+}
+
+// openArchive connects to c's database and S3 server for `marquee archive`.
+func openArchive(ctx context.Context, c config.Config) (*archiveTools, error) {
+	if c.S3Endpoint == "" {
+		return nil, fmt.Errorf("marquee archive needs --s3-endpoint (and its keys) to reach the buckets")
+	}
+	objs, err := objstore.New(objstore.Config{Endpoint: c.S3Endpoint, AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey, Secure: c.S3Secure})
+	if err != nil {
+		return nil, err
+	}
+	var buckets []string
+	for _, name := range c.Regions() {
+		r, _ := regions.ByName(name)
+		buckets = append(buckets, r.S3Bucket)
+	}
+	if err := objs.EnsureBuckets(ctx, buckets...); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, c.DatabaseURL, 4, platform.SystemClock)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := app.Archive(db, objs, c, platform.SystemClock)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &archiveTools{DB: db, Service: svc}, nil
+}
+
+// Close closes the database.
+func (t *archiveTools) Close() { t.DB.Close() }

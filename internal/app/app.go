@@ -128,18 +128,11 @@ func (m *Main) openDB(ctx context.Context) error {
 // openObjects connects to --s3-endpoint, or starts versitygw under DataDir/s3, and creates the archive
 // buckets of the regions this process serves.
 func (m *Main) openObjects(ctx context.Context) (err error) {
-	c := m.Config.S3()
-	if c.Endpoint == "" {
-		if m.s3, err = s3server.Start(ctx, s3server.Options{Dir: filepath.Join(m.Config.DataDir, "s3")}); err != nil {
-			return err
-		}
-		c = objstore.Config{Endpoint: m.s3.Endpoint(), AccessKey: m.s3.AccessKey(), SecretKey: m.s3.SecretKey()}
-		m.Log.Info("started private S3 (versitygw)", "dir", m.s3.Dir(), "endpoint", c.Endpoint)
+	m.objects, m.s3, err = s3server.Ensure(ctx, m.Config.S3(), filepath.Join(m.Config.DataDir, "s3"), m.Config.Buckets()...)
+	if m.s3 != nil {
+		m.Log.Info("started private S3 (versitygw)", "dir", m.s3.Dir(), "endpoint", m.s3.Endpoint())
 	}
-	if m.objects, err = objstore.New(c); err != nil {
-		return err
-	}
-	return m.objects.EnsureBuckets(ctx, m.Config.Buckets()...)
+	return err
 }
 
 // Objects returns the S3 store holding the regions' archive buckets.

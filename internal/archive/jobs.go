@@ -4,7 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/marqueehq/marquee/internal/errs"
 	"github.com/marqueehq/marquee/internal/jobs"
+	"github.com/marqueehq/marquee/internal/platform"
+	"github.com/marqueehq/marquee/regions"
 )
 
 // DefaultJobEvery is how often a region's archive job runs: daily.
@@ -23,4 +26,15 @@ func (s *Service) Job(region string, every time.Duration) jobs.Job {
 		_, err := s.Purge(ctx, System, region, nil)
 		return err
 	}}
+}
+
+// RegionArchivers makes Service.Archiver: each region's archiver on st, objs and keys, archiving after after.
+func RegionArchivers(st Store, objs Objects, keys *Keyring, now platform.Clock, after time.Duration) func(string) (*Archiver, error) {
+	return func(name string) (*Archiver, error) {
+		r, ok := regions.ByName(name)
+		if !ok {
+			return nil, errs.Errorf("archive.RegionArchivers", errs.Invalid, "no region %q in regions/", name)
+		}
+		return &Archiver{Store: st, Objects: objs, Keys: keys, Region: r, Now: now, After: after}, nil
+	}
 }

@@ -49,6 +49,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/marqueehq/marquee/internal/objstore"
 )
 
 // Version is the versitygw release the Makefile's `tools` target and Install put into bin/. Keep it equal to
@@ -325,4 +327,25 @@ func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(bytes.TrimSpace(t.b))
+}
+
+// Ensure connects to the S3 server of c, or, when c has no endpoint, starts versitygw under dir (returned, for
+// the caller to stop), and creates buckets (with object lock) where missing.
+func Ensure(ctx context.Context, c objstore.Config, dir string, buckets ...string) (*objstore.Store, *Server, error) {
+	var srv *Server
+	if c.Endpoint == "" {
+		var err error
+		if srv, err = Start(ctx, Options{Dir: dir}); err != nil {
+			return nil, nil, err
+		}
+		c = objstore.Config{Endpoint: srv.Endpoint(), AccessKey: srv.AccessKey(), SecretKey: srv.SecretKey()}
+	}
+	st, err := objstore.New(c)
+	if err == nil {
+		err = st.EnsureBuckets(ctx, buckets...)
+	}
+	if err != nil && srv != nil {
+		_ = srv.Stop()
+	}
+	return st, srv, err
 }
