@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/marqueehq/marquee/internal/errs"
+
 	"github.com/marqueehq/marquee/internal/seed"
 	"github.com/marqueehq/marquee/internal/store"
 	"github.com/marqueehq/marquee/internal/store/storetest"
@@ -40,6 +42,15 @@ func TestHistory(t *testing.T) {
 	t.Run("Variety", func(t *testing.T) { checkVariety(t, db) })
 	t.Run("Customers", func(t *testing.T) { checkCustomers(t, db) })
 	t.Run("Invariants", func(t *testing.T) { checkInvariants(t, db) })
+	t.Run("PastShowHasNoSeatMap", func(t *testing.T) {
+		var region, id string
+		if err := db.Pool.QueryRow(ctx, `SELECT region, showtime_id FROM bookings LIMIT 1`).Scan(&region, &id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Inventory().SeatMap(ctx, region, id, time.Now()); !errs.Is(err, errs.NotFound) {
+			t.Errorf("seat map of past show %s: %v, want not found", id, err)
+		}
+	})
 	t.Run("AlreadySeeded", func(t *testing.T) {
 		before := historyCounts(t, db)
 		again, err := seed.History(ctx, db, devHistory)

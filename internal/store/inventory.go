@@ -126,6 +126,10 @@ func fillStatuses(rows pgx.Rows, err error, seats []inventory.SeatState) error {
 	if _, err := pgx.ForEachRow(rows, []any{&id, &st}, func() error { status[id] = st; return nil }); err != nil {
 		return err
 	}
+	if len(status) == 0 && len(seats) > 0 {
+		// The booking history's past shows have no inventory rows: there is nothing left to sell.
+		return errs.Errorf("store.SeatMap", errs.NotFound, "this showtime has no seat map: it is a past show")
+	}
 	for i := range seats {
 		seats[i].Status = status[seats[i].ID]
 		if seats[i].Status == "" {
