@@ -710,6 +710,9 @@ func TestAuditorsSeeOnlyTheirRegions(t *testing.T) {
 	if _, err := e.svc.Lookup(ctx, archive.Actor{UserID: "cust-1"}, eu.ConfirmationCode); !errs.Is(err, errs.Permission) {
 		t.Errorf("customer lookup: %v, want permission", err)
 	}
+	if _, err := e.svc.Lookup(ctx, archive.Actor{UserID: "cust-1"}, "ZZZZ-ZZZZ"); !errs.Is(err, errs.Permission) {
+		t.Errorf("customer lookup of an unknown code: %v, want permission (no hint whether it exists)", err)
+	}
 	// Bad input: clear errors, nothing read.
 	for name, tc := range map[string]struct {
 		q    archive.Query

@@ -197,7 +197,12 @@ func (s *Service) audit(ctx context.Context, a Actor, region, action, detail str
 // Lookup finds a booking by confirmation code, hot or archived. An auditor must hold the booking's region.
 func (s *Service) Lookup(ctx context.Context, a Actor, code string) (Located, error) {
 	code = normalizeCode(code)
-	loc, err := s.lookup(ctx, code)
+	// The caller's role first: someone who may read no region learns nothing, not even whether a code exists.
+	var loc Located
+	_, err := s.regionsOf(ctx, a)
+	if err == nil {
+		loc, err = s.lookup(ctx, code)
+	}
 	region := loc.Region
 	if err == nil {
 		err = s.allow(ctx, a, region)

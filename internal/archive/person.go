@@ -115,8 +115,13 @@ func (s *Service) erase(ctx context.Context, a Actor, userID, reason string) err
 	if a.Self && a.UserID != userID {
 		return errs.Errorf(op, errs.Permission, "you may erase only your own data")
 	}
-	if !a.Self && strings.TrimSpace(reason) == "" {
-		return errs.Errorf(op, errs.Invalid, "an erasure needs a reason")
+	if !a.Self {
+		if _, err := s.regionsOf(ctx, a); err != nil {
+			return err // before any lookup: a caller who may erase nobody learns nothing
+		}
+		if strings.TrimSpace(reason) == "" {
+			return errs.Errorf(op, errs.Invalid, "an erasure needs a reason")
+		}
 	}
 	p, err := s.Store.Person(ctx, userID)
 	if err != nil {
