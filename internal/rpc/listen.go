@@ -9,7 +9,8 @@ import (
 )
 
 // Server is the HTTP server of the API: HTTP/1.1 and h2c (unencrypted HTTP/2, for gRPC and Connect clients
-// behind the edge), with timeouts on slow headers and idle connections.
+// behind the edge), with timeouts on slow headers, slow bodies and idle connections, and request bodies capped
+// at MaxBodyBytes.
 type Server struct {
 	srv  *http.Server
 	ln   net.Listener
@@ -25,7 +26,7 @@ func Listen(addr string, h http.Handler) (*Server, error) {
 	p := new(http.Protocols)
 	p.SetHTTP1(true)
 	p.SetUnencryptedHTTP2(true)
-	s := &Server{ln: ln, done: make(chan error, 1), srv: &http.Server{Handler: h, Protocols: p,
+	s := &Server{ln: ln, done: make(chan error, 1), srv: &http.Server{Handler: limitBodies(h), Protocols: p,
 		ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}}
 	go func() { s.done <- s.srv.Serve(ln) }()
 	return s, nil

@@ -70,8 +70,9 @@ var public = map[string]bool{
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health and
 // reflection and GET /healthz.
 func NewMux(s Services, log *slog.Logger) *http.ServeMux {
-	opts := connect.WithInterceptors(&errorInterceptor{log: log}, &authInterceptor{auth: s.Accounts, public: public},
-		validate.NewInterceptor())
+	opts := connect.WithHandlerOptions(connect.WithInterceptors(&errorInterceptor{log: log},
+		&authInterceptor{auth: s.Accounts, public: public}, textInterceptor{}, validate.NewInterceptor()),
+		connect.WithReadMaxBytes(MaxMessageBytes))
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Compliance), opts))
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog), opts))
