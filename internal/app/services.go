@@ -36,5 +36,6 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Webhooks:     c.Webhooks(db, now),
 		Now:          now,
 		Ping:         db.Ping,
+		Reflection:   c.GRPCReflection,
 	}
 }

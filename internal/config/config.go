@@ -64,6 +64,8 @@ type Config struct {
 	// and S3SecretKey, over HTTPS when S3Secure is set; empty starts a private versitygw under DataDir/s3.
 	S3Endpoint, S3AccessKey, S3SecretKey string
 	S3Secure                             bool
+	// GRPCReflection serves gRPC server reflection, which lists the whole API to anyone: off unless asked for.
+	GRPCReflection bool
 	// Archive configures the compliance archive.
 	Archive Archive
 }
@@ -120,6 +122,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.S3AccessKey, "s3-access-key", c.S3AccessKey, "S3 access key (default $MARQUEE_S3_ACCESS_KEY)")
 	fs.StringVar(&c.S3SecretKey, "s3-secret-key", c.S3SecretKey, "S3 secret key (default $MARQUEE_S3_SECRET_KEY)")
 	fs.BoolVar(&c.S3Secure, "s3-secure", c.S3Secure, "reach --s3-endpoint over HTTPS")
+	fs.BoolVar(&c.GRPCReflection, "grpc-reflection", c.GRPCReflection, "serve gRPC server reflection (for buf curl --list-methods, grpcurl); it lists the whole API to anyone")
 	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
 }
 

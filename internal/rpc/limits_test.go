@@ -7,8 +7,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +170,19 @@ func TestCheckText(t *testing.T) {
 		err := checkText(m.ProtoReflect(), "")
 		if connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "theatre.amenities[1]") {
 			t.Errorf("%q: %v, want invalid_argument naming theatre.amenities[1]", bad, err)
+		}
+	}
+}
+
+func TestReflectionOnlyWhenAsked(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		mux := NewMux(Services{Reflection: on}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		req, _ := http.NewRequest(http.MethodPost, "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", strings.NewReader(""))
+		req.Header.Set("Content-Type", "application/grpc")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if got := rec.Code != http.StatusNotFound; got != on {
+			t.Errorf("Reflection %v: status %d", on, rec.Code)
 		}
 	}
 }

@@ -49,6 +49,8 @@ type Services struct {
 	Now      platform.Clock
 	// Ping checks the database for /healthz and gRPC health.
 	Ping func(context.Context) error
+	// Reflection mounts gRPC server reflection (off by default: it lists the whole API to anyone).
+	Reflection bool
 }
 
 // public lists the procedures callable without signing in.
@@ -67,8 +69,8 @@ var public = map[string]bool{
 	marqueev1connect.SearchServiceSuggestProcedure:        true,
 }
 
-// NewMux mounts every service with validation, authentication and error mapping, plus gRPC health and
-// reflection and GET /healthz.
+// NewMux mounts every service with validation, authentication and error mapping, plus gRPC health, reflection
+// (with Services.Reflection) and GET /healthz.
 func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	opts := connect.WithHandlerOptions(connect.WithInterceptors(&errorInterceptor{log: log},
 		&authInterceptor{auth: s.Accounts, public: public}, textInterceptor{}, validate.NewInterceptor()),
@@ -100,9 +102,11 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 		names = append(names, marqueev1connect.ComplianceServiceName)
 	}
 	mux.Handle(grpchealth.NewHandler(&healthChecker{ping: s.Ping}))
-	reflector := grpcreflect.NewStaticReflector(names...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	if s.Reflection {
+		reflector := grpcreflect.NewStaticReflector(names...)
+		mux.Handle(grpcreflect.NewHandlerV1(reflector))
+		mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
