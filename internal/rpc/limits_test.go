@@ -83,6 +83,19 @@ func TestRequestLimits(t *testing.T) {
 	if status, body := post(t, url, []byte(`{"showtimeId":"use1_x"}`), false); status != 200 {
 		t.Fatalf("a small request: %d %s", status, body)
 	}
+	res, err := http.Post(url, "application/json", strings.NewReader(`{"showtimeId":"use1_x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"} {
+		if got := res.Header.Get(k); got != want {
+			t.Errorf("%s: %q, want %q", k, got, want)
+		}
+	}
+	if res.Header.Get("Strict-Transport-Security") != "" {
+		t.Error("HSTS sent over plain HTTP")
+	}
 	// 200 KB of gzip that unpacks to 200 MB: refused before it is unpacked whole, and before the handler.
 	var zipped bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&zipped, gzip.BestCompression)
@@ -108,8 +121,8 @@ func TestRequestLimits(t *testing.T) {
 	if status != http.StatusBadRequest || !strings.Contains(body, "invalid_argument") || !strings.Contains(body, "showtime_id") {
 		t.Errorf("a NUL byte: %d %s, want invalid_argument naming the field", status, body)
 	}
-	if h.calls != 1 {
-		t.Errorf("%d calls reached the handler, want only the good one", h.calls)
+	if h.calls != 2 {
+		t.Errorf("%d calls reached the handler, want only the two good ones", h.calls)
 	}
 }
 

@@ -26,7 +26,7 @@ func Listen(addr string, h http.Handler) (*Server, error) {
 	p := new(http.Protocols)
 	p.SetHTTP1(true)
 	p.SetUnencryptedHTTP2(true)
-	s := &Server{ln: ln, done: make(chan error, 1), srv: &http.Server{Handler: limitBodies(h), Protocols: p,
+	s := &Server{ln: ln, done: make(chan error, 1), srv: &http.Server{Handler: securityHeaders(limitBodies(h)), Protocols: p,
 		ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}}
 	go func() { s.done <- s.srv.Serve(ln) }()
 	return s, nil
