@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -24,6 +25,7 @@ type User struct {
 	DisplayName string
 	CreatedAt   time.Time
 	HomeRegion  string // the name of the region the account is homed in, chosen at registration (see HomeRegion)
+	Erased      bool   // the person's data was erased (GDPR Article 17): the account is gone for good
 }
 
 // Store keeps users with their home region. CreateUser returns a Conflict error when the email is taken.
@@ -50,6 +52,9 @@ type Service struct {
 	// Region is the region serving registrations (the process's own, or the primary when it serves every
 	// region): the home region of those who give no location. Register fails while it is unset.
 	Region regions.Region
+
+	activeMu sync.Mutex
+	active   map[string]activeEntry // Active's answers
 }
 
 const issuer = "marquee"
@@ -188,6 +193,40 @@ func (s *Service) Authenticate(token string) (string, error) {
 		return "", errs.E(op, errs.Unauthenticated, "invalid or expired token", err)
 	}
 	return claims.Subject, nil
+}
+
+// activeTTL is how long a process trusts that an account behind a valid token still exists: a deleted or
+// erased account's tokens stop working everywhere within this time.
+const activeTTL = 5 * time.Second
+
+// Active reports whether the account id still exists and was not erased, so that a valid token of an account
+// that is gone is refused (unauthenticated) on every call. Answers are kept for activeTTL per process; a gone
+// account stays gone.
+func (s *Service) Active(ctx context.Context, id string) (bool, error) {
+	now := time.Now()
+	s.activeMu.Lock()
+	e, ok := s.active[id]
+	s.activeMu.Unlock()
+	if ok && (!e.ok || now.Sub(e.at) < activeTTL) {
+		return e.ok, nil
+	}
+	u, _, err := s.Store.UserByID(ctx, id)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return false, err
+	}
+	live := err == nil && !u.Erased
+	s.activeMu.Lock()
+	if s.active == nil || len(s.active) > 100_000 {
+		s.active = map[string]activeEntry{}
+	}
+	s.active[id] = activeEntry{ok: live, at: now}
+	s.activeMu.Unlock()
+	return live, nil
+}
+
+type activeEntry struct {
+	ok bool
+	at time.Time
 }
 
 // issue signs a token for u: its ID as the subject and its home region as the HomeRegionClaim.

@@ -223,8 +223,9 @@ func TestAuthenticate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := *svc
-	other.Secret = []byte("another-secret-another-secret-32")
+	other := &account.Service{Store: svc.Store, Settings: svc.Settings, Now: svc.Now, IDs: svc.IDs,
+		BcryptCost: svc.BcryptCost, TokenTTL: svc.TokenTTL, Region: svc.Region,
+		Secret: []byte("another-secret-another-secret-32")}
 	_, foreign, err := other.Login(context.Background(), "ana@example.com", "s3cret-pass")
 	if err != nil {
 		t.Fatal(err)

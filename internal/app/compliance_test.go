@@ -127,4 +127,9 @@ func TestComplianceThroughTheAPI(t *testing.T) {
 	if _, status, _ := me.do("AccountService/Login", map[string]any{"email": "ada@example.test", "password": "password-ada"}); status == http.StatusOK {
 		t.Error("an erased account can still sign in")
 	}
+	// Her token, still unexpired, stops working within the accounts' 5 s check.
+	waitFor(t, "the erased account's token refused", func() bool {
+		_, status, _ := me.do("BookingService/ListMyBookings", map[string]any{})
+		return status == http.StatusUnauthorized
+	})
 }

@@ -9,9 +9,11 @@ import (
 	"connectrpc.com/connect"
 )
 
-// Authenticator verifies a bearer token and returns the user it belongs to.
+// Authenticator verifies a bearer token and returns the user it belongs to; Active says whether that user's
+// account still exists (a valid token outlives a deleted or erased account).
 type Authenticator interface {
 	Authenticate(token string) (userID string, err error)
+	Active(ctx context.Context, userID string) (bool, error)
 }
 
 type userKey struct{}
@@ -42,6 +44,13 @@ func (a *authInterceptor) authenticate(ctx context.Context, procedure string, h 
 	id, err := a.auth.Authenticate(strings.TrimSpace(token))
 	if err != nil {
 		return ctx, connect.NewError(connect.CodeUnauthenticated, errors.New("invalid or expired token"))
+	}
+	live, err := a.auth.Active(ctx, id)
+	if err != nil {
+		return ctx, err
+	}
+	if !live {
+		return ctx, connect.NewError(connect.CodeUnauthenticated, errors.New("this account no longer exists: sign in again"))
 	}
 	return context.WithValue(ctx, userKey{}, id), nil
 }

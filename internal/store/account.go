@@ -46,8 +46,9 @@ func (s *AccountStore) UserByEmail(ctx context.Context, email string) (account.U
 func (s *AccountStore) UserByID(ctx context.Context, id string) (account.User, string, error) {
 	var u account.User
 	var hash string
-	err := s.db.Pool.QueryRow(ctx, `SELECT id, email, display_name, created_at, home_region, password_hash FROM users
-		WHERE id = $1`, id).Scan(&u.ID, &u.Email, &u.DisplayName, &u.CreatedAt, &u.HomeRegion, &hash)
+	err := s.db.Pool.QueryRow(ctx, `SELECT id, email, display_name, created_at, home_region, password_hash,
+		erased_at IS NOT NULL FROM users WHERE id = $1`, id).Scan(&u.ID, &u.Email, &u.DisplayName, &u.CreatedAt,
+		&u.HomeRegion, &hash, &u.Erased)
 	if err != nil {
 		return account.User{}, "", notFound("store.UserByID", err, "user")
 	}
