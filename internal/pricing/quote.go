@@ -42,3 +42,30 @@ func BuildQuote(currency string, lines []SeatPrice, promo *Promotion, discount i
 	q.TotalMinor = max(q.SubtotalMinor-q.DiscountMinor+fees, 0)
 	return q
 }
+
+// Share splits total among parts in proportion to weights (evenly when they are all zero), the remainder going
+// to the first parts, so that the shares add up to total exactly: how a booking's discount is spread over its
+// seats by price, and its fees evenly.
+func Share(total int64, weights []int64) []int64 {
+	shares := make([]int64, len(weights))
+	if len(weights) == 0 {
+		return shares
+	}
+	var sum, given int64
+	for _, w := range weights {
+		sum += w
+	}
+	for i, w := range weights {
+		if sum == 0 {
+			shares[i] = total / int64(len(weights))
+		} else {
+			shares[i] = total * w / sum
+		}
+		given += shares[i]
+	}
+	for i := 0; given < total; i = (i + 1) % len(shares) {
+		shares[i]++
+		given++
+	}
+	return shares
+}

@@ -1,6 +1,7 @@
 package pricing_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -54,5 +55,25 @@ func TestBuildQuote(t *testing.T) {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestShare(t *testing.T) {
+	for _, tc := range []struct {
+		total   int64
+		weights []int64
+		want    []int64
+	}{
+		{100, []int64{1, 1, 1}, []int64{34, 33, 33}},
+		{100, []int64{0, 0, 0}, []int64{34, 33, 33}},
+		{1000, []int64{1500, 1000, 500}, []int64{501, 333, 166}},
+		{7, []int64{3}, []int64{7}},
+		{0, []int64{5, 5}, []int64{0, 0}},
+		{5, nil, []int64{}},
+	} {
+		got := pricing.Share(tc.total, tc.weights)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Share(%d, %v) = %v, want %v", tc.total, tc.weights, got, tc.want)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/marqueehq/marquee/internal/pricing"
 )
 
 // bk is a booking being made: what its checkout decided.
@@ -192,8 +194,8 @@ func (h *history) price(b *bk) {
 		h.applyPromo(b)
 	}
 	b.feeTotal = historyFees[b.theatre.chainID] * scaleOf(b.theatre.currency) * int64(len(b.seats))
-	b.discounts = shareProportionally(b.discount, b.prices)
-	b.fees = shareEvenly(b.feeTotal, len(b.seats))
+	b.discounts = pricing.Share(b.discount, b.prices) // as the store splits them at checkout
+	b.fees = pricing.Share(b.feeTotal, make([]int64, len(b.seats)))
 	b.total = b.subtotal - b.discount + b.feeTotal
 }
 
@@ -217,37 +219,4 @@ func (h *history) applyPromo(b *bk) {
 	} else {
 		b.discount = min(b.promo.amount, b.subtotal)
 	}
-}
-
-// shareProportionally is the store's split of a discount among seats by their prices: the remainder goes to
-// the first seats, so the shares add up exactly.
-func shareProportionally(total int64, prices []int64) []int64 {
-	shares := make([]int64, len(prices))
-	var sum, given int64
-	for _, p := range prices {
-		sum += p
-	}
-	if sum == 0 {
-		return shareEvenly(total, len(prices))
-	}
-	for i, p := range prices {
-		shares[i] = total * p / sum
-		given += shares[i]
-	}
-	for i := 0; given < total; i = (i + 1) % len(shares) {
-		shares[i]++
-		given++
-	}
-	return shares
-}
-
-func shareEvenly(total int64, n int) []int64 {
-	out := make([]int64, n)
-	for i := range out {
-		out[i] = total / int64(n)
-		if int64(i) < total%int64(n) {
-			out[i]++
-		}
-	}
-	return out
 }

@@ -91,8 +91,12 @@ func (s *BookingStore) writeBooking(ctx context.Context, tx pgx.Tx, a booking.At
 	if err != nil {
 		return errs.E(op, err)
 	}
-	shares := splitProportionally(q.DiscountMinor, q.Lines)
-	fees := splitEvenly(feesOf(q), len(q.Lines))
+	prices := make([]int64, len(q.Lines))
+	for i, l := range q.Lines {
+		prices[i] = l.AmountMinor
+	}
+	shares := pricing.Share(q.DiscountMinor, prices)
+	fees := pricing.Share(feesOf(q), make([]int64, len(q.Lines)))
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"booking_seats"},
 		[]string{"region", "booking_id", "seat_id", "showtime_id", "status", "price_minor", "discount_minor", "fee_minor"},
 		pgx.CopyFromSlice(len(q.Lines), func(i int) ([]any, error) {
@@ -218,39 +222,6 @@ func seatsOf(lines []pricing.SeatPrice) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {
 		out[i] = l.SeatID
-	}
-	return out
-}
-
-// splitProportionally shares total among lines by their amounts, the remainder going to the first lines, so the
-// shares add up to total exactly.
-func splitProportionally(total int64, lines []pricing.SeatPrice) []int64 {
-	shares := make([]int64, len(lines))
-	var sum, given int64
-	for _, l := range lines {
-		sum += l.AmountMinor
-	}
-	if sum == 0 {
-		return splitEvenly(total, len(lines))
-	}
-	for i, l := range lines {
-		shares[i] = total * l.AmountMinor / sum
-		given += shares[i]
-	}
-	for i := 0; given < total; i = (i + 1) % len(shares) {
-		shares[i]++
-		given++
-	}
-	return shares
-}
-
-func splitEvenly(total int64, n int) []int64 {
-	out := make([]int64, n)
-	for i := range out {
-		out[i] = total / int64(n)
-		if int64(i) < total%int64(n) {
-			out[i]++
-		}
 	}
 	return out
 }
