@@ -310,15 +310,22 @@ func (a *Archiver) write(ctx context.Context, y, m int, ids []string, p *Progres
 	o.Key = fmt.Sprintf("%s/part-%05d.parquet", o.Partition(), o.Part)
 	p.Current = o.Key
 	a.report(*p)
-	// Recorded before the upload, with the hash of exactly these bytes: a run that dies during or after the
-	// upload finds the record and the object, and finishes the job (resume).
+	return a.upload(ctx, o, data)
+}
+
+// upload records o (uploading) with the hash of exactly data, then puts data in the bucket under o's lock and
+// notes its version: a run that dies during or after the upload finds the record and the object, and finishes
+// the job (resume).
+func (a *Archiver) upload(ctx context.Context, o Object, data []byte) (Object, error) {
 	if err := a.Store.BeginObject(ctx, o); err != nil {
 		return Object{}, err
 	}
-	if o.VersionID, err = a.Objects.Put(ctx, a.Region.S3Bucket, o.Key, data, "application/vnd.apache.parquet", o.RetainUntil, o.LegalHold); err != nil {
+	v, err := a.Objects.Put(ctx, a.Region.S3Bucket, o.Key, data, "application/vnd.apache.parquet", o.RetainUntil, o.LegalHold)
+	if err != nil {
 		return Object{}, fmt.Errorf("archive: uploading %s: %w", o.Key, err)
 	}
-	if err := a.Store.SetObjectStatus(ctx, o.Region, o.Key, StatusUploading, StatusUploading, o.VersionID); err != nil {
+	o.VersionID = v
+	if err := a.Store.SetObjectStatus(ctx, o.Region, o.Key, StatusUploading, StatusUploading, v); err != nil {
 		return Object{}, err
 	}
 	if a.AfterUpload != nil {

@@ -61,13 +61,7 @@ func (a *Archiver) archiveAudit(ctx context.Context, cutoff time.Time, sum *Summ
 			return err
 		}
 		o.Key = fmt.Sprintf("%s/part-%05d.parquet", o.Partition(), o.Part)
-		if err := a.Store.BeginObject(ctx, o); err != nil {
-			return err
-		}
-		if o.VersionID, err = a.Objects.Put(ctx, a.Region.S3Bucket, o.Key, data, "application/vnd.apache.parquet", o.RetainUntil, false); err != nil {
-			return fmt.Errorf("archive: uploading %s: %w", o.Key, err)
-		}
-		if err := a.Store.SetObjectStatus(ctx, o.Region, o.Key, StatusUploading, StatusUploading, o.VersionID); err != nil {
+		if o, err = a.upload(ctx, o, data); err != nil {
 			return err
 		}
 		if err := a.completeAudit(ctx, o); err != nil {

@@ -30,6 +30,22 @@ const MaxPageSize = 500
 type Actor struct {
 	UserID, Role string
 	Self         bool
+	// scope keeps, for one call, what the database said of the caller's role and regions (see called).
+	scope *scope
+}
+
+type scope struct {
+	role    string
+	regions []string
+	err     error
+	done    bool
+}
+
+// called gives a its own memo of role and regions for one call, so that the checks and the audit entry of a
+// call look them up once.
+func (a Actor) called() Actor {
+	a.scope = &scope{}
+	return a
 }
 
 // role returns a's role, from the database unless given.
@@ -40,7 +56,23 @@ func (s *Service) role(ctx context.Context, a Actor) (string, error) {
 	if a.UserID == "" {
 		return "", errs.Errorf("archive.authorize", errs.Unauthenticated, "sign in first")
 	}
-	return s.Store.UserRole(ctx, a.UserID)
+	if a.scope == nil {
+		return s.Store.UserRole(ctx, a.UserID)
+	}
+	s.loadScope(ctx, a)
+	return a.scope.role, a.scope.err
+}
+
+// loadScope reads a's role and, for an auditor, regions into its memo, once.
+func (s *Service) loadScope(ctx context.Context, a Actor) {
+	sc := a.scope
+	if sc.done {
+		return
+	}
+	sc.done = true
+	if sc.role, sc.err = s.Store.UserRole(ctx, a.UserID); sc.err == nil && sc.role == RoleAuditor {
+		sc.regions, sc.err = s.Store.AuditorRegions(ctx, a.UserID)
+	}
 }
 
 // AuditEntry is one line of the append-only audit log.
@@ -149,6 +181,9 @@ func (s *Service) regionsOf(ctx context.Context, a Actor) ([]string, error) {
 	case RoleAdmin:
 		return allRegions(), nil
 	case RoleAuditor:
+		if a.scope != nil {
+			return a.scope.regions, nil // loaded with the role
+		}
 		return s.Store.AuditorRegions(ctx, a.UserID)
 	}
 	return nil, errs.Errorf("archive.authorize", errs.Permission, "compliance calls are for auditors and platform admins")
@@ -196,6 +231,7 @@ func (s *Service) audit(ctx context.Context, a Actor, region, action, detail str
 
 // Lookup finds a booking by confirmation code, hot or archived. An auditor must hold the booking's region.
 func (s *Service) Lookup(ctx context.Context, a Actor, code string) (Located, error) {
+	a = a.called()
 	code = normalizeCode(code)
 	// The caller's role first: someone who may read no region learns nothing, not even whether a code exists.
 	var loc Located
@@ -251,6 +287,7 @@ func (s *Service) lookup(ctx context.Context, code string) (Located, error) {
 // Search returns a page of bookings, hot and archived together, by show start, and the token of the next page
 // ("" at the end).
 func (s *Service) Search(ctx context.Context, a Actor, q Query) ([]Located, string, error) {
+	a = a.called()
 	detail := fmt.Sprintf("region=%s user_id=%s email=%s theatre_id=%s from=%s until=%s", q.Region, q.UserID,
 		q.Email, q.TheatreID, fmtTime(q.From), fmtTime(q.Until))
 	out, next, err := s.search(ctx, a, q)

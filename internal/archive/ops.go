@@ -15,6 +15,7 @@ import (
 // PlaceHold places a legal hold: the records it covers are kept from erasure and purge, and their archive
 // objects get S3 legal hold (objects written later get it when written).
 func (s *Service) PlaceHold(ctx context.Context, a Actor, h LegalHold) (LegalHold, error) {
+	a = a.called()
 	var recs []string
 	h, err := s.placeHold(ctx, a, h, &recs)
 	detail := fmt.Sprintf("kind=%s user_id=%s booking_id=%s theatre_id=%s from=%s until=%s reason=%q", h.Kind,
@@ -76,6 +77,7 @@ func (s *Service) placeHold(ctx context.Context, a Actor, h LegalHold, objs *[]s
 
 // ReleaseHold releases a legal hold; objects no other active hold covers lose their S3 legal hold.
 func (s *Service) ReleaseHold(ctx context.Context, a Actor, region, id string) (LegalHold, error) {
+	a = a.called()
 	var objs []string
 	h, err := s.releaseHold(ctx, a, region, id, &objs)
 	return h, s.audit(ctx, a, region, "ReleaseLegalHold", "hold_id="+id, append([]string{id}, objs...), err)
@@ -147,6 +149,7 @@ type PurgeSummary struct {
 // Purge deletes region's archive objects whose retention has passed and that no legal hold covers, with their
 // index rows, recording each in the manifest chain and the audit log.
 func (s *Service) Purge(ctx context.Context, a Actor, region string, progress func(done, total int)) (PurgeSummary, error) {
+	a = a.called()
 	sum, err := s.purge(ctx, a, region, progress)
 	return sum, s.audit(ctx, a, region, "Purge", fmt.Sprintf("deleted=%d kept_for_hold=%d", len(sum.Deleted), len(sum.Held)), sum.Deleted, err)
 }
@@ -231,6 +234,7 @@ func (a *Archiver) purgeObject(ctx context.Context, o Object) error {
 
 // RunArchive runs region's archive now, telling progress how it goes.
 func (s *Service) RunArchive(ctx context.Context, a Actor, region string, progress func(Progress)) (Summary, error) {
+	a = a.called()
 	sum, err := s.runArchive(ctx, a, region, progress)
 	return sum, s.audit(ctx, a, region, "RunArchive", fmt.Sprintf("bookings=%d objects=%d", sum.Bookings, sum.Objects), nil, err)
 }
@@ -251,6 +255,7 @@ func (s *Service) runArchive(ctx context.Context, a Actor, region string, progre
 // AuditLog returns a page of region's audit log, newest first, and the next page's token. Reading it is
 // itself audited.
 func (s *Service) AuditLog(ctx context.Context, a Actor, region string, pageSize int, pageToken string) ([]AuditEntry, string, error) {
+	a = a.called()
 	out, next, err := s.auditLog(ctx, a, region, pageSize, pageToken)
 	return out, next, s.audit(ctx, a, region, "ListAuditLog", "page_token="+pageToken, nil, err)
 }
@@ -292,6 +297,7 @@ func (s *Service) auditLog(ctx context.Context, a Actor, region string, pageSize
 
 // SetAuditorRegions makes a user an auditor of regions (platform admins only); no regions leaves them none.
 func (s *Service) SetAuditorRegions(ctx context.Context, a Actor, userID string, rs []string) error {
+	a = a.called()
 	err := s.setAuditorRegions(ctx, a, userID, rs)
 	return s.audit(ctx, a, "", "SetAuditorRegions", fmt.Sprintf("user_id=%s regions=%s", userID, strings.Join(rs, ",")), []string{userID}, err)
 }

@@ -19,6 +19,7 @@ const exportPage = 200
 // pieces to emit as it reads them. An auditor exports what the regions they hold have of the person; the person
 // themself (Self) and admins, everything.
 func (s *Service) Export(ctx context.Context, a Actor, userID string, emit func([]byte) error) error {
+	a = a.called()
 	var recs []string
 	err := s.export(ctx, a, userID, emit, &recs)
 	return s.audit(ctx, a, "", "ExportPerson", "user_id="+userID, recs, err)
@@ -106,6 +107,7 @@ func exportRecord(l Located) map[string]any {
 // copies no longer reveal them (GDPR Article 17); amounts, seats and dates stay. It is refused while a legal
 // hold covers the person or any of their bookings. An auditor needs the person's home region.
 func (s *Service) Erase(ctx context.Context, a Actor, userID, reason string) error {
+	a = a.called()
 	err := s.erase(ctx, a, userID, reason)
 	return s.audit(ctx, a, "", "ErasePerson", fmt.Sprintf("user_id=%s reason=%q", userID, reason), []string{userID}, err)
 }
