@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/marqueehq/marquee/internal/gotool"
 )
 
 // BinPath finds the versitygw executable: $VERSITYGW when set, else bin/versitygw under the module root (the
@@ -40,47 +42,13 @@ func BinPath() (string, error) {
 var ErrNoBinary = errors.New("s3server: versitygw not found: run `make tools` (it installs " + ModulePath + "@" +
 	Version + " into bin/), or set $VERSITYGW")
 
-// Install installs versitygw Version into dir with `go install` and returns its path. It installs into a fresh
-// directory first and renames the result into place, so test binaries of several packages installing at
-// once never run a half-written file.
+// Install installs versitygw Version into dir with `go install` and returns its path.
 func Install(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("s3server: installing versitygw: %w", err)
-	}
-	tmp, err := os.MkdirTemp(dir, ".versitygw-")
-	if err != nil {
-		return "", fmt.Errorf("s3server: installing versitygw: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	cmd := exec.Command("go", "install", ModulePath+"@"+Version)
-	cmd.Env = append(os.Environ(), "GOBIN="+tmp)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("s3server: go install %s@%s: %w\n%s", ModulePath, Version, err, out)
-	}
-	bin := filepath.Join(dir, "versitygw")
-	if err := os.Rename(filepath.Join(tmp, "versitygw"), bin); err != nil {
-		return "", fmt.Errorf("s3server: installing versitygw: %w", err)
-	}
-	return bin, nil
+	return gotool.Install(ModulePath, Version, "versitygw", dir)
 }
 
 // ModuleRoot walks up from the working directory to the directory holding go.mod.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("s3server: no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+func ModuleRoot() (string, error) { return gotool.ModuleRoot() }
 
 func isExecutable(p string) bool {
 	fi, err := os.Stat(p)

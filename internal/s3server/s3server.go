@@ -32,7 +32,6 @@
 package s3server
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -50,6 +49,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/marqueehq/marquee/internal/gotool"
 	"github.com/marqueehq/marquee/internal/objstore"
 )
 
@@ -204,7 +204,7 @@ func (s *Server) start(ctx context.Context, bin string) error {
 		return err
 	}
 	s.log = log
-	tail := &tailBuffer{max: 8 << 10}
+	tail := &gotool.Tail{Max: 8 << 10}
 	s.health = "/.marquee-ready-" + randomHex(8) // a bucket name cannot start with '.'; no bucket is shadowed
 	// The keys go in the environment rather than on the command line, where any user could read them in ps.
 	s.cmd = exec.Command(bin, "--port", s.addr, "--quiet", "--health", s.health,
@@ -302,31 +302,6 @@ func freeAddr(host string) (string, error) {
 	}
 	defer l.Close()
 	return net.JoinHostPort(host, strconv.Itoa(l.Addr().(*net.TCPAddr).Port)), nil
-}
-
-// tailBuffer keeps the last max bytes written to it, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-// Write keeps the tail of what is written.
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-// String returns the tail.
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(bytes.TrimSpace(t.b))
 }
 
 // Ensure connects to the S3 server of c, or, when c has no endpoint, starts versitygw under dir (returned, for

@@ -26,6 +26,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/marqueehq/marquee/internal/gotool"
 )
 
 // Version is the stripe-mock release this package installs.
@@ -92,7 +94,7 @@ type Server struct {
 	URL  string // the HTTP base URL
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
-	out  *tailBuffer
+	out  *gotool.Tail
 }
 
 // StartServer installs stripe-mock if needed, starts it on free loopback ports and waits until it answers.
@@ -133,7 +135,7 @@ func start(bin string) (*Server, error) {
 		return nil, err
 	}
 	httpAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0]))
-	s := &Server{URL: "http://" + httpAddr, done: make(chan struct{}), out: &tailBuffer{max: 16 << 10}}
+	s := &Server{URL: "http://" + httpAddr, done: make(chan struct{}), out: &gotool.Tail{Max: 16 << 10}}
 	s.cmd = exec.Command(bin, "-http-addr", httpAddr,
 		"-https-addr", net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1])))
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
@@ -202,7 +204,7 @@ func Binary() (string, error) {
 }
 
 func binary() (string, error) {
-	root, err := moduleRoot()
+	root, err := gotool.ModuleRoot()
 	if err != nil {
 		return "", err
 	}
@@ -211,67 +213,5 @@ func binary() (string, error) {
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}
-	return bin, install(dir, bin)
-}
-
-// install runs go install into a fresh directory under dir and renames the result to bin, so test binaries
-// of several packages installing at once never see a half-written file.
-func install(dir, bin string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(dir, ".stripe-mock-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	cmd := exec.Command("go", "install", modulePath+"@"+Version)
-	cmd.Env = append(os.Environ(), "GOBIN="+tmp)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go install %s@%s: %w\n%s", modulePath, Version, err, out)
-	}
-	return os.Rename(filepath.Join(tmp, "stripe-mock"), bin)
-}
-
-// moduleRoot walks up from the working directory to the directory holding go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// tailBuffer keeps the last max bytes written to it, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-// Write keeps the tail of what is written.
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-// String returns the tail.
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
+	return gotool.Install(modulePath, Version, "stripe-mock", dir)
 }
