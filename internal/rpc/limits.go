@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
@@ -153,18 +152,14 @@ func checkValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, name stri
 	return nil
 }
 
+// checkString fails on a control character in s. (Strings are valid UTF-8 here: protobuf decoding refuses
+// anything else.)
 func checkString(s, name string) error {
 	for i, r := range s {
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || (r == utf8.RuneError && !validAt(s, i)) {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
 			return connect.NewError(connect.CodeInvalidArgument,
 				fmt.Errorf("%s: control characters (here U+%04X at byte %d) are not allowed in text", name, r, i))
 		}
 	}
 	return nil
-}
-
-// validAt reports whether the rune at s[i] is a real U+FFFD rather than an invalid byte.
-func validAt(s string, i int) bool {
-	r, size := utf8.DecodeRuneInString(s[i:])
-	return r == utf8.RuneError && size == 3
 }
