@@ -23,6 +23,7 @@ type CancelFacts struct {
 	StartsAt time.Time  // when the show starts
 	ChainID  string
 	Policy   *catalog.ChainPolicy // the chain's policy as stored; nil when it has set none
+	Charges  []Charge             // the booking's succeeded charges with what each has left to refund
 }
 
 // SeatRefund is a seat to cancel and what cancelling it refunds.
@@ -38,7 +39,10 @@ type CancelPlan struct {
 	All              bool  // no seat is left booked: the booking becomes cancelled
 	RefundMinor      int64 // the seats' refunds summed, before any store credit bonus
 	StoreCreditMinor int64 // granted instead of refunds to the original methods, bonus included; else 0
-	Rule             RefundRule
+	// CreditParts is, when the refund is taken as store credit, which charges it draws from (SplitRefund's
+	// order: card, then gift card, then store credit); the store records each as refunded.
+	CreditParts []RefundPart
+	Rule        RefundRule
 }
 
 // SeatIDs lists the seats the plan cancels, in its order.
@@ -58,7 +62,8 @@ type CancelRules struct {
 
 // Plan decides cancellation c of f.Booking. The booking must be c.UserID's (else NotFound) and confirmed, and
 // the show not started unless c.Full; each seat refunds by the chain's refund tier for the time left, or
-// everything, fees included, when c.Full. A refund taken as store credit gets the chain's bonus.
+// everything, fees included, when c.Full. A refund taken as store credit gets the chain's bonus, on the part
+// of it drawn from card and gift card charges only (see CreditBonus).
 func (r CancelRules) Plan(c CancelRequest, f CancelFacts) (CancelPlan, error) {
 	const op = "booking.CancelRules.Plan"
 	if err := checkOwner(f.Booking, c.UserID); err != nil {
@@ -88,7 +93,12 @@ func (r CancelRules) Plan(c CancelRequest, f CancelFacts) (CancelPlan, error) {
 		plan.Rule.FeesKept = plan.Rule.FeesKept || (l.FeeMinor > 0 && !policy.RefundFees && pct > 0)
 	}
 	if c.ToStoreCredit && plan.RefundMinor > 0 {
-		plan.StoreCreditMinor = WithBonus(plan.RefundMinor, policy.StoreCreditBonusPercent)
+		parts, err := SplitRefund(plan.RefundMinor, f.Charges)
+		if err != nil {
+			return CancelPlan{}, errs.E(op, err)
+		}
+		plan.CreditParts = parts
+		plan.StoreCreditMinor = plan.RefundMinor + CreditBonus(parts, policy.StoreCreditBonusPercent)
 		plan.Rule.BonusPercent = policy.StoreCreditBonusPercent
 	}
 	return plan, nil
@@ -125,8 +135,25 @@ func RefundOf(priceMinor, discountMinor, feeMinor int64, pct int, refundFees boo
 	return refund
 }
 
-// WithBonus adds a store credit bonus of pct percent (rounded down).
-func WithBonus(amount int64, pct int) int64 { return amount + amount*int64(pct)/100 }
+// CreditBonus is the store credit bonus of pct percent (rounded down) on a refund taken as store credit that
+// draws parts from a booking's charges: only the parts drawn from card and gift card charges earn it. Money
+// paid with store credit comes back as store credit without a bonus, so card -> credit -> booking -> credit
+// does not compound, and since a refunded part is no longer left to refund, each paid amount earns a bonus
+// at most once.
+//
+// The money invariant (README, "Money"): for every person, what they can spend (store credit balance + the
+// balances of the gift cards they hold + refunds paid out to their cards) never exceeds what they paid in
+// (card charges + gift card purchases and loads) plus the bonuses granted, each at most pct percent of the
+// card and gift card part of its refund.
+func CreditBonus(parts []RefundPart, pct int) int64 {
+	var paid int64
+	for _, p := range parts {
+		if p.Charge.Method != StoreCredit {
+			paid += p.AmountMinor
+		}
+	}
+	return paid * int64(pct) / 100
+}
 
 // Charge is a succeeded payment of a booking with what is left to refund of it.
 type Charge struct {

@@ -41,6 +41,27 @@ func twoSeats() booking.CancelFacts {
 	}
 }
 
+// paidBy returns f with the charges that paid for it.
+func paidBy(f booking.CancelFacts, charges ...booking.Charge) booking.CancelFacts {
+	f.Charges = charges
+	return f
+}
+
+func cardCh(left int64) booking.Charge {
+	return booking.Charge{PaymentID: "card1", Method: booking.Card, LeftMinor: left}
+}
+
+func creditCh(left int64) booking.Charge {
+	return booking.Charge{PaymentID: "credit1", Method: booking.StoreCredit, LeftMinor: left}
+}
+
+// onlyA2LeftOf is twoSeats with A1 cancelled already.
+func onlyA2LeftOf() booking.CancelFacts {
+	f := twoSeats()
+	f.Booked = f.Booked[1:]
+	return f
+}
+
 // withPolicy returns f with a stored policy.
 func withPolicy(f booking.CancelFacts, p catalog.ChainPolicy) booking.CancelFacts {
 	f.Policy = &p
@@ -96,8 +117,23 @@ func TestCancelRulesPlan(t *testing.T) {
 			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 450)}, RefundMinor: 450, Rule: half}}},
 		{"OKTierWithFees", req(hourBefore, "A1"), withPolicy(twoSeats(), withFees),
 			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 475)}, RefundMinor: 475, Rule: halfWithFees}}},
-		{"OKStoreCreditBonus", toCredit(req(dayBefore)), withPolicy(twoSeats(), tiered),
-			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both, All: true, RefundMinor: 1800, StoreCreditMinor: 1980, Rule: fullFromADay}}},
+		{"OKStoreCreditBonus", toCredit(req(dayBefore)), withPolicy(paidBy(twoSeats(), cardCh(1800)), tiered),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both, All: true, RefundMinor: 1800, StoreCreditMinor: 1980,
+				CreditParts: []booking.RefundPart{part(cardCh(1800), 1800)}, Rule: fullFromADay}}},
+		// Paid 1000 by card and 800 with store credit: the bonus is on the card's 1000 only.
+		{"OKStoreCreditBonusNotOnCredit", toCredit(req(dayBefore)), withPolicy(paidBy(twoSeats(), creditCh(800), cardCh(1000)), tiered),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both, All: true, RefundMinor: 1800, StoreCreditMinor: 1900,
+				CreditParts: []booking.RefundPart{part(cardCh(1000), 1000), part(creditCh(800), 800)}, Rule: fullFromADay}}},
+		// A partial refund draws from the card first: A2's 900 is all card, so all of it earns the bonus.
+		{"OKStoreCreditPartialFromCardFirst", toCredit(req(dayBefore, "A2")), withPolicy(paidBy(twoSeats(), creditCh(800), cardCh(1000)), tiered),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both[1:], RefundMinor: 900, StoreCreditMinor: 990,
+				CreditParts: []booking.RefundPart{part(cardCh(1000), 900)}, Rule: fullFromADay}}},
+		// After an earlier refund left 100 on the card: 100 earns the bonus, the credit's 800 does not.
+		{"OKStoreCreditLastSeat", toCredit(req(dayBefore, "A2")), withPolicy(paidBy(onlyA2LeftOf(), creditCh(800), cardCh(100)), tiered),
+			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: both[1:], All: true, RefundMinor: 900, StoreCreditMinor: 910,
+				CreditParts: []booking.RefundPart{part(cardCh(100), 100), part(creditCh(800), 800)}, Rule: fullFromADay}}},
+		{"ErrStoreCreditMoreThanPaid", toCredit(req(dayBefore)), withPolicy(paidBy(twoSeats(), cardCh(1000)), tiered),
+			failed[booking.CancelPlan](errs.Other, "refund exceeds what was paid by 800")},
 		{"OKStoreCreditNothingToRefund", toCredit(req(hourBefore)), twoSeats(),
 			outcome[booking.CancelPlan]{Value: booking.CancelPlan{Seats: []booking.SeatRefund{seat("A1", 0), seat("A2", 0)}, All: true, Rule: tooLate}}},
 		{"OKFullAfterShowStarted", full(req(showAt.Add(time.Hour))), withPolicy(twoSeats(), catalog.ChainPolicy{ChainID: "chain1"}),

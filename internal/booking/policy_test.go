@@ -37,8 +37,15 @@ func TestRefundOf(t *testing.T) {
 			}
 		})
 	}
-	if got := booking.WithBonus(1000, 10); got != 1100 {
-		t.Fatalf("WithBonus = %d, want 1100", got)
+	card := booking.Charge{PaymentID: "c1", Method: booking.Card}
+	gift := booking.Charge{PaymentID: "g1", Method: booking.GiftCard}
+	credit := booking.Charge{PaymentID: "s1", Method: booking.StoreCredit}
+	parts := []booking.RefundPart{{Charge: card, AmountMinor: 1000}, {Charge: gift, AmountMinor: 55}, {Charge: credit, AmountMinor: 5000}}
+	if got := booking.CreditBonus(parts, 10); got != 105 {
+		t.Fatalf("CreditBonus = %d, want 105 (10%% of the card and gift card parts only, rounded down)", got)
+	}
+	if got := booking.CreditBonus(parts[2:], 10); got != 0 {
+		t.Fatalf("CreditBonus of store credit only = %d, want 0", got)
 	}
 }
 

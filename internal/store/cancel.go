@@ -127,7 +127,11 @@ func cancelFacts(ctx context.Context, tx pgx.Tx, c booking.CancelRequest) (booki
 	if f.Policy, err = storedPolicy(ctx, tx, si.ChainID); err != nil {
 		return f, err
 	}
-	f.Booked, err = bookedSeats(ctx, tx, f.Booking)
+	if f.Booked, err = bookedSeats(ctx, tx, f.Booking); err != nil {
+		return f, err
+	}
+	charges, err := refundableCharges(ctx, tx, f.Booking)
+	f.Charges, _ = chargesByID(charges)
 	return f, err
 }
 

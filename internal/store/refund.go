@@ -27,7 +27,18 @@ func (s *BookingStore) refund(ctx context.Context, tx pgx.Tx, c booking.CancelRe
 		if err := s.db.moveStoreCredit(ctx, tx, b.UserID, b.Currency, credit, "refund", b.ID, c.Now); err != nil {
 			return err
 		}
-		return s.insertRefund(ctx, tx, c, b, charge{Charge: booking.Charge{Method: booking.StoreCredit}}, credit, "succeeded")
+		// One store credit refund per charge it draws from, so that part is no longer left to refund (nor to
+		// earn a bonus again); the bonus is a refund of no charge.
+		for _, p := range plan.CreditParts {
+			ch := charge{Charge: booking.Charge{PaymentID: p.Charge.PaymentID, Method: booking.StoreCredit}}
+			if err := s.insertRefund(ctx, tx, c, b, ch, p.AmountMinor, "succeeded"); err != nil {
+				return err
+			}
+		}
+		if bonus := credit - plan.RefundMinor; bonus > 0 {
+			return s.insertRefund(ctx, tx, c, b, charge{Charge: booking.Charge{Method: booking.StoreCredit}}, bonus, "succeeded")
+		}
+		return nil
 	}
 	charges, err := refundableCharges(ctx, tx, b)
 	if err != nil {
