@@ -130,7 +130,7 @@ func (m *Main) openDB(ctx context.Context) error {
 		return err
 	}
 	m.db, db.OnRetry = db, m.Telemetry.Retries.Observe
-	m.Telemetry.WatchDB(db.Pool, db.Outbox().Lag, m.Now)
+	m.Telemetry.WatchDB(db.Pool, db.Outbox().Lag, m.Now, m.Config.Regions())
 	return db.Ping(ctx)
 }
 

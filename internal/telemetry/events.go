@@ -124,3 +124,22 @@ func (c *natsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, v, k.stream, k.consumer)
 	}
 }
+
+// Init makes region's series present at zero, in currency, and each channel's delivery results, so dashboards
+// and alerts see them before the first event.
+func (b *Business) Init(region, currency string, channels ...string) {
+	for _, c := range []*prometheus.CounterVec{b.holds, b.bookings, b.refunds} {
+		c.WithLabelValues(region)
+	}
+	b.revenue.WithLabelValues(region, currency)
+	for _, k := range []events.Kind{events.SeatsHeldKind, events.BookingConfirmedKind, events.BookingModifiedKind,
+		events.BookingCancelledKind} {
+		b.events.WithLabelValues(region, string(k))
+	}
+	b.refunded.WithLabelValues(region, currency)
+	for _, ch := range channels {
+		for _, result := range []string{"sent", "failed", "dead"} {
+			b.deliveries.WithLabelValues(ch, result)
+		}
+	}
+}

@@ -32,9 +32,10 @@ func (r *Region) Interceptors() []connect.Interceptor {
 	return []connect.Interceptor{TraceInterceptor(), r.RPC.Interceptor()}
 }
 
-// WatchDB registers the pool's statistics and the outbox backlog (read by lag at each scrape).
-func (r *Region) WatchDB(pool *pgxpool.Pool, lag func(context.Context) ([]OutboxLag, error), now func() time.Time) {
-	r.Registry.MustRegister(NewPoolCollector(pool), NewOutboxCollector(lag, now))
+// WatchDB registers the pool's statistics and the outbox backlog of regions (read by lag at each scrape).
+func (r *Region) WatchDB(pool *pgxpool.Pool, lag func(context.Context) ([]OutboxLag, error), now func() time.Time,
+	regions []string) {
+	r.Registry.MustRegister(NewPoolCollector(pool), NewOutboxCollector(lag, now, regions))
 }
 
 // WatchNATS registers the consumers' pending messages on js.

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -104,13 +105,15 @@ type OutboxLag struct {
 // outboxCollector reports the outbox's backlog at each scrape, read with a short timeout.
 type outboxCollector struct {
 	lag        func(context.Context) ([]OutboxLag, error)
+	regions    []string
 	now        func() time.Time
 	count, age *prometheus.Desc
 }
 
-// NewOutboxCollector returns a collector of the outbox backlog that lag reads (store.Outbox.Lag), by region.
-func NewOutboxCollector(lag func(context.Context) ([]OutboxLag, error), now func() time.Time) prometheus.Collector {
-	return &outboxCollector{lag: lag, now: now,
+// NewOutboxCollector returns a collector of the outbox backlog that lag reads (store.Outbox.Lag), by region;
+// regions without a backlog report 0.
+func NewOutboxCollector(lag func(context.Context) ([]OutboxLag, error), now func() time.Time, regions []string) prometheus.Collector {
+	return &outboxCollector{lag: lag, now: now, regions: regions,
 		count: prometheus.NewDesc("marquee_outbox_unpublished_events", "Outbox events not yet relayed to NATS.",
 			[]string{"region"}, nil),
 		age: prometheus.NewDesc("marquee_outbox_oldest_unpublished_age_seconds",
@@ -128,6 +131,11 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.count, err)
 		return
+	}
+	for _, r := range c.regions {
+		if !slices.ContainsFunc(lags, func(l OutboxLag) bool { return l.Region == r }) {
+			lags = append(lags, OutboxLag{Region: r})
+		}
 	}
 	for _, l := range lags {
 		age := 0.0
