@@ -31,6 +31,7 @@ import (
 	"github.com/marqueehq/marquee/internal/loadgen"
 	"github.com/marqueehq/marquee/internal/notify/ticket"
 	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/internal/telemetry"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -102,6 +103,10 @@ func serve(ctx context.Context, args []string) error {
 	if err := m.ParseFlags("marquee region", args); err != nil {
 		return err
 	}
+	var err error
+	if m.Log, err = telemetry.NewLogger(os.Stderr, m.Config.Telemetry.LogFormat); err != nil {
+		return err
+	}
 	if m.Config.DatabaseURL == "" {
 		return fmt.Errorf("region needs --database-url or $DATABASE_URL")
 	}
@@ -120,6 +125,10 @@ func serve(ctx context.Context, args []string) error {
 func edgeCommand(ctx context.Context, args []string) error {
 	m := edge.NewMain()
 	if err := m.ParseFlags("marquee edge", args); err != nil {
+		return err
+	}
+	var err error
+	if m.Config.Log, err = telemetry.NewLogger(os.Stderr, m.LogFormat); err != nil {
 		return err
 	}
 	if err := m.Run(ctx); err != nil {

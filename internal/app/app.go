@@ -27,6 +27,7 @@ import (
 	"github.com/marqueehq/marquee/internal/search"
 	"github.com/marqueehq/marquee/internal/seed"
 	"github.com/marqueehq/marquee/internal/store"
+	"github.com/marqueehq/marquee/internal/telemetry"
 )
 
 // Config is what flags and the environment set (see internal/config).
@@ -44,6 +45,8 @@ type Main struct {
 	Now      platform.Clock   // the system clock unless a test sets another
 	Provider payment.Provider // the sandbox provider unless set
 	Log      *slog.Logger
+	// Telemetry is the process's metrics (its Registry is served at GET /metrics); made by Run when nil.
+	Telemetry *telemetry.Region
 
 	pg       *pgserver.Server
 	db       *store.DB
@@ -56,6 +59,7 @@ type Main struct {
 	jobs     jobs.Runner
 	regional *jobs.Regional
 	server   *rpc.Server
+	tracing  func(context.Context) error // flushes the trace exporter
 }
 
 // NewMain returns a Main with the default configuration.
@@ -72,6 +76,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if m.Log == nil {
 		m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := m.startTelemetry(ctx); err != nil {
+		return err
 	}
 	m.jobs.Log = m.Log
 	if err := m.openDB(ctx); err != nil {
@@ -103,7 +110,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.startJobs(ctx, s, keeper); err != nil {
 		return err
 	}
-	m.server, err = rpc.Listen(m.Config.Addr, rpc.NewMux(s, m.Log))
+	s.Interceptors = m.Telemetry.Interceptors()
+	m.server, err = rpc.Listen(m.Config.Addr, m.Telemetry.Serve(rpc.NewMux(s, m.Log)))
 	return err
 }
 
@@ -117,11 +125,12 @@ func (m *Main) openDB(ctx context.Context) error {
 		}
 		m.Log.Info("started private PostgreSQL", "dir", m.pg.Dir())
 	}
-	db, err := store.Open(ctx, url, int32(m.Config.MaxConns), m.Now)
+	db, err := store.OpenTraced(ctx, url, int32(m.Config.MaxConns), m.Now, telemetry.SQLTracer{})
 	if err != nil {
 		return err
 	}
-	m.db = db
+	m.db, db.OnRetry = db, m.Telemetry.Retries.Observe
+	m.Telemetry.WatchDB(db.Pool, db.Outbox().Lag, m.Now, m.Config.Regions())
 	return db.Ping(ctx)
 }
 
@@ -184,6 +193,9 @@ func (m *Main) Close() error {
 	}
 	if m.pg != nil {
 		errList = append(errList, m.pg.Stop())
+	}
+	if m.tracing != nil {
+		errList = append(errList, m.tracing(context.Background()))
 	}
 	if m.s3 != nil {
 		errList = append(errList, m.s3.Stop())

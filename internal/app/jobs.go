@@ -39,6 +39,8 @@ func (m *Main) startJobs(ctx context.Context, s rpc.Services, keeper *search.Kee
 		return err
 	}
 	s.Bookings.TicketKey = n.Key // bookings' tickets are signed as the emails' are
+	n.Sender.Outcome = m.Telemetry.Business.Delivered
+	m.Telemetry.WatchNATS(js)
 	streams := relay.Streams(m.nc.ConnectedClusterName() != "")
 	id, startAt := m.db.IDs.New(), time.Now().Add(-time.Second)
 	for _, r := range append(m.Config.Regions(), events.GlobalRegion) {
@@ -74,7 +76,7 @@ func (m *Main) regionJobs(region string, s rpc.Services, n *notify.Notifier, js 
 }
 
 func (m *Main) relayJob(st relay.Stream) jobs.Job {
-	r, err := relay.New(m.db.Outbox(), m.nc, relay.Options{Stream: st, Log: m.Log})
+	r, err := relay.New(m.db.Outbox(), m.nc, relay.Options{Stream: st, Log: m.Log, Relayed: m.Telemetry.Business.Relayed})
 	if err != nil {
 		panic(err) // st always names a region
 	}

@@ -68,6 +68,8 @@ type Config struct {
 	GRPCReflection bool
 	// Archive configures the compliance archive.
 	Archive Archive
+	// Telemetry configures logs and traces.
+	Telemetry Telemetry
 }
 
 // Default is the configuration of `marquee dev` before flags.
@@ -97,6 +99,7 @@ func (c *Config) Parse(name string, args []string) error {
 // Flags defines the flags of a process on fs, each setting a field of c.
 func (c *Config) Flags(fs *flag.FlagSet) {
 	c.Archive.flags(fs)
+	c.Telemetry.flags(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HTTP/1.1 and h2c)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the private PostgreSQL cluster and secrets")
 	fs.StringVar(&c.Region, "region", c.Region, "the region this process serves (a name in regions/); empty serves all")

@@ -10,14 +10,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 
+	"github.com/marqueehq/marquee/internal/telemetry"
 	"github.com/marqueehq/marquee/regions"
 	"github.com/marqueehq/marquee/web"
 )
@@ -79,7 +82,7 @@ func New(cfg Config) (*Edge, error) {
 		pool: newPool(urls, &http.Client{Transport: t}, cfg.Log), errs: connect.NewErrorWriter(),
 		limit: cfg.MaxBodyBytes, log: cfg.Log, web: cfg.Web, done: make(chan struct{})}
 	e.streams, e.endStreams = context.WithCancel(context.Background())
-	e.handler = e.mux(e.newProxy(t))
+	e.handler = e.mux(e.newProxy(telemetry.TraceTransport(t)))
 	ctx, stop := context.WithCancel(context.Background())
 	e.stop = stop
 	e.pool.checkAll(ctx, cfg.HealthTimeout)
@@ -204,3 +207,18 @@ func (e *Edge) Close() error {
 	<-e.done
 	return nil
 }
+
+// Route names path for the request metrics: the procedure itself when the API has it, "other" for any other
+// procedure-shaped path (so the label set stays bounded), "" for the web app's paths (not counted).
+func (e *Edge) Route(path string) string {
+	switch {
+	case e.rules[path] != nil:
+		return path
+	case looksLikeProcedure(path):
+		return "other"
+	}
+	return ""
+}
+
+// RegionNames lists the regions the edge has backends for, sorted.
+func (e *Edge) RegionNames() []string { return slices.Sorted(maps.Keys(e.pool.byRegion)) }

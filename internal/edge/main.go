@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/marqueehq/marquee/internal/rpc"
+	"github.com/marqueehq/marquee/internal/telemetry"
 )
 
 // Main is a running `marquee edge`: the Edge, its HTTP server (HTTP/1.1 and h2c) and, with a NATS URL, the
@@ -21,6 +22,11 @@ type Main struct {
 	Config  Config
 	Addr    string // listen address; port 0 picks one
 	NATSURL string // empty: no catalog events, cached answers live out their TTL
+	// Telemetry is the edge's metrics (served at GET /metrics); made by Run when nil. LogFormat and OTLPEndpoint
+	// are --log-format and --otlp-endpoint.
+	Telemetry               *telemetry.Edge
+	LogFormat, OTLPEndpoint string
+	tracing                 func(context.Context) error
 
 	edge   *Edge
 	server *rpc.Server
@@ -63,6 +69,8 @@ func (m *Main) ParseFlags(name string, args []string) error {
 	fs.Var(&urls, "region-url", "NAME=URL of a region's API server; repeat for every region and server")
 	fs.StringVar(&m.Config.Self, "region", "", "the edge's own region (default the first --region-url)")
 	fs.StringVar(&m.NATSURL, "nats-url", m.NATSURL, "NATS server whose catalog events invalidate the cache (default $NATS_URL; empty: none)")
+	fs.StringVar(&m.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&m.OTLPEndpoint, "otlp-endpoint", os.Getenv("MARQUEE_OTLP_ENDPOINT"), "OTLP/HTTP endpoint traces are exported to (default $OTEL_EXPORTER_OTLP_ENDPOINT; empty: none)")
 	fs.DurationVar(&m.Config.HealthInterval, "health-interval", time.Second, "time between health checks of each region")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -91,7 +99,14 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("edge: subscribing to catalog events: %w", err)
 		}
 	}
-	m.server, err = rpc.Listen(m.Addr, m.edge)
+	if m.tracing, err = telemetry.StartTracing(ctx, m.OTLPEndpoint, "marquee-edge"); err != nil {
+		return err
+	}
+	if m.Telemetry == nil {
+		m.Telemetry = telemetry.NewEdge()
+	}
+	m.Telemetry.RegionsUp(m.edge.RegionNames(), m.edge.RegionUp)
+	m.server, err = rpc.Listen(m.Addr, m.Telemetry.Serve(m.edge, m.edge.Route))
 	return err
 }
 
@@ -116,6 +131,9 @@ func (m *Main) Close() error {
 	}
 	if m.edge != nil {
 		errList = append(errList, m.edge.Close())
+	}
+	if m.tracing != nil {
+		errList = append(errList, m.tracing(context.Background()))
 	}
 	return errors.Join(errList...)
 }

@@ -14,6 +14,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/marqueehq/marquee/internal/telemetry"
 	"github.com/marqueehq/marquee/regions"
 )
 
@@ -66,6 +67,7 @@ func (e *Edge) router(proxy http.Handler) http.Handler {
 			e.fail(w, r, err)
 			return
 		}
+		telemetry.NoteRegion(r.Context(), c.target.Name)
 		if c.cacheable() && e.serveCached(w, c) {
 			return
 		}

@@ -98,6 +98,8 @@ type Sender struct {
 	Lease  time.Duration
 	Batch  int // the most deliveries one RunDue claims
 	Logger *slog.Logger
+	// Outcome, when set, is told each recorded attempt's channel and resulting status (for metrics).
+	Outcome func(channel, status string)
 }
 
 // NewSender returns a Sender with DefaultBackoff, a 2-minute lease and batches of 50. A nil now means
@@ -210,6 +212,9 @@ func (s *Sender) attempt(ctx context.Context, d Delivery, m Message) (Delivery, 
 	}
 	if err := s.Log.Record(ctx, d); err != nil {
 		return d, errs.E("notify.attempt", err)
+	}
+	if s.Outcome != nil {
+		s.Outcome(d.Channel, string(d.Status))
 	}
 	return d, nil
 }

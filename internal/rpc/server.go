@@ -51,6 +51,8 @@ type Services struct {
 	Ping func(context.Context) error
 	// Reflection mounts gRPC server reflection (off by default: it lists the whole API to anyone).
 	Reflection bool
+	// Interceptors run outside every other interceptor (tracing, metrics).
+	Interceptors []connect.Interceptor
 }
 
 // public lists the procedures callable without signing in.
@@ -72,8 +74,9 @@ var public = map[string]bool{
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health, reflection
 // (with Services.Reflection) and GET /healthz.
 func NewMux(s Services, log *slog.Logger) *http.ServeMux {
-	opts := connect.WithHandlerOptions(connect.WithInterceptors(&errorInterceptor{log: log},
-		&authInterceptor{auth: s.Accounts, public: public}, textInterceptor{}, validate.NewInterceptor()),
+	opts := connect.WithHandlerOptions(connect.WithInterceptors(s.Interceptors...),
+		connect.WithInterceptors(&errorInterceptor{log: log},
+			&authInterceptor{auth: s.Accounts, public: public}, textInterceptor{}, validate.NewInterceptor()),
 		connect.WithReadMaxBytes(MaxMessageBytes))
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Compliance), opts))

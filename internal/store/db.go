@@ -27,15 +27,25 @@ type DB struct {
 	IDs  *platform.IDs
 	// MaxAttempts bounds how often Transact runs a transaction that keeps failing to serialize.
 	MaxAttempts int
+	// OnRetry, when set, is told the error of every transaction Transact runs again (for metrics).
+	OnRetry func(err error)
 	// holdConfig caches, per showtime, what pricing a hold needs that rarely changes (see HoldInputs).
 	holdConfig *configCache
 }
 
 // Open connects to url. maxConns of 0 keeps pgx's default.
 func Open(ctx context.Context, url string, maxConns int32, now platform.Clock) (*DB, error) {
+	return OpenTraced(ctx, url, maxConns, now, nil)
+}
+
+// OpenTraced is Open with tracer, when not nil, told of every statement (for tracing).
+func OpenTraced(ctx context.Context, url string, maxConns int32, now platform.Clock, tracer pgx.QueryTracer) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: %w", err)
+	}
+	if tracer != nil {
+		cfg.ConnConfig.Tracer = tracer
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
@@ -82,6 +92,9 @@ func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx pgx.
 		})
 		if err == nil || !retryable(err) || attempt >= db.MaxAttempts {
 			return err
+		}
+		if db.OnRetry != nil {
+			db.OnRetry(err)
 		}
 		wait := backoff/2 + rand.N(backoff)
 		select {

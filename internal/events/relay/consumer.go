@@ -11,9 +11,11 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/marqueehq/marquee/internal/events"
 	"github.com/marqueehq/marquee/internal/jobs"
+	"github.com/marqueehq/marquee/internal/telemetry"
 )
 
 // Msg is an event as a consumer receives it.
@@ -125,6 +127,8 @@ func (c *Consumer) create(ctx context.Context, js jetstream.JetStream) (jetstrea
 // deliver hands m to the handler and acknowledges it, or asks for a later redelivery, or gives up on it.
 func (c *Consumer) deliver(ctx context.Context, jm jetstream.Msg) {
 	m := toMsg(jm)
+	ctx, span := telemetry.StartSpan(telemetry.ExtractNATS(ctx, m.Header), "consume "+c.Durable, trace.SpanKindConsumer)
+	defer span.End()
 	err := c.Handle(ctx, m)
 	switch {
 	case err == nil:

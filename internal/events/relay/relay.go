@@ -13,9 +13,11 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/marqueehq/marquee/internal/events"
 	"github.com/marqueehq/marquee/internal/jobs"
+	"github.com/marqueehq/marquee/internal/telemetry"
 )
 
 // Outbox is where the relay finds committed events and records that JetStream stored them; store.Outbox
@@ -35,6 +37,9 @@ type Options struct {
 	MaxBackoff time.Duration // longest wait between failed rounds; default 5s (the first waits 100ms)
 	AckTimeout time.Duration // how long JetStream may take to acknowledge a publish; default 5s
 	Log        *slog.Logger  // default discards
+	// Relayed, when set, is told of every row JetStream stored for the first time (not of copies it already
+	// had), once that is known: the place committed events are counted (see telemetry.Business).
+	Relayed func(events.Record)
 }
 
 // Relay publishes outbox rows to JetStream and marks them published once JetStream has stored them. It is safe
@@ -141,7 +146,9 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
-	acked, pubErr := r.publish(ctx, rows)
+	pubCtx, span := telemetry.StartSpan(ctx, "relay.publish "+r.opts.Stream.Region, trace.SpanKindProducer)
+	acked, pubErr := r.publish(pubCtx, rows)
+	span.End()
 	if err := r.outbox.MarkPublished(ctx, acked); err != nil {
 		return 0, err
 	}
@@ -155,7 +162,9 @@ func (r *Relay) publish(ctx context.Context, rows []events.Record) ([]events.Rec
 	futures := make([]jetstream.PubAckFuture, 0, len(rows))
 	var err error
 	for _, o := range rows {
-		f, sendErr := r.js.PublishMsgAsync(message(o))
+		msg := message(o)
+		telemetry.InjectNATS(ctx, msg.Header) // consumers' spans join the relay's trace
+		f, sendErr := r.js.PublishMsgAsync(msg)
 		if sendErr != nil {
 			err = fmt.Errorf("relay.publish %s: %w", o.Subject, sendErr)
 			break
@@ -169,6 +178,8 @@ func (r *Relay) publish(ctx context.Context, rows []events.Record) ([]events.Rec
 			acked = append(acked, rows[i])
 			if ack.Duplicate {
 				r.duplicates.Add(1)
+			} else if r.opts.Relayed != nil {
+				r.opts.Relayed(rows[i])
 			}
 		case ackErr := <-f.Err():
 			err = cmp.Or(err, fmt.Errorf("relay.publish %s: %w", rows[i].Subject, ackErr))
