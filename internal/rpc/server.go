@@ -51,6 +51,9 @@ type Services struct {
 	Ping func(context.Context) error
 	// Reflection mounts gRPC server reflection (off by default: it lists the whole API to anyone).
 	Reflection bool
+	// RateLimits, when set, limits logins, registrations, holds, bookings, quotes and standby joins per
+	// client IP and per user (see DefaultRateLimits).
+	RateLimits *RateLimits
 }
 
 // public lists the procedures callable without signing in.
@@ -72,9 +75,12 @@ var public = map[string]bool{
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health, reflection
 // (with Services.Reflection) and GET /healthz.
 func NewMux(s Services, log *slog.Logger) *http.ServeMux {
-	opts := connect.WithHandlerOptions(connect.WithInterceptors(&errorInterceptor{log: log},
-		&authInterceptor{auth: s.Accounts, public: public}, textInterceptor{}, validate.NewInterceptor()),
-		connect.WithReadMaxBytes(MaxMessageBytes))
+	ics := []connect.Interceptor{&errorInterceptor{log: log}, &authInterceptor{auth: s.Accounts, public: public}}
+	if s.RateLimits != nil {
+		ics = append(ics, newRateInterceptor(*s.RateLimits, nil))
+	}
+	ics = append(ics, textInterceptor{}, validate.NewInterceptor())
+	opts := connect.WithHandlerOptions(connect.WithInterceptors(ics...), connect.WithReadMaxBytes(MaxMessageBytes))
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Compliance), opts))
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog), opts))
