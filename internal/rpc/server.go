@@ -53,6 +53,9 @@ type Services struct {
 	Reflection bool
 	// Interceptors run outside every other interceptor (tracing, metrics).
 	Interceptors []connect.Interceptor
+	// RateLimits, when set, limits logins, registrations, holds, bookings, quotes and standby joins per
+	// client IP and per user (see DefaultRateLimits).
+	RateLimits *RateLimits
 }
 
 // public lists the procedures callable without signing in.
@@ -74,9 +77,12 @@ var public = map[string]bool{
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health, reflection
 // (with Services.Reflection) and GET /healthz.
 func NewMux(s Services, log *slog.Logger) *http.ServeMux {
-	opts := connect.WithHandlerOptions(connect.WithInterceptors(s.Interceptors...),
-		connect.WithInterceptors(&errorInterceptor{log: log},
-			&authInterceptor{auth: s.Accounts, public: public}, textInterceptor{}, validate.NewInterceptor()),
+	ics := []connect.Interceptor{&errorInterceptor{log: log}, &authInterceptor{auth: s.Accounts, public: public}}
+	if s.RateLimits != nil {
+		ics = append(ics, newRateInterceptor(*s.RateLimits, nil))
+	}
+	ics = append(ics, textInterceptor{}, validate.NewInterceptor())
+	opts := connect.WithHandlerOptions(connect.WithInterceptors(s.Interceptors...), connect.WithInterceptors(ics...),
 		connect.WithReadMaxBytes(MaxMessageBytes))
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Compliance), opts))
