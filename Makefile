@@ -4,6 +4,7 @@ GO    ?= go
 BUF   := $(GO) run github.com/bufbuild/buf/cmd/buf@v1.75.0
 ARGS  ?=
 
+.PHONY: fuzz-smoke
 .PHONY: run test generate check-generate check-size bench build vet deps tools web web-test browser
 
 STRIPE_MOCK_VERSION := v0.203.0
@@ -16,7 +17,7 @@ run: deps tools web
 	./bin/marquee dev $(ARGS)
 
 ## test: generation check, vet, and every test with the race detector against real PostgreSQL
-test: deps tools browser check-size check-generate web web-test vet
+test: deps tools browser check-size check-generate web web-test vet fuzz-smoke
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## bench: load generator (with pgbench baseline on the same database) and Go benchmarks
@@ -84,3 +85,11 @@ deps:
 	if ! command -v apt-get >/dev/null; then \
 		echo "no apt-get here: install PostgreSQL 15 server binaries (initdb, pg_ctl, pgbench) or set DATABASE_URL"; exit 1; fi; \
 	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends postgresql postgresql-contrib
+
+## fuzz-smoke: each fuzzer for a few seconds (their seeds also run as ordinary tests)
+fuzz-smoke:
+	$(GO) test -run '^$$' -fuzz '^FuzzValidateLayout$$' -fuzztime 3s ./internal/catalog
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCursor$$' -fuzztime 3s ./internal/catalog
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeToken$$' -fuzztime 3s ./internal/search
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 3s ./internal/notify/ticket
+	$(GO) test -run '^$$' -fuzz '^FuzzParseWebhook$$' -fuzztime 3s ./internal/payment
