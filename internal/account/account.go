@@ -59,8 +59,23 @@ type Service struct {
 
 const issuer = "marquee"
 
-// dummyHash is compared against when an email is unknown, so a failed login takes as long either way.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("marquee-dummy-password"), bcrypt.MinCost)
+// dummyHashes are compared against when an email is unknown, one per bcrypt cost, so a failed login takes
+// as long as one for a real account (a hash of a lower cost would answer unknown emails many times faster).
+var dummyHashes sync.Map // int cost -> []byte
+
+// dummyHash is a hash of a password no one has, at the service's cost.
+func (s *Service) dummyHash() []byte {
+	c := s.cost()
+	if h, ok := dummyHashes.Load(c); ok {
+		return h.([]byte)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("marquee-dummy-password"), c)
+	if err != nil { // a cost bcrypt refuses: Register fails the same way, so any hash will do
+		h, _ = bcrypt.GenerateFromPassword([]byte("marquee-dummy-password"), bcrypt.MinCost)
+	}
+	dummyHashes.Store(c, h)
+	return h
+}
 
 // Register creates a user with a bcrypt-hashed password and returns it with a token carrying its home region.
 // The email must be a bare address (kept lower-cased) not yet registered, the password 8 to 72 bytes (bcrypt
@@ -142,7 +157,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, stri
 	}
 	u, hash, err := s.Store.UserByEmail(ctx, email)
 	if errs.Is(err, errs.NotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
 		return User{}, "", bad
 	}
 	if err != nil {
@@ -165,7 +180,7 @@ func (s *Service) CheckPassword(ctx context.Context, userID, password string) er
 	bad := errs.Errorf(op, errs.Unauthenticated, "wrong password")
 	_, hash, err := s.Store.UserByID(ctx, userID)
 	if errs.Is(err, errs.NotFound) {
-		_ = passwordMatches(string(dummyHash), password)
+		_ = passwordMatches(string(s.dummyHash()), password)
 		return bad
 	}
 	if err != nil {

@@ -191,6 +191,33 @@ func TestLogin(t *testing.T) {
 	}
 }
 
+// TestLoginTakesAsLongForUnknownEmails: a wrong password for a real account and any password for an unknown
+// email cost the same bcrypt work at the service's own cost, so timing does not tell which emails have
+// accounts. The bound is loose (half) so that a busy machine does not make it flaky; a dummy hash of a lower
+// cost made unknown emails over ten times faster.
+func TestLoginTakesAsLongForUnknownEmails(t *testing.T) {
+	svc, _, _ := newService(t)
+	svc.BcryptCost = bcrypt.DefaultCost
+	ctx := context.Background()
+	if _, _, err := svc.Register(ctx, "ana@example.com", "s3cret-pass", "Ana", nil); err != nil {
+		t.Fatal(err)
+	}
+	timeLogins := func(email string) time.Duration {
+		start := time.Now()
+		for range 4 {
+			if _, _, err := svc.Login(ctx, email, "not-the-password"); !errs.Is(err, errs.Unauthenticated) {
+				t.Fatalf("Login(%s): %v, want unauthenticated", email, err)
+			}
+		}
+		return time.Since(start)
+	}
+	timeLogins("nobody@example.com") // makes the dummy hash of this cost once
+	known, unknown := timeLogins("ana@example.com"), timeLogins("nobody@example.com")
+	if unknown < known/2 {
+		t.Fatalf("4 logins took %v for a real account but %v for an unknown email", known, unknown)
+	}
+}
+
 func TestCheckPassword(t *testing.T) {
 	svc, _, _ := newService(t)
 	ctx := context.Background()
