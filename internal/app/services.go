@@ -37,5 +37,6 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Now:          now,
 		Ping:         db.Ping,
 		Reflection:   c.GRPCReflection,
+		RateLimits:   &c.RateLimits,
 	}
 }

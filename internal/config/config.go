@@ -15,6 +15,7 @@ import (
 	"github.com/marqueehq/marquee/internal/notify"
 	"github.com/marqueehq/marquee/internal/objstore"
 	"github.com/marqueehq/marquee/internal/payment"
+	"github.com/marqueehq/marquee/internal/rpc"
 	"github.com/marqueehq/marquee/internal/standby"
 	"github.com/marqueehq/marquee/regions"
 )
@@ -64,6 +65,9 @@ type Config struct {
 	// and S3SecretKey, over HTTPS when S3Secure is set; empty starts a private versitygw under DataDir/s3.
 	S3Endpoint, S3AccessKey, S3SecretKey string
 	S3Secure                             bool
+	// RateLimits limit logins, registrations, holds, bookings, promotion checks and standby joins per client
+	// IP and per user (rpc.DefaultRateLimits unless overridden with --rate-limit).
+	RateLimits rpc.RateLimits
 	// GRPCReflection serves gRPC server reflection, which lists the whole API to anyone: off unless asked for.
 	GRPCReflection bool
 	// Archive configures the compliance archive.
@@ -83,7 +87,7 @@ func Default() Config {
 		SMSURL: os.Getenv("SMS_URL"), PushURL: os.Getenv("PUSH_URL"), NotifySecret: os.Getenv("NOTIFY_SIGNING_SECRET"),
 		S3Endpoint: os.Getenv("MARQUEE_S3_ENDPOINT"), S3AccessKey: os.Getenv("MARQUEE_S3_ACCESS_KEY"),
 		S3SecretKey: os.Getenv("MARQUEE_S3_SECRET_KEY"),
-		Archive:     defaultArchive(archive.DefaultAfter, archive.DefaultJobEvery)}
+		Archive:     defaultArchive(archive.DefaultAfter, archive.DefaultJobEvery), RateLimits: rpc.DefaultRateLimits()}
 }
 
 // Parse reads command-line flags of the command name into c and checks them.
@@ -100,6 +104,7 @@ func (c *Config) Parse(name string, args []string) error {
 func (c *Config) Flags(fs *flag.FlagSet) {
 	c.Archive.flags(fs)
 	c.Telemetry.flags(fs)
+	c.limitFlags(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HTTP/1.1 and h2c)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the private PostgreSQL cluster and secrets")
 	fs.StringVar(&c.Region, "region", c.Region, "the region this process serves (a name in regions/); empty serves all")

@@ -16,6 +16,7 @@ import (
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/app"
 	"github.com/marqueehq/marquee/internal/catalog"
+	"github.com/marqueehq/marquee/internal/rpc"
 	"github.com/marqueehq/marquee/internal/seed"
 	"github.com/marqueehq/marquee/regions"
 )
@@ -83,6 +84,9 @@ func (s *Stack) startApp(ctx context.Context) error {
 	m.Config.Addr = "127.0.0.1:0"
 	m.Config.Seed = false
 	m.Config.BcryptCost = 4
+	// Each simulated client is one account holding and releasing many times a second, far beyond what the
+	// per-user limits let a person do, so the load generator turns rate limits off (see the README).
+	m.Config.RateLimits = rpc.RateLimits{}
 	m.Config.MaxConns = s.opts.MaxConns
 	m.Log = s.opts.logger()
 	s.App = m
