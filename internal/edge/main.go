@@ -26,7 +26,9 @@ type Main struct {
 	// are --log-format and --otlp-endpoint.
 	Telemetry               *telemetry.Edge
 	LogFormat, OTLPEndpoint string
-	tracing                 func(context.Context) error
+	// CORSOrigins are the other origins whose browser apps may call the edge (--cors-origin); none by default.
+	CORSOrigins []string
+	tracing     func(context.Context) error
 
 	edge   *Edge
 	server *rpc.Server
@@ -71,6 +73,8 @@ func (m *Main) ParseFlags(name string, args []string) error {
 	fs.StringVar(&m.NATSURL, "nats-url", m.NATSURL, "NATS server whose catalog events invalidate the cache (default $NATS_URL; empty: none)")
 	fs.StringVar(&m.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&m.OTLPEndpoint, "otlp-endpoint", os.Getenv("MARQUEE_OTLP_ENDPOINT"), "OTLP/HTTP endpoint traces are exported to (default $OTEL_EXPORTER_OTLP_ENDPOINT; empty: none)")
+	fs.Func("cors-origin", "an origin (https://host) whose browser app may call the API; repeatable, \"*\" for any; default none (same origin only)",
+		func(v string) error { m.CORSOrigins = append(m.CORSOrigins, v); return nil })
 	fs.DurationVar(&m.Config.HealthInterval, "health-interval", time.Second, "time between health checks of each region")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -106,7 +110,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Telemetry = telemetry.NewEdge()
 	}
 	m.Telemetry.RegionsUp(m.edge.RegionNames(), m.edge.RegionUp)
-	m.server, err = rpc.Listen(m.Addr, m.Telemetry.Serve(m.edge, m.edge.Route))
+	m.server, err = rpc.Listen(m.Addr, rpc.WithCORS(m.Telemetry.Serve(m.edge, m.edge.Route), m.CORSOrigins))
 	return err
 }
 
