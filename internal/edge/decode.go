@@ -180,7 +180,9 @@ func decode(b []byte, codec string, m protoreflect.Message) error {
 		return connect.NewError(connect.CodeUnimplemented, fmt.Errorf("unknown codec %q", codec))
 	}
 	if err != nil {
-		return connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("decoding request: %w", err))
+		// In plain words, as the regions say it: the decoder's text names Go types and its own internals.
+		name := map[string]string{"proto": "protobuf", "json": "JSON"}[codec]
+		return connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("the request body is not a valid %s message for this method", name))
 	}
 	return nil
 }

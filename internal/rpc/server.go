@@ -82,8 +82,8 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 		ics = append(ics, newRateInterceptor(*s.RateLimits, nil))
 	}
 	ics = append(ics, textInterceptor{}, validate.NewInterceptor())
-	opts := connect.WithHandlerOptions(connect.WithInterceptors(s.Interceptors...), connect.WithInterceptors(ics...),
-		connect.WithReadMaxBytes(MaxMessageBytes))
+	opts := connect.WithHandlerOptions(append(codecs(), connect.WithInterceptors(s.Interceptors...),
+		connect.WithInterceptors(ics...), connect.WithReadMaxBytes(MaxMessageBytes))...)
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Compliance), opts))
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog), opts))
