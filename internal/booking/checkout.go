@@ -63,7 +63,7 @@ func (r CheckoutRules) Quote(code string, f QuoteFacts) (pricing.Quote, error) {
 		return pricing.BuildQuote(h.Currency, h.Lines, nil, 0, policy.FeePerSeatMinor), nil
 	}
 	if f.Promotion == nil {
-		return pricing.Quote{}, errs.Errorf(op, errs.Precondition, "unknown promotion code")
+		return pricing.Quote{}, pricing.Refused(op, "unknown promotion code")
 	}
 	discount, err := f.Promotion.Discount(pricing.Use{Now: r.Now, ChainID: f.ChainID, TheatreID: f.Showtime.TheatreID,
 		MovieID: f.Showtime.MovieID, Seats: len(h.SeatIDs), SubtotalMinor: h.SubtotalMinor(), Currency: h.Currency,

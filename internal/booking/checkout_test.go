@@ -110,10 +110,10 @@ func TestCheckoutRulesQuote(t *testing.T) {
 			outcome[pricing.Quote]{Value: pricing.Quote{Currency: "USD", Lines: lines, SubtotalMinor: 2500,
 				PromoCode: "TENOFF", PromoDescription: "10% off", DiscountMinor: 250,
 				Fees: []pricing.Fee{{Description: pricing.BookingFee, AmountMinor: 300}}, TotalMinor: 2550}}},
-		{"ErrUnknownCode", "NOSUCH", quoteFacts(nil), failed[pricing.Quote](errs.Precondition, "unknown promotion code")},
+		{"ErrUnknownCode", "NOSUCH", quoteFacts(nil), failed[pricing.Quote](errs.Precondition, pricing.CodeRefused)},
 		{"ErrPromotionOfOtherChain", "TENOFF", quoteFacts(func(f *booking.QuoteFacts) {
 			f.Promotion, f.ChainID = tenOff, "chain2"
-		}), failed[pricing.Quote](errs.Precondition, "this code is not valid for this cinema")},
+		}), failed[pricing.Quote](errs.Precondition, pricing.CodeRefused)},
 		{"ErrShowStarted", "", quoteFacts(func(f *booking.QuoteFacts) { f.Showtime.StartsAt = checkoutAt.Now }),
 			failed[pricing.Quote](errs.Precondition, "showtime has already started")},
 		{"ErrShowCancelled", "", quoteFacts(func(f *booking.QuoteFacts) { f.Showtime.Status = catalog.ShowtimeCancelled }),

@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -111,13 +112,22 @@ type Use struct {
 	UserRedemptions             int // how often this user has redeemed the code before
 }
 
-// Discount returns the discount p gives u, or a Precondition error whose message tells the customer why the
-// code does not apply (expired, not yet valid, wrong cinema or movie, too few seats, used up, wrong currency).
+// CodeRefused is what a customer is told for every way a promotion code can fail (unknown, expired, not yet
+// valid, another cinema or movie, too few seats, used up, another currency): one answer, so that codes and
+// their rules cannot be probed. The reason stays in the error's cause, for logs and tests.
+const CodeRefused = "this promotion code cannot be used for this booking"
+
+// Refused is the Precondition error of a code refused for reason.
+func Refused(op, reason string) error {
+	return errs.E(op, errs.Precondition, CodeRefused, errors.New(reason))
+}
+
+// Discount returns the discount p gives u, or a Refused error whose cause says why the code does not apply.
 // A percent discount rounds down to a minor unit; a discount never exceeds the subtotal.
 func (p Promotion) Discount(u Use) (int64, error) {
 	const op = "pricing.Promotion.Discount"
 	if msg := p.refusal(u); msg != "" {
-		return 0, errs.E(op, errs.Precondition, msg)
+		return 0, Refused(op, msg)
 	}
 	subtotal := max(u.SubtotalMinor, 0)
 	if p.Kind == PromotionPercent {

@@ -1,6 +1,7 @@
 package pricing_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -139,7 +140,15 @@ func TestDiscount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.promo.Discount(tt.use)
-			checkErr(t, err, errs.Precondition, tt.wantErr)
+			// Every refusal tells the customer the same; its cause says why.
+			if tt.wantErr != "" {
+				checkErr(t, err, errs.Precondition, pricing.CodeRefused)
+				if !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want its cause to say %q", err, tt.wantErr)
+				}
+			} else {
+				checkErr(t, err, errs.Precondition, "")
+			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}

@@ -199,7 +199,7 @@ func reservePromotion(ctx context.Context, tx pgx.Tx, promoID string, a *booking
 		return errs.E(op, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return errs.Errorf(op, errs.Precondition, "this code has been fully redeemed")
+		return pricing.Refused(op, "this code has been fully redeemed")
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO promotion_redemptions (promotion_id, region, booking_id, user_id, created_at)
 		VALUES ($1, $2, $3, $4, $5)`, promoID, a.Region, a.ID, a.Request.UserID, now)
