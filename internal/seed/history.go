@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/marqueehq/marquee/internal/store"
 	"github.com/marqueehq/marquee/regions"
@@ -74,7 +75,28 @@ func History(ctx context.Context, db *store.DB, opts HistoryOptions) (sum Histor
 		sum, err = loadHistory(ctx, tx, newHistory(cat, opts))
 		return err
 	})
-	return sum, err
+	if err != nil || sum.AlreadySeeded {
+		return sum, err
+	}
+	return sum, analyzeHistory(ctx, db.Pool)
+}
+
+// historyTables are the tables History loads.
+var historyTables = []string{"users", "showtimes", "promotions", "gift_cards", "holds", "bookings", "booking_seats",
+	"promotion_redemptions", "store_credit_entries", "store_credit_balances", "payments", "standby_entries",
+	"standby_offers"}
+
+// analyzeHistory refreshes the planner's statistics of the tables History filled, as one should after a bulk
+// load: plans made while they still looked empty (a statement prepared before autovacuum's next pass) read the
+// loaded tables by nested scans, and one archive query ran for minutes that way. One table per statement, which
+// CockroachDB accepts too.
+func analyzeHistory(ctx context.Context, pool *pgxpool.Pool) error {
+	for _, t := range historyTables {
+		if _, err := pool.Exec(ctx, "ANALYZE "+t); err != nil {
+			return fmt.Errorf("analyze %s: %w", t, err)
+		}
+	}
+	return nil
 }
 
 func (o HistoryOptions) check() error {
