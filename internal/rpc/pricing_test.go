@@ -259,8 +259,9 @@ func TestPromotionRefusals(t *testing.T) {
 	promo("LATER", func(p *marqueev1.Promotion) { p.ValidFrom = timestamppb.New(t0.Add(12 * time.Hour)) })
 	promo("GROUP3", func(p *marqueev1.Promotion) { p.MinSeats = 3 })
 	promo("ONCEEACH", func(p *marqueev1.Promotion) { p.PerUserLimit = 1 })
-	promo("ELSEWHERE", func(p *marqueev1.Promotion) { p.TheatreIds = []string{"use1_other_theatre"} })
-	promo("OTHERFILM", func(p *marqueev1.Promotion) { p.MovieIds = []string{"other-movie"} })
+	elsewhere, otherFilm := e.mustAddTheatre(t, chain), e.mustAddMovie(t)
+	promo("ELSEWHERE", func(p *marqueev1.Promotion) { p.TheatreIds = []string{elsewhere} })
+	promo("OTHERFILM", func(p *marqueev1.Promotion) { p.MovieIds = []string{otherFilm} })
 	promo("OTHERCHAIN", func(p *marqueev1.Promotion) { p.ChainId = otherChain })
 	e.mustUpsertPromotion(t, op, percentPromo(chain, "CHEAP", 10)) // valid, for comparison
 	repeat := e.mustRegister(t)
@@ -530,5 +531,50 @@ func TestPromotionReleasedWhenCodeChangesDuringCheckout(t *testing.T) {
 	}
 	if n := e.count(t, `SELECT count(*) FROM payments WHERE status = 'failed'`); n != 1 {
 		t.Errorf("failed payments = %d, want 1", n)
+	}
+}
+
+// mustAddTheatre adds a theatre of chainID, a copy of the fixture's, and returns its ID.
+func (e *env) mustAddTheatre(t *testing.T, chainID string) string {
+	t.Helper()
+	id := e.fix.Theatre.ID + "_" + chainID
+	e.exec(t, `INSERT INTO theatres (region, id, chain_id, city_id, name, address, latitude, longitude, amenities,
+		time_zone, currency) SELECT region, $2, $3, city_id, 'Elsewhere', address, latitude, longitude, amenities,
+		time_zone, currency FROM theatres WHERE id = $1`, e.fix.Theatre.ID, id, chainID)
+	return id
+}
+
+// mustAddMovie adds a movie, a copy of the fixture's, and returns its ID.
+func (e *env) mustAddMovie(t *testing.T) string {
+	t.Helper()
+	id := e.fix.Movie.ID + "_other"
+	e.exec(t, `INSERT INTO movies (id, title, runtime_minutes, genres, rating, language, synopsis, cast_members,
+		release_date) SELECT $2, 'Another Film', runtime_minutes, genres, rating, language, synopsis, cast_members,
+		release_date FROM movies WHERE id = $1`, e.fix.Movie.ID, id)
+	return id
+}
+
+// TestPromotionScopeOfOtherChains: a promotion naming another chain's theatre, or a theatre or movie that does
+// not exist, is refused and nothing is stored.
+func TestPromotionScopeOfOtherChains(t *testing.T) {
+	e := newEnv(t)
+	e.mustAddOtherChain(t)
+	chain := e.fix.Chain.ID
+	op := e.mustOperator(t, chain)
+	foreign := e.mustAddTheatre(t, otherChain)
+	for name, edit := range map[string]func(p *marqueev1.Promotion){
+		"OtherChainsTheatre": func(p *marqueev1.Promotion) { p.TheatreIds = []string{e.fix.Theatre.ID, foreign} },
+		"UnknownTheatre":     func(p *marqueev1.Promotion) { p.TheatreIds = []string{"use1_nosuch"} },
+		"UnknownMovie":       func(p *marqueev1.Promotion) { p.MovieIds = []string{"nosuch-movie"} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := percentPromo(chain, "SCOPE"+strings.ToUpper(name[:3]), 10)
+			edit(p)
+			_, err := e.adminSvc().UpsertPromotion(context.Background(), as(op, &marqueev1.UpsertPromotionRequest{Promotion: p}))
+			wantCode(t, err, connect.CodeInvalidArgument)
+			if n := e.count(t, `SELECT count(*) FROM promotions`); n != 0 {
+				t.Fatalf("%d promotions stored after a refusal", n)
+			}
+		})
 	}
 }

@@ -133,6 +133,9 @@ func (s *PricingStore) UpsertPromotion(ctx context.Context, p pricing.Promotion)
 		if err := chainExists(ctx, tx, p.ChainID); err != nil {
 			return err
 		}
+		if err := scopeExists(ctx, tx, p); err != nil {
+			return err
+		}
 		var owner string
 		err := tx.QueryRow(ctx, `SELECT chain_id FROM promotions WHERE id = $1`, p.ID).Scan(&owner)
 		if err == nil && owner != p.ChainID {
@@ -160,6 +163,28 @@ func (s *PricingStore) UpsertPromotion(ctx context.Context, p pricing.Promotion)
 		return wrap(op, err)
 	})
 	return out, err
+}
+
+// scopeExists refuses (Invalid) a promotion whose theatres are not all the chain's own or whose movies do not
+// all exist: IDs of another chain's theatres are never stored in a scope.
+func scopeExists(ctx context.Context, tx pgx.Tx, p pricing.Promotion) error {
+	const op = "store.UpsertPromotion"
+	var theatre, movie string
+	err := tx.QueryRow(ctx, `SELECT
+			COALESCE((SELECT t FROM unnest(CAST($2 AS TEXT[])) AS t
+				WHERE NOT EXISTS (SELECT 1 FROM theatres WHERE id = t AND chain_id = $1) LIMIT 1), ''),
+			COALESCE((SELECT m FROM unnest(CAST($3 AS TEXT[])) AS m
+				WHERE NOT EXISTS (SELECT 1 FROM movies WHERE id = m) LIMIT 1), '')`,
+		p.ChainID, nonNil(p.TheatreIDs), nonNil(p.MovieIDs)).Scan(&theatre, &movie)
+	switch {
+	case err != nil:
+		return errs.E(op, err)
+	case theatre != "":
+		return errs.Errorf(op, errs.Invalid, "theatre %q is not a theatre of this chain", theatre)
+	case movie != "":
+		return errs.Errorf(op, errs.Invalid, "movie %q does not exist", movie)
+	}
+	return nil
 }
 
 // promotionByCode returns the promotion with that (normalized) code, or nil when none has it, and how often
