@@ -53,6 +53,7 @@ var Tables = []Table{
 	{Name: "showtime_seats", Kind: RegionalByRow, From: "region", Reason: "the inventory rows every hold and booking updates conditionally: local to the theatre's region"},
 	{Name: "holds", Kind: RegionalByRow, From: "region", Reason: "written by every hold, release and expiry in the theatre's region"},
 	{Name: "hold_quotas", Kind: RegionalByRow, From: "region", Reason: "the per-person seat limit, updated in the same transaction as the hold"},
+	{Name: "person_hold_quotas", Kind: RegionalByRow, From: "region", Reason: "the per-person limit across showtimes, updated in the same transaction as the hold"},
 	{Name: "bookings", Kind: RegionalByRow, From: "region", Reason: "theatre-homed; confirmation_code stays unique across regions (CockroachDB checks the other regions on insert)"},
 	{Name: "booking_seats", Kind: RegionalByRow, From: "region", Reason: "with its booking; the sold-once unique index leads with region, so its check stays local"},
 	{Name: "payments", Kind: RegionalByRow, From: "region", Reason: "with the booking they pay or refund; (provider, idempotency_key) stays unique across regions"},

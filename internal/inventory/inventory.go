@@ -83,8 +83,47 @@ func (h Hold) Live(now time.Time) bool { return h.Status == HoldActive && now.Be
 type HoldRules struct {
 	// Showtime says whether the showtime can take holds.
 	Showtime func(catalog.Showtime) error
-	// MaxSeatsPerUser bounds the seats one user may hold at once for one showtime.
+	// MaxSeatsPerUser bounds the seats one user may hold at once for one showtime, counting the seats they have
+	// booked for it.
 	MaxSeatsPerUser int
+	// MaxHeldSeats and MaxHolds bound a person's live holds across all showtimes of the region.
+	MaxHeldSeats, MaxHolds int
+}
+
+// Quota is what a person already has when they ask for more seats, read in the hold's transaction.
+type Quota struct {
+	ShowHeld, ShowBooked int // seats of this showtime they hold (live holds) and have in confirmed bookings
+	Held, Holds          int // seats they hold, and how many live holds, across the region's showtimes
+}
+
+// The limits against hoarding a person's holds across a region's showtimes: enough to compare a few shows
+// for a family, far from the hundreds one script held in half a second.
+const (
+	DefaultMaxSeatsPerUser = 10 // seats of one showtime, held and booked, per person
+	DefaultMaxHeldSeats    = 20
+	DefaultMaxHolds     = 6
+)
+
+// CheckQuota refuses asking for asked more seats beyond a limit (Exhausted): the per-show limit counts booked
+// seats too, so adding seats to a booking cannot pass it; the per-person limits count live holds everywhere.
+func (r HoldRules) CheckQuota(q Quota, asked int) error {
+	const op = "inventory.CheckQuota"
+	if have := q.ShowHeld + q.ShowBooked; have+asked > r.MaxSeatsPerUser {
+		if q.ShowBooked > 0 {
+			return errs.E(op, errs.Exhausted, fmt.Sprintf("You can have at most %d seats for one show; you have "+
+				"booked %d and hold %d, so you can add up to %d more", r.MaxSeatsPerUser, q.ShowBooked, q.ShowHeld,
+				max(r.MaxSeatsPerUser-have, 0)), &SeatLimitError{Limit: r.MaxSeatsPerUser, Held: have, Asked: asked})
+		}
+		return LimitError(q.ShowHeld, asked, r.MaxSeatsPerUser)
+	}
+	if r.MaxHolds > 0 && q.Holds >= r.MaxHolds {
+		return errs.Errorf(op, errs.Exhausted, "You already hold seats for %d shows; book or release some first", q.Holds)
+	}
+	if r.MaxHeldSeats > 0 && q.Held+asked > r.MaxHeldSeats {
+		return errs.Errorf(op, errs.Exhausted, "You can hold at most %d seats at once across all shows; you hold %d",
+			r.MaxHeldSeats, q.Held)
+	}
+	return nil
 }
 
 // HoldInputs is what pricing and the orphan-seat rule need before seats are held. It is read outside the hold
@@ -143,7 +182,7 @@ type Service struct {
 	Now             platform.Clock
 	IDs             *platform.IDs
 	HoldTTL         time.Duration // how long a hold lasts; 8 minutes when 0
-	MaxSeatsPerUser int           // 10 when 0
+	MaxSeatsPerUser int           // DefaultMaxSeatsPerUser when 0
 	// Policies resolves a chain's policy (its own, or the default).
 	Policies catalog.Policies
 	// Changes, when set, tells WatchSeatMap when a showtime's seats change: the region's events (events/hub).
@@ -241,7 +280,7 @@ func (s *Service) hold(ctx context.Context, userID, showtimeID string, seatIDs [
 		SeatIDs: seats, Status: HoldActive, CreatedAt: now, ExpiresAt: now.Add(ttl),
 		Currency: in.Showtime.Currency, Lines: priceSeats(in, seats)}
 	rules := HoldRules{Showtime: func(st catalog.Showtime) error { return Holdable(st, now) },
-		MaxSeatsPerUser: s.maxSeats()}
+		MaxSeatsPerUser: s.maxSeats(), MaxHeldSeats: DefaultMaxHeldSeats, MaxHolds: DefaultMaxHolds}
 	if err := s.Store.CreateHold(ctx, h, rules); err != nil {
 		return Hold{}, errs.E(op, err)
 	}
@@ -355,7 +394,7 @@ func (s *Service) ttl() time.Duration {
 
 func (s *Service) maxSeats() int {
 	if s.MaxSeatsPerUser == 0 {
-		return 10
+		return DefaultMaxSeatsPerUser
 	}
 	return s.MaxSeatsPerUser
 }

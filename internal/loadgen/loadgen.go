@@ -14,6 +14,8 @@ import (
 	"os"
 	"runtime/pprof"
 	"time"
+
+	"github.com/marqueehq/marquee/internal/inventory"
 )
 
 // Options configures a load run.
@@ -92,6 +94,9 @@ func (o Options) validate() error {
 		return errors.New("--max-conns must be at least 1")
 	case o.Rows < 1 || o.Rows > 100 || o.SeatsPerRow < 2 || o.SeatsPerRow > 999:
 		return errors.New("--rows must be 1 to 100 and --seats-per-row 2 to 999")
+	case o.Clients*inventory.DefaultMaxSeatsPerUser < o.Seats():
+		return fmt.Errorf("--clients: %d clients of at most %d seats each cannot sell out %d seats",
+			o.Clients, inventory.DefaultMaxSeatsPerUser, o.Seats())
 	case o.PgbenchScale < 1:
 		return errors.New("--pgbench-scale must be at least 1")
 	}

@@ -11,10 +11,12 @@ import (
 	"connectrpc.com/connect"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/internal/inventory"
 )
 
 // SaleResults are the numbers of the on-sale phase: every client fetches the seat map, holds 1 to 4 available
-// seats (side by side where it can) and books them, until the showtime is sold out.
+// seats (side by side where it can) and books them, until the showtime is sold out. Like a person, a client
+// buys at most inventory.DefaultMaxSeatsPerUser seats of the show, then only watches it sell out.
 type SaleResults struct {
 	Seats         int           // seats of the showtime
 	SoldOut       bool          // the clients saw every seat booked
@@ -114,10 +116,11 @@ func (c *saleClient) run(ctx context.Context, s *Stack, r *race) {
 		case booked == s.opts.Seats():
 			c.soldOut = true
 			return
-		case len(avail) == 0: // the rest is held by others, who may yet release it
+		case len(avail) == 0 || c.seats >= inventory.DefaultMaxSeatsPerUser:
+			// the rest is held by others, who may yet release it, or this client has all it may buy
 			sleepCtx(ctx, 5*time.Millisecond)
 		default:
-			c.tryBook(ctx, s, r, pickSeats(avail, 1+rand.N(4)))
+			c.tryBook(ctx, s, r, pickSeats(avail, min(1+rand.N(4), inventory.DefaultMaxSeatsPerUser-c.seats)))
 		}
 	}
 }

@@ -17,10 +17,12 @@ import (
 	"github.com/marqueehq/marquee/internal/search"
 )
 
-// bookRows books every seat of the given rows for u, two at a time.
-func (e *env) bookRows(t *testing.T, u user, rows ...string) {
+// bookRows books every seat of the given rows, two at a time, each row for a new person (a row of 10 is as
+// many seats of one show as one person may have).
+func (e *env) bookRows(t *testing.T, rows ...string) {
 	t.Helper()
 	for _, r := range rows {
+		u := e.mustRegister(t)
 		for n := 1; n <= 10; n += 2 {
 			a, b := r+strconv.Itoa(n), r+strconv.Itoa(n+1)
 			e.mustBook(t, u, e.mustHold(t, u, a, b).Id, "book-rows-"+a)
@@ -54,7 +56,6 @@ func TestFromPrice(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	searchSvc := e.searchClient(t)
-	seller := e.mustRegister(t)
 	prices := func(what string) (list, found, onMap, lowest *marqueev1.Money) {
 		t.Helper()
 		ls, err := e.catalog.ListShowtimes(ctx, connect.NewRequest(&marqueev1.ListShowtimesRequest{TheatreId: e.fix.Theatre.ID}))
@@ -95,9 +96,9 @@ func TestFromPrice(t *testing.T) {
 	want("a show 8% full", 1200)
 	e.mustHold(t, e.mustRegister(t), "F6")
 	want("a show 10% full: the demand rule", 1500)
-	e.bookRows(t, seller, "A", "B", "C")
+	e.bookRows(t, "A", "B", "C")
 	e.mustHold(t, e.mustRegister(t), "F7", "F8", "F9", "F10")
 	want("standard seats gone: premium with the demand rule", 2250)
-	e.bookRows(t, seller, "D", "E")
+	e.bookRows(t, "D", "E")
 	want("sold out", 0)
 }

@@ -49,18 +49,22 @@ func (e *env) mustEntry(t *testing.T, u user, id string) *marqueev1.StandbyEntry
 	return res.Msg.Entry
 }
 
-// sellOut books every seat of the fixture's show in rows of two for u and returns the bookings.
-func (e *env) sellOut(t *testing.T, u user) []*marqueev1.Booking {
+// sellOut books every seat of the fixture's show in twos, each row for a new person (a row of 10 is as many
+// seats of one show as one person may have), and returns the bookings and who owns each.
+func (e *env) sellOut(t *testing.T) ([]*marqueev1.Booking, map[string]user) {
 	t.Helper()
 	var bs []*marqueev1.Booking
+	owners := map[string]user{}
 	rows := []string{"A", "B", "C", "D", "E", "F"}
 	for _, r := range rows {
+		u := e.mustRegister(t)
 		for n := 1; n <= 10; n += 2 {
 			a, b := r+strconv.Itoa(n), r+strconv.Itoa(n+1)
-			bs = append(bs, e.mustBook(t, u, e.mustHold(t, u, a, b).Id, "sellout-"+a))
+			bk := e.mustBook(t, u, e.mustHold(t, u, a, b).Id, "sellout-"+a)
+			bs, owners[bk.Id] = append(bs, bk), u
 		}
 	}
-	return bs
+	return bs, owners
 }
 
 // TestStandbyLine walks a sold-out show: three people join, a cancellation offers the seats to the first; their
@@ -69,7 +73,7 @@ func TestStandbyLine(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	sb := e.standbyClient()
-	seller, b1, b2, b3 := e.mustRegister(t), e.mustRegister(t), e.mustRegister(t), e.mustRegister(t)
+	b1, b2, b3 := e.mustRegister(t), e.mustRegister(t), e.mustRegister(t)
 	join := func(u user) (*marqueev1.StandbyEntry, error) {
 		res, err := sb.JoinStandby(ctx, as(u, &marqueev1.JoinStandbyRequest{ShowtimeId: e.fix.Showtime.ID, SeatCount: 2, Together: true}))
 		if err != nil {
@@ -81,7 +85,7 @@ func TestStandbyLine(t *testing.T) {
 		_, err := join(b1)
 		wantCode(t, err, connect.CodeFailedPrecondition)
 	})
-	bookings := e.sellOut(t, seller)
+	bookings, owner := e.sellOut(t)
 	var entries []*marqueev1.StandbyEntry
 	for _, u := range []user{b1, b2, b3} {
 		en, err := join(u)
@@ -99,7 +103,7 @@ func TestStandbyLine(t *testing.T) {
 	})
 	// A cancellation frees C1,C2: the first in line is offered them.
 	cancelled := bookings[10]
-	if _, err := e.bookings.CancelBooking(ctx, as(seller, &marqueev1.CancelBookingRequest{BookingId: cancelled.Id, IdempotencyKey: "standby-cancel-1"})); err != nil {
+	if _, err := e.bookings.CancelBooking(ctx, as(owner[cancelled.Id], &marqueev1.CancelBookingRequest{BookingId: cancelled.Id, IdempotencyKey: "standby-cancel-1"})); err != nil {
 		t.Fatal(err)
 	}
 	e.mustOnce(t)
@@ -147,7 +151,7 @@ func TestStandbyLine(t *testing.T) {
 		t.Fatalf("second entry = %v, want BOOKED", st)
 	}
 	// Another cancellation goes to the third, who declines: the seats are free again (nobody else waits).
-	if _, err := e.bookings.CancelBooking(ctx, as(seller, &marqueev1.CancelBookingRequest{BookingId: bookings[20].Id, IdempotencyKey: "standby-cancel-2"})); err != nil {
+	if _, err := e.bookings.CancelBooking(ctx, as(owner[bookings[20].Id], &marqueev1.CancelBookingRequest{BookingId: bookings[20].Id, IdempotencyKey: "standby-cancel-2"})); err != nil {
 		t.Fatal(err)
 	}
 	e.mustOnce(t)
@@ -227,8 +231,7 @@ func TestStandbyBadInput(t *testing.T) {
 func TestStandbyConcurrentServeNeverOffersASeatTwice(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	seller := e.mustRegister(t)
-	bookings := e.sellOut(t, seller)
+	bookings, owner := e.sellOut(t)
 	for i := 0; i < 8; i++ {
 		u := e.mustRegister(t)
 		if _, err := e.standbyClient().JoinStandby(ctx, as(u, &marqueev1.JoinStandbyRequest{ShowtimeId: e.fix.Showtime.ID, SeatCount: 1})); err != nil {
@@ -240,7 +243,7 @@ func TestStandbyConcurrentServeNeverOffersASeatTwice(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := e.bookings.CancelBooking(ctx, as(seller, &marqueev1.CancelBookingRequest{BookingId: bookings[i].Id, IdempotencyKey: "race-cancel-" + strconv.Itoa(i)})); err != nil {
+			if _, err := e.bookings.CancelBooking(ctx, as(owner[bookings[i].Id], &marqueev1.CancelBookingRequest{BookingId: bookings[i].Id, IdempotencyKey: "race-cancel-" + strconv.Itoa(i)})); err != nil {
 				t.Error(err)
 			}
 			if _, err := e.svcs.Standby.Serve(ctx, e.fix.Showtime.ID); err != nil {

@@ -169,6 +169,10 @@ func releaseSeats(ctx context.Context, tx pgx.Tx, b booking.Booking, plan bookin
 		b.Region, b.ShowtimeID, plan.SeatIDs(), b.ID); err != nil {
 		return errs.E(op, err)
 	}
+	if _, err := tx.Exec(ctx, `UPDATE hold_quotas SET booked = GREATEST(booked - $4, 0)
+		WHERE region = $1 AND showtime_id = $2 AND user_id = $3`, b.Region, b.ShowtimeID, b.UserID, len(plan.Seats)); err != nil {
+		return errs.E(op, err)
+	}
 	_, err := tx.Exec(ctx, `UPDATE bookings SET refund_minor = refund_minor + $3,
 		status = CASE WHEN $4 THEN 'cancelled' ELSE status END,
 		cancelled_at = CASE WHEN $4 THEN CAST($5 AS TIMESTAMPTZ) ELSE cancelled_at END

@@ -109,7 +109,7 @@ func (s *BookingStore) writeBooking(ctx context.Context, tx pgx.Tx, a booking.At
 	if _, err = tx.Exec(ctx, `UPDATE holds SET status = 'booked' WHERE region = $1 AND id = $2`, h.Region, h.ID); err != nil {
 		return errs.E(op, err)
 	}
-	return dropFromQuota(ctx, tx, h.Region, h.ShowtimeID, h.UserID, h.ID)
+	return dropFromQuota(ctx, tx, h.Region, h.ShowtimeID, h.UserID, h.ID, len(q.Lines))
 }
 
 // settle marks the attempt's payments as the booking's, the card's as succeeded, the promotion redemption as

@@ -151,8 +151,9 @@ func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`SELECT `+showtimeColumns+` FROM showtimes WHERE region = $1 AND id = $2`, h.Region, h.ShowtimeID)
-		b.Queue(`SELECT holds FROM hold_quotas WHERE region = $1 AND showtime_id = $2 AND user_id = $3`,
+		b.Queue(`SELECT holds, booked FROM hold_quotas WHERE region = $1 AND showtime_id = $2 AND user_id = $3`,
 			h.Region, h.ShowtimeID, h.UserID)
+		b.Queue(`SELECT holds FROM person_hold_quotas WHERE region = $1 AND user_id = $2`, h.Region, h.UserID)
 		b.Queue(`UPDATE showtime_seats
 			SET status = 'held', hold_id = $4, held_by = $5, held_until = $6, booking_id = NULL
 			WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3)
@@ -166,6 +167,10 @@ func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules
 			VALUES ($1, $2, $3, jsonb_build_object($4::TEXT, jsonb_build_object('n', $5::INT, 'exp', $6::TIMESTAMPTZ)))
 			ON CONFLICT (region, showtime_id, user_id) DO UPDATE SET holds = hold_quotas.holds || excluded.holds`,
 			h.Region, h.ShowtimeID, h.UserID, h.ID, len(h.SeatIDs), h.ExpiresAt)
+		b.Queue(`INSERT INTO person_hold_quotas (region, user_id, holds)
+			VALUES ($1, $2, jsonb_build_object($3::TEXT, jsonb_build_object('n', $4::INT, 'exp', $5::TIMESTAMPTZ)))
+			ON CONFLICT (region, user_id) DO UPDATE SET holds = person_hold_quotas.holds || excluded.holds`,
+			h.Region, h.UserID, h.ID, len(h.SeatIDs), h.ExpiresAt)
 		s.db.queueEvent(b, h.CreatedAt, events.SeatsHeld(h.Region, h.ShowtimeID, h.ID, h.SeatIDs, h.ExpiresAt, h.CreatedAt))
 		res, err := runHoldBatch(ctx, tx, b, h.CreatedAt)
 		if err != nil {
@@ -179,7 +184,7 @@ func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules
 type holdBatch struct {
 	showtime catalog.Showtime
 	found    bool
-	held     int
+	quota    inventory.Quota
 	taken    []string
 }
 
@@ -192,12 +197,19 @@ func runHoldBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, now time.Time) (
 		br.Close()
 		return res, err
 	}
-	var quota []byte
-	if err := br.QueryRow().Scan(&quota); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	var show, person []byte
+	if err := br.QueryRow().Scan(&show, &res.quota.ShowBooked); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		br.Close()
 		return res, err
 	}
-	if res.held, err = liveSeats(quota, now); err != nil {
+	if err := br.QueryRow().Scan(&person); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		br.Close()
+		return res, err
+	}
+	if res.quota.ShowHeld, _, err = liveSeats(show, now); err == nil {
+		res.quota.Held, res.quota.Holds, err = liveSeats(person, now)
+	}
+	if err != nil {
 		br.Close()
 		return res, err
 	}
@@ -205,7 +217,7 @@ func runHoldBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, now time.Time) (
 	if err == nil {
 		res.taken, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	}
-	for i := 0; i < 3 && err == nil; i++ { // the hold, its quota and its SeatsHeld event
+	for i := 0; i < 4 && err == nil; i++ { // the hold, its two quotas and its SeatsHeld event
 		_, err = br.Exec()
 	}
 	if cerr := br.Close(); err == nil {
@@ -222,8 +234,8 @@ func checkHold(ctx context.Context, tx pgx.Tx, h inventory.Hold, rules inventory
 	if err := rules.Showtime(res.showtime); err != nil {
 		return err
 	}
-	if res.held+len(h.SeatIDs) > rules.MaxSeatsPerUser {
-		return inventory.LimitError(res.held, len(h.SeatIDs), rules.MaxSeatsPerUser)
+	if err := rules.CheckQuota(res.quota, len(h.SeatIDs)); err != nil {
+		return err
 	}
 	if len(res.taken) == len(h.SeatIDs) {
 		return nil
@@ -280,7 +292,7 @@ func (s *InventoryStore) ReleaseHold(ctx context.Context, region, holdID, userID
 		if err != nil {
 			return errs.E(op, err)
 		}
-		if err := dropFromQuota(ctx, tx, region, showtimeID, userID, holdID); err != nil {
+		if err := dropFromQuota(ctx, tx, region, showtimeID, userID, holdID, 0); err != nil {
 			return err
 		}
 		return s.db.insertEvent(ctx, tx, now, events.SeatsReleased(region, showtimeID, holdID, seats, "released", now))
@@ -336,7 +348,7 @@ func (s *InventoryStore) expireHold(ctx context.Context, region, id string, now 
 		if err != nil {
 			return errs.E(op, err)
 		}
-		if err := dropFromQuota(ctx, tx, region, showtimeID, userID, id); err != nil {
+		if err := dropFromQuota(ctx, tx, region, showtimeID, userID, id, 0); err != nil {
 			return err
 		}
 		if err := expireOffer(ctx, tx, region, id, now); err != nil {
@@ -360,32 +372,35 @@ func expireOffer(ctx context.Context, tx pgx.Tx, region, holdID string, now time
 	return wrap("store.expireOffer", err)
 }
 
-// dropFromQuota removes a hold that no longer holds seats from its user's quota.
-func dropFromQuota(ctx context.Context, tx pgx.Tx, region, showtimeID, userID, holdID string) error {
-	_, err := tx.Exec(ctx, `UPDATE hold_quotas SET holds = holds - $4
-		WHERE region = $1 AND showtime_id = $2 AND user_id = $3`, region, showtimeID, userID, holdID)
+// dropFromQuota removes a hold that no longer holds seats from its user's quotas, counting booked of its
+// seats as booked for the showtime.
+func dropFromQuota(ctx context.Context, tx pgx.Tx, region, showtimeID, userID, holdID string, booked int) error {
+	_, err := tx.Exec(ctx, `WITH show AS (
+			UPDATE hold_quotas SET holds = holds - $4, booked = booked + $5
+			WHERE region = $1 AND showtime_id = $2 AND user_id = $3 RETURNING 1)
+		UPDATE person_hold_quotas SET holds = holds - $4 WHERE region = $1 AND user_id = $3`,
+		region, showtimeID, userID, holdID, booked)
 	return wrap("store.dropFromQuota", err)
 }
 
-// liveSeats sums the seats of a quota's holds that have not expired at now.
-func liveSeats(quota []byte, now time.Time) (int, error) {
+// liveSeats sums the seats of a quota's holds that have not expired at now, and counts those holds.
+func liveSeats(quota []byte, now time.Time) (seats, holds int, err error) {
 	if quota == nil {
-		return 0, nil
+		return 0, 0, nil
 	}
-	var holds map[string]struct {
+	var m map[string]struct {
 		N   int       `json:"n"`
 		Exp time.Time `json:"exp"`
 	}
-	if err := json.Unmarshal(quota, &holds); err != nil {
-		return 0, err
+	if err := json.Unmarshal(quota, &m); err != nil {
+		return 0, 0, err
 	}
-	n := 0
-	for _, h := range holds {
+	for _, h := range m {
 		if h.Exp.After(now) {
-			n += h.N
+			seats, holds = seats+h.N, holds+1
 		}
 	}
-	return n, nil
+	return seats, holds, nil
 }
 
 func whyNotReleased(ctx context.Context, tx pgx.Tx, region, holdID, userID string) error {

@@ -64,6 +64,9 @@ ALTER TABLE holds SET LOCALITY REGIONAL BY ROW AS crdb_region;
 -- hold_quotas: the per-person seat limit, updated in the same transaction as the hold
 ALTER TABLE hold_quotas ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
 ALTER TABLE hold_quotas SET LOCALITY REGIONAL BY ROW AS crdb_region;
+-- person_hold_quotas: the per-person limit across showtimes, updated in the same transaction as the hold
+ALTER TABLE person_hold_quotas ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
+ALTER TABLE person_hold_quotas SET LOCALITY REGIONAL BY ROW AS crdb_region;
 -- bookings: theatre-homed; confirmation_code stays unique across regions (CockroachDB checks the other regions on insert)
 ALTER TABLE bookings ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
 ALTER TABLE bookings SET LOCALITY REGIONAL BY ROW AS crdb_region;
