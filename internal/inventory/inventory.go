@@ -101,7 +101,7 @@ type Quota struct {
 const (
 	DefaultMaxSeatsPerUser = 10 // seats of one showtime, held and booked, per person
 	DefaultMaxHeldSeats    = 20
-	DefaultMaxHolds     = 6
+	DefaultMaxHolds        = 6
 )
 
 // CheckQuota refuses asking for asked more seats beyond a limit (Exhausted): the per-show limit counts booked
