@@ -150,6 +150,11 @@ func TestStandbyLine(t *testing.T) {
 	if st := e.mustEntry(t, b2, entries[1].Id).Status; st != marqueev1.StandbyStatus_STANDBY_STATUS_BOOKED {
 		t.Fatalf("second entry = %v, want BOOKED", st)
 	}
+	// Seats booked from an offer count against the per-show limit like any others.
+	if n := e.count(t, `SELECT coalesce(sum(booked), 0) FROM hold_quotas WHERE user_id = $1 AND showtime_id = $2`,
+		b2.id, e.fix.Showtime.ID); n != 2 {
+		t.Fatalf("second in line's booked seats in hold_quotas = %d, want 2", n)
+	}
 	// Another cancellation goes to the third, who declines: the seats are free again (nobody else waits).
 	if _, err := e.bookings.CancelBooking(ctx, as(owner[bookings[20].Id], &marqueev1.CancelBookingRequest{BookingId: bookings[20].Id, IdempotencyKey: "standby-cancel-2"})); err != nil {
 		t.Fatal(err)
