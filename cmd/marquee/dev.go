@@ -30,7 +30,7 @@ func devCommand(ctx context.Context, args []string) error {
 	}
 	c, log := d.config, slog.New(slog.NewTextHandler(os.Stderr, nil))
 	stack, err := devstack.Start(ctx, devstack.Options{DataDir: c.DataDir, Regions: d.regions, Seed: c.Seed,
-		History: c.History, AdminEmail: c.AdminEmail, ChildArgs: d.childArgs, Log: log})
+		History: c.History, ChildArgs: d.childArgs, Log: log})
 	if err != nil {
 		return err
 	}
@@ -38,6 +38,11 @@ func devCommand(ctx context.Context, args []string) error {
 	e, err := startEdge(ctx, c.Addr, d.edgeRegion, d.regions, stack, log)
 	if err != nil {
 		return err
+	}
+	if code := stack.AdminCode(); code != "" {
+		fmt.Printf("No platform admin yet. Register, then redeem this one-time code (valid 24 h) to become one:\n"+
+			"  admin code: %s\n  curl -s -H 'Content-Type: application/json' -H 'Authorization: Bearer <token>' -d '{\"code\":\"%s\"}' http://%s/marquee.v1.AccountService/ClaimAdmin\n",
+			code, code, e.ListenAddr())
 	}
 	fmt.Printf("Marquee is listening on http://%s (the edge; regions %s)\n", e.ListenAddr(), strings.Join(d.regions, ", "))
 	if web.Built() {

@@ -34,27 +34,27 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (User, string, error)
 	// UserByID returns the user with this ID and their password hash; NotFound when there is none.
 	UserByID(ctx context.Context, id string) (User, string, error)
-	// MakeAdmin makes the user with this email a platform admin, if there is one.
-	MakeAdmin(ctx context.Context, email string) error
-}
+	}
 
-// Service registers and authenticates users and keeps their notification settings.
+// Service registers and authenticates users, keeps their sessions and notification settings, and makes
+// platform admins from one-time codes.
 type Service struct {
 	Store      Store
 	Settings   SettingsStore
+	Sessions   SessionStore
+	Admins     AdminStore
 	Now        platform.Clock
 	IDs        *platform.IDs
 	BcryptCost int           // bcrypt.DefaultCost when 0
 	Secret     []byte        // HMAC key for tokens; at least 32 bytes
-	TokenTTL   time.Duration // 24h when 0
-	// AdminEmail, when set, makes the account registered with this email a platform admin.
-	AdminEmail string
+	AccessTTL  time.Duration // DefaultAccessTTL when 0
+	RefreshTTL time.Duration // DefaultRefreshTTL when 0
 	// Region is the region serving registrations (the process's own, or the primary when it serves every
 	// region): the home region of those who give no location. Register fails while it is unset.
 	Region regions.Region
 
-	activeMu sync.Mutex
-	active   map[string]activeEntry // Active's answers
+	liveMu sync.Mutex
+	live   map[string]liveEntry // Authenticate's answers about tokens, by jti
 }
 
 const issuer = "marquee"
@@ -77,27 +77,27 @@ func (s *Service) dummyHash() []byte {
 	return h
 }
 
-// Register creates a user with a bcrypt-hashed password and returns it with a token carrying its home region.
-// The email must be a bare address (kept lower-cased) not yet registered, the password 8 to 72 bytes (bcrypt
-// reads no further) and the display name not blank (kept trimmed). The home region is the region nearest to
-// near, or s.Region when near is nil (see HomeRegion); near must be a valid point. The account registered
-// with AdminEmail is a platform admin.
-func (s *Service) Register(ctx context.Context, email, password, displayName string, near *Point) (User, string, error) {
+// Register creates a user with a bcrypt-hashed password and returns it signed in: a new session's tokens, the
+// access token carrying its home region. The email must be a bare address (kept lower-cased) not yet
+// registered, the password 8 to 72 bytes (bcrypt reads no further) and the display name not blank (kept
+// trimmed). The home region is the region nearest to near, or s.Region when near is nil (see HomeRegion);
+// near must be a valid point.
+func (s *Service) Register(ctx context.Context, email, password, displayName string, near *Point) (User, Tokens, error) {
 	const op = "account.Register"
 	u, err := s.newUser(email, password, displayName, near)
 	if err != nil {
-		return User{}, "", errs.E(op, err)
+		return User{}, Tokens{}, errs.E(op, err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost())
 	if err != nil {
-		return User{}, "", errs.E(op, err)
+		return User{}, Tokens{}, errs.E(op, err)
 	}
 	if err := s.create(ctx, u, string(hash)); err != nil {
-		return User{}, "", errs.E(op, err)
+		return User{}, Tokens{}, errs.E(op, err)
 	}
-	tok, err := s.issue(u)
+	tok, err := s.signIn(ctx, u)
 	if err != nil {
-		return User{}, "", errs.E(op, err)
+		return User{}, Tokens{}, errs.E(op, err)
 	}
 	return u, tok, nil
 }
@@ -128,7 +128,7 @@ func (s *Service) newUser(email, password, displayName string, near *Point) (Use
 		HomeRegion: HomeRegion(near, s.Region).Name}, nil
 }
 
-// create stores u, making it a platform admin when its email is AdminEmail.
+// create stores u.
 func (s *Service) create(ctx context.Context, u User, hash string) error {
 	const op = "account.create"
 	if err := s.Store.CreateUser(ctx, u, hash); err != nil {
@@ -137,38 +137,32 @@ func (s *Service) create(ctx context.Context, u User, hash string) error {
 		}
 		return errs.E(op, err)
 	}
-	if s.AdminEmail == "" || !strings.EqualFold(s.AdminEmail, u.Email) {
-		return nil
-	}
-	if err := s.Store.MakeAdmin(ctx, u.Email); err != nil {
-		return errs.E(op, err)
-	}
 	return nil
 }
 
-// Login checks email and password and returns the user with a fresh token. A wrong email and a wrong
-// password fail the same way.
-func (s *Service) Login(ctx context.Context, email, password string) (User, string, error) {
+// Login checks email and password and returns the user with a new session's tokens. A wrong email and a
+// wrong password fail the same way.
+func (s *Service) Login(ctx context.Context, email, password string) (User, Tokens, error) {
 	const op = "account.Login"
 	bad := errs.Errorf(op, errs.Unauthenticated, "wrong email or password")
 	email, err := normalizeEmail(email)
 	if err != nil {
-		return User{}, "", bad
+		return User{}, Tokens{}, bad
 	}
 	u, hash, err := s.Store.UserByEmail(ctx, email)
 	if errs.Is(err, errs.NotFound) {
 		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
-		return User{}, "", bad
+		return User{}, Tokens{}, bad
 	}
 	if err != nil {
-		return User{}, "", errs.E(op, err)
+		return User{}, Tokens{}, errs.E(op, err)
 	}
-	if !passwordMatches(hash, password) {
-		return User{}, "", bad
+	if !passwordMatches(hash, password) || u.Erased {
+		return User{}, Tokens{}, bad
 	}
-	tok, err := s.issue(u)
+	tok, err := s.signIn(ctx, u)
 	if err != nil {
-		return User{}, "", errs.E(op, err)
+		return User{}, Tokens{}, errs.E(op, err)
 	}
 	return u, tok, nil
 }
@@ -197,66 +191,80 @@ func passwordMatches(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
-// Authenticate verifies a bearer token and returns the user ID it was issued to.
-func (s *Service) Authenticate(token string) (string, error) {
-	const op = "account.Authenticate"
-	var claims jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.Secret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(issuer),
-		jwt.WithTimeFunc(s.Now), jwt.WithExpirationRequired())
-	if err != nil || claims.Subject == "" {
-		return "", errs.E(op, errs.Unauthenticated, "invalid or expired token", err)
-	}
-	return claims.Subject, nil
+// tokenClaims are the claims of an access token.
+type tokenClaims struct {
+	jwt.RegisteredClaims
+	Session    string `json:"sid"`
+	HomeRegion string `json:"home_region"`
 }
 
-// activeTTL is how long a process trusts that an account behind a valid token still exists: a deleted or
-// erased account's tokens stop working everywhere within this time.
+// Authenticate verifies an access token and returns what it says, once it has checked that the token still
+// stands (see TokenLive): an expired or forged token, one of an account that is gone, of a session that ended
+// or one denied by logout is refused (Unauthenticated). Answers about live tokens are kept for activeTTL per
+// process, so a logout elsewhere takes effect here within that time; one served here, at once.
+func (s *Service) Authenticate(ctx context.Context, token string) (Claims, error) {
+	const op = "account.Authenticate"
+	var tc tokenClaims
+	_, err := jwt.ParseWithClaims(token, &tc, func(*jwt.Token) (any, error) { return s.Secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(issuer),
+		jwt.WithTimeFunc(s.Now), jwt.WithExpirationRequired())
+	if err != nil || tc.Subject == "" || tc.Session == "" || tc.ID == "" {
+		return Claims{}, errs.E(op, errs.Unauthenticated, "invalid or expired token", err)
+	}
+	c := Claims{UserID: tc.Subject, SessionID: tc.Session, TokenID: tc.ID, Expires: tc.ExpiresAt.Time}
+	live, err := s.tokenLive(ctx, c)
+	if err != nil {
+		return Claims{}, errs.E(op, err)
+	}
+	if !live {
+		return Claims{}, errs.E(op, errs.Unauthenticated, "this session has ended: sign in again")
+	}
+	return c, nil
+}
+
+// activeTTL is how long a process trusts that a valid token still stands: a logout, a reused refresh token or
+// an erased account elsewhere stops its tokens here within this time.
 const activeTTL = 5 * time.Second
 
-// Active reports whether the account id still exists and was not erased, so that a valid token of an account
-// that is gone is refused (unauthenticated) on every call. Answers are kept for activeTTL per process; a gone
-// account stays gone.
-func (s *Service) Active(ctx context.Context, id string) (bool, error) {
+// tokenLive asks the store whether c still stands, keeping the answer for activeTTL; a token that no longer
+// stands never stands again.
+func (s *Service) tokenLive(ctx context.Context, c Claims) (bool, error) {
 	now := time.Now()
-	s.activeMu.Lock()
-	e, ok := s.active[id]
-	s.activeMu.Unlock()
+	s.liveMu.Lock()
+	e, ok := s.live[c.TokenID]
+	s.liveMu.Unlock()
 	if ok && (!e.ok || now.Sub(e.at) < activeTTL) {
 		return e.ok, nil
 	}
-	u, _, err := s.Store.UserByID(ctx, id)
-	if err != nil && !errs.Is(err, errs.NotFound) {
+	live, err := s.Sessions.TokenLive(ctx, c.UserID, c.SessionID, c.TokenID)
+	if err != nil {
 		return false, err
 	}
-	live := err == nil && !u.Erased
-	s.activeMu.Lock()
-	if s.active == nil || len(s.active) > 100_000 {
-		s.active = map[string]activeEntry{}
+	s.liveMu.Lock()
+	if s.live == nil || len(s.live) > 100_000 {
+		s.live = map[string]liveEntry{}
 	}
-	s.active[id] = activeEntry{ok: live, at: now}
-	s.activeMu.Unlock()
+	s.live[c.TokenID] = liveEntry{ok: live, at: now, user: c.UserID, session: c.SessionID}
+	s.liveMu.Unlock()
 	return live, nil
 }
 
-type activeEntry struct {
-	ok bool
-	at time.Time
+// forget marks this process's cached answers about the user's tokens of session sid (of every session, with
+// all) as no longer standing, so a logout takes effect at once in the process that served it.
+func (s *Service) forget(userID string, all bool, sid string) {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
+	for k, e := range s.live {
+		if e.user == userID && (all || e.session == sid) {
+			s.live[k] = liveEntry{ok: false, at: e.at, user: e.user, session: e.session}
+		}
+	}
 }
 
-// issue signs a token for u: its ID as the subject and its home region as the HomeRegionClaim.
-func (s *Service) issue(u User) (string, error) {
-	if len(s.Secret) < 32 {
-		return "", errors.New("account: token secret shorter than 32 bytes")
-	}
-	ttl := s.TokenTTL
-	if ttl == 0 {
-		ttl = 24 * time.Hour
-	}
-	now := s.Now()
-	claims := jwt.MapClaims{"iss": issuer, "sub": u.ID, "iat": jwt.NewNumericDate(now),
-		"exp": jwt.NewNumericDate(now.Add(ttl)), HomeRegionClaim: u.HomeRegion}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.Secret)
+type liveEntry struct {
+	ok            bool
+	at            time.Time
+	user, session string
 }
 
 func (s *Service) cost() int {

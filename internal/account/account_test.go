@@ -24,13 +24,117 @@ type memStore struct {
 	mu       sync.Mutex
 	users    map[string]account.User // by email
 	hashes   map[string]string
-	admins   map[string]bool
+	admins   map[string]bool // by user ID
 	settings map[string]account.Settings
+	sessions map[string]account.Session
+	refresh  map[string]account.RefreshToken // by hash
+	denied   map[string]bool
+	grants   map[string]account.AdminGrant // by hash
 }
 
 func newMemStore() *memStore {
 	return &memStore{users: map[string]account.User{}, hashes: map[string]string{}, admins: map[string]bool{},
-		settings: map[string]account.Settings{}}
+		settings: map[string]account.Settings{}, sessions: map[string]account.Session{},
+		refresh: map[string]account.RefreshToken{}, denied: map[string]bool{}, grants: map[string]account.AdminGrant{}}
+}
+
+func (s *memStore) CreateSession(_ context.Context, ss account.Session, first account.RefreshToken) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions[ss.ID], s.refresh[string(first.Hash)] = ss, first
+	return nil
+}
+
+func (s *memStore) RefreshSession(_ context.Context, hash []byte, rule func(account.RefreshToken, account.Session) (bool, error), next account.RefreshToken, at time.Time) (account.Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.refresh[string(hash)]
+	if !ok {
+		return account.Session{}, errs.E("memStore.RefreshSession", errs.NotFound)
+	}
+	ss := s.sessions[t.SessionID]
+	revoke, err := rule(t, ss)
+	if revoke {
+		ss.RevokedAt = at
+		s.sessions[ss.ID] = ss
+	}
+	if err != nil {
+		return ss, err
+	}
+	t.SpentAt, next.SessionID = at, ss.ID
+	s.refresh[string(hash)], s.refresh[string(next.Hash)] = t, next
+	return ss, nil
+}
+
+func (s *memStore) RevokeSession(_ context.Context, userID, sid string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ss, ok := s.sessions[sid]; ok && ss.UserID == userID && ss.RevokedAt.IsZero() {
+		ss.RevokedAt = at
+		s.sessions[sid] = ss
+	}
+	return nil
+}
+
+func (s *memStore) RevokeSessions(_ context.Context, userID string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, ss := range s.sessions {
+		if ss.UserID == userID && ss.RevokedAt.IsZero() {
+			ss.RevokedAt = at
+			s.sessions[id] = ss
+		}
+	}
+	return nil
+}
+
+func (s *memStore) DenyToken(_ context.Context, jti string, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.denied[jti] = true
+	return nil
+}
+
+func (s *memStore) TokenLive(_ context.Context, userID, sid, jti string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss, ok := s.sessions[sid]
+	return ok && ss.UserID == userID && ss.RevokedAt.IsZero() && !s.denied[jti], nil
+}
+
+func (s *memStore) AdminExists(context.Context) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.admins) > 0, nil
+}
+
+func (s *memStore) AddAdminGrant(_ context.Context, g account.AdminGrant) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.grants[string(g.Hash)] = g
+	return nil
+}
+
+func (s *memStore) ClaimAdminGrant(_ context.Context, hash []byte, userID string, at time.Time, rule func(account.AdminGrant, account.User, bool) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, ok := s.grants[string(hash)]
+	if !ok {
+		return errs.E("memStore.ClaimAdminGrant", errs.NotFound)
+	}
+	var u account.User
+	for _, v := range s.users {
+		if v.ID == userID {
+			u = v
+		}
+	}
+	if err := rule(g, u, len(s.admins) > 0); err != nil {
+		return err
+	}
+	s.admins[userID] = true
+	g.ClaimedBy, g.ClaimedAt = userID, at
+	s.grants[string(hash)] = g
+	return nil
 }
 
 func (s *memStore) CreateUser(_ context.Context, u account.User, hash string) error {
@@ -64,13 +168,6 @@ func (s *memStore) UserByID(_ context.Context, id string) (account.User, string,
 	return account.User{}, "", errs.E("memStore.UserByID", errs.NotFound)
 }
 
-func (s *memStore) MakeAdmin(_ context.Context, email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.admins[email] = true
-	return nil
-}
-
 func (s *memStore) NotificationSettings(_ context.Context, userID string) (account.Settings, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -89,8 +186,8 @@ func (s *memStore) SetNotificationSettings(_ context.Context, userID string, st 
 func newService(t *testing.T) (*account.Service, *memStore, *platform.ManualClock) {
 	t.Helper()
 	st, clock := newMemStore(), platform.NewManualClock(t0)
-	svc := &account.Service{Store: st, Settings: st, Now: clock.Now, IDs: platform.NewIDs(clock.Now),
-		BcryptCost: bcrypt.MinCost, Secret: []byte("0123456789abcdef0123456789abcdef"), AdminEmail: "Boss@Example.com",
+	svc := &account.Service{Store: st, Settings: st, Sessions: st, Admins: st, Now: clock.Now,
+		IDs: platform.NewIDs(clock.Now), BcryptCost: bcrypt.MinCost, Secret: []byte("0123456789abcdef0123456789abcdef"),
 		Region: mustRegion(t, "europe-west1")}
 	return svc, st, clock
 }
@@ -143,23 +240,10 @@ func TestRegister(t *testing.T) {
 			if diff := cmp.Diff(tt.want, resultOf(u, err), ignoreID); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}
-			if (err == nil) != (tok != "" && u.ID != "") {
-				t.Errorf("Register = user %q, token %q, err %v; want an ID and a token exactly when it succeeds", u.ID, tok, err)
+			if (err == nil) != (tok.Access != "" && tok.Refresh != "" && u.ID != "") {
+				t.Errorf("Register = user %q, tokens %+v, err %v; want an ID and tokens exactly when it succeeds", u.ID, tok, err)
 			}
 		})
-	}
-}
-
-func TestRegisterAdminEmail(t *testing.T) {
-	svc, st, _ := newService(t)
-	ctx := context.Background()
-	for _, email := range []string{"boss@example.com", "ana@example.com"} {
-		if _, _, err := svc.Register(ctx, email, "s3cret-pass", "X", nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if diff := cmp.Diff(map[string]bool{"boss@example.com": true}, st.admins); diff != "" {
-		t.Errorf("admins mismatch (-want +got):\n%s", diff)
 	}
 }
 
@@ -250,8 +334,8 @@ func TestAuthenticate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := &account.Service{Store: svc.Store, Settings: svc.Settings, Now: svc.Now, IDs: svc.IDs,
-		BcryptCost: svc.BcryptCost, TokenTTL: svc.TokenTTL, Region: svc.Region,
+	other := &account.Service{Store: svc.Store, Settings: svc.Settings, Sessions: svc.Sessions, Admins: svc.Admins,
+		Now: svc.Now, IDs: svc.IDs, BcryptCost: svc.BcryptCost, Region: svc.Region,
 		Secret: []byte("another-secret-another-secret-32")}
 	_, foreign, err := other.Login(context.Background(), "ana@example.com", "s3cret-pass")
 	if err != nil {
@@ -263,18 +347,19 @@ func TestAuthenticate(t *testing.T) {
 		advance time.Duration
 		want    string // user ID, "" for an Unauthenticated error
 	}{
-		{"OK", tok, 0, u.ID},
-		{"OKJustBeforeExpiry", tok, 24*time.Hour - time.Second, u.ID},
-		{"ErrExpired", tok, 24*time.Hour + time.Second, ""},
-		{"ErrOtherSecret", foreign, 0, ""},
+		{"OK", tok.Access, 0, u.ID},
+		{"OKJustBeforeExpiry", tok.Access, account.DefaultAccessTTL - time.Second, u.ID},
+		{"ErrExpired", tok.Access, account.DefaultAccessTTL + time.Second, ""},
+		{"ErrOtherSecret", foreign.Access, 0, ""},
+		{"ErrRefreshTokenAsBearer", tok.Refresh, 0, ""},
 		{"ErrGarbage", "not-a-token", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock.Advance(tt.advance)
 			t.Cleanup(func() { clock.Advance(-tt.advance) })
-			id, err := svc.Authenticate(tt.token)
-			if id != tt.want || (tt.want == "") != errs.Is(err, errs.Unauthenticated) {
+			c, err := svc.Authenticate(context.Background(), tt.token)
+			if id := c.UserID; id != tt.want || (tt.want == "") != errs.Is(err, errs.Unauthenticated) {
 				t.Errorf("Authenticate = %q, %v; want %q", id, err, tt.want)
 			}
 		})

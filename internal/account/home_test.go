@@ -123,7 +123,7 @@ func TestRegisterHomeRegion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for what, tok := range map[string]string{"Register": tok, "Login": loginTok} {
+			for what, tok := range map[string]string{"Register": tok.Access, "Login": loginTok.Access} {
 				if claim := homeClaim(t, svc, tok); claim != tt.want.User.HomeRegion {
 					t.Errorf("%s token's %s claim = %v, want %q", what, account.HomeRegionClaim, claim, tt.want.User.HomeRegion)
 				}

@@ -65,6 +65,27 @@ type Service struct {
 	IDs      *platform.IDs
 	Now      platform.Clock
 	Policies catalog.Policies // resolves a chain's policy (its own, or the default)
+	// Invitations makes admin invitation codes (account.Service).
+	Invitations Inviter
+}
+
+// Inviter makes the one-time code with which the account of email becomes a platform admin.
+type Inviter interface {
+	InviteAdmin(ctx context.Context, byUserID, email string) (code string, expires time.Time, err error)
+}
+
+// InviteAdmin makes an invitation for email to become a platform admin, for a caller who is one (Permission
+// otherwise, checked before anything else).
+func (s *Service) InviteAdmin(ctx context.Context, callerID, email string) (string, time.Time, error) {
+	const op = "admin.InviteAdmin"
+	if err := s.RequireAdmin(ctx, callerID); err != nil {
+		return "", time.Time{}, err
+	}
+	code, exp, err := s.Invitations.InviteAdmin(ctx, callerID, email)
+	if err != nil {
+		return "", time.Time{}, errs.E(op, err)
+	}
+	return code, exp, nil
 }
 
 // MayRun checks that p may run chainID (its pricing, promotions, policy, gift cards, theatres and showtimes):

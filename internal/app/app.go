@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/marqueehq/marquee/internal/account"
 	"github.com/marqueehq/marquee/internal/config"
 	"github.com/marqueehq/marquee/internal/events/hub"
 	"github.com/marqueehq/marquee/internal/jobs"
@@ -60,6 +61,24 @@ type Main struct {
 	regional *jobs.Regional
 	server   *rpc.Server
 	tracing  func(context.Context) error // flushes the trace exporter
+
+	adminCode string // the first-run admin code printed at start, while the platform has no admin
+}
+
+// FirstRunAdminCode is the one-time code this process printed at start because the platform had no admin
+// (AccountService.ClaimAdmin redeems it), or "" when it had one.
+func (m *Main) FirstRunAdminCode() string { return m.adminCode }
+
+// firstRunAdmin mints and prints a first-run admin code when the platform has no admin.
+func (m *Main) firstRunAdmin(ctx context.Context, accounts *account.Service) error {
+	code, exp, err := accounts.FirstRunCode(ctx)
+	if err != nil || code == "" {
+		return err
+	}
+	m.adminCode = code
+	m.Log.Warn("no platform admin yet: sign in and redeem this one-time code with AccountService.ClaimAdmin to become one",
+		"code", code, "expires", exp.Format(time.RFC3339))
+	return nil
 }
 
 // NewMain returns a Main with the default configuration.
@@ -87,8 +106,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.openObjects(ctx); err != nil {
 		return err
 	}
-	if err := seed.Prepare(ctx, m.db, seed.PrepareOptions{AdminEmail: m.Config.AdminEmail,
-		Demo: m.Config.Seed, History: m.Config.History, Now: m.Now(), Log: m.Log}); err != nil {
+	if err := seed.Prepare(ctx, m.db, seed.PrepareOptions{Demo: m.Config.Seed, History: m.Config.History, Now: m.Now(), Log: m.Log}); err != nil {
 		return err
 	}
 	secret, err := platform.Secret(m.Config.TokenSecret, filepath.Join(m.Config.DataDir, "token-secret"))
@@ -99,6 +117,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Provider = m.Config.Provider()
 	}
 	s := Services(m.db, m.Provider, m.Now, secret, m.Config)
+	if err := m.firstRunAdmin(ctx, s.Accounts); err != nil {
+		return err
+	}
 	if s.Compliance, err = Archive(m.db, m.objects, m.Config, m.Now); err != nil {
 		return err
 	}

@@ -20,7 +20,6 @@ import (
 // a person exports and erases their own data.
 func TestComplianceThroughTheAPI(t *testing.T) {
 	m := newDev(dataDir(t))
-	m.Config.AdminEmail = "root@example.test"
 	m.Config.Seed = false
 	if err := m.Run(context.Background()); err != nil {
 		_ = m.Close()
@@ -38,9 +37,12 @@ func TestComplianceThroughTheAPI(t *testing.T) {
 	base := "http://" + m.Addr()
 	admin := &client{t: t, base: base}
 	admin.token = admin.call("AccountService/Register", map[string]any{"email": "root@example.test", "password": "password-root", "displayName": "Root"}, 200)["token"].(string)
+	// The first-run code printed at start makes the first admin, once.
+	admin.call("AccountService/ClaimAdmin", map[string]any{"code": m.FirstRunAdminCode()}, 200)
 	aud := &client{t: t, base: base}
 	reg := aud.call("AccountService/Register", map[string]any{"email": "eve@example.test", "password": "password-eve", "displayName": "Eve"}, 200)
 	aud.token = reg["token"].(string)
+	aud.call("AccountService/ClaimAdmin", map[string]any{"code": m.FirstRunAdminCode()}, 403)
 	eveID := reg["user"].(map[string]any)["id"].(string)
 	admin.call("AdminService/SetAuditorRegions", map[string]any{"userId": eveID, "regions": []string{"europe-west1"}}, 200)
 

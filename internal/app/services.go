@@ -21,10 +21,12 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	inv := &inventory.Service{Store: db.Inventory(), Now: now, IDs: ids, HoldTTL: c.HoldTTL, Policies: policies}
 	bookings := &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
 		Policies: policies, Seats: inv}
-	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, Policies: policies}
+	accounts := &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Sessions: db.Accounts(),
+		Admins: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost, Secret: secret,
+		AccessTTL: c.AccessTokenTTL, Region: c.ServingRegion()}
+	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, Policies: policies, Invitations: accounts}
 	return rpc.Services{
-		Accounts: &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Now: now, IDs: ids,
-			BcryptCost: c.BcryptCost, Secret: secret, AdminEmail: c.AdminEmail, Region: c.ServingRegion()},
+		Accounts:  accounts,
 		Catalog:   &catalog.Service{Store: db.Catalog(), Now: now, Prices: inv},
 		Inventory: inv,
 		Bookings:  bookings,

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/marqueehq/marquee/internal/account"
 	"github.com/marqueehq/marquee/internal/archive"
 	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/jobs"
@@ -43,8 +44,9 @@ type Config struct {
 	// StripeSecretKey selects the Stripe provider (else the sandbox); StripeAPIBase points it elsewhere than
 	// Stripe's API (stripe-mock); StripeWebhookSecret enables POST /webhooks/stripe.
 	StripeSecretKey, StripeAPIBase, StripeWebhookSecret string
-	// AdminEmail makes the account with this email a platform admin when it registers or at start.
-	AdminEmail string
+	// AccessTokenTTL is how long an access token is accepted (account.DefaultAccessTTL); clients renew it with
+	// their refresh token.
+	AccessTokenTTL time.Duration
 	// WorkerInterval is how often the hold-expiry and standby jobs look for work.
 	WorkerInterval time.Duration
 	// JobLease is how long a region's job lease lasts without renewal (jobs.Regional.Lease): when every process
@@ -81,7 +83,7 @@ func Default() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: ".marquee", DatabaseURL: os.Getenv("DATABASE_URL"),
 		HoldTTL: inventory.DefaultHoldTTL, RefundFullBefore: 2 * time.Hour, Seed: true, BcryptCost: 10,
 		TokenSecret: os.Getenv("MARQUEE_TOKEN_SECRET"), MaxConns: 32, StripeSecretKey: os.Getenv("STRIPE_SECRET_KEY"),
-		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AdminEmail: os.Getenv("MARQUEE_ADMIN_EMAIL"),
+		StripeWebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"), AccessTokenTTL: account.DefaultAccessTTL,
 		WorkerInterval: standby.DefaultJobInterval, JobLease: jobs.DefaultLease, OfferWindowMin: standby.DefaultWindow.Min, OfferWindowMax: standby.DefaultWindow.Max, NATSURL: os.Getenv("NATS_URL"), SMTPAddr: os.Getenv("SMTP_ADDR"),
 		MailFrom: "Marquee <tickets@marquee.local>", TicketKey: os.Getenv("MARQUEE_TICKET_KEY"),
 		SMSURL: os.Getenv("SMS_URL"), PushURL: os.Getenv("PUSH_URL"), NotifySecret: os.Getenv("NOTIFY_SIGNING_SECRET"),
@@ -131,7 +133,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.S3SecretKey, "s3-secret-key", c.S3SecretKey, "S3 secret key (default $MARQUEE_S3_SECRET_KEY)")
 	fs.BoolVar(&c.S3Secure, "s3-secure", c.S3Secure, "reach --s3-endpoint over HTTPS")
 	fs.BoolVar(&c.GRPCReflection, "grpc-reflection", c.GRPCReflection, "serve gRPC server reflection (for buf curl --list-methods, grpcurl); it lists the whole API to anyone")
-	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "make the account with this email a platform admin (default $MARQUEE_ADMIN_EMAIL)")
+	fs.DurationVar(&c.AccessTokenTTL, "access-token-ttl", c.AccessTokenTTL, "how long an access token is accepted before the client refreshes it (1m to 24h)")
 }
 
 // Check reports the first value out of its range.
@@ -147,6 +149,9 @@ func (c Config) Check() error {
 	}
 	if c.JobLease < time.Second || c.JobLease > 5*time.Minute {
 		return fmt.Errorf("--job-lease must be between 1s and 5m, got %v", c.JobLease)
+	}
+	if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > 24*time.Hour {
+		return fmt.Errorf("--access-token-ttl must be between 1m and 24h, got %v", c.AccessTokenTTL)
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return fmt.Errorf("--bcrypt-cost must be between 4 and 31")

@@ -43,9 +43,12 @@ var Tables = []Table{
 	{Name: "notification_prefs", Kind: Global, Reason: "read by the notifier of whichever region sends a person a message; written only when they change settings"},
 
 	{Name: "promotions", Kind: PrimaryRegion, Reason: "chain-wide codes whose redemption counter every booking using the code increments (CHECK redemptions <= total_limit): contended writes from every region, so one home, not GLOBAL's slower writes"},
+	{Name: "admin_grants", Kind: PrimaryRegion, Reason: "one-time codes that make platform admins: a handful a year, redeemed from any region"},
 	{Name: "gift_cards", Kind: PrimaryRegion, Reason: "chain-wide balances debited at checkout in any region under CHECK balance_minor >= 0: written too often for GLOBAL, with no region column to home them by"},
 
 	{Name: "users", Kind: RegionalByRow, From: "home_region", Reason: "each account in its person's home region (migration 00007): sign-in and account reads stay local; email stays unique across regions"},
+	{Name: "sessions", Kind: RegionalByRow, From: "home_region", Reason: "a person's sign-ins, with their account: read (cached for seconds) by every call they make"},
+	{Name: "refresh_tokens", Kind: RegionalByRow, From: "home_region", Reason: "with the session they renew, written by each refresh"},
 	{Name: "theatres", Kind: RegionalByRow, From: "region", Reason: "theatre-homed: region leads the primary key"},
 	{Name: "screens", Kind: RegionalByRow, From: "region", Reason: "theatre-homed, read with every seat map of its theatre"},
 	{Name: "seats", Kind: RegionalByRow, From: "region", Reason: "a screen's layout, theatre-homed, read with every seat map"},
@@ -73,6 +76,7 @@ var Tables = []Table{
 	{Name: "person_keys", Kind: RegionalByGateway, Reason: "a person's data key, made by the first region to archive one of their bookings and read by lookups there; shredded on erasure"},
 	{Name: "idempotency_keys", Kind: RegionalByGateway, Reason: "written by the region serving the call (routed by the showtime's or booking's region) and read back by retries, routed the same way; keys stay unique across regions"},
 	{Name: "processed_events", Kind: RegionalByGateway, Reason: "consumer dedup rows written by the consuming region; unique across regions, so a consumer adopted by another region still applies an event once"},
+	{Name: "revoked_tokens", Kind: RegionalByGateway, Reason: "access tokens denied by logout until they expire, written where the logout lands and looked up by key from anywhere"},
 	{Name: "webhook_events", Kind: RegionalByGateway, Reason: "payment provider webhook dedup, written where the delivery lands; unique across regions"},
 	{Name: "deliveries", Kind: RegionalByGateway, Reason: "queued by the region whose notifier handled the event and retried by its notify.deliveries job"},
 	{Name: "store_credit_balances", Kind: RegionalByGateway, Reason: "per person and currency with no home column: homed where first credited (the cancelling theatre's region); found by key from anywhere"},

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/marqueehq/marquee/internal/account"
 	"github.com/marqueehq/marquee/internal/natsserver"
 	"github.com/marqueehq/marquee/internal/notify"
 	"github.com/marqueehq/marquee/internal/objstore"
@@ -34,14 +35,13 @@ import (
 
 // Options configure a stack.
 type Options struct {
-	DataDir    string   // holds pg/, s3/, nats/, run/<region>.pid, log/<region>.log, and the shared secrets
-	Regions    []string // the regions to run; default every region of regions/
-	Binary     string   // the marquee executable the children run; default this process's own
-	ChildArgs  []string // extra flags for every `marquee region` child
-	Seed       bool     // load the demo catalog into an empty database
-	History    bool     // with Seed, load the demo's booking history (seed.DevHistory) into a database without one
-	AdminEmail string   // the account with this email is a platform admin (made so at start and when it registers)
-	Log        *slog.Logger
+	DataDir   string   // holds pg/, s3/, nats/, run/<region>.pid, log/<region>.log, and the shared secrets
+	Regions   []string // the regions to run; default every region of regions/
+	Binary    string   // the marquee executable the children run; default this process's own
+	ChildArgs []string // extra flags for every `marquee region` child
+	Seed      bool     // load the demo catalog into an empty database
+	History   bool     // with Seed, load the demo's booking history (seed.DevHistory) into a database without one
+	Log       *slog.Logger
 }
 
 // Region is a running region child.
@@ -61,6 +61,8 @@ type Stack struct {
 	dbURL    string
 	mu       sync.Mutex
 	children map[string]*Region
+	// adminCode is the first-run admin code minted at start (see AdminCode).
+	adminCode string
 }
 
 // Start starts the database (migrated and seeded here, once, before any region starts), S3 with every
@@ -150,9 +152,17 @@ func (s *Stack) startDB(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	return seed.Prepare(ctx, db, seed.PrepareOptions{AdminEmail: s.opts.AdminEmail, Demo: s.opts.Seed,
-		History: s.opts.History, Now: time.Now().UTC().Truncate(time.Microsecond), Log: s.opts.Log})
+	if err := seed.Prepare(ctx, db, seed.PrepareOptions{Demo: s.opts.Seed, History: s.opts.History,
+		Now: time.Now().UTC().Truncate(time.Microsecond), Log: s.opts.Log}); err != nil {
+		return err
+	}
+	s.adminCode, _, err = (&account.Service{Admins: db.Accounts(), Now: platform.SystemClock}).FirstRunCode(ctx)
+	return err
 }
+
+// AdminCode is the first-run admin code the stack minted at start because the platform had no admin
+// (AccountService.ClaimAdmin redeems it), or "" when it had one. The region children mint and log their own.
+func (s *Stack) AdminCode() string { return s.adminCode }
 
 // startS3 starts versitygw under DataDir/s3 and creates the archive bucket of every region of the stack.
 func (s *Stack) startS3(ctx context.Context) error {
@@ -214,9 +224,6 @@ func (s *Stack) StartRegion(name string) error {
 	args := []string{"region", "--region", name, "--addr", addr, "--data-dir", s.opts.DataDir,
 		"--database-url", s.dbURL, "--nats-url", s.nats.Servers[r.NATSCluster].URL(),
 		"--s3-endpoint", s.s3.Endpoint(), "--s3-access-key", s.s3.AccessKey(), "--s3-secret-key", s.s3.SecretKey()}
-	if s.opts.AdminEmail != "" {
-		args = append(args, "--admin-email", s.opts.AdminEmail)
-	}
 	args = append(args, s.opts.ChildArgs...)
 	cmd := exec.Command(s.opts.Binary, args...)
 	logFile, err := openIn(filepath.Join(s.opts.DataDir, "log"), name+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND)

@@ -23,14 +23,14 @@ import (
 
 // TestStackRunsEachRegionAsItsOwnProcess starts the stack with the real binary and checks what it promises:
 // one `marquee region --region NAME` child per region (its PID in run/NAME.pid, its output in log/NAME.log),
-// each healthy at its URL and holding its own region's job lease, the demo catalog loaded once, the admin
-// email passed on to the children; a region killed and started again comes back at the same URL (so an edge
+// each healthy at its URL and holding its own region's job lease, the demo catalog loaded once, a first-run
+// admin code minted that a child redeems; a region killed and started again comes back at the same URL (so an edge
 // configured with URLs() finds it); Close stops every child and the database.
 func TestStackRunsEachRegionAsItsOwnProcess(t *testing.T) {
 	bin := buildBinary(t)
 	dir := tempDir(t)
 	ctx := context.Background()
-	s, err := Start(ctx, Options{DataDir: dir, Binary: bin, Seed: true, AdminEmail: "root@example.com",
+	s, err := Start(ctx, Options{DataDir: dir, Binary: bin, Seed: true,
 		ChildArgs: []string{"--bcrypt-cost", "4", "--job-lease", "2s"}})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
@@ -76,10 +76,14 @@ func TestStackRunsEachRegionAsItsOwnProcess(t *testing.T) {
 		}
 	}
 
-	// The admin email reaches the children: registering it there makes a platform admin.
+	// The stack's first-run admin code, redeemed at a child, makes a platform admin.
 	eu := children["europe-west1"]
-	postJSON(t, eu.URL+"/marquee.v1.AccountService/Register",
+	reg := postJSON(t, eu.URL+"/marquee.v1.AccountService/Register",
 		`{"email":"root@example.com","password":"root-password","displayName":"Root"}`)
+	if s.AdminCode() == "" {
+		t.Fatal("no first-run admin code minted for a platform without an admin")
+	}
+	postJSONAs(t, reg["token"].(string), eu.URL+"/marquee.v1.AccountService/ClaimAdmin", `{"code":"`+s.AdminCode()+`"}`)
 	var role string
 	if err := db.QueryRow(ctx, `SELECT role FROM users WHERE email = 'root@example.com'`).Scan(&role); err != nil || role != "admin" {
 		t.Fatalf("role of the admin email registered at a child = %q (%v), want admin", role, err)
@@ -170,7 +174,21 @@ func ownLeases(t *testing.T, db *pgxpool.Pool) []string {
 
 func postJSON(t *testing.T, url, body string) map[string]any {
 	t.Helper()
-	res, err := http.Post(url, "application/json", strings.NewReader(body))
+	return postJSONAs(t, "", url, body)
+}
+
+// postJSONAs posts body to url with token as the bearer token, if any, and wants 200.
+func postJSONAs(t *testing.T, token, url, body string) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/marqueehq/marquee/regions"
 )
 
-// adminEmail is the platform admin of every region process.
+// adminEmail is the account made platform admin with a first-run code (registerAdmin).
 const adminEmail = "admin@example.com"
 
 // world is the multi-region deployment in one test process: one database with the demo catalog, the NATS
@@ -122,7 +122,7 @@ func newRegionMain(w *world, r regions.Region) *app.Main {
 	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	c := &m.Config
 	c.Addr, c.Region, c.DataDir, c.DatabaseURL = "127.0.0.1:0", r.Name, w.dir, w.dbURL
-	c.NATSURL, c.Seed, c.AdminEmail, c.BcryptCost = w.nats.Servers[r.NATSCluster].URL(), false, adminEmail, 4
+	c.NATSURL, c.Seed, c.BcryptCost = w.nats.Servers[r.NATSCluster].URL(), false, 4
 	c.TokenSecret, c.TicketKey, c.SMTPAddr, c.MaxConns = "", "", "", 8
 	c.WorkerInterval, c.JobLease = time.Hour, 3*time.Second
 	return m

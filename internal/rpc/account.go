@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
@@ -28,7 +29,9 @@ func (h *accountHandler) Register(ctx context.Context, req *connect.Request[marq
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&marqueev1.RegisterResponse{User: userToProto(u), Token: tok}), nil
+	return connect.NewResponse(&marqueev1.RegisterResponse{User: userToProto(u), Token: tok.Access,
+		RefreshToken: tok.Refresh, TokenExpiresAt: timestamppb.New(tok.AccessExpires),
+		RefreshTokenExpiresAt: timestamppb.New(tok.RefreshExpires)}), nil
 }
 
 func (h *accountHandler) Login(ctx context.Context, req *connect.Request[marqueev1.LoginRequest]) (*connect.Response[marqueev1.LoginResponse], error) {
@@ -36,7 +39,33 @@ func (h *accountHandler) Login(ctx context.Context, req *connect.Request[marquee
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&marqueev1.LoginResponse{User: userToProto(u), Token: tok}), nil
+	return connect.NewResponse(&marqueev1.LoginResponse{User: userToProto(u), Token: tok.Access,
+		RefreshToken: tok.Refresh, TokenExpiresAt: timestamppb.New(tok.AccessExpires),
+		RefreshTokenExpiresAt: timestamppb.New(tok.RefreshExpires)}), nil
+}
+
+func (h *accountHandler) RefreshToken(ctx context.Context, req *connect.Request[marqueev1.RefreshTokenRequest]) (*connect.Response[marqueev1.RefreshTokenResponse], error) {
+	u, tok, err := h.svc.Refresh(ctx, req.Msg.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.RefreshTokenResponse{User: userToProto(u), Token: tok.Access,
+		RefreshToken: tok.Refresh, TokenExpiresAt: timestamppb.New(tok.AccessExpires),
+		RefreshTokenExpiresAt: timestamppb.New(tok.RefreshExpires)}), nil
+}
+
+func (h *accountHandler) Logout(ctx context.Context, req *connect.Request[marqueev1.LogoutRequest]) (*connect.Response[marqueev1.LogoutResponse], error) {
+	if err := h.svc.Logout(ctx, claims(ctx), req.Msg.Everywhere); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.LogoutResponse{}), nil
+}
+
+func (h *accountHandler) ClaimAdmin(ctx context.Context, req *connect.Request[marqueev1.ClaimAdminRequest]) (*connect.Response[marqueev1.ClaimAdminResponse], error) {
+	if err := h.svc.ClaimAdmin(ctx, userID(ctx), req.Msg.Code); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.ClaimAdminResponse{}), nil
 }
 
 func (h *accountHandler) GetNotificationSettings(ctx context.Context, _ *connect.Request[marqueev1.GetNotificationSettingsRequest]) (*connect.Response[marqueev1.GetNotificationSettingsResponse], error) {

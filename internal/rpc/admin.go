@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
@@ -52,6 +53,14 @@ func (h *adminHandler) SetUserRole(ctx context.Context, req *connect.Request[mar
 		return nil, err
 	}
 	return connect.NewResponse(&marqueev1.SetUserRoleResponse{}), nil
+}
+
+func (h *adminHandler) InviteAdmin(ctx context.Context, req *connect.Request[marqueev1.InviteAdminRequest]) (*connect.Response[marqueev1.InviteAdminResponse], error) {
+	code, exp, err := h.svc.InviteAdmin(ctx, userID(ctx), req.Msg.Email)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&marqueev1.InviteAdminResponse{Code: code, ExpiresAt: timestamppb.New(exp)}), nil
 }
 
 func (h *adminHandler) SetAuditorRegions(ctx context.Context, req *connect.Request[marqueev1.SetAuditorRegionsRequest]) (*connect.Response[marqueev1.SetAuditorRegionsResponse], error) {

@@ -7,21 +7,28 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
+
+	"github.com/marqueehq/marquee/internal/account"
+	"github.com/marqueehq/marquee/internal/errs"
 )
 
-// Authenticator verifies a bearer token and returns the user it belongs to; Active says whether that user's
-// account still exists (a valid token outlives a deleted or erased account).
+// Authenticator verifies an access token, and that it still stands (its account, its session, not denied),
+// and returns what it says about the caller.
 type Authenticator interface {
-	Authenticate(token string) (userID string, err error)
-	Active(ctx context.Context, userID string) (bool, error)
+	Authenticate(ctx context.Context, token string) (account.Claims, error)
 }
 
-type userKey struct{}
+type claimsKey struct{}
 
 // userID returns the authenticated caller, set by authInterceptor.
 func userID(ctx context.Context) string {
-	id, _ := ctx.Value(userKey{}).(string)
-	return id
+	return claims(ctx).UserID
+}
+
+// claims returns what the caller's access token says, set by authInterceptor.
+func claims(ctx context.Context) account.Claims {
+	c, _ := ctx.Value(claimsKey{}).(account.Claims)
+	return c
 }
 
 // authInterceptor checks "Authorization: Bearer <token>" on every procedure not in public, unary and
@@ -41,18 +48,14 @@ func (a *authInterceptor) authenticate(ctx context.Context, procedure string, h 
 	if !ok || token == "" {
 		return ctx, connect.NewError(connect.CodeUnauthenticated, errors.New("sign in first: send Authorization: Bearer <token>"))
 	}
-	id, err := a.auth.Authenticate(strings.TrimSpace(token))
-	if err != nil {
-		return ctx, connect.NewError(connect.CodeUnauthenticated, errors.New("invalid or expired token"))
+	c, err := a.auth.Authenticate(ctx, strings.TrimSpace(token))
+	if errs.Is(err, errs.Unauthenticated) {
+		return ctx, connect.NewError(connect.CodeUnauthenticated, errors.New(errs.Message(err)))
 	}
-	live, err := a.auth.Active(ctx, id)
 	if err != nil {
 		return ctx, err
 	}
-	if !live {
-		return ctx, connect.NewError(connect.CodeUnauthenticated, errors.New("this account no longer exists: sign in again"))
-	}
-	return context.WithValue(ctx, userKey{}, id), nil
+	return context.WithValue(ctx, claimsKey{}, c), nil
 }
 
 func (a *authInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {

@@ -79,7 +79,7 @@ func (e *env) services(configure ...func(*app.Config)) rpc.Services {
 		f(&cfg)
 	}
 	svcs := app.Services(e.db, e.sandbox, e.clock.Now, []byte("0123456789abcdef0123456789abcdef"), cfg)
-	svcs.Accounts.TokenTTL = 72 * time.Hour
+	svcs.Accounts.AccessTTL = 72 * time.Hour // the tests move the clock by days
 	return svcs
 }
 

@@ -62,6 +62,7 @@ type Services struct {
 var public = map[string]bool{
 	marqueev1connect.AccountServiceRegisterProcedure:      true,
 	marqueev1connect.AccountServiceLoginProcedure:         true,
+	marqueev1connect.AccountServiceRefreshTokenProcedure:  true,
 	marqueev1connect.CatalogServiceListCitiesProcedure:    true,
 	marqueev1connect.CatalogServiceListMoviesProcedure:    true,
 	marqueev1connect.CatalogServiceListTheatresProcedure:  true,

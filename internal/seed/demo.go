@@ -380,8 +380,7 @@ func (d *demo) showtime(t catalog.Theatre, sc catalog.Screen, start time.Time, i
 
 // PrepareOptions say what Prepare loads besides the migrations and regions.
 type PrepareOptions struct {
-	AdminEmail string // when set, the account with this email is made a platform admin
-	Demo       bool   // load the demo catalog into a database without theatres
+	Demo bool // load the demo catalog into a database without theatres
 	// History loads DevHistory's past bookings of the demo catalog (with Demo) into a database without a
 	// history: `marquee dev` does, tests and single-process runs do not unless asked (it takes seconds).
 	History bool
@@ -395,11 +394,11 @@ func DevHistory(now time.Time) HistoryOptions {
 	return HistoryOptions{Now: now, Months: 18, Bookings: 50_000, Seed: 1}
 }
 
-// Prepare readies a database for serving (store.DB.Prepare: migrations, regions, the admin account) and, with
+// Prepare readies a database for serving (store.DB.Prepare: migrations and regions) and, with
 // o.Demo set, loads the demo catalog as Demo does, then with o.History its history as History does, logging
 // what it loaded (nothing when it was there already).
 func Prepare(ctx context.Context, db *store.DB, o PrepareOptions) error {
-	if err := db.Prepare(ctx, o.AdminEmail); err != nil || !o.Demo {
+	if err := db.Prepare(ctx); err != nil || !o.Demo {
 		return err
 	}
 	start := time.Now()

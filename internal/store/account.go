@@ -55,14 +55,6 @@ func (s *AccountStore) UserByID(ctx context.Context, id string) (account.User, s
 	return u, hash, nil
 }
 
-// MakeAdmin makes the user with this (lower-cased) email a platform admin; no such user is not an error.
-func (s *AccountStore) MakeAdmin(ctx context.Context, email string) error {
-	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE users SET role = 'admin', chain_id = NULL WHERE email = lower($1)`, email)
-		return wrap("store.MakeAdmin", err)
-	})
-}
-
 // NotificationSettings returns a user's phone, push token and channels per kind.
 func (s *AccountStore) NotificationSettings(ctx context.Context, userID string) (account.Settings, error) {
 	const op = "store.NotificationSettings"

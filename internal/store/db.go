@@ -151,17 +151,10 @@ func isCheckViolation(err error, name string) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23514" && pgErr.ConstraintName == name
 }
 
-// Prepare readies a database for serving: it applies the migrations, records the regions of regions/ and, when
-// adminEmail is set, makes that account a platform admin.
-func (db *DB) Prepare(ctx context.Context, adminEmail string) error {
+// Prepare readies a database for serving: it applies the migrations and records the regions of regions/.
+func (db *DB) Prepare(ctx context.Context) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := db.Catalog().EnsureRegions(ctx); err != nil {
-		return err
-	}
-	if adminEmail == "" {
-		return nil
-	}
-	return db.Accounts().MakeAdmin(ctx, adminEmail)
+	return db.Catalog().EnsureRegions(ctx)
 }

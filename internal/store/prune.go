@@ -23,7 +23,8 @@ var DefaultRetention = Retention{ProcessedEvents: 8 * 24 * time.Hour, WebhookEve
 	IdempotencyKeys: 30 * 24 * time.Hour, Outbox: 8 * 24 * time.Hour}
 
 // Prune deletes bookkeeping rows older than their retention at now and returns how many it deleted. Unfinished
-// idempotency keys (an attempt still pending) and unpublished outbox rows are never deleted.
+// idempotency keys (an attempt still pending) and unpublished outbox rows are never deleted; denied access
+// tokens and refresh tokens go once expired.
 func (db *DB) Prune(ctx context.Context, now time.Time, r Retention) (int64, error) {
 	stmts := []struct {
 		sql    string
@@ -33,6 +34,10 @@ func (db *DB) Prune(ctx context.Context, now time.Time, r Retention) (int64, err
 		{`DELETE FROM webhook_events WHERE received_at < $1`, now.Add(-r.WebhookEvents)},
 		{`DELETE FROM idempotency_keys WHERE created_at < $1 AND resource_id IS NOT NULL`, now.Add(-r.IdempotencyKeys)},
 		{`DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1`, now.Add(-r.Outbox)},
+		// A denied access token past its expiry is refused for being expired; a refresh token past its
+		// expiry renews nothing, and a reuse of it is refused as unknown.
+		{`DELETE FROM revoked_tokens WHERE expires_at < $1`, now},
+		{`DELETE FROM refresh_tokens WHERE expires_at < $1`, now},
 	}
 	var n int64
 	for _, st := range stmts {

@@ -108,6 +108,9 @@ func (s *stack) setUpAdmin() error {
 		return fmt.Errorf("register %s: %w", adminEmail, err)
 	}
 	adminToken = res.Msg.Token
+	if _, err := c.accounts.ClaimAdmin(ctx, as(adminToken, &marqueev1.ClaimAdminRequest{Code: s.adminCode})); err != nil {
+		return fmt.Errorf("claim admin with the first-run code %q: %w", s.adminCode, err)
+	}
 	th, err := c.admin.UpsertTheatre(ctx, as(adminToken, &marqueev1.UpsertTheatreRequest{Theatre: &marqueev1.Theatre{
 		Name: "Marquee Test Lab", City: city, Chain: chain, Address: "1 Test Plaza, New York, NY 10001",
 		Latitude: 40.7505, Longitude: -73.9934}, TimeZone: "America/New_York", Currency: "USD"}))

@@ -22,7 +22,8 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// adminEmail is the account `marquee dev` makes a platform admin; setup registers it to get an admin token.
+// adminEmail is the account setup registers and makes a platform admin with the first-run code `marquee dev`
+// prints.
 const adminEmail = "admin@example.test"
 
 // holdTTL is how long a hold lasts in this stack: short, so a test can watch one run out.
@@ -36,6 +37,8 @@ type stack struct {
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	log     *syncBuffer // the dev command's stdout and stderr
+	// adminCode is the first-run admin code `marquee dev` printed, read before it says where it listens.
+	adminCode string
 	browser context.Context
 	closers []func()
 }
@@ -162,12 +165,15 @@ func findChromium() (string, error) {
 	return "", errors.New("chromium not found: run make browser (it runs apt-get install -y chromium)")
 }
 
-var listening = regexp.MustCompile(`listening on http://(\S+)`)
+var (
+	listening     = regexp.MustCompile(`listening on http://(\S+)`)
+	adminCodeLine = regexp.MustCompile(`admin code: (\S+)`)
+)
 
 // runDev starts `marquee dev` and waits until it says where it listens.
 func (s *stack) runDev(bin string) error {
 	s.cmd = exec.Command(bin, "dev", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(s.dir, "data"),
-		"--database-url", "", "--bcrypt-cost", "4", "--admin-email", adminEmail,
+		"--database-url", "", "--bcrypt-cost", "4",
 		"--hold-ttl", holdTTL.String(), "--allow-short-holds", "--history=false") // the flows need no past
 	s.cmd.Dir = s.dir
 	// The stack's S3 server: the binary runs outside the module, where it would not find bin/versitygw.
@@ -191,6 +197,9 @@ func (s *stack) runDev(bin string) error {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			fmt.Fprintln(s.log, sc.Text())
+			if m := adminCodeLine.FindStringSubmatch(sc.Text()); m != nil {
+				s.adminCode = m[1] // printed before the listening line, so read before found is sent
+			}
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				select {
 				case found <- m[1]:

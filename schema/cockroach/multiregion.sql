@@ -35,6 +35,8 @@ ALTER TABLE notification_prefs SET LOCALITY GLOBAL;
 -- REGIONAL BY TABLE IN PRIMARY REGION: shared rows written too often for GLOBAL, with no region of their own.
 -- promotions: chain-wide codes whose redemption counter every booking using the code increments (CHECK redemptions <= total_limit): contended writes from every region, so one home, not GLOBAL's slower writes
 ALTER TABLE promotions SET LOCALITY REGIONAL BY TABLE IN PRIMARY REGION;
+-- admin_grants: one-time codes that make platform admins: a handful a year, redeemed from any region
+ALTER TABLE admin_grants SET LOCALITY REGIONAL BY TABLE IN PRIMARY REGION;
 -- gift_cards: chain-wide balances debited at checkout in any region under CHECK balance_minor >= 0: written too often for GLOBAL, with no region column to home them by
 ALTER TABLE gift_cards SET LOCALITY REGIONAL BY TABLE IN PRIMARY REGION;
 
@@ -43,6 +45,12 @@ ALTER TABLE gift_cards SET LOCALITY REGIONAL BY TABLE IN PRIMARY REGION;
 -- users: each account in its person's home region (migration 00007): sign-in and account reads stay local; email stays unique across regions
 ALTER TABLE users ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(home_region AS crdb_internal_region)) STORED;
 ALTER TABLE users SET LOCALITY REGIONAL BY ROW AS crdb_region;
+-- sessions: a person's sign-ins, with their account: read (cached for seconds) by every call they make
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(home_region AS crdb_internal_region)) STORED;
+ALTER TABLE sessions SET LOCALITY REGIONAL BY ROW AS crdb_region;
+-- refresh_tokens: with the session they renew, written by each refresh
+ALTER TABLE refresh_tokens ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(home_region AS crdb_internal_region)) STORED;
+ALTER TABLE refresh_tokens SET LOCALITY REGIONAL BY ROW AS crdb_region;
 -- theatres: theatre-homed: region leads the primary key
 ALTER TABLE theatres ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
 ALTER TABLE theatres SET LOCALITY REGIONAL BY ROW AS crdb_region;
@@ -117,6 +125,8 @@ ALTER TABLE person_keys SET LOCALITY REGIONAL BY ROW;
 ALTER TABLE idempotency_keys SET LOCALITY REGIONAL BY ROW;
 -- processed_events: consumer dedup rows written by the consuming region; unique across regions, so a consumer adopted by another region still applies an event once
 ALTER TABLE processed_events SET LOCALITY REGIONAL BY ROW;
+-- revoked_tokens: access tokens denied by logout until they expire, written where the logout lands and looked up by key from anywhere
+ALTER TABLE revoked_tokens SET LOCALITY REGIONAL BY ROW;
 -- webhook_events: payment provider webhook dedup, written where the delivery lands; unique across regions
 ALTER TABLE webhook_events SET LOCALITY REGIONAL BY ROW;
 -- deliveries: queued by the region whose notifier handled the event and retried by its notify.deliveries job

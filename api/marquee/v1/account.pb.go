@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -503,10 +504,14 @@ func (x *RegisterRequest) GetNear() *GeoPoint {
 type RegisterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	User  *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
-	// Bearer token for the Authorization header.
-	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Access token for the Authorization header ("Bearer <token>"), valid until token_expires_at.
+	Token string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	// Refresh token for RefreshToken, when the access token expires; keep it secret.
+	RefreshToken          string                 `protobuf:"bytes,3,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	TokenExpiresAt        *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=token_expires_at,json=tokenExpiresAt,proto3" json:"token_expires_at,omitempty"`
+	RefreshTokenExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=refresh_token_expires_at,json=refreshTokenExpiresAt,proto3" json:"refresh_token_expires_at,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *RegisterResponse) Reset() {
@@ -551,6 +556,27 @@ func (x *RegisterResponse) GetToken() string {
 		return x.Token
 	}
 	return ""
+}
+
+func (x *RegisterResponse) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+func (x *RegisterResponse) GetTokenExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.TokenExpiresAt
+	}
+	return nil
+}
+
+func (x *RegisterResponse) GetRefreshTokenExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefreshTokenExpiresAt
+	}
+	return nil
 }
 
 type LoginRequest struct {
@@ -608,10 +634,14 @@ func (x *LoginRequest) GetPassword() string {
 type LoginResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	User  *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
-	// Bearer token for the Authorization header.
-	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Access token for the Authorization header ("Bearer <token>"), valid until token_expires_at.
+	Token string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	// Refresh token for RefreshToken, when the access token expires; keep it secret.
+	RefreshToken          string                 `protobuf:"bytes,3,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	TokenExpiresAt        *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=token_expires_at,json=tokenExpiresAt,proto3" json:"token_expires_at,omitempty"`
+	RefreshTokenExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=refresh_token_expires_at,json=refreshTokenExpiresAt,proto3" json:"refresh_token_expires_at,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *LoginResponse) Reset() {
@@ -658,6 +688,311 @@ func (x *LoginResponse) GetToken() string {
 	return ""
 }
 
+func (x *LoginResponse) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+func (x *LoginResponse) GetTokenExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.TokenExpiresAt
+	}
+	return nil
+}
+
+func (x *LoginResponse) GetRefreshTokenExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefreshTokenExpiresAt
+	}
+	return nil
+}
+
+type RefreshTokenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RefreshToken  string                 `protobuf:"bytes,1,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshTokenRequest) Reset() {
+	*x = RefreshTokenRequest{}
+	mi := &file_marquee_v1_account_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshTokenRequest) ProtoMessage() {}
+
+func (x *RefreshTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshTokenRequest.ProtoReflect.Descriptor instead.
+func (*RefreshTokenRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RefreshTokenRequest) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+type RefreshTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	User  *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// The next access token, valid until token_expires_at.
+	Token string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	// The next refresh token: the one sent is spent.
+	RefreshToken          string                 `protobuf:"bytes,3,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	TokenExpiresAt        *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=token_expires_at,json=tokenExpiresAt,proto3" json:"token_expires_at,omitempty"`
+	RefreshTokenExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=refresh_token_expires_at,json=refreshTokenExpiresAt,proto3" json:"refresh_token_expires_at,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *RefreshTokenResponse) Reset() {
+	*x = RefreshTokenResponse{}
+	mi := &file_marquee_v1_account_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshTokenResponse) ProtoMessage() {}
+
+func (x *RefreshTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshTokenResponse.ProtoReflect.Descriptor instead.
+func (*RefreshTokenResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RefreshTokenResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *RefreshTokenResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *RefreshTokenResponse) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+func (x *RefreshTokenResponse) GetTokenExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.TokenExpiresAt
+	}
+	return nil
+}
+
+func (x *RefreshTokenResponse) GetRefreshTokenExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefreshTokenExpiresAt
+	}
+	return nil
+}
+
+type LogoutRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// End every session of the caller, not only this one.
+	Everywhere    bool `protobuf:"varint,1,opt,name=everywhere,proto3" json:"everywhere,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogoutRequest) Reset() {
+	*x = LogoutRequest{}
+	mi := &file_marquee_v1_account_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogoutRequest) ProtoMessage() {}
+
+func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
+func (*LogoutRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *LogoutRequest) GetEverywhere() bool {
+	if x != nil {
+		return x.Everywhere
+	}
+	return false
+}
+
+type LogoutResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogoutResponse) Reset() {
+	*x = LogoutResponse{}
+	mi := &file_marquee_v1_account_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogoutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogoutResponse) ProtoMessage() {}
+
+func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogoutResponse.ProtoReflect.Descriptor instead.
+func (*LogoutResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{14}
+}
+
+type ClaimAdminRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The one-time code ("mqa_...").
+	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimAdminRequest) Reset() {
+	*x = ClaimAdminRequest{}
+	mi := &file_marquee_v1_account_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimAdminRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimAdminRequest) ProtoMessage() {}
+
+func (x *ClaimAdminRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimAdminRequest.ProtoReflect.Descriptor instead.
+func (*ClaimAdminRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ClaimAdminRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type ClaimAdminResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimAdminResponse) Reset() {
+	*x = ClaimAdminResponse{}
+	mi := &file_marquee_v1_account_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimAdminResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimAdminResponse) ProtoMessage() {}
+
+func (x *ClaimAdminResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_account_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimAdminResponse.ProtoReflect.Descriptor instead.
+func (*ClaimAdminResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{16}
+}
+
 type ExportMyDataRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -666,7 +1001,7 @@ type ExportMyDataRequest struct {
 
 func (x *ExportMyDataRequest) Reset() {
 	*x = ExportMyDataRequest{}
-	mi := &file_marquee_v1_account_proto_msgTypes[11]
+	mi := &file_marquee_v1_account_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -678,7 +1013,7 @@ func (x *ExportMyDataRequest) String() string {
 func (*ExportMyDataRequest) ProtoMessage() {}
 
 func (x *ExportMyDataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_account_proto_msgTypes[11]
+	mi := &file_marquee_v1_account_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -691,7 +1026,7 @@ func (x *ExportMyDataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportMyDataRequest.ProtoReflect.Descriptor instead.
 func (*ExportMyDataRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_account_proto_rawDescGZIP(), []int{11}
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{17}
 }
 
 // ExportMyDataResponse is a piece of the export's JSON document.
@@ -704,7 +1039,7 @@ type ExportMyDataResponse struct {
 
 func (x *ExportMyDataResponse) Reset() {
 	*x = ExportMyDataResponse{}
-	mi := &file_marquee_v1_account_proto_msgTypes[12]
+	mi := &file_marquee_v1_account_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -716,7 +1051,7 @@ func (x *ExportMyDataResponse) String() string {
 func (*ExportMyDataResponse) ProtoMessage() {}
 
 func (x *ExportMyDataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_account_proto_msgTypes[12]
+	mi := &file_marquee_v1_account_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -729,7 +1064,7 @@ func (x *ExportMyDataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportMyDataResponse.ProtoReflect.Descriptor instead.
 func (*ExportMyDataResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_account_proto_rawDescGZIP(), []int{12}
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ExportMyDataResponse) GetChunk() []byte {
@@ -751,7 +1086,7 @@ type EraseMyDataRequest struct {
 
 func (x *EraseMyDataRequest) Reset() {
 	*x = EraseMyDataRequest{}
-	mi := &file_marquee_v1_account_proto_msgTypes[13]
+	mi := &file_marquee_v1_account_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -763,7 +1098,7 @@ func (x *EraseMyDataRequest) String() string {
 func (*EraseMyDataRequest) ProtoMessage() {}
 
 func (x *EraseMyDataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_account_proto_msgTypes[13]
+	mi := &file_marquee_v1_account_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -776,7 +1111,7 @@ func (x *EraseMyDataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseMyDataRequest.ProtoReflect.Descriptor instead.
 func (*EraseMyDataRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_account_proto_rawDescGZIP(), []int{13}
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *EraseMyDataRequest) GetPassword() string {
@@ -801,7 +1136,7 @@ type EraseMyDataResponse struct {
 
 func (x *EraseMyDataResponse) Reset() {
 	*x = EraseMyDataResponse{}
-	mi := &file_marquee_v1_account_proto_msgTypes[14]
+	mi := &file_marquee_v1_account_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -813,7 +1148,7 @@ func (x *EraseMyDataResponse) String() string {
 func (*EraseMyDataResponse) ProtoMessage() {}
 
 func (x *EraseMyDataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_account_proto_msgTypes[14]
+	mi := &file_marquee_v1_account_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -826,7 +1161,7 @@ func (x *EraseMyDataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseMyDataResponse.ProtoReflect.Descriptor instead.
 func (*EraseMyDataResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_account_proto_rawDescGZIP(), []int{14}
+	return file_marquee_v1_account_proto_rawDescGZIP(), []int{20}
 }
 
 var File_marquee_v1_account_proto protoreflect.FileDescriptor
@@ -834,7 +1169,7 @@ var File_marquee_v1_account_proto protoreflect.FileDescriptor
 const file_marquee_v1_account_proto_rawDesc = "" +
 	"\n" +
 	"\x18marquee/v1/account.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18marquee/v1/routing.proto\x1a\x17marquee/v1/search.proto\"\xe5\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/routing.proto\x1a\x17marquee/v1/search.proto\"\xe5\x01\n" +
 	"\x16NotificationPreference\x12y\n" +
 	"\x04kind\x18\x01 \x01(\tBe\xbaHbr`R\x11booking_confirmedR\x11booking_cancelledR\rstandby_offerR\x0estandby_closedR\freminder_24hR\vreminder_3hR\x04kind\x12P\n" +
 	"\bchannels\x18\x02 \x03(\x0e2\x1f.marquee.v1.NotificationChannelB\x13\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bchannels\"\xc5\x01\n" +
@@ -863,18 +1198,41 @@ const file_marquee_v1_account_proto_rawDesc = "" +
 	"\bpassword\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\b\x18\x80\x01R\bpassword\x12,\n" +
 	"\fdisplay_name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\vdisplayName\x12(\n" +
-	"\x04near\x18\x04 \x01(\v2\x14.marquee.v1.GeoPointR\x04near:\x06\x8a\xb5\x18\x02\"\x00\"N\n" +
+	"\x04near\x18\x04 \x01(\v2\x14.marquee.v1.GeoPointR\x04near:\x06\x8a\xb5\x18\x02\"\x00\"\x8e\x02\n" +
 	"\x10RegisterResponse\x12$\n" +
 	"\x04user\x18\x01 \x01(\v2\x10.marquee.v1.UserR\x04user\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token\"`\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\x12#\n" +
+	"\rrefresh_token\x18\x03 \x01(\tR\frefreshToken\x12D\n" +
+	"\x10token_expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x0etokenExpiresAt\x12S\n" +
+	"\x18refresh_token_expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x15refreshTokenExpiresAt\"`\n" +
 	"\fLoginRequest\x12 \n" +
 	"\x05email\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x03\x18\xfe\x01R\x05email\x12&\n" +
 	"\bpassword\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\bpassword:\x06\x8a\xb5\x18\x02\"\x00\"K\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\bpassword:\x06\x8a\xb5\x18\x02\"\x00\"\x8b\x02\n" +
 	"\rLoginResponse\x12$\n" +
 	"\x04user\x18\x01 \x01(\v2\x10.marquee.v1.UserR\x04user\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token\"\x1d\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\x12#\n" +
+	"\rrefresh_token\x18\x03 \x01(\tR\frefreshToken\x12D\n" +
+	"\x10token_expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x0etokenExpiresAt\x12S\n" +
+	"\x18refresh_token_expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x15refreshTokenExpiresAt\"N\n" +
+	"\x13RefreshTokenRequest\x12/\n" +
+	"\rrefresh_token\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x10R\frefreshToken:\x06\x8a\xb5\x18\x02\"\x00\"\x92\x02\n" +
+	"\x14RefreshTokenResponse\x12$\n" +
+	"\x04user\x18\x01 \x01(\v2\x10.marquee.v1.UserR\x04user\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\x12#\n" +
+	"\rrefresh_token\x18\x03 \x01(\tR\frefreshToken\x12D\n" +
+	"\x10token_expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x0etokenExpiresAt\x12S\n" +
+	"\x18refresh_token_expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x15refreshTokenExpiresAt\"7\n" +
+	"\rLogoutRequest\x12\x1e\n" +
+	"\n" +
+	"everywhere\x18\x01 \x01(\bR\n" +
+	"everywhere:\x06\x8a\xb5\x18\x02\x12\x00\"\x10\n" +
+	"\x0eLogoutResponse\":\n" +
+	"\x11ClaimAdminRequest\x12\x1d\n" +
+	"\x04code\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x04code:\x06\x8a\xb5\x18\x02\"\x00\"\x14\n" +
+	"\x12ClaimAdminResponse\"\x1d\n" +
 	"\x13ExportMyDataRequest:\x06\x8a\xb5\x18\x02\x12\x00\",\n" +
 	"\x14ExportMyDataResponse\x12\x14\n" +
 	"\x05chunk\x18\x01 \x01(\fR\x05chunk\"l\n" +
@@ -888,10 +1246,14 @@ const file_marquee_v1_account_proto_rawDesc = "" +
 	" NOTIFICATION_CHANNEL_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aNOTIFICATION_CHANNEL_EMAIL\x10\x01\x12\x1c\n" +
 	"\x18NOTIFICATION_CHANNEL_SMS\x10\x02\x12\x1d\n" +
-	"\x19NOTIFICATION_CHANNEL_PUSH\x10\x032\xb0\x04\n" +
+	"\x19NOTIFICATION_CHANNEL_PUSH\x10\x032\x91\x06\n" +
 	"\x0eAccountService\x12E\n" +
 	"\bRegister\x12\x1b.marquee.v1.RegisterRequest\x1a\x1c.marquee.v1.RegisterResponse\x12<\n" +
-	"\x05Login\x12\x18.marquee.v1.LoginRequest\x1a\x19.marquee.v1.LoginResponse\x12w\n" +
+	"\x05Login\x12\x18.marquee.v1.LoginRequest\x1a\x19.marquee.v1.LoginResponse\x12Q\n" +
+	"\fRefreshToken\x12\x1f.marquee.v1.RefreshTokenRequest\x1a .marquee.v1.RefreshTokenResponse\x12?\n" +
+	"\x06Logout\x12\x19.marquee.v1.LogoutRequest\x1a\x1a.marquee.v1.LogoutResponse\x12K\n" +
+	"\n" +
+	"ClaimAdmin\x12\x1d.marquee.v1.ClaimAdminRequest\x1a\x1e.marquee.v1.ClaimAdminResponse\x12w\n" +
 	"\x17GetNotificationSettings\x12*.marquee.v1.GetNotificationSettingsRequest\x1a+.marquee.v1.GetNotificationSettingsResponse\"\x03\x90\x02\x01\x12{\n" +
 	"\x1aUpdateNotificationSettings\x12-.marquee.v1.UpdateNotificationSettingsRequest\x1a..marquee.v1.UpdateNotificationSettingsResponse\x12S\n" +
 	"\fExportMyData\x12\x1f.marquee.v1.ExportMyDataRequest\x1a .marquee.v1.ExportMyDataResponse0\x01\x12N\n" +
@@ -910,7 +1272,7 @@ func file_marquee_v1_account_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_marquee_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_marquee_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_marquee_v1_account_proto_goTypes = []any{
 	(NotificationChannel)(0),                   // 0: marquee.v1.NotificationChannel
 	(*NotificationPreference)(nil),             // 1: marquee.v1.NotificationPreference
@@ -919,16 +1281,23 @@ var file_marquee_v1_account_proto_goTypes = []any{
 	(*GetNotificationSettingsResponse)(nil),    // 4: marquee.v1.GetNotificationSettingsResponse
 	(*UpdateNotificationSettingsRequest)(nil),  // 5: marquee.v1.UpdateNotificationSettingsRequest
 	(*UpdateNotificationSettingsResponse)(nil), // 6: marquee.v1.UpdateNotificationSettingsResponse
-	(*User)(nil),                 // 7: marquee.v1.User
-	(*RegisterRequest)(nil),      // 8: marquee.v1.RegisterRequest
-	(*RegisterResponse)(nil),     // 9: marquee.v1.RegisterResponse
-	(*LoginRequest)(nil),         // 10: marquee.v1.LoginRequest
-	(*LoginResponse)(nil),        // 11: marquee.v1.LoginResponse
-	(*ExportMyDataRequest)(nil),  // 12: marquee.v1.ExportMyDataRequest
-	(*ExportMyDataResponse)(nil), // 13: marquee.v1.ExportMyDataResponse
-	(*EraseMyDataRequest)(nil),   // 14: marquee.v1.EraseMyDataRequest
-	(*EraseMyDataResponse)(nil),  // 15: marquee.v1.EraseMyDataResponse
-	(*GeoPoint)(nil),             // 16: marquee.v1.GeoPoint
+	(*User)(nil),                  // 7: marquee.v1.User
+	(*RegisterRequest)(nil),       // 8: marquee.v1.RegisterRequest
+	(*RegisterResponse)(nil),      // 9: marquee.v1.RegisterResponse
+	(*LoginRequest)(nil),          // 10: marquee.v1.LoginRequest
+	(*LoginResponse)(nil),         // 11: marquee.v1.LoginResponse
+	(*RefreshTokenRequest)(nil),   // 12: marquee.v1.RefreshTokenRequest
+	(*RefreshTokenResponse)(nil),  // 13: marquee.v1.RefreshTokenResponse
+	(*LogoutRequest)(nil),         // 14: marquee.v1.LogoutRequest
+	(*LogoutResponse)(nil),        // 15: marquee.v1.LogoutResponse
+	(*ClaimAdminRequest)(nil),     // 16: marquee.v1.ClaimAdminRequest
+	(*ClaimAdminResponse)(nil),    // 17: marquee.v1.ClaimAdminResponse
+	(*ExportMyDataRequest)(nil),   // 18: marquee.v1.ExportMyDataRequest
+	(*ExportMyDataResponse)(nil),  // 19: marquee.v1.ExportMyDataResponse
+	(*EraseMyDataRequest)(nil),    // 20: marquee.v1.EraseMyDataRequest
+	(*EraseMyDataResponse)(nil),   // 21: marquee.v1.EraseMyDataResponse
+	(*GeoPoint)(nil),              // 22: marquee.v1.GeoPoint
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
 }
 var file_marquee_v1_account_proto_depIdxs = []int32{
 	0,  // 0: marquee.v1.NotificationPreference.channels:type_name -> marquee.v1.NotificationChannel
@@ -936,26 +1305,39 @@ var file_marquee_v1_account_proto_depIdxs = []int32{
 	2,  // 2: marquee.v1.GetNotificationSettingsResponse.settings:type_name -> marquee.v1.NotificationSettings
 	2,  // 3: marquee.v1.UpdateNotificationSettingsRequest.settings:type_name -> marquee.v1.NotificationSettings
 	2,  // 4: marquee.v1.UpdateNotificationSettingsResponse.settings:type_name -> marquee.v1.NotificationSettings
-	16, // 5: marquee.v1.RegisterRequest.near:type_name -> marquee.v1.GeoPoint
+	22, // 5: marquee.v1.RegisterRequest.near:type_name -> marquee.v1.GeoPoint
 	7,  // 6: marquee.v1.RegisterResponse.user:type_name -> marquee.v1.User
-	7,  // 7: marquee.v1.LoginResponse.user:type_name -> marquee.v1.User
-	8,  // 8: marquee.v1.AccountService.Register:input_type -> marquee.v1.RegisterRequest
-	10, // 9: marquee.v1.AccountService.Login:input_type -> marquee.v1.LoginRequest
-	3,  // 10: marquee.v1.AccountService.GetNotificationSettings:input_type -> marquee.v1.GetNotificationSettingsRequest
-	5,  // 11: marquee.v1.AccountService.UpdateNotificationSettings:input_type -> marquee.v1.UpdateNotificationSettingsRequest
-	12, // 12: marquee.v1.AccountService.ExportMyData:input_type -> marquee.v1.ExportMyDataRequest
-	14, // 13: marquee.v1.AccountService.EraseMyData:input_type -> marquee.v1.EraseMyDataRequest
-	9,  // 14: marquee.v1.AccountService.Register:output_type -> marquee.v1.RegisterResponse
-	11, // 15: marquee.v1.AccountService.Login:output_type -> marquee.v1.LoginResponse
-	4,  // 16: marquee.v1.AccountService.GetNotificationSettings:output_type -> marquee.v1.GetNotificationSettingsResponse
-	6,  // 17: marquee.v1.AccountService.UpdateNotificationSettings:output_type -> marquee.v1.UpdateNotificationSettingsResponse
-	13, // 18: marquee.v1.AccountService.ExportMyData:output_type -> marquee.v1.ExportMyDataResponse
-	15, // 19: marquee.v1.AccountService.EraseMyData:output_type -> marquee.v1.EraseMyDataResponse
-	14, // [14:20] is the sub-list for method output_type
-	8,  // [8:14] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	23, // 7: marquee.v1.RegisterResponse.token_expires_at:type_name -> google.protobuf.Timestamp
+	23, // 8: marquee.v1.RegisterResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
+	7,  // 9: marquee.v1.LoginResponse.user:type_name -> marquee.v1.User
+	23, // 10: marquee.v1.LoginResponse.token_expires_at:type_name -> google.protobuf.Timestamp
+	23, // 11: marquee.v1.LoginResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
+	7,  // 12: marquee.v1.RefreshTokenResponse.user:type_name -> marquee.v1.User
+	23, // 13: marquee.v1.RefreshTokenResponse.token_expires_at:type_name -> google.protobuf.Timestamp
+	23, // 14: marquee.v1.RefreshTokenResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
+	8,  // 15: marquee.v1.AccountService.Register:input_type -> marquee.v1.RegisterRequest
+	10, // 16: marquee.v1.AccountService.Login:input_type -> marquee.v1.LoginRequest
+	12, // 17: marquee.v1.AccountService.RefreshToken:input_type -> marquee.v1.RefreshTokenRequest
+	14, // 18: marquee.v1.AccountService.Logout:input_type -> marquee.v1.LogoutRequest
+	16, // 19: marquee.v1.AccountService.ClaimAdmin:input_type -> marquee.v1.ClaimAdminRequest
+	3,  // 20: marquee.v1.AccountService.GetNotificationSettings:input_type -> marquee.v1.GetNotificationSettingsRequest
+	5,  // 21: marquee.v1.AccountService.UpdateNotificationSettings:input_type -> marquee.v1.UpdateNotificationSettingsRequest
+	18, // 22: marquee.v1.AccountService.ExportMyData:input_type -> marquee.v1.ExportMyDataRequest
+	20, // 23: marquee.v1.AccountService.EraseMyData:input_type -> marquee.v1.EraseMyDataRequest
+	9,  // 24: marquee.v1.AccountService.Register:output_type -> marquee.v1.RegisterResponse
+	11, // 25: marquee.v1.AccountService.Login:output_type -> marquee.v1.LoginResponse
+	13, // 26: marquee.v1.AccountService.RefreshToken:output_type -> marquee.v1.RefreshTokenResponse
+	15, // 27: marquee.v1.AccountService.Logout:output_type -> marquee.v1.LogoutResponse
+	17, // 28: marquee.v1.AccountService.ClaimAdmin:output_type -> marquee.v1.ClaimAdminResponse
+	4,  // 29: marquee.v1.AccountService.GetNotificationSettings:output_type -> marquee.v1.GetNotificationSettingsResponse
+	6,  // 30: marquee.v1.AccountService.UpdateNotificationSettings:output_type -> marquee.v1.UpdateNotificationSettingsResponse
+	19, // 31: marquee.v1.AccountService.ExportMyData:output_type -> marquee.v1.ExportMyDataResponse
+	21, // 32: marquee.v1.AccountService.EraseMyData:output_type -> marquee.v1.EraseMyDataResponse
+	24, // [24:33] is the sub-list for method output_type
+	15, // [15:24] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_account_proto_init() }
@@ -971,7 +1353,7 @@ func file_marquee_v1_account_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_account_proto_rawDesc), len(file_marquee_v1_account_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   15,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

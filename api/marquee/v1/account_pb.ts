@@ -5,6 +5,8 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import { file_marquee_v1_routing } from "./routing_pb.js";
 import type { GeoPoint } from "./search_pb.js";
 import { file_marquee_v1_search } from "./search_pb.js";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file marquee/v1/account.proto.
  */
 export const file_marquee_v1_account: GenFile = /*@__PURE__*/
-  fileDesc("ChhtYXJxdWVlL3YxL2FjY291bnQucHJvdG8SCm1hcnF1ZWUudjEi1QEKFk5vdGlmaWNhdGlvblByZWZlcmVuY2UScwoEa2luZBgBIAEoCUJlukhicmBSEWJvb2tpbmdfY29uZmlybWVkUhFib29raW5nX2NhbmNlbGxlZFINc3RhbmRieV9vZmZlclIOc3RhbmRieV9jbG9zZWRSDHJlbWluZGVyXzI0aFILcmVtaW5kZXJfM2gSRgoIY2hhbm5lbHMYAiADKA4yHy5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvbkNoYW5uZWxCE7pIEJIBDRADGAEiB4IBBBABIAAipgEKFE5vdGlmaWNhdGlvblNldHRpbmdzEi0KBXBob25lGAEgASgJQh66SBtyGTIXXiR8XlwrWzEtOV1bMC05XXs2LDE0fSQSHAoKcHVzaF90b2tlbhgCIAEoCUIIukgFcgMYgAQSQQoLcHJlZmVyZW5jZXMYAyADKAsyIi5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblByZWZlcmVuY2VCCLpIBZIBAhAKIigKHkdldE5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdDoGirUYAhIAIlUKH0dldE5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USMgoIc2V0dGluZ3MYASABKAsyIC5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblNldHRpbmdzImcKIVVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdBI6CghzZXR0aW5ncxgBIAEoCzIgLm1hcnF1ZWUudjEuTm90aWZpY2F0aW9uU2V0dGluZ3NCBrpIA8gBAToGirUYAhIAIlgKIlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USMgoIc2V0dGluZ3MYASABKAsyIC5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblNldHRpbmdzIkwKBFVzZXISCgoCaWQYASABKAkSDQoFZW1haWwYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEhMKC2hvbWVfcmVnaW9uGAQgASgJIpcBCg9SZWdpc3RlclJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFGP4BYAESHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAgYgAESHwoMZGlzcGxheV9uYW1lGAMgASgJQgm6SAZyBBABGGQSIgoEbmVhchgEIAEoCzIULm1hcnF1ZWUudjEuR2VvUG9pbnQ6Boq1GAIiACJBChBSZWdpc3RlclJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5tYXJxdWVlLnYxLlVzZXISDQoFdG9rZW4YAiABKAkiTwoMTG9naW5SZXF1ZXN0EhkKBWVtYWlsGAEgASgJQgq6SAdyBRADGP4BEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIABOgaKtRgCIgAiPgoNTG9naW5SZXNwb25zZRIeCgR1c2VyGAEgASgLMhAubWFycXVlZS52MS5Vc2VyEg0KBXRva2VuGAIgASgJIh0KE0V4cG9ydE15RGF0YVJlcXVlc3Q6Boq1GAISACIlChRFeHBvcnRNeURhdGFSZXNwb25zZRINCgVjaHVuaxgBIAEoDCJZChJFcmFzZU15RGF0YVJlcXVlc3QSHAoIcGFzc3dvcmQYASABKAlCCrpIB3IFEAEYgAESHQoHY29uZmlybRgCIAEoCUIMukgJcgcKBUVSQVNFOgaKtRgCEgAiFQoTRXJhc2VNeURhdGFSZXNwb25zZSqYAQoTTm90aWZpY2F0aW9uQ2hhbm5lbBIkCiBOT1RJRklDQVRJT05fQ0hBTk5FTF9VTlNQRUNJRklFRBAAEh4KGk5PVElGSUNBVElPTl9DSEFOTkVMX0VNQUlMEAESHAoYTk9USUZJQ0FUSU9OX0NIQU5ORUxfU01TEAISHQoZTk9USUZJQ0FUSU9OX0NIQU5ORUxfUFVTSBADMrAECg5BY2NvdW50U2VydmljZRJFCghSZWdpc3RlchIbLm1hcnF1ZWUudjEuUmVnaXN0ZXJSZXF1ZXN0GhwubWFycXVlZS52MS5SZWdpc3RlclJlc3BvbnNlEjwKBUxvZ2luEhgubWFycXVlZS52MS5Mb2dpblJlcXVlc3QaGS5tYXJxdWVlLnYxLkxvZ2luUmVzcG9uc2USdwoXR2V0Tm90aWZpY2F0aW9uU2V0dGluZ3MSKi5tYXJxdWVlLnYxLkdldE5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdBorLm1hcnF1ZWUudjEuR2V0Tm90aWZpY2F0aW9uU2V0dGluZ3NSZXNwb25zZSIDkAIBEnsKGlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzEi0ubWFycXVlZS52MS5VcGRhdGVOb3RpZmljYXRpb25TZXR0aW5nc1JlcXVlc3QaLi5tYXJxdWVlLnYxLlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USUwoMRXhwb3J0TXlEYXRhEh8ubWFycXVlZS52MS5FeHBvcnRNeURhdGFSZXF1ZXN0GiAubWFycXVlZS52MS5FeHBvcnRNeURhdGFSZXNwb25zZTABEk4KC0VyYXNlTXlEYXRhEh4ubWFycXVlZS52MS5FcmFzZU15RGF0YVJlcXVlc3QaHy5tYXJxdWVlLnYxLkVyYXNlTXlEYXRhUmVzcG9uc2VCN1o1Z2l0aHViLmNvbS9tYXJxdWVlaHEvbWFycXVlZS9hcGkvbWFycXVlZS92MTttYXJxdWVldjFiBnByb3RvMw", [file_buf_validate_validate, file_marquee_v1_routing, file_marquee_v1_search]);
+  fileDesc("ChhtYXJxdWVlL3YxL2FjY291bnQucHJvdG8SCm1hcnF1ZWUudjEi1QEKFk5vdGlmaWNhdGlvblByZWZlcmVuY2UScwoEa2luZBgBIAEoCUJlukhicmBSEWJvb2tpbmdfY29uZmlybWVkUhFib29raW5nX2NhbmNlbGxlZFINc3RhbmRieV9vZmZlclIOc3RhbmRieV9jbG9zZWRSDHJlbWluZGVyXzI0aFILcmVtaW5kZXJfM2gSRgoIY2hhbm5lbHMYAiADKA4yHy5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvbkNoYW5uZWxCE7pIEJIBDRADGAEiB4IBBBABIAAipgEKFE5vdGlmaWNhdGlvblNldHRpbmdzEi0KBXBob25lGAEgASgJQh66SBtyGTIXXiR8XlwrWzEtOV1bMC05XXs2LDE0fSQSHAoKcHVzaF90b2tlbhgCIAEoCUIIukgFcgMYgAQSQQoLcHJlZmVyZW5jZXMYAyADKAsyIi5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblByZWZlcmVuY2VCCLpIBZIBAhAKIigKHkdldE5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdDoGirUYAhIAIlUKH0dldE5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USMgoIc2V0dGluZ3MYASABKAsyIC5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblNldHRpbmdzImcKIVVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdBI6CghzZXR0aW5ncxgBIAEoCzIgLm1hcnF1ZWUudjEuTm90aWZpY2F0aW9uU2V0dGluZ3NCBrpIA8gBAToGirUYAhIAIlgKIlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USMgoIc2V0dGluZ3MYASABKAsyIC5tYXJxdWVlLnYxLk5vdGlmaWNhdGlvblNldHRpbmdzIkwKBFVzZXISCgoCaWQYASABKAkSDQoFZW1haWwYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEhMKC2hvbWVfcmVnaW9uGAQgASgJIpcBCg9SZWdpc3RlclJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFGP4BYAESHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAgYgAESHwoMZGlzcGxheV9uYW1lGAMgASgJQgm6SAZyBBABGGQSIgoEbmVhchgEIAEoCzIULm1hcnF1ZWUudjEuR2VvUG9pbnQ6Boq1GAIiACLMAQoQUmVnaXN0ZXJSZXNwb25zZRIeCgR1c2VyGAEgASgLMhAubWFycXVlZS52MS5Vc2VyEg0KBXRva2VuGAIgASgJEhUKDXJlZnJlc2hfdG9rZW4YAyABKAkSNAoQdG9rZW5fZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPAoYcmVmcmVzaF90b2tlbl9leHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJPCgxMb2dpblJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFEAMY/gESHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAEYgAE6Boq1GAIiACLJAQoNTG9naW5SZXNwb25zZRIeCgR1c2VyGAEgASgLMhAubWFycXVlZS52MS5Vc2VyEg0KBXRva2VuGAIgASgJEhUKDXJlZnJlc2hfdG9rZW4YAyABKAkSNAoQdG9rZW5fZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPAoYcmVmcmVzaF90b2tlbl9leHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJAChNSZWZyZXNoVG9rZW5SZXF1ZXN0EiEKDXJlZnJlc2hfdG9rZW4YASABKAlCCrpIB3IFEAEYgBA6Boq1GAIiACLQAQoUUmVmcmVzaFRva2VuUmVzcG9uc2USHgoEdXNlchgBIAEoCzIQLm1hcnF1ZWUudjEuVXNlchINCgV0b2tlbhgCIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAMgASgJEjQKEHRva2VuX2V4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjwKGHJlZnJlc2hfdG9rZW5fZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKwoNTG9nb3V0UmVxdWVzdBISCgpldmVyeXdoZXJlGAEgASgIOgaKtRgCEgAiEAoOTG9nb3V0UmVzcG9uc2UiNAoRQ2xhaW1BZG1pblJlcXVlc3QSFwoEY29kZRgBIAEoCUIJukgGcgQQARhAOgaKtRgCIgAiFAoSQ2xhaW1BZG1pblJlc3BvbnNlIh0KE0V4cG9ydE15RGF0YVJlcXVlc3Q6Boq1GAISACIlChRFeHBvcnRNeURhdGFSZXNwb25zZRINCgVjaHVuaxgBIAEoDCJZChJFcmFzZU15RGF0YVJlcXVlc3QSHAoIcGFzc3dvcmQYASABKAlCCrpIB3IFEAEYgAESHQoHY29uZmlybRgCIAEoCUIMukgJcgcKBUVSQVNFOgaKtRgCEgAiFQoTRXJhc2VNeURhdGFSZXNwb25zZSqYAQoTTm90aWZpY2F0aW9uQ2hhbm5lbBIkCiBOT1RJRklDQVRJT05fQ0hBTk5FTF9VTlNQRUNJRklFRBAAEh4KGk5PVElGSUNBVElPTl9DSEFOTkVMX0VNQUlMEAESHAoYTk9USUZJQ0FUSU9OX0NIQU5ORUxfU01TEAISHQoZTk9USUZJQ0FUSU9OX0NIQU5ORUxfUFVTSBADMpEGCg5BY2NvdW50U2VydmljZRJFCghSZWdpc3RlchIbLm1hcnF1ZWUudjEuUmVnaXN0ZXJSZXF1ZXN0GhwubWFycXVlZS52MS5SZWdpc3RlclJlc3BvbnNlEjwKBUxvZ2luEhgubWFycXVlZS52MS5Mb2dpblJlcXVlc3QaGS5tYXJxdWVlLnYxLkxvZ2luUmVzcG9uc2USUQoMUmVmcmVzaFRva2VuEh8ubWFycXVlZS52MS5SZWZyZXNoVG9rZW5SZXF1ZXN0GiAubWFycXVlZS52MS5SZWZyZXNoVG9rZW5SZXNwb25zZRI/CgZMb2dvdXQSGS5tYXJxdWVlLnYxLkxvZ291dFJlcXVlc3QaGi5tYXJxdWVlLnYxLkxvZ291dFJlc3BvbnNlEksKCkNsYWltQWRtaW4SHS5tYXJxdWVlLnYxLkNsYWltQWRtaW5SZXF1ZXN0Gh4ubWFycXVlZS52MS5DbGFpbUFkbWluUmVzcG9uc2USdwoXR2V0Tm90aWZpY2F0aW9uU2V0dGluZ3MSKi5tYXJxdWVlLnYxLkdldE5vdGlmaWNhdGlvblNldHRpbmdzUmVxdWVzdBorLm1hcnF1ZWUudjEuR2V0Tm90aWZpY2F0aW9uU2V0dGluZ3NSZXNwb25zZSIDkAIBEnsKGlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzEi0ubWFycXVlZS52MS5VcGRhdGVOb3RpZmljYXRpb25TZXR0aW5nc1JlcXVlc3QaLi5tYXJxdWVlLnYxLlVwZGF0ZU5vdGlmaWNhdGlvblNldHRpbmdzUmVzcG9uc2USUwoMRXhwb3J0TXlEYXRhEh8ubWFycXVlZS52MS5FeHBvcnRNeURhdGFSZXF1ZXN0GiAubWFycXVlZS52MS5FeHBvcnRNeURhdGFSZXNwb25zZTABEk4KC0VyYXNlTXlEYXRhEh4ubWFycXVlZS52MS5FcmFzZU15RGF0YVJlcXVlc3QaHy5tYXJxdWVlLnYxLkVyYXNlTXlEYXRhUmVzcG9uc2VCN1o1Z2l0aHViLmNvbS9tYXJxdWVlaHEvbWFycXVlZS9hcGkvbWFycXVlZS92MTttYXJxdWVldjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_marquee_v1_routing, file_marquee_v1_search]);
 
 /**
  * NotificationPreference lists the channels for one kind of notification: "booking_confirmed",
@@ -218,11 +220,28 @@ export type RegisterResponse = Message<"marquee.v1.RegisterResponse"> & {
   user?: User | undefined;
 
   /**
-   * Bearer token for the Authorization header.
+   * Access token for the Authorization header ("Bearer <token>"), valid until token_expires_at.
    *
    * @generated from field: string token = 2;
    */
   token: string;
+
+  /**
+   * Refresh token for RefreshToken, when the access token expires; keep it secret.
+   *
+   * @generated from field: string refresh_token = 3;
+   */
+  refreshToken: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp token_expires_at = 4;
+   */
+  tokenExpiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp refresh_token_expires_at = 5;
+   */
+  refreshTokenExpiresAt?: Timestamp | undefined;
 };
 
 /**
@@ -264,11 +283,28 @@ export type LoginResponse = Message<"marquee.v1.LoginResponse"> & {
   user?: User | undefined;
 
   /**
-   * Bearer token for the Authorization header.
+   * Access token for the Authorization header ("Bearer <token>"), valid until token_expires_at.
    *
    * @generated from field: string token = 2;
    */
   token: string;
+
+  /**
+   * Refresh token for RefreshToken, when the access token expires; keep it secret.
+   *
+   * @generated from field: string refresh_token = 3;
+   */
+  refreshToken: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp token_expires_at = 4;
+   */
+  tokenExpiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp refresh_token_expires_at = 5;
+   */
+  refreshTokenExpiresAt?: Timestamp | undefined;
 };
 
 /**
@@ -277,6 +313,128 @@ export type LoginResponse = Message<"marquee.v1.LoginResponse"> & {
  */
 export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
   messageDesc(file_marquee_v1_account, 10);
+
+/**
+ * @generated from message marquee.v1.RefreshTokenRequest
+ */
+export type RefreshTokenRequest = Message<"marquee.v1.RefreshTokenRequest"> & {
+  /**
+   * @generated from field: string refresh_token = 1;
+   */
+  refreshToken: string;
+};
+
+/**
+ * Describes the message marquee.v1.RefreshTokenRequest.
+ * Use `create(RefreshTokenRequestSchema)` to create a new message.
+ */
+export const RefreshTokenRequestSchema: GenMessage<RefreshTokenRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_account, 11);
+
+/**
+ * @generated from message marquee.v1.RefreshTokenResponse
+ */
+export type RefreshTokenResponse = Message<"marquee.v1.RefreshTokenResponse"> & {
+  /**
+   * @generated from field: marquee.v1.User user = 1;
+   */
+  user?: User | undefined;
+
+  /**
+   * The next access token, valid until token_expires_at.
+   *
+   * @generated from field: string token = 2;
+   */
+  token: string;
+
+  /**
+   * The next refresh token: the one sent is spent.
+   *
+   * @generated from field: string refresh_token = 3;
+   */
+  refreshToken: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp token_expires_at = 4;
+   */
+  tokenExpiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp refresh_token_expires_at = 5;
+   */
+  refreshTokenExpiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message marquee.v1.RefreshTokenResponse.
+ * Use `create(RefreshTokenResponseSchema)` to create a new message.
+ */
+export const RefreshTokenResponseSchema: GenMessage<RefreshTokenResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_account, 12);
+
+/**
+ * @generated from message marquee.v1.LogoutRequest
+ */
+export type LogoutRequest = Message<"marquee.v1.LogoutRequest"> & {
+  /**
+   * End every session of the caller, not only this one.
+   *
+   * @generated from field: bool everywhere = 1;
+   */
+  everywhere: boolean;
+};
+
+/**
+ * Describes the message marquee.v1.LogoutRequest.
+ * Use `create(LogoutRequestSchema)` to create a new message.
+ */
+export const LogoutRequestSchema: GenMessage<LogoutRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_account, 13);
+
+/**
+ * @generated from message marquee.v1.LogoutResponse
+ */
+export type LogoutResponse = Message<"marquee.v1.LogoutResponse"> & {
+};
+
+/**
+ * Describes the message marquee.v1.LogoutResponse.
+ * Use `create(LogoutResponseSchema)` to create a new message.
+ */
+export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_account, 14);
+
+/**
+ * @generated from message marquee.v1.ClaimAdminRequest
+ */
+export type ClaimAdminRequest = Message<"marquee.v1.ClaimAdminRequest"> & {
+  /**
+   * The one-time code ("mqa_...").
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message marquee.v1.ClaimAdminRequest.
+ * Use `create(ClaimAdminRequestSchema)` to create a new message.
+ */
+export const ClaimAdminRequestSchema: GenMessage<ClaimAdminRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_account, 15);
+
+/**
+ * @generated from message marquee.v1.ClaimAdminResponse
+ */
+export type ClaimAdminResponse = Message<"marquee.v1.ClaimAdminResponse"> & {
+};
+
+/**
+ * Describes the message marquee.v1.ClaimAdminResponse.
+ * Use `create(ClaimAdminResponseSchema)` to create a new message.
+ */
+export const ClaimAdminResponseSchema: GenMessage<ClaimAdminResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_account, 16);
 
 /**
  * @generated from message marquee.v1.ExportMyDataRequest
@@ -289,7 +447,7 @@ export type ExportMyDataRequest = Message<"marquee.v1.ExportMyDataRequest"> & {
  * Use `create(ExportMyDataRequestSchema)` to create a new message.
  */
 export const ExportMyDataRequestSchema: GenMessage<ExportMyDataRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_account, 11);
+  messageDesc(file_marquee_v1_account, 17);
 
 /**
  * ExportMyDataResponse is a piece of the export's JSON document.
@@ -308,7 +466,7 @@ export type ExportMyDataResponse = Message<"marquee.v1.ExportMyDataResponse"> & 
  * Use `create(ExportMyDataResponseSchema)` to create a new message.
  */
 export const ExportMyDataResponseSchema: GenMessage<ExportMyDataResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_account, 12);
+  messageDesc(file_marquee_v1_account, 18);
 
 /**
  * @generated from message marquee.v1.EraseMyDataRequest
@@ -334,7 +492,7 @@ export type EraseMyDataRequest = Message<"marquee.v1.EraseMyDataRequest"> & {
  * Use `create(EraseMyDataRequestSchema)` to create a new message.
  */
 export const EraseMyDataRequestSchema: GenMessage<EraseMyDataRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_account, 13);
+  messageDesc(file_marquee_v1_account, 19);
 
 /**
  * @generated from message marquee.v1.EraseMyDataResponse
@@ -347,7 +505,7 @@ export type EraseMyDataResponse = Message<"marquee.v1.EraseMyDataResponse"> & {
  * Use `create(EraseMyDataResponseSchema)` to create a new message.
  */
 export const EraseMyDataResponseSchema: GenMessage<EraseMyDataResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_account, 14);
+  messageDesc(file_marquee_v1_account, 20);
 
 /**
  * NotificationChannel is a way of reaching a person.
@@ -389,7 +547,8 @@ export const NotificationChannelSchema: GenEnum<NotificationChannel> = /*@__PURE
  */
 export const AccountService: GenService<{
   /**
-   * Register creates an account and returns a bearer token for it.
+   * Register creates an account and signs it in: a short-lived access token (the bearer token) and a refresh
+   * token.
    *
    * @generated from rpc marquee.v1.AccountService.Register
    */
@@ -399,7 +558,8 @@ export const AccountService: GenService<{
     output: typeof RegisterResponseSchema;
   },
   /**
-   * Login exchanges an email and password for a bearer token.
+   * Login exchanges an email and password for a new session: a short-lived access token (the bearer token)
+   * and a refresh token.
    *
    * @generated from rpc marquee.v1.AccountService.Login
    */
@@ -407,6 +567,44 @@ export const AccountService: GenService<{
     methodKind: "unary";
     input: typeof LoginRequestSchema;
     output: typeof LoginResponseSchema;
+  },
+  /**
+   * RefreshToken spends a refresh token and returns the session's next access and refresh tokens; no bearer
+   * token is needed. Every refresh token works once: one presented again is refused and ends its session (whoever
+   * holds it has a copy that was used), so the tokens the legitimate client got from it stop working too.
+   * Unknown, expired and revoked refresh tokens get unauthenticated.
+   *
+   * @generated from rpc marquee.v1.AccountService.RefreshToken
+   */
+  refreshToken: {
+    methodKind: "unary";
+    input: typeof RefreshTokenRequestSchema;
+    output: typeof RefreshTokenResponseSchema;
+  },
+  /**
+   * Logout ends the caller's session: its refresh token no longer works, the access token presented is refused
+   * from now on on every server, and the session's other access tokens within seconds. With everywhere, every
+   * session of the caller ends.
+   *
+   * @generated from rpc marquee.v1.AccountService.Logout
+   */
+  logout: {
+    methodKind: "unary";
+    input: typeof LogoutRequestSchema;
+    output: typeof LogoutResponseSchema;
+  },
+  /**
+   * ClaimAdmin makes the caller a platform admin with a one-time code: the first-run code a fresh platform
+   * prints on its console (valid while there is no admin), or an invitation a platform admin made for the
+   * caller's email (AdminService.InviteAdmin). Any other code, or one used or expired, gets
+   * permission_denied and changes nothing.
+   *
+   * @generated from rpc marquee.v1.AccountService.ClaimAdmin
+   */
+  claimAdmin: {
+    methodKind: "unary";
+    input: typeof ClaimAdminRequestSchema;
+    output: typeof ClaimAdminResponseSchema;
   },
   /**
    * GetNotificationSettings returns where the caller is notified and through which channels per kind.

@@ -892,6 +892,103 @@ func (x *ChainPolicy) GetFeePerSeatMinor() int64 {
 	return 0
 }
 
+type InviteAdminRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Email         string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InviteAdminRequest) Reset() {
+	*x = InviteAdminRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteAdminRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteAdminRequest) ProtoMessage() {}
+
+func (x *InviteAdminRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteAdminRequest.ProtoReflect.Descriptor instead.
+func (*InviteAdminRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *InviteAdminRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+type InviteAdminResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The invitation code, shown once: only its hash is kept.
+	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InviteAdminResponse) Reset() {
+	*x = InviteAdminResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteAdminResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteAdminResponse) ProtoMessage() {}
+
+func (x *InviteAdminResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteAdminResponse.ProtoReflect.Descriptor instead.
+func (*InviteAdminResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *InviteAdminResponse) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *InviteAdminResponse) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 type SetUserRoleRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	UserId string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -904,7 +1001,7 @@ type SetUserRoleRequest struct {
 
 func (x *SetUserRoleRequest) Reset() {
 	*x = SetUserRoleRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[9]
+	mi := &file_marquee_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -916,7 +1013,7 @@ func (x *SetUserRoleRequest) String() string {
 func (*SetUserRoleRequest) ProtoMessage() {}
 
 func (x *SetUserRoleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[9]
+	mi := &file_marquee_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -929,7 +1026,7 @@ func (x *SetUserRoleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetUserRoleRequest.ProtoReflect.Descriptor instead.
 func (*SetUserRoleRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SetUserRoleRequest) GetUserId() string {
@@ -961,7 +1058,7 @@ type SetUserRoleResponse struct {
 
 func (x *SetUserRoleResponse) Reset() {
 	*x = SetUserRoleResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[10]
+	mi := &file_marquee_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -973,7 +1070,7 @@ func (x *SetUserRoleResponse) String() string {
 func (*SetUserRoleResponse) ProtoMessage() {}
 
 func (x *SetUserRoleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[10]
+	mi := &file_marquee_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -986,7 +1083,7 @@ func (x *SetUserRoleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetUserRoleResponse.ProtoReflect.Descriptor instead.
 func (*SetUserRoleResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 type SetAuditorRegionsRequest struct {
@@ -1000,7 +1097,7 @@ type SetAuditorRegionsRequest struct {
 
 func (x *SetAuditorRegionsRequest) Reset() {
 	*x = SetAuditorRegionsRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[11]
+	mi := &file_marquee_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1109,7 @@ func (x *SetAuditorRegionsRequest) String() string {
 func (*SetAuditorRegionsRequest) ProtoMessage() {}
 
 func (x *SetAuditorRegionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[11]
+	mi := &file_marquee_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1122,7 @@ func (x *SetAuditorRegionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAuditorRegionsRequest.ProtoReflect.Descriptor instead.
 func (*SetAuditorRegionsRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SetAuditorRegionsRequest) GetUserId() string {
@@ -1050,7 +1147,7 @@ type SetAuditorRegionsResponse struct {
 
 func (x *SetAuditorRegionsResponse) Reset() {
 	*x = SetAuditorRegionsResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[12]
+	mi := &file_marquee_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1062,7 +1159,7 @@ func (x *SetAuditorRegionsResponse) String() string {
 func (*SetAuditorRegionsResponse) ProtoMessage() {}
 
 func (x *SetAuditorRegionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[12]
+	mi := &file_marquee_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1075,7 +1172,7 @@ func (x *SetAuditorRegionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAuditorRegionsResponse.ProtoReflect.Descriptor instead.
 func (*SetAuditorRegionsResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 type UpsertPricingRuleRequest struct {
@@ -1087,7 +1184,7 @@ type UpsertPricingRuleRequest struct {
 
 func (x *UpsertPricingRuleRequest) Reset() {
 	*x = UpsertPricingRuleRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[13]
+	mi := &file_marquee_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1099,7 +1196,7 @@ func (x *UpsertPricingRuleRequest) String() string {
 func (*UpsertPricingRuleRequest) ProtoMessage() {}
 
 func (x *UpsertPricingRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[13]
+	mi := &file_marquee_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1112,7 +1209,7 @@ func (x *UpsertPricingRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPricingRuleRequest.ProtoReflect.Descriptor instead.
 func (*UpsertPricingRuleRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpsertPricingRuleRequest) GetRule() *PricingRule {
@@ -1131,7 +1228,7 @@ type UpsertPricingRuleResponse struct {
 
 func (x *UpsertPricingRuleResponse) Reset() {
 	*x = UpsertPricingRuleResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[14]
+	mi := &file_marquee_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1143,7 +1240,7 @@ func (x *UpsertPricingRuleResponse) String() string {
 func (*UpsertPricingRuleResponse) ProtoMessage() {}
 
 func (x *UpsertPricingRuleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[14]
+	mi := &file_marquee_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1156,7 +1253,7 @@ func (x *UpsertPricingRuleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPricingRuleResponse.ProtoReflect.Descriptor instead.
 func (*UpsertPricingRuleResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpsertPricingRuleResponse) GetRule() *PricingRule {
@@ -1175,7 +1272,7 @@ type ListPricingRulesRequest struct {
 
 func (x *ListPricingRulesRequest) Reset() {
 	*x = ListPricingRulesRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[15]
+	mi := &file_marquee_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1187,7 +1284,7 @@ func (x *ListPricingRulesRequest) String() string {
 func (*ListPricingRulesRequest) ProtoMessage() {}
 
 func (x *ListPricingRulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[15]
+	mi := &file_marquee_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1200,7 +1297,7 @@ func (x *ListPricingRulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPricingRulesRequest.ProtoReflect.Descriptor instead.
 func (*ListPricingRulesRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListPricingRulesRequest) GetChainId() string {
@@ -1219,7 +1316,7 @@ type ListPricingRulesResponse struct {
 
 func (x *ListPricingRulesResponse) Reset() {
 	*x = ListPricingRulesResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[16]
+	mi := &file_marquee_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1231,7 +1328,7 @@ func (x *ListPricingRulesResponse) String() string {
 func (*ListPricingRulesResponse) ProtoMessage() {}
 
 func (x *ListPricingRulesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[16]
+	mi := &file_marquee_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1244,7 +1341,7 @@ func (x *ListPricingRulesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPricingRulesResponse.ProtoReflect.Descriptor instead.
 func (*ListPricingRulesResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListPricingRulesResponse) GetRules() []*PricingRule {
@@ -1264,7 +1361,7 @@ type DeletePricingRuleRequest struct {
 
 func (x *DeletePricingRuleRequest) Reset() {
 	*x = DeletePricingRuleRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[17]
+	mi := &file_marquee_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1276,7 +1373,7 @@ func (x *DeletePricingRuleRequest) String() string {
 func (*DeletePricingRuleRequest) ProtoMessage() {}
 
 func (x *DeletePricingRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[17]
+	mi := &file_marquee_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1289,7 +1386,7 @@ func (x *DeletePricingRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePricingRuleRequest.ProtoReflect.Descriptor instead.
 func (*DeletePricingRuleRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeletePricingRuleRequest) GetChainId() string {
@@ -1314,7 +1411,7 @@ type DeletePricingRuleResponse struct {
 
 func (x *DeletePricingRuleResponse) Reset() {
 	*x = DeletePricingRuleResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[18]
+	mi := &file_marquee_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1326,7 +1423,7 @@ func (x *DeletePricingRuleResponse) String() string {
 func (*DeletePricingRuleResponse) ProtoMessage() {}
 
 func (x *DeletePricingRuleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[18]
+	mi := &file_marquee_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1339,7 +1436,7 @@ func (x *DeletePricingRuleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePricingRuleResponse.ProtoReflect.Descriptor instead.
 func (*DeletePricingRuleResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 type UpsertPromotionRequest struct {
@@ -1351,7 +1448,7 @@ type UpsertPromotionRequest struct {
 
 func (x *UpsertPromotionRequest) Reset() {
 	*x = UpsertPromotionRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[19]
+	mi := &file_marquee_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1460,7 @@ func (x *UpsertPromotionRequest) String() string {
 func (*UpsertPromotionRequest) ProtoMessage() {}
 
 func (x *UpsertPromotionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[19]
+	mi := &file_marquee_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1473,7 @@ func (x *UpsertPromotionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPromotionRequest.ProtoReflect.Descriptor instead.
 func (*UpsertPromotionRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpsertPromotionRequest) GetPromotion() *Promotion {
@@ -1395,7 +1492,7 @@ type UpsertPromotionResponse struct {
 
 func (x *UpsertPromotionResponse) Reset() {
 	*x = UpsertPromotionResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[20]
+	mi := &file_marquee_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1407,7 +1504,7 @@ func (x *UpsertPromotionResponse) String() string {
 func (*UpsertPromotionResponse) ProtoMessage() {}
 
 func (x *UpsertPromotionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[20]
+	mi := &file_marquee_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1420,7 +1517,7 @@ func (x *UpsertPromotionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertPromotionResponse.ProtoReflect.Descriptor instead.
 func (*UpsertPromotionResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpsertPromotionResponse) GetPromotion() *Promotion {
@@ -1439,7 +1536,7 @@ type ListPromotionsRequest struct {
 
 func (x *ListPromotionsRequest) Reset() {
 	*x = ListPromotionsRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[21]
+	mi := &file_marquee_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1548,7 @@ func (x *ListPromotionsRequest) String() string {
 func (*ListPromotionsRequest) ProtoMessage() {}
 
 func (x *ListPromotionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[21]
+	mi := &file_marquee_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1561,7 @@ func (x *ListPromotionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPromotionsRequest.ProtoReflect.Descriptor instead.
 func (*ListPromotionsRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListPromotionsRequest) GetChainId() string {
@@ -1483,7 +1580,7 @@ type ListPromotionsResponse struct {
 
 func (x *ListPromotionsResponse) Reset() {
 	*x = ListPromotionsResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[22]
+	mi := &file_marquee_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1495,7 +1592,7 @@ func (x *ListPromotionsResponse) String() string {
 func (*ListPromotionsResponse) ProtoMessage() {}
 
 func (x *ListPromotionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[22]
+	mi := &file_marquee_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1508,7 +1605,7 @@ func (x *ListPromotionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPromotionsResponse.ProtoReflect.Descriptor instead.
 func (*ListPromotionsResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListPromotionsResponse) GetPromotions() []*Promotion {
@@ -1527,7 +1624,7 @@ type SetChainPolicyRequest struct {
 
 func (x *SetChainPolicyRequest) Reset() {
 	*x = SetChainPolicyRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[23]
+	mi := &file_marquee_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1539,7 +1636,7 @@ func (x *SetChainPolicyRequest) String() string {
 func (*SetChainPolicyRequest) ProtoMessage() {}
 
 func (x *SetChainPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[23]
+	mi := &file_marquee_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1552,7 +1649,7 @@ func (x *SetChainPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChainPolicyRequest.ProtoReflect.Descriptor instead.
 func (*SetChainPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SetChainPolicyRequest) GetPolicy() *ChainPolicy {
@@ -1571,7 +1668,7 @@ type SetChainPolicyResponse struct {
 
 func (x *SetChainPolicyResponse) Reset() {
 	*x = SetChainPolicyResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[24]
+	mi := &file_marquee_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1583,7 +1680,7 @@ func (x *SetChainPolicyResponse) String() string {
 func (*SetChainPolicyResponse) ProtoMessage() {}
 
 func (x *SetChainPolicyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[24]
+	mi := &file_marquee_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1596,7 +1693,7 @@ func (x *SetChainPolicyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChainPolicyResponse.ProtoReflect.Descriptor instead.
 func (*SetChainPolicyResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SetChainPolicyResponse) GetPolicy() *ChainPolicy {
@@ -1615,7 +1712,7 @@ type GetChainPolicyRequest struct {
 
 func (x *GetChainPolicyRequest) Reset() {
 	*x = GetChainPolicyRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[25]
+	mi := &file_marquee_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1627,7 +1724,7 @@ func (x *GetChainPolicyRequest) String() string {
 func (*GetChainPolicyRequest) ProtoMessage() {}
 
 func (x *GetChainPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[25]
+	mi := &file_marquee_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1640,7 +1737,7 @@ func (x *GetChainPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChainPolicyRequest.ProtoReflect.Descriptor instead.
 func (*GetChainPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetChainPolicyRequest) GetChainId() string {
@@ -1659,7 +1756,7 @@ type GetChainPolicyResponse struct {
 
 func (x *GetChainPolicyResponse) Reset() {
 	*x = GetChainPolicyResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[26]
+	mi := &file_marquee_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1671,7 +1768,7 @@ func (x *GetChainPolicyResponse) String() string {
 func (*GetChainPolicyResponse) ProtoMessage() {}
 
 func (x *GetChainPolicyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[26]
+	mi := &file_marquee_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1684,7 +1781,7 @@ func (x *GetChainPolicyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChainPolicyResponse.ProtoReflect.Descriptor instead.
 func (*GetChainPolicyResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetChainPolicyResponse) GetPolicy() *ChainPolicy {
@@ -1704,7 +1801,7 @@ type IssueGiftCardRequest struct {
 
 func (x *IssueGiftCardRequest) Reset() {
 	*x = IssueGiftCardRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[27]
+	mi := &file_marquee_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1716,7 +1813,7 @@ func (x *IssueGiftCardRequest) String() string {
 func (*IssueGiftCardRequest) ProtoMessage() {}
 
 func (x *IssueGiftCardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[27]
+	mi := &file_marquee_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1729,7 +1826,7 @@ func (x *IssueGiftCardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueGiftCardRequest.ProtoReflect.Descriptor instead.
 func (*IssueGiftCardRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *IssueGiftCardRequest) GetChainId() string {
@@ -1756,7 +1853,7 @@ type IssueGiftCardResponse struct {
 
 func (x *IssueGiftCardResponse) Reset() {
 	*x = IssueGiftCardResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[28]
+	mi := &file_marquee_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1768,7 +1865,7 @@ func (x *IssueGiftCardResponse) String() string {
 func (*IssueGiftCardResponse) ProtoMessage() {}
 
 func (x *IssueGiftCardResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[28]
+	mi := &file_marquee_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1781,7 +1878,7 @@ func (x *IssueGiftCardResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueGiftCardResponse.ProtoReflect.Descriptor instead.
 func (*IssueGiftCardResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *IssueGiftCardResponse) GetCode() string {
@@ -1807,7 +1904,7 @@ type UpsertMovieRequest struct {
 
 func (x *UpsertMovieRequest) Reset() {
 	*x = UpsertMovieRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[29]
+	mi := &file_marquee_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1819,7 +1916,7 @@ func (x *UpsertMovieRequest) String() string {
 func (*UpsertMovieRequest) ProtoMessage() {}
 
 func (x *UpsertMovieRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[29]
+	mi := &file_marquee_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1832,7 +1929,7 @@ func (x *UpsertMovieRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertMovieRequest.ProtoReflect.Descriptor instead.
 func (*UpsertMovieRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpsertMovieRequest) GetMovie() *Movie {
@@ -1851,7 +1948,7 @@ type UpsertMovieResponse struct {
 
 func (x *UpsertMovieResponse) Reset() {
 	*x = UpsertMovieResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[30]
+	mi := &file_marquee_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1863,7 +1960,7 @@ func (x *UpsertMovieResponse) String() string {
 func (*UpsertMovieResponse) ProtoMessage() {}
 
 func (x *UpsertMovieResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[30]
+	mi := &file_marquee_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1876,7 +1973,7 @@ func (x *UpsertMovieResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertMovieResponse.ProtoReflect.Descriptor instead.
 func (*UpsertMovieResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpsertMovieResponse) GetMovie() *Movie {
@@ -1899,7 +1996,7 @@ type UpsertTheatreRequest struct {
 
 func (x *UpsertTheatreRequest) Reset() {
 	*x = UpsertTheatreRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[31]
+	mi := &file_marquee_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1911,7 +2008,7 @@ func (x *UpsertTheatreRequest) String() string {
 func (*UpsertTheatreRequest) ProtoMessage() {}
 
 func (x *UpsertTheatreRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[31]
+	mi := &file_marquee_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1924,7 +2021,7 @@ func (x *UpsertTheatreRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertTheatreRequest.ProtoReflect.Descriptor instead.
 func (*UpsertTheatreRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpsertTheatreRequest) GetTheatre() *Theatre {
@@ -1957,7 +2054,7 @@ type UpsertTheatreResponse struct {
 
 func (x *UpsertTheatreResponse) Reset() {
 	*x = UpsertTheatreResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[32]
+	mi := &file_marquee_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1969,7 +2066,7 @@ func (x *UpsertTheatreResponse) String() string {
 func (*UpsertTheatreResponse) ProtoMessage() {}
 
 func (x *UpsertTheatreResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[32]
+	mi := &file_marquee_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1982,7 +2079,7 @@ func (x *UpsertTheatreResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertTheatreResponse.ProtoReflect.Descriptor instead.
 func (*UpsertTheatreResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UpsertTheatreResponse) GetTheatre() *Theatre {
@@ -2004,7 +2101,7 @@ type LayoutSeat struct {
 
 func (x *LayoutSeat) Reset() {
 	*x = LayoutSeat{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[33]
+	mi := &file_marquee_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2016,7 +2113,7 @@ func (x *LayoutSeat) String() string {
 func (*LayoutSeat) ProtoMessage() {}
 
 func (x *LayoutSeat) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[33]
+	mi := &file_marquee_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2029,7 +2126,7 @@ func (x *LayoutSeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LayoutSeat.ProtoReflect.Descriptor instead.
 func (*LayoutSeat) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *LayoutSeat) GetNumber() int32 {
@@ -2064,7 +2161,7 @@ type LayoutRow struct {
 
 func (x *LayoutRow) Reset() {
 	*x = LayoutRow{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[34]
+	mi := &file_marquee_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2076,7 +2173,7 @@ func (x *LayoutRow) String() string {
 func (*LayoutRow) ProtoMessage() {}
 
 func (x *LayoutRow) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[34]
+	mi := &file_marquee_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2089,7 +2186,7 @@ func (x *LayoutRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LayoutRow.ProtoReflect.Descriptor instead.
 func (*LayoutRow) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *LayoutRow) GetLabel() string {
@@ -2119,7 +2216,7 @@ type UpsertScreenRequest struct {
 
 func (x *UpsertScreenRequest) Reset() {
 	*x = UpsertScreenRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[35]
+	mi := &file_marquee_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2131,7 +2228,7 @@ func (x *UpsertScreenRequest) String() string {
 func (*UpsertScreenRequest) ProtoMessage() {}
 
 func (x *UpsertScreenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[35]
+	mi := &file_marquee_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2144,7 +2241,7 @@ func (x *UpsertScreenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertScreenRequest.ProtoReflect.Descriptor instead.
 func (*UpsertScreenRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *UpsertScreenRequest) GetTheatreId() string {
@@ -2185,7 +2282,7 @@ type UpsertScreenResponse struct {
 
 func (x *UpsertScreenResponse) Reset() {
 	*x = UpsertScreenResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[36]
+	mi := &file_marquee_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2197,7 +2294,7 @@ func (x *UpsertScreenResponse) String() string {
 func (*UpsertScreenResponse) ProtoMessage() {}
 
 func (x *UpsertScreenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[36]
+	mi := &file_marquee_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2210,7 +2307,7 @@ func (x *UpsertScreenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertScreenResponse.ProtoReflect.Descriptor instead.
 func (*UpsertScreenResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{36}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *UpsertScreenResponse) GetScreenId() string {
@@ -2242,7 +2339,7 @@ type ScheduleShowtimeRequest struct {
 
 func (x *ScheduleShowtimeRequest) Reset() {
 	*x = ScheduleShowtimeRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[37]
+	mi := &file_marquee_v1_admin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2254,7 +2351,7 @@ func (x *ScheduleShowtimeRequest) String() string {
 func (*ScheduleShowtimeRequest) ProtoMessage() {}
 
 func (x *ScheduleShowtimeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[37]
+	mi := &file_marquee_v1_admin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2267,7 +2364,7 @@ func (x *ScheduleShowtimeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleShowtimeRequest.ProtoReflect.Descriptor instead.
 func (*ScheduleShowtimeRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{37}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ScheduleShowtimeRequest) GetScreenId() string {
@@ -2328,7 +2425,7 @@ type ScheduleShowtimeResponse struct {
 
 func (x *ScheduleShowtimeResponse) Reset() {
 	*x = ScheduleShowtimeResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[38]
+	mi := &file_marquee_v1_admin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2340,7 +2437,7 @@ func (x *ScheduleShowtimeResponse) String() string {
 func (*ScheduleShowtimeResponse) ProtoMessage() {}
 
 func (x *ScheduleShowtimeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[38]
+	mi := &file_marquee_v1_admin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2353,7 +2450,7 @@ func (x *ScheduleShowtimeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleShowtimeResponse.ProtoReflect.Descriptor instead.
 func (*ScheduleShowtimeResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{38}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ScheduleShowtimeResponse) GetShowtime() *Showtime {
@@ -2372,7 +2469,7 @@ type CancelShowtimeRequest struct {
 
 func (x *CancelShowtimeRequest) Reset() {
 	*x = CancelShowtimeRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[39]
+	mi := &file_marquee_v1_admin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2384,7 +2481,7 @@ func (x *CancelShowtimeRequest) String() string {
 func (*CancelShowtimeRequest) ProtoMessage() {}
 
 func (x *CancelShowtimeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[39]
+	mi := &file_marquee_v1_admin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2397,7 +2494,7 @@ func (x *CancelShowtimeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelShowtimeRequest.ProtoReflect.Descriptor instead.
 func (*CancelShowtimeRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{39}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CancelShowtimeRequest) GetShowtimeId() string {
@@ -2416,7 +2513,7 @@ type CancelShowtimeResponse struct {
 
 func (x *CancelShowtimeResponse) Reset() {
 	*x = CancelShowtimeResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[40]
+	mi := &file_marquee_v1_admin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2428,7 +2525,7 @@ func (x *CancelShowtimeResponse) String() string {
 func (*CancelShowtimeResponse) ProtoMessage() {}
 
 func (x *CancelShowtimeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[40]
+	mi := &file_marquee_v1_admin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2441,7 +2538,7 @@ func (x *CancelShowtimeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelShowtimeResponse.ProtoReflect.Descriptor instead.
 func (*CancelShowtimeResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{40}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CancelShowtimeResponse) GetCancelledBookings() int32 {
@@ -2459,7 +2556,7 @@ type ReindexSearchRequest struct {
 
 func (x *ReindexSearchRequest) Reset() {
 	*x = ReindexSearchRequest{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[41]
+	mi := &file_marquee_v1_admin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2471,7 +2568,7 @@ func (x *ReindexSearchRequest) String() string {
 func (*ReindexSearchRequest) ProtoMessage() {}
 
 func (x *ReindexSearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[41]
+	mi := &file_marquee_v1_admin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2484,7 +2581,7 @@ func (x *ReindexSearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReindexSearchRequest.ProtoReflect.Descriptor instead.
 func (*ReindexSearchRequest) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{41}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{43}
 }
 
 // ReindexSearchResponse reports progress.
@@ -2499,7 +2596,7 @@ type ReindexSearchResponse struct {
 
 func (x *ReindexSearchResponse) Reset() {
 	*x = ReindexSearchResponse{}
-	mi := &file_marquee_v1_admin_proto_msgTypes[42]
+	mi := &file_marquee_v1_admin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2511,7 +2608,7 @@ func (x *ReindexSearchResponse) String() string {
 func (*ReindexSearchResponse) ProtoMessage() {}
 
 func (x *ReindexSearchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_marquee_v1_admin_proto_msgTypes[42]
+	mi := &file_marquee_v1_admin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2524,7 +2621,7 @@ func (x *ReindexSearchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReindexSearchResponse.ProtoReflect.Descriptor instead.
 func (*ReindexSearchResponse) Descriptor() ([]byte, []int) {
-	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{42}
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ReindexSearchResponse) GetDone() int32 {
@@ -2623,7 +2720,14 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"refundFees\x12;\n" +
 	"\x1astore_credit_bonus_percent\x18\x04 \x01(\x05R\x17storeCreditBonusPercent\x12(\n" +
 	"\x10orphan_seat_rule\x18\x05 \x01(\bR\x0eorphanSeatRule\x12+\n" +
-	"\x12fee_per_seat_minor\x18\x06 \x01(\x03R\x0ffeePerSeatMinor\"\x96\x01\n" +
+	"\x12fee_per_seat_minor\x18\x06 \x01(\x03R\x0ffeePerSeatMinor\">\n" +
+	"\x12InviteAdminRequest\x12 \n" +
+	"\x05email\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email:\x06\x8a\xb5\x18\x02\"\x00\"d\n" +
+	"\x13InviteAdminResponse\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x129\n" +
+	"\n" +
+	"expires_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x96\x01\n" +
 	"\x12SetUserRoleRequest\x12\"\n" +
 	"\auser_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06userId\x120\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x10.marquee.v1.RoleB\n" +
@@ -2744,9 +2848,10 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\rPromotionKind\x12\x1e\n" +
 	"\x1aPROMOTION_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PROMOTION_KIND_PERCENT\x10\x01\x12\x18\n" +
-	"\x14PROMOTION_KIND_FIXED\x10\x022\xf8\f\n" +
+	"\x14PROMOTION_KIND_FIXED\x10\x022\xc8\r\n" +
 	"\fAdminService\x12N\n" +
-	"\vSetUserRole\x12\x1e.marquee.v1.SetUserRoleRequest\x1a\x1f.marquee.v1.SetUserRoleResponse\x12`\n" +
+	"\vSetUserRole\x12\x1e.marquee.v1.SetUserRoleRequest\x1a\x1f.marquee.v1.SetUserRoleResponse\x12N\n" +
+	"\vInviteAdmin\x12\x1e.marquee.v1.InviteAdminRequest\x1a\x1f.marquee.v1.InviteAdminResponse\x12`\n" +
 	"\x11SetAuditorRegions\x12$.marquee.v1.SetAuditorRegionsRequest\x1a%.marquee.v1.SetAuditorRegionsResponse\x12`\n" +
 	"\x11UpsertPricingRule\x12$.marquee.v1.UpsertPricingRuleRequest\x1a%.marquee.v1.UpsertPricingRuleResponse\x12b\n" +
 	"\x10ListPricingRules\x12#.marquee.v1.ListPricingRulesRequest\x1a$.marquee.v1.ListPricingRulesResponse\"\x03\x90\x02\x01\x12`\n" +
@@ -2778,7 +2883,7 @@ func file_marquee_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_marquee_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_marquee_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_marquee_v1_admin_proto_goTypes = []any{
 	(Role)(0),                          // 0: marquee.v1.Role
 	(PricingRuleKind)(0),               // 1: marquee.v1.PricingRuleKind
@@ -2792,119 +2897,124 @@ var file_marquee_v1_admin_proto_goTypes = []any{
 	(*Promotion)(nil),                  // 9: marquee.v1.Promotion
 	(*RefundTier)(nil),                 // 10: marquee.v1.RefundTier
 	(*ChainPolicy)(nil),                // 11: marquee.v1.ChainPolicy
-	(*SetUserRoleRequest)(nil),         // 12: marquee.v1.SetUserRoleRequest
-	(*SetUserRoleResponse)(nil),        // 13: marquee.v1.SetUserRoleResponse
-	(*SetAuditorRegionsRequest)(nil),   // 14: marquee.v1.SetAuditorRegionsRequest
-	(*SetAuditorRegionsResponse)(nil),  // 15: marquee.v1.SetAuditorRegionsResponse
-	(*UpsertPricingRuleRequest)(nil),   // 16: marquee.v1.UpsertPricingRuleRequest
-	(*UpsertPricingRuleResponse)(nil),  // 17: marquee.v1.UpsertPricingRuleResponse
-	(*ListPricingRulesRequest)(nil),    // 18: marquee.v1.ListPricingRulesRequest
-	(*ListPricingRulesResponse)(nil),   // 19: marquee.v1.ListPricingRulesResponse
-	(*DeletePricingRuleRequest)(nil),   // 20: marquee.v1.DeletePricingRuleRequest
-	(*DeletePricingRuleResponse)(nil),  // 21: marquee.v1.DeletePricingRuleResponse
-	(*UpsertPromotionRequest)(nil),     // 22: marquee.v1.UpsertPromotionRequest
-	(*UpsertPromotionResponse)(nil),    // 23: marquee.v1.UpsertPromotionResponse
-	(*ListPromotionsRequest)(nil),      // 24: marquee.v1.ListPromotionsRequest
-	(*ListPromotionsResponse)(nil),     // 25: marquee.v1.ListPromotionsResponse
-	(*SetChainPolicyRequest)(nil),      // 26: marquee.v1.SetChainPolicyRequest
-	(*SetChainPolicyResponse)(nil),     // 27: marquee.v1.SetChainPolicyResponse
-	(*GetChainPolicyRequest)(nil),      // 28: marquee.v1.GetChainPolicyRequest
-	(*GetChainPolicyResponse)(nil),     // 29: marquee.v1.GetChainPolicyResponse
-	(*IssueGiftCardRequest)(nil),       // 30: marquee.v1.IssueGiftCardRequest
-	(*IssueGiftCardResponse)(nil),      // 31: marquee.v1.IssueGiftCardResponse
-	(*UpsertMovieRequest)(nil),         // 32: marquee.v1.UpsertMovieRequest
-	(*UpsertMovieResponse)(nil),        // 33: marquee.v1.UpsertMovieResponse
-	(*UpsertTheatreRequest)(nil),       // 34: marquee.v1.UpsertTheatreRequest
-	(*UpsertTheatreResponse)(nil),      // 35: marquee.v1.UpsertTheatreResponse
-	(*LayoutSeat)(nil),                 // 36: marquee.v1.LayoutSeat
-	(*LayoutRow)(nil),                  // 37: marquee.v1.LayoutRow
-	(*UpsertScreenRequest)(nil),        // 38: marquee.v1.UpsertScreenRequest
-	(*UpsertScreenResponse)(nil),       // 39: marquee.v1.UpsertScreenResponse
-	(*ScheduleShowtimeRequest)(nil),    // 40: marquee.v1.ScheduleShowtimeRequest
-	(*ScheduleShowtimeResponse)(nil),   // 41: marquee.v1.ScheduleShowtimeResponse
-	(*CancelShowtimeRequest)(nil),      // 42: marquee.v1.CancelShowtimeRequest
-	(*CancelShowtimeResponse)(nil),     // 43: marquee.v1.CancelShowtimeResponse
-	(*ReindexSearchRequest)(nil),       // 44: marquee.v1.ReindexSearchRequest
-	(*ReindexSearchResponse)(nil),      // 45: marquee.v1.ReindexSearchResponse
-	(*Money)(nil),                      // 46: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
-	(*Movie)(nil),                      // 48: marquee.v1.Movie
-	(*Theatre)(nil),                    // 49: marquee.v1.Theatre
-	(SeatType)(0),                      // 50: marquee.v1.SeatType
-	(*Showtime)(nil),                   // 51: marquee.v1.Showtime
+	(*InviteAdminRequest)(nil),         // 12: marquee.v1.InviteAdminRequest
+	(*InviteAdminResponse)(nil),        // 13: marquee.v1.InviteAdminResponse
+	(*SetUserRoleRequest)(nil),         // 14: marquee.v1.SetUserRoleRequest
+	(*SetUserRoleResponse)(nil),        // 15: marquee.v1.SetUserRoleResponse
+	(*SetAuditorRegionsRequest)(nil),   // 16: marquee.v1.SetAuditorRegionsRequest
+	(*SetAuditorRegionsResponse)(nil),  // 17: marquee.v1.SetAuditorRegionsResponse
+	(*UpsertPricingRuleRequest)(nil),   // 18: marquee.v1.UpsertPricingRuleRequest
+	(*UpsertPricingRuleResponse)(nil),  // 19: marquee.v1.UpsertPricingRuleResponse
+	(*ListPricingRulesRequest)(nil),    // 20: marquee.v1.ListPricingRulesRequest
+	(*ListPricingRulesResponse)(nil),   // 21: marquee.v1.ListPricingRulesResponse
+	(*DeletePricingRuleRequest)(nil),   // 22: marquee.v1.DeletePricingRuleRequest
+	(*DeletePricingRuleResponse)(nil),  // 23: marquee.v1.DeletePricingRuleResponse
+	(*UpsertPromotionRequest)(nil),     // 24: marquee.v1.UpsertPromotionRequest
+	(*UpsertPromotionResponse)(nil),    // 25: marquee.v1.UpsertPromotionResponse
+	(*ListPromotionsRequest)(nil),      // 26: marquee.v1.ListPromotionsRequest
+	(*ListPromotionsResponse)(nil),     // 27: marquee.v1.ListPromotionsResponse
+	(*SetChainPolicyRequest)(nil),      // 28: marquee.v1.SetChainPolicyRequest
+	(*SetChainPolicyResponse)(nil),     // 29: marquee.v1.SetChainPolicyResponse
+	(*GetChainPolicyRequest)(nil),      // 30: marquee.v1.GetChainPolicyRequest
+	(*GetChainPolicyResponse)(nil),     // 31: marquee.v1.GetChainPolicyResponse
+	(*IssueGiftCardRequest)(nil),       // 32: marquee.v1.IssueGiftCardRequest
+	(*IssueGiftCardResponse)(nil),      // 33: marquee.v1.IssueGiftCardResponse
+	(*UpsertMovieRequest)(nil),         // 34: marquee.v1.UpsertMovieRequest
+	(*UpsertMovieResponse)(nil),        // 35: marquee.v1.UpsertMovieResponse
+	(*UpsertTheatreRequest)(nil),       // 36: marquee.v1.UpsertTheatreRequest
+	(*UpsertTheatreResponse)(nil),      // 37: marquee.v1.UpsertTheatreResponse
+	(*LayoutSeat)(nil),                 // 38: marquee.v1.LayoutSeat
+	(*LayoutRow)(nil),                  // 39: marquee.v1.LayoutRow
+	(*UpsertScreenRequest)(nil),        // 40: marquee.v1.UpsertScreenRequest
+	(*UpsertScreenResponse)(nil),       // 41: marquee.v1.UpsertScreenResponse
+	(*ScheduleShowtimeRequest)(nil),    // 42: marquee.v1.ScheduleShowtimeRequest
+	(*ScheduleShowtimeResponse)(nil),   // 43: marquee.v1.ScheduleShowtimeResponse
+	(*CancelShowtimeRequest)(nil),      // 44: marquee.v1.CancelShowtimeRequest
+	(*CancelShowtimeResponse)(nil),     // 45: marquee.v1.CancelShowtimeResponse
+	(*ReindexSearchRequest)(nil),       // 46: marquee.v1.ReindexSearchRequest
+	(*ReindexSearchResponse)(nil),      // 47: marquee.v1.ReindexSearchResponse
+	(*Money)(nil),                      // 48: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),      // 49: google.protobuf.Timestamp
+	(*Movie)(nil),                      // 50: marquee.v1.Movie
+	(*Theatre)(nil),                    // 51: marquee.v1.Theatre
+	(SeatType)(0),                      // 52: marquee.v1.SeatType
+	(*Showtime)(nil),                   // 53: marquee.v1.Showtime
 }
 var file_marquee_v1_admin_proto_depIdxs = []int32{
 	3,  // 0: marquee.v1.ListDeadDeliveriesResponse.deliveries:type_name -> marquee.v1.DeadDelivery
 	1,  // 1: marquee.v1.PricingRule.kind:type_name -> marquee.v1.PricingRuleKind
 	2,  // 2: marquee.v1.Promotion.kind:type_name -> marquee.v1.PromotionKind
-	46, // 3: marquee.v1.Promotion.amount:type_name -> marquee.v1.Money
-	47, // 4: marquee.v1.Promotion.valid_from:type_name -> google.protobuf.Timestamp
-	47, // 5: marquee.v1.Promotion.valid_until:type_name -> google.protobuf.Timestamp
+	48, // 3: marquee.v1.Promotion.amount:type_name -> marquee.v1.Money
+	49, // 4: marquee.v1.Promotion.valid_from:type_name -> google.protobuf.Timestamp
+	49, // 5: marquee.v1.Promotion.valid_until:type_name -> google.protobuf.Timestamp
 	10, // 6: marquee.v1.ChainPolicy.refund_tiers:type_name -> marquee.v1.RefundTier
-	0,  // 7: marquee.v1.SetUserRoleRequest.role:type_name -> marquee.v1.Role
-	8,  // 8: marquee.v1.UpsertPricingRuleRequest.rule:type_name -> marquee.v1.PricingRule
-	8,  // 9: marquee.v1.UpsertPricingRuleResponse.rule:type_name -> marquee.v1.PricingRule
-	8,  // 10: marquee.v1.ListPricingRulesResponse.rules:type_name -> marquee.v1.PricingRule
-	9,  // 11: marquee.v1.UpsertPromotionRequest.promotion:type_name -> marquee.v1.Promotion
-	9,  // 12: marquee.v1.UpsertPromotionResponse.promotion:type_name -> marquee.v1.Promotion
-	9,  // 13: marquee.v1.ListPromotionsResponse.promotions:type_name -> marquee.v1.Promotion
-	11, // 14: marquee.v1.SetChainPolicyRequest.policy:type_name -> marquee.v1.ChainPolicy
-	11, // 15: marquee.v1.SetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
-	11, // 16: marquee.v1.GetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
-	46, // 17: marquee.v1.IssueGiftCardRequest.amount:type_name -> marquee.v1.Money
-	46, // 18: marquee.v1.IssueGiftCardResponse.balance:type_name -> marquee.v1.Money
-	48, // 19: marquee.v1.UpsertMovieRequest.movie:type_name -> marquee.v1.Movie
-	48, // 20: marquee.v1.UpsertMovieResponse.movie:type_name -> marquee.v1.Movie
-	49, // 21: marquee.v1.UpsertTheatreRequest.theatre:type_name -> marquee.v1.Theatre
-	49, // 22: marquee.v1.UpsertTheatreResponse.theatre:type_name -> marquee.v1.Theatre
-	50, // 23: marquee.v1.LayoutSeat.type:type_name -> marquee.v1.SeatType
-	36, // 24: marquee.v1.LayoutRow.seats:type_name -> marquee.v1.LayoutSeat
-	37, // 25: marquee.v1.UpsertScreenRequest.rows:type_name -> marquee.v1.LayoutRow
-	47, // 26: marquee.v1.ScheduleShowtimeRequest.starts_at:type_name -> google.protobuf.Timestamp
-	46, // 27: marquee.v1.ScheduleShowtimeRequest.base_price:type_name -> marquee.v1.Money
-	46, // 28: marquee.v1.ScheduleShowtimeRequest.premium_price:type_name -> marquee.v1.Money
-	51, // 29: marquee.v1.ScheduleShowtimeResponse.showtime:type_name -> marquee.v1.Showtime
-	12, // 30: marquee.v1.AdminService.SetUserRole:input_type -> marquee.v1.SetUserRoleRequest
-	14, // 31: marquee.v1.AdminService.SetAuditorRegions:input_type -> marquee.v1.SetAuditorRegionsRequest
-	16, // 32: marquee.v1.AdminService.UpsertPricingRule:input_type -> marquee.v1.UpsertPricingRuleRequest
-	18, // 33: marquee.v1.AdminService.ListPricingRules:input_type -> marquee.v1.ListPricingRulesRequest
-	20, // 34: marquee.v1.AdminService.DeletePricingRule:input_type -> marquee.v1.DeletePricingRuleRequest
-	22, // 35: marquee.v1.AdminService.UpsertPromotion:input_type -> marquee.v1.UpsertPromotionRequest
-	24, // 36: marquee.v1.AdminService.ListPromotions:input_type -> marquee.v1.ListPromotionsRequest
-	26, // 37: marquee.v1.AdminService.SetChainPolicy:input_type -> marquee.v1.SetChainPolicyRequest
-	28, // 38: marquee.v1.AdminService.GetChainPolicy:input_type -> marquee.v1.GetChainPolicyRequest
-	30, // 39: marquee.v1.AdminService.IssueGiftCard:input_type -> marquee.v1.IssueGiftCardRequest
-	4,  // 40: marquee.v1.AdminService.ListDeadDeliveries:input_type -> marquee.v1.ListDeadDeliveriesRequest
-	6,  // 41: marquee.v1.AdminService.RetryDelivery:input_type -> marquee.v1.RetryDeliveryRequest
-	32, // 42: marquee.v1.AdminService.UpsertMovie:input_type -> marquee.v1.UpsertMovieRequest
-	34, // 43: marquee.v1.AdminService.UpsertTheatre:input_type -> marquee.v1.UpsertTheatreRequest
-	38, // 44: marquee.v1.AdminService.UpsertScreen:input_type -> marquee.v1.UpsertScreenRequest
-	40, // 45: marquee.v1.AdminService.ScheduleShowtime:input_type -> marquee.v1.ScheduleShowtimeRequest
-	42, // 46: marquee.v1.AdminService.CancelShowtime:input_type -> marquee.v1.CancelShowtimeRequest
-	44, // 47: marquee.v1.AdminService.ReindexSearch:input_type -> marquee.v1.ReindexSearchRequest
-	13, // 48: marquee.v1.AdminService.SetUserRole:output_type -> marquee.v1.SetUserRoleResponse
-	15, // 49: marquee.v1.AdminService.SetAuditorRegions:output_type -> marquee.v1.SetAuditorRegionsResponse
-	17, // 50: marquee.v1.AdminService.UpsertPricingRule:output_type -> marquee.v1.UpsertPricingRuleResponse
-	19, // 51: marquee.v1.AdminService.ListPricingRules:output_type -> marquee.v1.ListPricingRulesResponse
-	21, // 52: marquee.v1.AdminService.DeletePricingRule:output_type -> marquee.v1.DeletePricingRuleResponse
-	23, // 53: marquee.v1.AdminService.UpsertPromotion:output_type -> marquee.v1.UpsertPromotionResponse
-	25, // 54: marquee.v1.AdminService.ListPromotions:output_type -> marquee.v1.ListPromotionsResponse
-	27, // 55: marquee.v1.AdminService.SetChainPolicy:output_type -> marquee.v1.SetChainPolicyResponse
-	29, // 56: marquee.v1.AdminService.GetChainPolicy:output_type -> marquee.v1.GetChainPolicyResponse
-	31, // 57: marquee.v1.AdminService.IssueGiftCard:output_type -> marquee.v1.IssueGiftCardResponse
-	5,  // 58: marquee.v1.AdminService.ListDeadDeliveries:output_type -> marquee.v1.ListDeadDeliveriesResponse
-	7,  // 59: marquee.v1.AdminService.RetryDelivery:output_type -> marquee.v1.RetryDeliveryResponse
-	33, // 60: marquee.v1.AdminService.UpsertMovie:output_type -> marquee.v1.UpsertMovieResponse
-	35, // 61: marquee.v1.AdminService.UpsertTheatre:output_type -> marquee.v1.UpsertTheatreResponse
-	39, // 62: marquee.v1.AdminService.UpsertScreen:output_type -> marquee.v1.UpsertScreenResponse
-	41, // 63: marquee.v1.AdminService.ScheduleShowtime:output_type -> marquee.v1.ScheduleShowtimeResponse
-	43, // 64: marquee.v1.AdminService.CancelShowtime:output_type -> marquee.v1.CancelShowtimeResponse
-	45, // 65: marquee.v1.AdminService.ReindexSearch:output_type -> marquee.v1.ReindexSearchResponse
-	48, // [48:66] is the sub-list for method output_type
-	30, // [30:48] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	49, // 7: marquee.v1.InviteAdminResponse.expires_at:type_name -> google.protobuf.Timestamp
+	0,  // 8: marquee.v1.SetUserRoleRequest.role:type_name -> marquee.v1.Role
+	8,  // 9: marquee.v1.UpsertPricingRuleRequest.rule:type_name -> marquee.v1.PricingRule
+	8,  // 10: marquee.v1.UpsertPricingRuleResponse.rule:type_name -> marquee.v1.PricingRule
+	8,  // 11: marquee.v1.ListPricingRulesResponse.rules:type_name -> marquee.v1.PricingRule
+	9,  // 12: marquee.v1.UpsertPromotionRequest.promotion:type_name -> marquee.v1.Promotion
+	9,  // 13: marquee.v1.UpsertPromotionResponse.promotion:type_name -> marquee.v1.Promotion
+	9,  // 14: marquee.v1.ListPromotionsResponse.promotions:type_name -> marquee.v1.Promotion
+	11, // 15: marquee.v1.SetChainPolicyRequest.policy:type_name -> marquee.v1.ChainPolicy
+	11, // 16: marquee.v1.SetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
+	11, // 17: marquee.v1.GetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
+	48, // 18: marquee.v1.IssueGiftCardRequest.amount:type_name -> marquee.v1.Money
+	48, // 19: marquee.v1.IssueGiftCardResponse.balance:type_name -> marquee.v1.Money
+	50, // 20: marquee.v1.UpsertMovieRequest.movie:type_name -> marquee.v1.Movie
+	50, // 21: marquee.v1.UpsertMovieResponse.movie:type_name -> marquee.v1.Movie
+	51, // 22: marquee.v1.UpsertTheatreRequest.theatre:type_name -> marquee.v1.Theatre
+	51, // 23: marquee.v1.UpsertTheatreResponse.theatre:type_name -> marquee.v1.Theatre
+	52, // 24: marquee.v1.LayoutSeat.type:type_name -> marquee.v1.SeatType
+	38, // 25: marquee.v1.LayoutRow.seats:type_name -> marquee.v1.LayoutSeat
+	39, // 26: marquee.v1.UpsertScreenRequest.rows:type_name -> marquee.v1.LayoutRow
+	49, // 27: marquee.v1.ScheduleShowtimeRequest.starts_at:type_name -> google.protobuf.Timestamp
+	48, // 28: marquee.v1.ScheduleShowtimeRequest.base_price:type_name -> marquee.v1.Money
+	48, // 29: marquee.v1.ScheduleShowtimeRequest.premium_price:type_name -> marquee.v1.Money
+	53, // 30: marquee.v1.ScheduleShowtimeResponse.showtime:type_name -> marquee.v1.Showtime
+	14, // 31: marquee.v1.AdminService.SetUserRole:input_type -> marquee.v1.SetUserRoleRequest
+	12, // 32: marquee.v1.AdminService.InviteAdmin:input_type -> marquee.v1.InviteAdminRequest
+	16, // 33: marquee.v1.AdminService.SetAuditorRegions:input_type -> marquee.v1.SetAuditorRegionsRequest
+	18, // 34: marquee.v1.AdminService.UpsertPricingRule:input_type -> marquee.v1.UpsertPricingRuleRequest
+	20, // 35: marquee.v1.AdminService.ListPricingRules:input_type -> marquee.v1.ListPricingRulesRequest
+	22, // 36: marquee.v1.AdminService.DeletePricingRule:input_type -> marquee.v1.DeletePricingRuleRequest
+	24, // 37: marquee.v1.AdminService.UpsertPromotion:input_type -> marquee.v1.UpsertPromotionRequest
+	26, // 38: marquee.v1.AdminService.ListPromotions:input_type -> marquee.v1.ListPromotionsRequest
+	28, // 39: marquee.v1.AdminService.SetChainPolicy:input_type -> marquee.v1.SetChainPolicyRequest
+	30, // 40: marquee.v1.AdminService.GetChainPolicy:input_type -> marquee.v1.GetChainPolicyRequest
+	32, // 41: marquee.v1.AdminService.IssueGiftCard:input_type -> marquee.v1.IssueGiftCardRequest
+	4,  // 42: marquee.v1.AdminService.ListDeadDeliveries:input_type -> marquee.v1.ListDeadDeliveriesRequest
+	6,  // 43: marquee.v1.AdminService.RetryDelivery:input_type -> marquee.v1.RetryDeliveryRequest
+	34, // 44: marquee.v1.AdminService.UpsertMovie:input_type -> marquee.v1.UpsertMovieRequest
+	36, // 45: marquee.v1.AdminService.UpsertTheatre:input_type -> marquee.v1.UpsertTheatreRequest
+	40, // 46: marquee.v1.AdminService.UpsertScreen:input_type -> marquee.v1.UpsertScreenRequest
+	42, // 47: marquee.v1.AdminService.ScheduleShowtime:input_type -> marquee.v1.ScheduleShowtimeRequest
+	44, // 48: marquee.v1.AdminService.CancelShowtime:input_type -> marquee.v1.CancelShowtimeRequest
+	46, // 49: marquee.v1.AdminService.ReindexSearch:input_type -> marquee.v1.ReindexSearchRequest
+	15, // 50: marquee.v1.AdminService.SetUserRole:output_type -> marquee.v1.SetUserRoleResponse
+	13, // 51: marquee.v1.AdminService.InviteAdmin:output_type -> marquee.v1.InviteAdminResponse
+	17, // 52: marquee.v1.AdminService.SetAuditorRegions:output_type -> marquee.v1.SetAuditorRegionsResponse
+	19, // 53: marquee.v1.AdminService.UpsertPricingRule:output_type -> marquee.v1.UpsertPricingRuleResponse
+	21, // 54: marquee.v1.AdminService.ListPricingRules:output_type -> marquee.v1.ListPricingRulesResponse
+	23, // 55: marquee.v1.AdminService.DeletePricingRule:output_type -> marquee.v1.DeletePricingRuleResponse
+	25, // 56: marquee.v1.AdminService.UpsertPromotion:output_type -> marquee.v1.UpsertPromotionResponse
+	27, // 57: marquee.v1.AdminService.ListPromotions:output_type -> marquee.v1.ListPromotionsResponse
+	29, // 58: marquee.v1.AdminService.SetChainPolicy:output_type -> marquee.v1.SetChainPolicyResponse
+	31, // 59: marquee.v1.AdminService.GetChainPolicy:output_type -> marquee.v1.GetChainPolicyResponse
+	33, // 60: marquee.v1.AdminService.IssueGiftCard:output_type -> marquee.v1.IssueGiftCardResponse
+	5,  // 61: marquee.v1.AdminService.ListDeadDeliveries:output_type -> marquee.v1.ListDeadDeliveriesResponse
+	7,  // 62: marquee.v1.AdminService.RetryDelivery:output_type -> marquee.v1.RetryDeliveryResponse
+	35, // 63: marquee.v1.AdminService.UpsertMovie:output_type -> marquee.v1.UpsertMovieResponse
+	37, // 64: marquee.v1.AdminService.UpsertTheatre:output_type -> marquee.v1.UpsertTheatreResponse
+	41, // 65: marquee.v1.AdminService.UpsertScreen:output_type -> marquee.v1.UpsertScreenResponse
+	43, // 66: marquee.v1.AdminService.ScheduleShowtime:output_type -> marquee.v1.ScheduleShowtimeResponse
+	45, // 67: marquee.v1.AdminService.CancelShowtime:output_type -> marquee.v1.CancelShowtimeResponse
+	47, // 68: marquee.v1.AdminService.ReindexSearch:output_type -> marquee.v1.ReindexSearchResponse
+	50, // [50:69] is the sub-list for method output_type
+	31, // [31:50] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_admin_proto_init() }
@@ -2922,7 +3032,7 @@ func file_marquee_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_admin_proto_rawDesc), len(file_marquee_v1_admin_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   43,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

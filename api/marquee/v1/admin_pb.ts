@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file marquee/v1/admin.proto.
  */
 export const file_marquee_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChZtYXJxdWVlL3YxL2FkbWluLnByb3RvEgptYXJxdWVlLnYxInIKDERlYWREZWxpdmVyeRIKCgJpZBgBIAEoCRIPCgdjaGFubmVsGAIgASgJEhEKCXJlY2lwaWVudBgDIAEoCRIMCgRraW5kGAQgASgJEhAKCGF0dGVtcHRzGAUgASgFEhIKCmxhc3RfZXJyb3IYBiABKAkiPgoZTGlzdERlYWREZWxpdmVyaWVzUmVxdWVzdBIZCgVsaW1pdBgBIAEoBUIKukgHGgUY9AMoADoGirUYAiIAIkoKGkxpc3REZWFkRGVsaXZlcmllc1Jlc3BvbnNlEiwKCmRlbGl2ZXJpZXMYASADKAsyGC5tYXJxdWVlLnYxLkRlYWREZWxpdmVyeSI/ChRSZXRyeURlbGl2ZXJ5UmVxdWVzdBIfCgtkZWxpdmVyeV9pZBgBIAEoCUIKukgHcgUQARjIAToGirUYAiIAIhcKFVJldHJ5RGVsaXZlcnlSZXNwb25zZSKcAgoLUHJpY2luZ1J1bGUSCgoCaWQYASABKAkSEAoIY2hhaW5faWQYAiABKAkSDAoEbmFtZRgDIAEoCRIpCgRraW5kGAQgASgOMhsubWFycXVlZS52MS5QcmljaW5nUnVsZUtpbmQSFAoMc3RhcnRfbWludXRlGAUgASgFEhIKCmVuZF9taW51dGUYBiABKAUSFAoMZGF5c19vZl93ZWVrGAcgAygFEg8KB2Zvcm1hdHMYCCADKAkSGQoRb2NjdXBhbmN5X3BlcmNlbnQYCSABKAUSDwoHcGVyY2VudBgKIAEoBRIUCgxhbW91bnRfbWlub3IYCyABKAMSEQoJY2FwX21pbm9yGAwgASgDEhAKCHByaW9yaXR5GA0gASgFIocDCglQcm9tb3Rpb24SCgoCaWQYASABKAkSEAoIY2hhaW5faWQYAiABKAkSDAoEY29kZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRInCgRraW5kGAUgASgOMhkubWFycXVlZS52MS5Qcm9tb3Rpb25LaW5kEg8KB3BlcmNlbnQYBiABKAUSIQoGYW1vdW50GAcgASgLMhEubWFycXVlZS52MS5Nb25leRIuCgp2YWxpZF9mcm9tGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt2YWxpZF91bnRpbBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWluX3NlYXRzGAogASgFEhYKDnBlcl91c2VyX2xpbWl0GAsgASgFEhMKC3RvdGFsX2xpbWl0GAwgASgFEhMKC3RoZWF0cmVfaWRzGA0gAygJEhEKCW1vdmllX2lkcxgOIAMoCRITCgtyZWRlbXB0aW9ucxgPIAEoBSI1CgpSZWZ1bmRUaWVyEhYKDm1pbnV0ZXNfYmVmb3JlGAEgASgFEg8KB3BlcmNlbnQYAiABKAUivAEKC0NoYWluUG9saWN5EhAKCGNoYWluX2lkGAEgASgJEiwKDHJlZnVuZF90aWVycxgCIAMoCzIWLm1hcnF1ZWUudjEuUmVmdW5kVGllchITCgtyZWZ1bmRfZmVlcxgDIAEoCBIiChpzdG9yZV9jcmVkaXRfYm9udXNfcGVyY2VudBgEIAEoBRIYChBvcnBoYW5fc2VhdF9ydWxlGAUgASgIEhoKEmZlZV9wZXJfc2VhdF9taW5vchgGIAEoAyJ/ChJTZXRVc2VyUm9sZVJlcXVlc3QSGgoHdXNlcl9pZBgBIAEoCUIJukgGcgQQARhAEioKBHJvbGUYAiABKA4yEC5tYXJxdWVlLnYxLlJvbGVCCrpIB4IBBBABIAASGQoIY2hhaW5faWQYAyABKAlCB7pIBHICGEA6Boq1GAIiACIVChNTZXRVc2VyUm9sZVJlc3BvbnNlInYKGFNldEF1ZGl0b3JSZWdpb25zUmVxdWVzdBIaCgd1c2VyX2lkGAEgASgJQgm6SAZyBBABGEASNgoHcmVnaW9ucxgCIAMoCUIlukgikgEfEDIYASIZchcyFV5bYS16XSstW2Etel0rWzAtOV0rJDoGirUYAiIAIhsKGVNldEF1ZGl0b3JSZWdpb25zUmVzcG9uc2UiUQoYVXBzZXJ0UHJpY2luZ1J1bGVSZXF1ZXN0Ei0KBHJ1bGUYASABKAsyFy5tYXJxdWVlLnYxLlByaWNpbmdSdWxlQga6SAPIAQE6Boq1GAIiACJCChlVcHNlcnRQcmljaW5nUnVsZVJlc3BvbnNlEiUKBHJ1bGUYASABKAsyFy5tYXJxdWVlLnYxLlByaWNpbmdSdWxlIj4KF0xpc3RQcmljaW5nUnVsZXNSZXF1ZXN0EhsKCGNoYWluX2lkGAEgASgJQgm6SAZyBBABGEA6Boq1GAIiACJCChhMaXN0UHJpY2luZ1J1bGVzUmVzcG9uc2USJgoFcnVsZXMYASADKAsyFy5tYXJxdWVlLnYxLlByaWNpbmdSdWxlIlsKGERlbGV0ZVByaWNpbmdSdWxlUmVxdWVzdBIbCghjaGFpbl9pZBgBIAEoCUIJukgGcgQQARhAEhoKB3J1bGVfaWQYAiABKAlCCbpIBnIEEAEYQDoGirUYAiIAIhsKGURlbGV0ZVByaWNpbmdSdWxlUmVzcG9uc2UiUgoWVXBzZXJ0UHJvbW90aW9uUmVxdWVzdBIwCglwcm9tb3Rpb24YASABKAsyFS5tYXJxdWVlLnYxLlByb21vdGlvbkIGukgDyAEBOgaKtRgCIgAiQwoXVXBzZXJ0UHJvbW90aW9uUmVzcG9uc2USKAoJcHJvbW90aW9uGAEgASgLMhUubWFycXVlZS52MS5Qcm9tb3Rpb24iPAoVTGlzdFByb21vdGlvbnNSZXF1ZXN0EhsKCGNoYWluX2lkGAEgASgJQgm6SAZyBBABGEA6Boq1GAIiACJDChZMaXN0UHJvbW90aW9uc1Jlc3BvbnNlEikKCnByb21vdGlvbnMYASADKAsyFS5tYXJxdWVlLnYxLlByb21vdGlvbiJQChVTZXRDaGFpblBvbGljeVJlcXVlc3QSLwoGcG9saWN5GAEgASgLMhcubWFycXVlZS52MS5DaGFpblBvbGljeUIGukgDyAEBOgaKtRgCIgAiQQoWU2V0Q2hhaW5Qb2xpY3lSZXNwb25zZRInCgZwb2xpY3kYASABKAsyFy5tYXJxdWVlLnYxLkNoYWluUG9saWN5IjwKFUdldENoYWluUG9saWN5UmVxdWVzdBIbCghjaGFpbl9pZBgBIAEoCUIJukgGcgQQARhAOgaKtRgCIgAiQQoWR2V0Q2hhaW5Qb2xpY3lSZXNwb25zZRInCgZwb2xpY3kYASABKAsyFy5tYXJxdWVlLnYxLkNoYWluUG9saWN5ImYKFElzc3VlR2lmdENhcmRSZXF1ZXN0EhsKCGNoYWluX2lkGAEgASgJQgm6SAZyBBABGEASKQoGYW1vdW50GAIgASgLMhEubWFycXVlZS52MS5Nb25leUIGukgDyAEBOgaKtRgCIgAiSQoVSXNzdWVHaWZ0Q2FyZFJlc3BvbnNlEgwKBGNvZGUYASABKAkSIgoHYmFsYW5jZRgCIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXkiRgoSVXBzZXJ0TW92aWVSZXF1ZXN0EigKBW1vdmllGAEgASgLMhEubWFycXVlZS52MS5Nb3ZpZUIGukgDyAEBOgaKtRgCIgAiNwoTVXBzZXJ0TW92aWVSZXNwb25zZRIgCgVtb3ZpZRgBIAEoCzIRLm1hcnF1ZWUudjEuTW92aWUimwEKFFVwc2VydFRoZWF0cmVSZXF1ZXN0EiwKB3RoZWF0cmUYASABKAsyEy5tYXJxdWVlLnYxLlRoZWF0cmVCBrpIA8gBARIcCgl0aW1lX3pvbmUYAiABKAlCCbpIBnIEEAEYQBIjCghjdXJyZW5jeRgDIAEoCUIRukgOcgwyCl5bQS1aXXszfSQ6Eoq1GA4oAQoKdGhlYXRyZS5pZCI9ChVVcHNlcnRUaGVhdHJlUmVzcG9uc2USJAoHdGhlYXRyZRgBIAEoCzITLm1hcnF1ZWUudjEuVGhlYXRyZSJvCgpMYXlvdXRTZWF0EhoKBm51bWJlchgBIAEoBUIKukgHGgUY5wcoARIuCgR0eXBlGAIgASgOMhQubWFycXVlZS52MS5TZWF0VHlwZUIKukgHggEEEAEgABIVCgF4GAMgASgFQgq6SAcaBRjIASgAImIKCUxheW91dFJvdxIiCgVsYWJlbBgBIAEoCUITukgQcg4yDF5bQS1aXXsxLDJ9JBIxCgVzZWF0cxgCIAMoCzIWLm1hcnF1ZWUudjEuTGF5b3V0U2VhdEIKukgHkgEECAEQZCKqAQoTVXBzZXJ0U2NyZWVuUmVxdWVzdBIdCgp0aGVhdHJlX2lkGAEgASgJQgm6SAZyBBABGEASGgoJc2NyZWVuX2lkGAIgASgJQge6SARyAhhAEhcKBG5hbWUYAyABKAlCCbpIBnIEEAEYQBItCgRyb3dzGAQgAygLMhUubWFycXVlZS52MS5MYXlvdXRSb3dCCLpIBZIBAhA8OhCKtRgMCgp0aGVhdHJlX2lkIjgKFFVwc2VydFNjcmVlblJlc3BvbnNlEhEKCXNjcmVlbl9pZBgBIAEoCRINCgVzZWF0cxgCIAEoBSLEAgoXU2NoZWR1bGVTaG93dGltZVJlcXVlc3QSHAoJc2NyZWVuX2lkGAEgASgJQgm6SAZyBBABGEASGwoIbW92aWVfaWQYAiABKAlCCbpIBnIEEAEYQBI1CglzdGFydHNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQga6SAPIAQESKAoGZm9ybWF0GAQgASgJQhi6SBVyE1ICMkRSAjNEUgRJTUFYUgM0RFgSGwoIbGFuZ3VhZ2UYBSABKAlCCbpIBnIEEAIYEBItCgpiYXNlX3ByaWNlGAYgASgLMhEubWFycXVlZS52MS5Nb25leUIGukgDyAEBEjAKDXByZW1pdW1fcHJpY2UYByABKAsyES5tYXJxdWVlLnYxLk1vbmV5Qga6SAPIAQE6D4q1GAsKCXNjcmVlbl9pZCJCChhTY2hlZHVsZVNob3d0aW1lUmVzcG9uc2USJgoIc2hvd3RpbWUYASABKAsyFC5tYXJxdWVlLnYxLlNob3d0aW1lIkoKFUNhbmNlbFNob3d0aW1lUmVxdWVzdBIeCgtzaG93dGltZV9pZBgBIAEoCUIJukgGcgQQARhAOhGKtRgNCgtzaG93dGltZV9pZCI0ChZDYW5jZWxTaG93dGltZVJlc3BvbnNlEhoKEmNhbmNlbGxlZF9ib29raW5ncxgBIAEoBSIeChRSZWluZGV4U2VhcmNoUmVxdWVzdDoGirUYAiIAIkYKFVJlaW5kZXhTZWFyY2hSZXNwb25zZRIMCgRkb25lGAEgASgFEg0KBXRvdGFsGAIgASgFEhAKCGZpbmlzaGVkGAMgASgIKm0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhEKDVJPTEVfQ1VTVE9NRVIQARIRCg1ST0xFX09QRVJBVE9SEAISFwoTUk9MRV9QTEFURk9STV9BRE1JThADEhAKDFJPTEVfQVVESVRPUhAEKrYBCg9QcmljaW5nUnVsZUtpbmQSIQodUFJJQ0lOR19SVUxFX0tJTkRfVU5TUEVDSUZJRUQQABIhCh1QUklDSU5HX1JVTEVfS0lORF9USU1FX09GX0RBWRABEiEKHVBSSUNJTkdfUlVMRV9LSU5EX0RBWV9PRl9XRUVLEAISHAoYUFJJQ0lOR19SVUxFX0tJTkRfRk9STUFUEAMSHAoYUFJJQ0lOR19SVUxFX0tJTkRfREVNQU5EEAQqZQoNUHJvbW90aW9uS2luZBIeChpQUk9NT1RJT05fS0lORF9VTlNQRUNJRklFRBAAEhoKFlBST01PVElPTl9LSU5EX1BFUkNFTlQQARIYChRQUk9NT1RJT05fS0lORF9GSVhFRBACMvgMCgxBZG1pblNlcnZpY2USTgoLU2V0VXNlclJvbGUSHi5tYXJxdWVlLnYxLlNldFVzZXJSb2xlUmVxdWVzdBofLm1hcnF1ZWUudjEuU2V0VXNlclJvbGVSZXNwb25zZRJgChFTZXRBdWRpdG9yUmVnaW9ucxIkLm1hcnF1ZWUudjEuU2V0QXVkaXRvclJlZ2lvbnNSZXF1ZXN0GiUubWFycXVlZS52MS5TZXRBdWRpdG9yUmVnaW9uc1Jlc3BvbnNlEmAKEVVwc2VydFByaWNpbmdSdWxlEiQubWFycXVlZS52MS5VcHNlcnRQcmljaW5nUnVsZVJlcXVlc3QaJS5tYXJxdWVlLnYxLlVwc2VydFByaWNpbmdSdWxlUmVzcG9uc2USYgoQTGlzdFByaWNpbmdSdWxlcxIjLm1hcnF1ZWUudjEuTGlzdFByaWNpbmdSdWxlc1JlcXVlc3QaJC5tYXJxdWVlLnYxLkxpc3RQcmljaW5nUnVsZXNSZXNwb25zZSIDkAIBEmAKEURlbGV0ZVByaWNpbmdSdWxlEiQubWFycXVlZS52MS5EZWxldGVQcmljaW5nUnVsZVJlcXVlc3QaJS5tYXJxdWVlLnYxLkRlbGV0ZVByaWNpbmdSdWxlUmVzcG9uc2USWgoPVXBzZXJ0UHJvbW90aW9uEiIubWFycXVlZS52MS5VcHNlcnRQcm9tb3Rpb25SZXF1ZXN0GiMubWFycXVlZS52MS5VcHNlcnRQcm9tb3Rpb25SZXNwb25zZRJcCg5MaXN0UHJvbW90aW9ucxIhLm1hcnF1ZWUudjEuTGlzdFByb21vdGlvbnNSZXF1ZXN0GiIubWFycXVlZS52MS5MaXN0UHJvbW90aW9uc1Jlc3BvbnNlIgOQAgESVwoOU2V0Q2hhaW5Qb2xpY3kSIS5tYXJxdWVlLnYxLlNldENoYWluUG9saWN5UmVxdWVzdBoiLm1hcnF1ZWUudjEuU2V0Q2hhaW5Qb2xpY3lSZXNwb25zZRJcCg5HZXRDaGFpblBvbGljeRIhLm1hcnF1ZWUudjEuR2V0Q2hhaW5Qb2xpY3lSZXF1ZXN0GiIubWFycXVlZS52MS5HZXRDaGFpblBvbGljeVJlc3BvbnNlIgOQAgESVAoNSXNzdWVHaWZ0Q2FyZBIgLm1hcnF1ZWUudjEuSXNzdWVHaWZ0Q2FyZFJlcXVlc3QaIS5tYXJxdWVlLnYxLklzc3VlR2lmdENhcmRSZXNwb25zZRJoChJMaXN0RGVhZERlbGl2ZXJpZXMSJS5tYXJxdWVlLnYxLkxpc3REZWFkRGVsaXZlcmllc1JlcXVlc3QaJi5tYXJxdWVlLnYxLkxpc3REZWFkRGVsaXZlcmllc1Jlc3BvbnNlIgOQAgESVAoNUmV0cnlEZWxpdmVyeRIgLm1hcnF1ZWUudjEuUmV0cnlEZWxpdmVyeVJlcXVlc3QaIS5tYXJxdWVlLnYxLlJldHJ5RGVsaXZlcnlSZXNwb25zZRJOCgtVcHNlcnRNb3ZpZRIeLm1hcnF1ZWUudjEuVXBzZXJ0TW92aWVSZXF1ZXN0Gh8ubWFycXVlZS52MS5VcHNlcnRNb3ZpZVJlc3BvbnNlElQKDVVwc2VydFRoZWF0cmUSIC5tYXJxdWVlLnYxLlVwc2VydFRoZWF0cmVSZXF1ZXN0GiEubWFycXVlZS52MS5VcHNlcnRUaGVhdHJlUmVzcG9uc2USUQoMVXBzZXJ0U2NyZWVuEh8ubWFycXVlZS52MS5VcHNlcnRTY3JlZW5SZXF1ZXN0GiAubWFycXVlZS52MS5VcHNlcnRTY3JlZW5SZXNwb25zZRJdChBTY2hlZHVsZVNob3d0aW1lEiMubWFycXVlZS52MS5TY2hlZHVsZVNob3d0aW1lUmVxdWVzdBokLm1hcnF1ZWUudjEuU2NoZWR1bGVTaG93dGltZVJlc3BvbnNlElcKDkNhbmNlbFNob3d0aW1lEiEubWFycXVlZS52MS5DYW5jZWxTaG93dGltZVJlcXVlc3QaIi5tYXJxdWVlLnYxLkNhbmNlbFNob3d0aW1lUmVzcG9uc2USVgoNUmVpbmRleFNlYXJjaBIgLm1hcnF1ZWUudjEuUmVpbmRleFNlYXJjaFJlcXVlc3QaIS5tYXJxdWVlLnYxLlJlaW5kZXhTZWFyY2hSZXNwb25zZTABQjdaNWdpdGh1Yi5jb20vbWFycXVlZWhxL21hcnF1ZWUvYXBpL21hcnF1ZWUvdjE7bWFycXVlZXYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_marquee_v1_catalog, file_marquee_v1_common, file_marquee_v1_routing, file_marquee_v1_seat]);
+  fileDesc("ChZtYXJxdWVlL3YxL2FkbWluLnByb3RvEgptYXJxdWVlLnYxInIKDERlYWREZWxpdmVyeRIKCgJpZBgBIAEoCRIPCgdjaGFubmVsGAIgASgJEhEKCXJlY2lwaWVudBgDIAEoCRIMCgRraW5kGAQgASgJEhAKCGF0dGVtcHRzGAUgASgFEhIKCmxhc3RfZXJyb3IYBiABKAkiPgoZTGlzdERlYWREZWxpdmVyaWVzUmVxdWVzdBIZCgVsaW1pdBgBIAEoBUIKukgHGgUY9AMoADoGirUYAiIAIkoKGkxpc3REZWFkRGVsaXZlcmllc1Jlc3BvbnNlEiwKCmRlbGl2ZXJpZXMYASADKAsyGC5tYXJxdWVlLnYxLkRlYWREZWxpdmVyeSI/ChRSZXRyeURlbGl2ZXJ5UmVxdWVzdBIfCgtkZWxpdmVyeV9pZBgBIAEoCUIKukgHcgUQARjIAToGirUYAiIAIhcKFVJldHJ5RGVsaXZlcnlSZXNwb25zZSKcAgoLUHJpY2luZ1J1bGUSCgoCaWQYASABKAkSEAoIY2hhaW5faWQYAiABKAkSDAoEbmFtZRgDIAEoCRIpCgRraW5kGAQgASgOMhsubWFycXVlZS52MS5QcmljaW5nUnVsZUtpbmQSFAoMc3RhcnRfbWludXRlGAUgASgFEhIKCmVuZF9taW51dGUYBiABKAUSFAoMZGF5c19vZl93ZWVrGAcgAygFEg8KB2Zvcm1hdHMYCCADKAkSGQoRb2NjdXBhbmN5X3BlcmNlbnQYCSABKAUSDwoHcGVyY2VudBgKIAEoBRIUCgxhbW91bnRfbWlub3IYCyABKAMSEQoJY2FwX21pbm9yGAwgASgDEhAKCHByaW9yaXR5GA0gASgFIocDCglQcm9tb3Rpb24SCgoCaWQYASABKAkSEAoIY2hhaW5faWQYAiABKAkSDAoEY29kZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRInCgRraW5kGAUgASgOMhkubWFycXVlZS52MS5Qcm9tb3Rpb25LaW5kEg8KB3BlcmNlbnQYBiABKAUSIQoGYW1vdW50GAcgASgLMhEubWFycXVlZS52MS5Nb25leRIuCgp2YWxpZF9mcm9tGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt2YWxpZF91bnRpbBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWluX3NlYXRzGAogASgFEhYKDnBlcl91c2VyX2xpbWl0GAsgASgFEhMKC3RvdGFsX2xpbWl0GAwgASgFEhMKC3RoZWF0cmVfaWRzGA0gAygJEhEKCW1vdmllX2lkcxgOIAMoCRITCgtyZWRlbXB0aW9ucxgPIAEoBSI1CgpSZWZ1bmRUaWVyEhYKDm1pbnV0ZXNfYmVmb3JlGAEgASgFEg8KB3BlcmNlbnQYAiABKAUivAEKC0NoYWluUG9saWN5EhAKCGNoYWluX2lkGAEgASgJEiwKDHJlZnVuZF90aWVycxgCIAMoCzIWLm1hcnF1ZWUudjEuUmVmdW5kVGllchITCgtyZWZ1bmRfZmVlcxgDIAEoCBIiChpzdG9yZV9jcmVkaXRfYm9udXNfcGVyY2VudBgEIAEoBRIYChBvcnBoYW5fc2VhdF9ydWxlGAUgASgIEhoKEmZlZV9wZXJfc2VhdF9taW5vchgGIAEoAyI3ChJJbnZpdGVBZG1pblJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFGP4BYAE6Boq1GAIiACJTChNJbnZpdGVBZG1pblJlc3BvbnNlEgwKBGNvZGUYASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifwoSU2V0VXNlclJvbGVSZXF1ZXN0EhoKB3VzZXJfaWQYASABKAlCCbpIBnIEEAEYQBIqCgRyb2xlGAIgASgOMhAubWFycXVlZS52MS5Sb2xlQgq6SAeCAQQQASAAEhkKCGNoYWluX2lkGAMgASgJQge6SARyAhhAOgaKtRgCIgAiFQoTU2V0VXNlclJvbGVSZXNwb25zZSJ2ChhTZXRBdWRpdG9yUmVnaW9uc1JlcXVlc3QSGgoHdXNlcl9pZBgBIAEoCUIJukgGcgQQARhAEjYKB3JlZ2lvbnMYAiADKAlCJbpIIpIBHxAyGAEiGXIXMhVeW2Etel0rLVthLXpdK1swLTldKyQ6Boq1GAIiACIbChlTZXRBdWRpdG9yUmVnaW9uc1Jlc3BvbnNlIlEKGFVwc2VydFByaWNpbmdSdWxlUmVxdWVzdBItCgRydWxlGAEgASgLMhcubWFycXVlZS52MS5QcmljaW5nUnVsZUIGukgDyAEBOgaKtRgCIgAiQgoZVXBzZXJ0UHJpY2luZ1J1bGVSZXNwb25zZRIlCgRydWxlGAEgASgLMhcubWFycXVlZS52MS5QcmljaW5nUnVsZSI+ChdMaXN0UHJpY2luZ1J1bGVzUmVxdWVzdBIbCghjaGFpbl9pZBgBIAEoCUIJukgGcgQQARhAOgaKtRgCIgAiQgoYTGlzdFByaWNpbmdSdWxlc1Jlc3BvbnNlEiYKBXJ1bGVzGAEgAygLMhcubWFycXVlZS52MS5QcmljaW5nUnVsZSJbChhEZWxldGVQcmljaW5nUnVsZVJlcXVlc3QSGwoIY2hhaW5faWQYASABKAlCCbpIBnIEEAEYQBIaCgdydWxlX2lkGAIgASgJQgm6SAZyBBABGEA6Boq1GAIiACIbChlEZWxldGVQcmljaW5nUnVsZVJlc3BvbnNlIlIKFlVwc2VydFByb21vdGlvblJlcXVlc3QSMAoJcHJvbW90aW9uGAEgASgLMhUubWFycXVlZS52MS5Qcm9tb3Rpb25CBrpIA8gBAToGirUYAiIAIkMKF1Vwc2VydFByb21vdGlvblJlc3BvbnNlEigKCXByb21vdGlvbhgBIAEoCzIVLm1hcnF1ZWUudjEuUHJvbW90aW9uIjwKFUxpc3RQcm9tb3Rpb25zUmVxdWVzdBIbCghjaGFpbl9pZBgBIAEoCUIJukgGcgQQARhAOgaKtRgCIgAiQwoWTGlzdFByb21vdGlvbnNSZXNwb25zZRIpCgpwcm9tb3Rpb25zGAEgAygLMhUubWFycXVlZS52MS5Qcm9tb3Rpb24iUAoVU2V0Q2hhaW5Qb2xpY3lSZXF1ZXN0Ei8KBnBvbGljeRgBIAEoCzIXLm1hcnF1ZWUudjEuQ2hhaW5Qb2xpY3lCBrpIA8gBAToGirUYAiIAIkEKFlNldENoYWluUG9saWN5UmVzcG9uc2USJwoGcG9saWN5GAEgASgLMhcubWFycXVlZS52MS5DaGFpblBvbGljeSI8ChVHZXRDaGFpblBvbGljeVJlcXVlc3QSGwoIY2hhaW5faWQYASABKAlCCbpIBnIEEAEYQDoGirUYAiIAIkEKFkdldENoYWluUG9saWN5UmVzcG9uc2USJwoGcG9saWN5GAEgASgLMhcubWFycXVlZS52MS5DaGFpblBvbGljeSJmChRJc3N1ZUdpZnRDYXJkUmVxdWVzdBIbCghjaGFpbl9pZBgBIAEoCUIJukgGcgQQARhAEikKBmFtb3VudBgCIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXlCBrpIA8gBAToGirUYAiIAIkkKFUlzc3VlR2lmdENhcmRSZXNwb25zZRIMCgRjb2RlGAEgASgJEiIKB2JhbGFuY2UYAiABKAsyES5tYXJxdWVlLnYxLk1vbmV5IkYKElVwc2VydE1vdmllUmVxdWVzdBIoCgVtb3ZpZRgBIAEoCzIRLm1hcnF1ZWUudjEuTW92aWVCBrpIA8gBAToGirUYAiIAIjcKE1Vwc2VydE1vdmllUmVzcG9uc2USIAoFbW92aWUYASABKAsyES5tYXJxdWVlLnYxLk1vdmllIpsBChRVcHNlcnRUaGVhdHJlUmVxdWVzdBIsCgd0aGVhdHJlGAEgASgLMhMubWFycXVlZS52MS5UaGVhdHJlQga6SAPIAQESHAoJdGltZV96b25lGAIgASgJQgm6SAZyBBABGEASIwoIY3VycmVuY3kYAyABKAlCEbpIDnIMMgpeW0EtWl17M30kOhKKtRgOKAEKCnRoZWF0cmUuaWQiPQoVVXBzZXJ0VGhlYXRyZVJlc3BvbnNlEiQKB3RoZWF0cmUYASABKAsyEy5tYXJxdWVlLnYxLlRoZWF0cmUibwoKTGF5b3V0U2VhdBIaCgZudW1iZXIYASABKAVCCrpIBxoFGOcHKAESLgoEdHlwZRgCIAEoDjIULm1hcnF1ZWUudjEuU2VhdFR5cGVCCrpIB4IBBBABIAASFQoBeBgDIAEoBUIKukgHGgUYyAEoACJiCglMYXlvdXRSb3cSIgoFbGFiZWwYASABKAlCE7pIEHIOMgxeW0EtWl17MSwyfSQSMQoFc2VhdHMYAiADKAsyFi5tYXJxdWVlLnYxLkxheW91dFNlYXRCCrpIB5IBBAgBEGQiqgEKE1Vwc2VydFNjcmVlblJlcXVlc3QSHQoKdGhlYXRyZV9pZBgBIAEoCUIJukgGcgQQARhAEhoKCXNjcmVlbl9pZBgCIAEoCUIHukgEcgIYQBIXCgRuYW1lGAMgASgJQgm6SAZyBBABGEASLQoEcm93cxgEIAMoCzIVLm1hcnF1ZWUudjEuTGF5b3V0Um93Qgi6SAWSAQIQPDoQirUYDAoKdGhlYXRyZV9pZCI4ChRVcHNlcnRTY3JlZW5SZXNwb25zZRIRCglzY3JlZW5faWQYASABKAkSDQoFc2VhdHMYAiABKAUixAIKF1NjaGVkdWxlU2hvd3RpbWVSZXF1ZXN0EhwKCXNjcmVlbl9pZBgBIAEoCUIJukgGcgQQARhAEhsKCG1vdmllX2lkGAIgASgJQgm6SAZyBBABGEASNQoJc3RhcnRzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBEigKBmZvcm1hdBgEIAEoCUIYukgVchNSAjJEUgIzRFIESU1BWFIDNERYEhsKCGxhbmd1YWdlGAUgASgJQgm6SAZyBBACGBASLQoKYmFzZV9wcmljZRgGIAEoCzIRLm1hcnF1ZWUudjEuTW9uZXlCBrpIA8gBARIwCg1wcmVtaXVtX3ByaWNlGAcgASgLMhEubWFycXVlZS52MS5Nb25leUIGukgDyAEBOg+KtRgLCglzY3JlZW5faWQiQgoYU2NoZWR1bGVTaG93dGltZVJlc3BvbnNlEiYKCHNob3d0aW1lGAEgASgLMhQubWFycXVlZS52MS5TaG93dGltZSJKChVDYW5jZWxTaG93dGltZVJlcXVlc3QSHgoLc2hvd3RpbWVfaWQYASABKAlCCbpIBnIEEAEYQDoRirUYDQoLc2hvd3RpbWVfaWQiNAoWQ2FuY2VsU2hvd3RpbWVSZXNwb25zZRIaChJjYW5jZWxsZWRfYm9va2luZ3MYASABKAUiHgoUUmVpbmRleFNlYXJjaFJlcXVlc3Q6Boq1GAIiACJGChVSZWluZGV4U2VhcmNoUmVzcG9uc2USDAoEZG9uZRgBIAEoBRINCgV0b3RhbBgCIAEoBRIQCghmaW5pc2hlZBgDIAEoCCptCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIRCg1ST0xFX0NVU1RPTUVSEAESEQoNUk9MRV9PUEVSQVRPUhACEhcKE1JPTEVfUExBVEZPUk1fQURNSU4QAxIQCgxST0xFX0FVRElUT1IQBCq2AQoPUHJpY2luZ1J1bGVLaW5kEiEKHVBSSUNJTkdfUlVMRV9LSU5EX1VOU1BFQ0lGSUVEEAASIQodUFJJQ0lOR19SVUxFX0tJTkRfVElNRV9PRl9EQVkQARIhCh1QUklDSU5HX1JVTEVfS0lORF9EQVlfT0ZfV0VFSxACEhwKGFBSSUNJTkdfUlVMRV9LSU5EX0ZPUk1BVBADEhwKGFBSSUNJTkdfUlVMRV9LSU5EX0RFTUFORBAEKmUKDVByb21vdGlvbktpbmQSHgoaUFJPTU9USU9OX0tJTkRfVU5TUEVDSUZJRUQQABIaChZQUk9NT1RJT05fS0lORF9QRVJDRU5UEAESGAoUUFJPTU9USU9OX0tJTkRfRklYRUQQAjLIDQoMQWRtaW5TZXJ2aWNlEk4KC1NldFVzZXJSb2xlEh4ubWFycXVlZS52MS5TZXRVc2VyUm9sZVJlcXVlc3QaHy5tYXJxdWVlLnYxLlNldFVzZXJSb2xlUmVzcG9uc2USTgoLSW52aXRlQWRtaW4SHi5tYXJxdWVlLnYxLkludml0ZUFkbWluUmVxdWVzdBofLm1hcnF1ZWUudjEuSW52aXRlQWRtaW5SZXNwb25zZRJgChFTZXRBdWRpdG9yUmVnaW9ucxIkLm1hcnF1ZWUudjEuU2V0QXVkaXRvclJlZ2lvbnNSZXF1ZXN0GiUubWFycXVlZS52MS5TZXRBdWRpdG9yUmVnaW9uc1Jlc3BvbnNlEmAKEVVwc2VydFByaWNpbmdSdWxlEiQubWFycXVlZS52MS5VcHNlcnRQcmljaW5nUnVsZVJlcXVlc3QaJS5tYXJxdWVlLnYxLlVwc2VydFByaWNpbmdSdWxlUmVzcG9uc2USYgoQTGlzdFByaWNpbmdSdWxlcxIjLm1hcnF1ZWUudjEuTGlzdFByaWNpbmdSdWxlc1JlcXVlc3QaJC5tYXJxdWVlLnYxLkxpc3RQcmljaW5nUnVsZXNSZXNwb25zZSIDkAIBEmAKEURlbGV0ZVByaWNpbmdSdWxlEiQubWFycXVlZS52MS5EZWxldGVQcmljaW5nUnVsZVJlcXVlc3QaJS5tYXJxdWVlLnYxLkRlbGV0ZVByaWNpbmdSdWxlUmVzcG9uc2USWgoPVXBzZXJ0UHJvbW90aW9uEiIubWFycXVlZS52MS5VcHNlcnRQcm9tb3Rpb25SZXF1ZXN0GiMubWFycXVlZS52MS5VcHNlcnRQcm9tb3Rpb25SZXNwb25zZRJcCg5MaXN0UHJvbW90aW9ucxIhLm1hcnF1ZWUudjEuTGlzdFByb21vdGlvbnNSZXF1ZXN0GiIubWFycXVlZS52MS5MaXN0UHJvbW90aW9uc1Jlc3BvbnNlIgOQAgESVwoOU2V0Q2hhaW5Qb2xpY3kSIS5tYXJxdWVlLnYxLlNldENoYWluUG9saWN5UmVxdWVzdBoiLm1hcnF1ZWUudjEuU2V0Q2hhaW5Qb2xpY3lSZXNwb25zZRJcCg5HZXRDaGFpblBvbGljeRIhLm1hcnF1ZWUudjEuR2V0Q2hhaW5Qb2xpY3lSZXF1ZXN0GiIubWFycXVlZS52MS5HZXRDaGFpblBvbGljeVJlc3BvbnNlIgOQAgESVAoNSXNzdWVHaWZ0Q2FyZBIgLm1hcnF1ZWUudjEuSXNzdWVHaWZ0Q2FyZFJlcXVlc3QaIS5tYXJxdWVlLnYxLklzc3VlR2lmdENhcmRSZXNwb25zZRJoChJMaXN0RGVhZERlbGl2ZXJpZXMSJS5tYXJxdWVlLnYxLkxpc3REZWFkRGVsaXZlcmllc1JlcXVlc3QaJi5tYXJxdWVlLnYxLkxpc3REZWFkRGVsaXZlcmllc1Jlc3BvbnNlIgOQAgESVAoNUmV0cnlEZWxpdmVyeRIgLm1hcnF1ZWUudjEuUmV0cnlEZWxpdmVyeVJlcXVlc3QaIS5tYXJxdWVlLnYxLlJldHJ5RGVsaXZlcnlSZXNwb25zZRJOCgtVcHNlcnRNb3ZpZRIeLm1hcnF1ZWUudjEuVXBzZXJ0TW92aWVSZXF1ZXN0Gh8ubWFycXVlZS52MS5VcHNlcnRNb3ZpZVJlc3BvbnNlElQKDVVwc2VydFRoZWF0cmUSIC5tYXJxdWVlLnYxLlVwc2VydFRoZWF0cmVSZXF1ZXN0GiEubWFycXVlZS52MS5VcHNlcnRUaGVhdHJlUmVzcG9uc2USUQoMVXBzZXJ0U2NyZWVuEh8ubWFycXVlZS52MS5VcHNlcnRTY3JlZW5SZXF1ZXN0GiAubWFycXVlZS52MS5VcHNlcnRTY3JlZW5SZXNwb25zZRJdChBTY2hlZHVsZVNob3d0aW1lEiMubWFycXVlZS52MS5TY2hlZHVsZVNob3d0aW1lUmVxdWVzdBokLm1hcnF1ZWUudjEuU2NoZWR1bGVTaG93dGltZVJlc3BvbnNlElcKDkNhbmNlbFNob3d0aW1lEiEubWFycXVlZS52MS5DYW5jZWxTaG93dGltZVJlcXVlc3QaIi5tYXJxdWVlLnYxLkNhbmNlbFNob3d0aW1lUmVzcG9uc2USVgoNUmVpbmRleFNlYXJjaBIgLm1hcnF1ZWUudjEuUmVpbmRleFNlYXJjaFJlcXVlc3QaIS5tYXJxdWVlLnYxLlJlaW5kZXhTZWFyY2hSZXNwb25zZTABQjdaNWdpdGh1Yi5jb20vbWFycXVlZWhxL21hcnF1ZWUvYXBpL21hcnF1ZWUvdjE7bWFycXVlZXYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_marquee_v1_catalog, file_marquee_v1_common, file_marquee_v1_routing, file_marquee_v1_seat]);
 
 /**
  * DeadDelivery is a notification that could not be delivered.
@@ -388,6 +388,47 @@ export const ChainPolicySchema: GenMessage<ChainPolicy> = /*@__PURE__*/
   messageDesc(file_marquee_v1_admin, 8);
 
 /**
+ * @generated from message marquee.v1.InviteAdminRequest
+ */
+export type InviteAdminRequest = Message<"marquee.v1.InviteAdminRequest"> & {
+  /**
+   * @generated from field: string email = 1;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message marquee.v1.InviteAdminRequest.
+ * Use `create(InviteAdminRequestSchema)` to create a new message.
+ */
+export const InviteAdminRequestSchema: GenMessage<InviteAdminRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_admin, 9);
+
+/**
+ * @generated from message marquee.v1.InviteAdminResponse
+ */
+export type InviteAdminResponse = Message<"marquee.v1.InviteAdminResponse"> & {
+  /**
+   * The invitation code, shown once: only its hash is kept.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message marquee.v1.InviteAdminResponse.
+ * Use `create(InviteAdminResponseSchema)` to create a new message.
+ */
+export const InviteAdminResponseSchema: GenMessage<InviteAdminResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_admin, 10);
+
+/**
  * @generated from message marquee.v1.SetUserRoleRequest
  */
 export type SetUserRoleRequest = Message<"marquee.v1.SetUserRoleRequest"> & {
@@ -414,7 +455,7 @@ export type SetUserRoleRequest = Message<"marquee.v1.SetUserRoleRequest"> & {
  * Use `create(SetUserRoleRequestSchema)` to create a new message.
  */
 export const SetUserRoleRequestSchema: GenMessage<SetUserRoleRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 9);
+  messageDesc(file_marquee_v1_admin, 11);
 
 /**
  * @generated from message marquee.v1.SetUserRoleResponse
@@ -427,7 +468,7 @@ export type SetUserRoleResponse = Message<"marquee.v1.SetUserRoleResponse"> & {
  * Use `create(SetUserRoleResponseSchema)` to create a new message.
  */
 export const SetUserRoleResponseSchema: GenMessage<SetUserRoleResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 10);
+  messageDesc(file_marquee_v1_admin, 12);
 
 /**
  * @generated from message marquee.v1.SetAuditorRegionsRequest
@@ -451,7 +492,7 @@ export type SetAuditorRegionsRequest = Message<"marquee.v1.SetAuditorRegionsRequ
  * Use `create(SetAuditorRegionsRequestSchema)` to create a new message.
  */
 export const SetAuditorRegionsRequestSchema: GenMessage<SetAuditorRegionsRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 11);
+  messageDesc(file_marquee_v1_admin, 13);
 
 /**
  * @generated from message marquee.v1.SetAuditorRegionsResponse
@@ -464,7 +505,7 @@ export type SetAuditorRegionsResponse = Message<"marquee.v1.SetAuditorRegionsRes
  * Use `create(SetAuditorRegionsResponseSchema)` to create a new message.
  */
 export const SetAuditorRegionsResponseSchema: GenMessage<SetAuditorRegionsResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 12);
+  messageDesc(file_marquee_v1_admin, 14);
 
 /**
  * @generated from message marquee.v1.UpsertPricingRuleRequest
@@ -481,7 +522,7 @@ export type UpsertPricingRuleRequest = Message<"marquee.v1.UpsertPricingRuleRequ
  * Use `create(UpsertPricingRuleRequestSchema)` to create a new message.
  */
 export const UpsertPricingRuleRequestSchema: GenMessage<UpsertPricingRuleRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 13);
+  messageDesc(file_marquee_v1_admin, 15);
 
 /**
  * @generated from message marquee.v1.UpsertPricingRuleResponse
@@ -498,7 +539,7 @@ export type UpsertPricingRuleResponse = Message<"marquee.v1.UpsertPricingRuleRes
  * Use `create(UpsertPricingRuleResponseSchema)` to create a new message.
  */
 export const UpsertPricingRuleResponseSchema: GenMessage<UpsertPricingRuleResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 14);
+  messageDesc(file_marquee_v1_admin, 16);
 
 /**
  * @generated from message marquee.v1.ListPricingRulesRequest
@@ -515,7 +556,7 @@ export type ListPricingRulesRequest = Message<"marquee.v1.ListPricingRulesReques
  * Use `create(ListPricingRulesRequestSchema)` to create a new message.
  */
 export const ListPricingRulesRequestSchema: GenMessage<ListPricingRulesRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 15);
+  messageDesc(file_marquee_v1_admin, 17);
 
 /**
  * @generated from message marquee.v1.ListPricingRulesResponse
@@ -532,7 +573,7 @@ export type ListPricingRulesResponse = Message<"marquee.v1.ListPricingRulesRespo
  * Use `create(ListPricingRulesResponseSchema)` to create a new message.
  */
 export const ListPricingRulesResponseSchema: GenMessage<ListPricingRulesResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 16);
+  messageDesc(file_marquee_v1_admin, 18);
 
 /**
  * @generated from message marquee.v1.DeletePricingRuleRequest
@@ -554,7 +595,7 @@ export type DeletePricingRuleRequest = Message<"marquee.v1.DeletePricingRuleRequ
  * Use `create(DeletePricingRuleRequestSchema)` to create a new message.
  */
 export const DeletePricingRuleRequestSchema: GenMessage<DeletePricingRuleRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 17);
+  messageDesc(file_marquee_v1_admin, 19);
 
 /**
  * @generated from message marquee.v1.DeletePricingRuleResponse
@@ -567,7 +608,7 @@ export type DeletePricingRuleResponse = Message<"marquee.v1.DeletePricingRuleRes
  * Use `create(DeletePricingRuleResponseSchema)` to create a new message.
  */
 export const DeletePricingRuleResponseSchema: GenMessage<DeletePricingRuleResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 18);
+  messageDesc(file_marquee_v1_admin, 20);
 
 /**
  * @generated from message marquee.v1.UpsertPromotionRequest
@@ -584,7 +625,7 @@ export type UpsertPromotionRequest = Message<"marquee.v1.UpsertPromotionRequest"
  * Use `create(UpsertPromotionRequestSchema)` to create a new message.
  */
 export const UpsertPromotionRequestSchema: GenMessage<UpsertPromotionRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 19);
+  messageDesc(file_marquee_v1_admin, 21);
 
 /**
  * @generated from message marquee.v1.UpsertPromotionResponse
@@ -601,7 +642,7 @@ export type UpsertPromotionResponse = Message<"marquee.v1.UpsertPromotionRespons
  * Use `create(UpsertPromotionResponseSchema)` to create a new message.
  */
 export const UpsertPromotionResponseSchema: GenMessage<UpsertPromotionResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 20);
+  messageDesc(file_marquee_v1_admin, 22);
 
 /**
  * @generated from message marquee.v1.ListPromotionsRequest
@@ -618,7 +659,7 @@ export type ListPromotionsRequest = Message<"marquee.v1.ListPromotionsRequest"> 
  * Use `create(ListPromotionsRequestSchema)` to create a new message.
  */
 export const ListPromotionsRequestSchema: GenMessage<ListPromotionsRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 21);
+  messageDesc(file_marquee_v1_admin, 23);
 
 /**
  * @generated from message marquee.v1.ListPromotionsResponse
@@ -635,7 +676,7 @@ export type ListPromotionsResponse = Message<"marquee.v1.ListPromotionsResponse"
  * Use `create(ListPromotionsResponseSchema)` to create a new message.
  */
 export const ListPromotionsResponseSchema: GenMessage<ListPromotionsResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 22);
+  messageDesc(file_marquee_v1_admin, 24);
 
 /**
  * @generated from message marquee.v1.SetChainPolicyRequest
@@ -652,7 +693,7 @@ export type SetChainPolicyRequest = Message<"marquee.v1.SetChainPolicyRequest"> 
  * Use `create(SetChainPolicyRequestSchema)` to create a new message.
  */
 export const SetChainPolicyRequestSchema: GenMessage<SetChainPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 23);
+  messageDesc(file_marquee_v1_admin, 25);
 
 /**
  * @generated from message marquee.v1.SetChainPolicyResponse
@@ -669,7 +710,7 @@ export type SetChainPolicyResponse = Message<"marquee.v1.SetChainPolicyResponse"
  * Use `create(SetChainPolicyResponseSchema)` to create a new message.
  */
 export const SetChainPolicyResponseSchema: GenMessage<SetChainPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 24);
+  messageDesc(file_marquee_v1_admin, 26);
 
 /**
  * @generated from message marquee.v1.GetChainPolicyRequest
@@ -686,7 +727,7 @@ export type GetChainPolicyRequest = Message<"marquee.v1.GetChainPolicyRequest"> 
  * Use `create(GetChainPolicyRequestSchema)` to create a new message.
  */
 export const GetChainPolicyRequestSchema: GenMessage<GetChainPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 25);
+  messageDesc(file_marquee_v1_admin, 27);
 
 /**
  * @generated from message marquee.v1.GetChainPolicyResponse
@@ -703,7 +744,7 @@ export type GetChainPolicyResponse = Message<"marquee.v1.GetChainPolicyResponse"
  * Use `create(GetChainPolicyResponseSchema)` to create a new message.
  */
 export const GetChainPolicyResponseSchema: GenMessage<GetChainPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 26);
+  messageDesc(file_marquee_v1_admin, 28);
 
 /**
  * @generated from message marquee.v1.IssueGiftCardRequest
@@ -725,7 +766,7 @@ export type IssueGiftCardRequest = Message<"marquee.v1.IssueGiftCardRequest"> & 
  * Use `create(IssueGiftCardRequestSchema)` to create a new message.
  */
 export const IssueGiftCardRequestSchema: GenMessage<IssueGiftCardRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 27);
+  messageDesc(file_marquee_v1_admin, 29);
 
 /**
  * @generated from message marquee.v1.IssueGiftCardResponse
@@ -747,7 +788,7 @@ export type IssueGiftCardResponse = Message<"marquee.v1.IssueGiftCardResponse"> 
  * Use `create(IssueGiftCardResponseSchema)` to create a new message.
  */
 export const IssueGiftCardResponseSchema: GenMessage<IssueGiftCardResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 28);
+  messageDesc(file_marquee_v1_admin, 30);
 
 /**
  * @generated from message marquee.v1.UpsertMovieRequest
@@ -764,7 +805,7 @@ export type UpsertMovieRequest = Message<"marquee.v1.UpsertMovieRequest"> & {
  * Use `create(UpsertMovieRequestSchema)` to create a new message.
  */
 export const UpsertMovieRequestSchema: GenMessage<UpsertMovieRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 29);
+  messageDesc(file_marquee_v1_admin, 31);
 
 /**
  * @generated from message marquee.v1.UpsertMovieResponse
@@ -781,7 +822,7 @@ export type UpsertMovieResponse = Message<"marquee.v1.UpsertMovieResponse"> & {
  * Use `create(UpsertMovieResponseSchema)` to create a new message.
  */
 export const UpsertMovieResponseSchema: GenMessage<UpsertMovieResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 30);
+  messageDesc(file_marquee_v1_admin, 32);
 
 /**
  * @generated from message marquee.v1.UpsertTheatreRequest
@@ -812,7 +853,7 @@ export type UpsertTheatreRequest = Message<"marquee.v1.UpsertTheatreRequest"> & 
  * Use `create(UpsertTheatreRequestSchema)` to create a new message.
  */
 export const UpsertTheatreRequestSchema: GenMessage<UpsertTheatreRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 31);
+  messageDesc(file_marquee_v1_admin, 33);
 
 /**
  * @generated from message marquee.v1.UpsertTheatreResponse
@@ -829,7 +870,7 @@ export type UpsertTheatreResponse = Message<"marquee.v1.UpsertTheatreResponse"> 
  * Use `create(UpsertTheatreResponseSchema)` to create a new message.
  */
 export const UpsertTheatreResponseSchema: GenMessage<UpsertTheatreResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 32);
+  messageDesc(file_marquee_v1_admin, 34);
 
 /**
  * LayoutSeat is a seat of a row: its number, type and column (aisles and gaps are columns without seats).
@@ -858,7 +899,7 @@ export type LayoutSeat = Message<"marquee.v1.LayoutSeat"> & {
  * Use `create(LayoutSeatSchema)` to create a new message.
  */
 export const LayoutSeatSchema: GenMessage<LayoutSeat> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 33);
+  messageDesc(file_marquee_v1_admin, 35);
 
 /**
  * LayoutRow is a row of seats, lettered from the screen.
@@ -882,7 +923,7 @@ export type LayoutRow = Message<"marquee.v1.LayoutRow"> & {
  * Use `create(LayoutRowSchema)` to create a new message.
  */
 export const LayoutRowSchema: GenMessage<LayoutRow> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 34);
+  messageDesc(file_marquee_v1_admin, 36);
 
 /**
  * @generated from message marquee.v1.UpsertScreenRequest
@@ -916,7 +957,7 @@ export type UpsertScreenRequest = Message<"marquee.v1.UpsertScreenRequest"> & {
  * Use `create(UpsertScreenRequestSchema)` to create a new message.
  */
 export const UpsertScreenRequestSchema: GenMessage<UpsertScreenRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 35);
+  messageDesc(file_marquee_v1_admin, 37);
 
 /**
  * @generated from message marquee.v1.UpsertScreenResponse
@@ -938,7 +979,7 @@ export type UpsertScreenResponse = Message<"marquee.v1.UpsertScreenResponse"> & 
  * Use `create(UpsertScreenResponseSchema)` to create a new message.
  */
 export const UpsertScreenResponseSchema: GenMessage<UpsertScreenResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 36);
+  messageDesc(file_marquee_v1_admin, 38);
 
 /**
  * @generated from message marquee.v1.ScheduleShowtimeRequest
@@ -985,7 +1026,7 @@ export type ScheduleShowtimeRequest = Message<"marquee.v1.ScheduleShowtimeReques
  * Use `create(ScheduleShowtimeRequestSchema)` to create a new message.
  */
 export const ScheduleShowtimeRequestSchema: GenMessage<ScheduleShowtimeRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 37);
+  messageDesc(file_marquee_v1_admin, 39);
 
 /**
  * @generated from message marquee.v1.ScheduleShowtimeResponse
@@ -1002,7 +1043,7 @@ export type ScheduleShowtimeResponse = Message<"marquee.v1.ScheduleShowtimeRespo
  * Use `create(ScheduleShowtimeResponseSchema)` to create a new message.
  */
 export const ScheduleShowtimeResponseSchema: GenMessage<ScheduleShowtimeResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 38);
+  messageDesc(file_marquee_v1_admin, 40);
 
 /**
  * @generated from message marquee.v1.CancelShowtimeRequest
@@ -1019,7 +1060,7 @@ export type CancelShowtimeRequest = Message<"marquee.v1.CancelShowtimeRequest"> 
  * Use `create(CancelShowtimeRequestSchema)` to create a new message.
  */
 export const CancelShowtimeRequestSchema: GenMessage<CancelShowtimeRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 39);
+  messageDesc(file_marquee_v1_admin, 41);
 
 /**
  * @generated from message marquee.v1.CancelShowtimeResponse
@@ -1036,7 +1077,7 @@ export type CancelShowtimeResponse = Message<"marquee.v1.CancelShowtimeResponse"
  * Use `create(CancelShowtimeResponseSchema)` to create a new message.
  */
 export const CancelShowtimeResponseSchema: GenMessage<CancelShowtimeResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 40);
+  messageDesc(file_marquee_v1_admin, 42);
 
 /**
  * @generated from message marquee.v1.ReindexSearchRequest
@@ -1049,7 +1090,7 @@ export type ReindexSearchRequest = Message<"marquee.v1.ReindexSearchRequest"> & 
  * Use `create(ReindexSearchRequestSchema)` to create a new message.
  */
 export const ReindexSearchRequestSchema: GenMessage<ReindexSearchRequest> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 41);
+  messageDesc(file_marquee_v1_admin, 43);
 
 /**
  * ReindexSearchResponse reports progress.
@@ -1078,7 +1119,7 @@ export type ReindexSearchResponse = Message<"marquee.v1.ReindexSearchResponse"> 
  * Use `create(ReindexSearchResponseSchema)` to create a new message.
  */
 export const ReindexSearchResponseSchema: GenMessage<ReindexSearchResponse> = /*@__PURE__*/
-  messageDesc(file_marquee_v1_admin, 42);
+  messageDesc(file_marquee_v1_admin, 44);
 
 /**
  * Role is what an account may do.
@@ -1214,6 +1255,18 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof SetUserRoleRequestSchema;
     output: typeof SetUserRoleResponseSchema;
+  },
+  /**
+   * InviteAdmin makes a one-time code with which the account registered with email (now or later) becomes a
+   * platform admin through AccountService.ClaimAdmin, valid for 7 days; pass it on to the person. Platform
+   * admins only.
+   *
+   * @generated from rpc marquee.v1.AdminService.InviteAdmin
+   */
+  inviteAdmin: {
+    methodKind: "unary";
+    input: typeof InviteAdminRequestSchema;
+    output: typeof InviteAdminResponseSchema;
   },
   /**
    * SetAuditorRegions sets the regions whose data an auditor may read and act on through ComplianceService,

@@ -37,6 +37,14 @@ const (
 	AccountServiceRegisterProcedure = "/marquee.v1.AccountService/Register"
 	// AccountServiceLoginProcedure is the fully-qualified name of the AccountService's Login RPC.
 	AccountServiceLoginProcedure = "/marquee.v1.AccountService/Login"
+	// AccountServiceRefreshTokenProcedure is the fully-qualified name of the AccountService's
+	// RefreshToken RPC.
+	AccountServiceRefreshTokenProcedure = "/marquee.v1.AccountService/RefreshToken"
+	// AccountServiceLogoutProcedure is the fully-qualified name of the AccountService's Logout RPC.
+	AccountServiceLogoutProcedure = "/marquee.v1.AccountService/Logout"
+	// AccountServiceClaimAdminProcedure is the fully-qualified name of the AccountService's ClaimAdmin
+	// RPC.
+	AccountServiceClaimAdminProcedure = "/marquee.v1.AccountService/ClaimAdmin"
 	// AccountServiceGetNotificationSettingsProcedure is the fully-qualified name of the
 	// AccountService's GetNotificationSettings RPC.
 	AccountServiceGetNotificationSettingsProcedure = "/marquee.v1.AccountService/GetNotificationSettings"
@@ -53,10 +61,26 @@ const (
 
 // AccountServiceClient is a client for the marquee.v1.AccountService service.
 type AccountServiceClient interface {
-	// Register creates an account and returns a bearer token for it.
+	// Register creates an account and signs it in: a short-lived access token (the bearer token) and a refresh
+	// token.
 	Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.RegisterResponse], error)
-	// Login exchanges an email and password for a bearer token.
+	// Login exchanges an email and password for a new session: a short-lived access token (the bearer token)
+	// and a refresh token.
 	Login(context.Context, *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error)
+	// RefreshToken spends a refresh token and returns the session's next access and refresh tokens; no bearer
+	// token is needed. Every refresh token works once: one presented again is refused and ends its session (whoever
+	// holds it has a copy that was used), so the tokens the legitimate client got from it stop working too.
+	// Unknown, expired and revoked refresh tokens get unauthenticated.
+	RefreshToken(context.Context, *connect.Request[v1.RefreshTokenRequest]) (*connect.Response[v1.RefreshTokenResponse], error)
+	// Logout ends the caller's session: its refresh token no longer works, the access token presented is refused
+	// from now on on every server, and the session's other access tokens within seconds. With everywhere, every
+	// session of the caller ends.
+	Logout(context.Context, *connect.Request[v1.LogoutRequest]) (*connect.Response[v1.LogoutResponse], error)
+	// ClaimAdmin makes the caller a platform admin with a one-time code: the first-run code a fresh platform
+	// prints on its console (valid while there is no admin), or an invitation a platform admin made for the
+	// caller's email (AdminService.InviteAdmin). Any other code, or one used or expired, gets
+	// permission_denied and changes nothing.
+	ClaimAdmin(context.Context, *connect.Request[v1.ClaimAdminRequest]) (*connect.Response[v1.ClaimAdminResponse], error)
 	// GetNotificationSettings returns where the caller is notified and through which channels per kind.
 	GetNotificationSettings(context.Context, *connect.Request[v1.GetNotificationSettingsRequest]) (*connect.Response[v1.GetNotificationSettingsResponse], error)
 	// UpdateNotificationSettings sets the caller's phone, push token and channels per kind.
@@ -94,6 +118,24 @@ func NewAccountServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(accountServiceMethods.ByName("Login")),
 			connect.WithClientOptions(opts...),
 		),
+		refreshToken: connect.NewClient[v1.RefreshTokenRequest, v1.RefreshTokenResponse](
+			httpClient,
+			baseURL+AccountServiceRefreshTokenProcedure,
+			connect.WithSchema(accountServiceMethods.ByName("RefreshToken")),
+			connect.WithClientOptions(opts...),
+		),
+		logout: connect.NewClient[v1.LogoutRequest, v1.LogoutResponse](
+			httpClient,
+			baseURL+AccountServiceLogoutProcedure,
+			connect.WithSchema(accountServiceMethods.ByName("Logout")),
+			connect.WithClientOptions(opts...),
+		),
+		claimAdmin: connect.NewClient[v1.ClaimAdminRequest, v1.ClaimAdminResponse](
+			httpClient,
+			baseURL+AccountServiceClaimAdminProcedure,
+			connect.WithSchema(accountServiceMethods.ByName("ClaimAdmin")),
+			connect.WithClientOptions(opts...),
+		),
 		getNotificationSettings: connect.NewClient[v1.GetNotificationSettingsRequest, v1.GetNotificationSettingsResponse](
 			httpClient,
 			baseURL+AccountServiceGetNotificationSettingsProcedure,
@@ -126,6 +168,9 @@ func NewAccountServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 type accountServiceClient struct {
 	register                   *connect.Client[v1.RegisterRequest, v1.RegisterResponse]
 	login                      *connect.Client[v1.LoginRequest, v1.LoginResponse]
+	refreshToken               *connect.Client[v1.RefreshTokenRequest, v1.RefreshTokenResponse]
+	logout                     *connect.Client[v1.LogoutRequest, v1.LogoutResponse]
+	claimAdmin                 *connect.Client[v1.ClaimAdminRequest, v1.ClaimAdminResponse]
 	getNotificationSettings    *connect.Client[v1.GetNotificationSettingsRequest, v1.GetNotificationSettingsResponse]
 	updateNotificationSettings *connect.Client[v1.UpdateNotificationSettingsRequest, v1.UpdateNotificationSettingsResponse]
 	exportMyData               *connect.Client[v1.ExportMyDataRequest, v1.ExportMyDataResponse]
@@ -140,6 +185,21 @@ func (c *accountServiceClient) Register(ctx context.Context, req *connect.Reques
 // Login calls marquee.v1.AccountService.Login.
 func (c *accountServiceClient) Login(ctx context.Context, req *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error) {
 	return c.login.CallUnary(ctx, req)
+}
+
+// RefreshToken calls marquee.v1.AccountService.RefreshToken.
+func (c *accountServiceClient) RefreshToken(ctx context.Context, req *connect.Request[v1.RefreshTokenRequest]) (*connect.Response[v1.RefreshTokenResponse], error) {
+	return c.refreshToken.CallUnary(ctx, req)
+}
+
+// Logout calls marquee.v1.AccountService.Logout.
+func (c *accountServiceClient) Logout(ctx context.Context, req *connect.Request[v1.LogoutRequest]) (*connect.Response[v1.LogoutResponse], error) {
+	return c.logout.CallUnary(ctx, req)
+}
+
+// ClaimAdmin calls marquee.v1.AccountService.ClaimAdmin.
+func (c *accountServiceClient) ClaimAdmin(ctx context.Context, req *connect.Request[v1.ClaimAdminRequest]) (*connect.Response[v1.ClaimAdminResponse], error) {
+	return c.claimAdmin.CallUnary(ctx, req)
 }
 
 // GetNotificationSettings calls marquee.v1.AccountService.GetNotificationSettings.
@@ -164,10 +224,26 @@ func (c *accountServiceClient) EraseMyData(ctx context.Context, req *connect.Req
 
 // AccountServiceHandler is an implementation of the marquee.v1.AccountService service.
 type AccountServiceHandler interface {
-	// Register creates an account and returns a bearer token for it.
+	// Register creates an account and signs it in: a short-lived access token (the bearer token) and a refresh
+	// token.
 	Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.RegisterResponse], error)
-	// Login exchanges an email and password for a bearer token.
+	// Login exchanges an email and password for a new session: a short-lived access token (the bearer token)
+	// and a refresh token.
 	Login(context.Context, *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error)
+	// RefreshToken spends a refresh token and returns the session's next access and refresh tokens; no bearer
+	// token is needed. Every refresh token works once: one presented again is refused and ends its session (whoever
+	// holds it has a copy that was used), so the tokens the legitimate client got from it stop working too.
+	// Unknown, expired and revoked refresh tokens get unauthenticated.
+	RefreshToken(context.Context, *connect.Request[v1.RefreshTokenRequest]) (*connect.Response[v1.RefreshTokenResponse], error)
+	// Logout ends the caller's session: its refresh token no longer works, the access token presented is refused
+	// from now on on every server, and the session's other access tokens within seconds. With everywhere, every
+	// session of the caller ends.
+	Logout(context.Context, *connect.Request[v1.LogoutRequest]) (*connect.Response[v1.LogoutResponse], error)
+	// ClaimAdmin makes the caller a platform admin with a one-time code: the first-run code a fresh platform
+	// prints on its console (valid while there is no admin), or an invitation a platform admin made for the
+	// caller's email (AdminService.InviteAdmin). Any other code, or one used or expired, gets
+	// permission_denied and changes nothing.
+	ClaimAdmin(context.Context, *connect.Request[v1.ClaimAdminRequest]) (*connect.Response[v1.ClaimAdminResponse], error)
 	// GetNotificationSettings returns where the caller is notified and through which channels per kind.
 	GetNotificationSettings(context.Context, *connect.Request[v1.GetNotificationSettingsRequest]) (*connect.Response[v1.GetNotificationSettingsResponse], error)
 	// UpdateNotificationSettings sets the caller's phone, push token and channels per kind.
@@ -201,6 +277,24 @@ func NewAccountServiceHandler(svc AccountServiceHandler, opts ...connect.Handler
 		connect.WithSchema(accountServiceMethods.ByName("Login")),
 		connect.WithHandlerOptions(opts...),
 	)
+	accountServiceRefreshTokenHandler := connect.NewUnaryHandler(
+		AccountServiceRefreshTokenProcedure,
+		svc.RefreshToken,
+		connect.WithSchema(accountServiceMethods.ByName("RefreshToken")),
+		connect.WithHandlerOptions(opts...),
+	)
+	accountServiceLogoutHandler := connect.NewUnaryHandler(
+		AccountServiceLogoutProcedure,
+		svc.Logout,
+		connect.WithSchema(accountServiceMethods.ByName("Logout")),
+		connect.WithHandlerOptions(opts...),
+	)
+	accountServiceClaimAdminHandler := connect.NewUnaryHandler(
+		AccountServiceClaimAdminProcedure,
+		svc.ClaimAdmin,
+		connect.WithSchema(accountServiceMethods.ByName("ClaimAdmin")),
+		connect.WithHandlerOptions(opts...),
+	)
 	accountServiceGetNotificationSettingsHandler := connect.NewUnaryHandler(
 		AccountServiceGetNotificationSettingsProcedure,
 		svc.GetNotificationSettings,
@@ -232,6 +326,12 @@ func NewAccountServiceHandler(svc AccountServiceHandler, opts ...connect.Handler
 			accountServiceRegisterHandler.ServeHTTP(w, r)
 		case AccountServiceLoginProcedure:
 			accountServiceLoginHandler.ServeHTTP(w, r)
+		case AccountServiceRefreshTokenProcedure:
+			accountServiceRefreshTokenHandler.ServeHTTP(w, r)
+		case AccountServiceLogoutProcedure:
+			accountServiceLogoutHandler.ServeHTTP(w, r)
+		case AccountServiceClaimAdminProcedure:
+			accountServiceClaimAdminHandler.ServeHTTP(w, r)
 		case AccountServiceGetNotificationSettingsProcedure:
 			accountServiceGetNotificationSettingsHandler.ServeHTTP(w, r)
 		case AccountServiceUpdateNotificationSettingsProcedure:
@@ -255,6 +355,18 @@ func (UnimplementedAccountServiceHandler) Register(context.Context, *connect.Req
 
 func (UnimplementedAccountServiceHandler) Login(context.Context, *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AccountService.Login is not implemented"))
+}
+
+func (UnimplementedAccountServiceHandler) RefreshToken(context.Context, *connect.Request[v1.RefreshTokenRequest]) (*connect.Response[v1.RefreshTokenResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AccountService.RefreshToken is not implemented"))
+}
+
+func (UnimplementedAccountServiceHandler) Logout(context.Context, *connect.Request[v1.LogoutRequest]) (*connect.Response[v1.LogoutResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AccountService.Logout is not implemented"))
+}
+
+func (UnimplementedAccountServiceHandler) ClaimAdmin(context.Context, *connect.Request[v1.ClaimAdminRequest]) (*connect.Response[v1.ClaimAdminResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AccountService.ClaimAdmin is not implemented"))
 }
 
 func (UnimplementedAccountServiceHandler) GetNotificationSettings(context.Context, *connect.Request[v1.GetNotificationSettingsRequest]) (*connect.Response[v1.GetNotificationSettingsResponse], error) {

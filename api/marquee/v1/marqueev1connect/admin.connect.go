@@ -36,6 +36,9 @@ const (
 	// AdminServiceSetUserRoleProcedure is the fully-qualified name of the AdminService's SetUserRole
 	// RPC.
 	AdminServiceSetUserRoleProcedure = "/marquee.v1.AdminService/SetUserRole"
+	// AdminServiceInviteAdminProcedure is the fully-qualified name of the AdminService's InviteAdmin
+	// RPC.
+	AdminServiceInviteAdminProcedure = "/marquee.v1.AdminService/InviteAdmin"
 	// AdminServiceSetAuditorRegionsProcedure is the fully-qualified name of the AdminService's
 	// SetAuditorRegions RPC.
 	AdminServiceSetAuditorRegionsProcedure = "/marquee.v1.AdminService/SetAuditorRegions"
@@ -94,6 +97,10 @@ type AdminServiceClient interface {
 	// SetUserRole makes a user a customer, an operator of a chain, a platform admin or an auditor. Platform
 	// admins only.
 	SetUserRole(context.Context, *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error)
+	// InviteAdmin makes a one-time code with which the account registered with email (now or later) becomes a
+	// platform admin through AccountService.ClaimAdmin, valid for 7 days; pass it on to the person. Platform
+	// admins only.
+	InviteAdmin(context.Context, *connect.Request[v1.InviteAdminRequest]) (*connect.Response[v1.InviteAdminResponse], error)
 	// SetAuditorRegions sets the regions whose data an auditor may read and act on through ComplianceService,
 	// replacing those granted before; none leaves them none. It does not change the user's role (SetUserRole
 	// with ROLE_AUDITOR does). Platform admins only.
@@ -147,6 +154,12 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			httpClient,
 			baseURL+AdminServiceSetUserRoleProcedure,
 			connect.WithSchema(adminServiceMethods.ByName("SetUserRole")),
+			connect.WithClientOptions(opts...),
+		),
+		inviteAdmin: connect.NewClient[v1.InviteAdminRequest, v1.InviteAdminResponse](
+			httpClient,
+			baseURL+AdminServiceInviteAdminProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("InviteAdmin")),
 			connect.WithClientOptions(opts...),
 		),
 		setAuditorRegions: connect.NewClient[v1.SetAuditorRegionsRequest, v1.SetAuditorRegionsResponse](
@@ -261,6 +274,7 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 // adminServiceClient implements AdminServiceClient.
 type adminServiceClient struct {
 	setUserRole        *connect.Client[v1.SetUserRoleRequest, v1.SetUserRoleResponse]
+	inviteAdmin        *connect.Client[v1.InviteAdminRequest, v1.InviteAdminResponse]
 	setAuditorRegions  *connect.Client[v1.SetAuditorRegionsRequest, v1.SetAuditorRegionsResponse]
 	upsertPricingRule  *connect.Client[v1.UpsertPricingRuleRequest, v1.UpsertPricingRuleResponse]
 	listPricingRules   *connect.Client[v1.ListPricingRulesRequest, v1.ListPricingRulesResponse]
@@ -283,6 +297,11 @@ type adminServiceClient struct {
 // SetUserRole calls marquee.v1.AdminService.SetUserRole.
 func (c *adminServiceClient) SetUserRole(ctx context.Context, req *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error) {
 	return c.setUserRole.CallUnary(ctx, req)
+}
+
+// InviteAdmin calls marquee.v1.AdminService.InviteAdmin.
+func (c *adminServiceClient) InviteAdmin(ctx context.Context, req *connect.Request[v1.InviteAdminRequest]) (*connect.Response[v1.InviteAdminResponse], error) {
+	return c.inviteAdmin.CallUnary(ctx, req)
 }
 
 // SetAuditorRegions calls marquee.v1.AdminService.SetAuditorRegions.
@@ -375,6 +394,10 @@ type AdminServiceHandler interface {
 	// SetUserRole makes a user a customer, an operator of a chain, a platform admin or an auditor. Platform
 	// admins only.
 	SetUserRole(context.Context, *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error)
+	// InviteAdmin makes a one-time code with which the account registered with email (now or later) becomes a
+	// platform admin through AccountService.ClaimAdmin, valid for 7 days; pass it on to the person. Platform
+	// admins only.
+	InviteAdmin(context.Context, *connect.Request[v1.InviteAdminRequest]) (*connect.Response[v1.InviteAdminResponse], error)
 	// SetAuditorRegions sets the regions whose data an auditor may read and act on through ComplianceService,
 	// replacing those granted before; none leaves them none. It does not change the user's role (SetUserRole
 	// with ROLE_AUDITOR does). Platform admins only.
@@ -424,6 +447,12 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		AdminServiceSetUserRoleProcedure,
 		svc.SetUserRole,
 		connect.WithSchema(adminServiceMethods.ByName("SetUserRole")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceInviteAdminHandler := connect.NewUnaryHandler(
+		AdminServiceInviteAdminProcedure,
+		svc.InviteAdmin,
+		connect.WithSchema(adminServiceMethods.ByName("InviteAdmin")),
 		connect.WithHandlerOptions(opts...),
 	)
 	adminServiceSetAuditorRegionsHandler := connect.NewUnaryHandler(
@@ -536,6 +565,8 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		switch r.URL.Path {
 		case AdminServiceSetUserRoleProcedure:
 			adminServiceSetUserRoleHandler.ServeHTTP(w, r)
+		case AdminServiceInviteAdminProcedure:
+			adminServiceInviteAdminHandler.ServeHTTP(w, r)
 		case AdminServiceSetAuditorRegionsProcedure:
 			adminServiceSetAuditorRegionsHandler.ServeHTTP(w, r)
 		case AdminServiceUpsertPricingRuleProcedure:
@@ -581,6 +612,10 @@ type UnimplementedAdminServiceHandler struct{}
 
 func (UnimplementedAdminServiceHandler) SetUserRole(context.Context, *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.SetUserRole is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) InviteAdmin(context.Context, *connect.Request[v1.InviteAdminRequest]) (*connect.Response[v1.InviteAdminResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.InviteAdmin is not implemented"))
 }
 
 func (UnimplementedAdminServiceHandler) SetAuditorRegions(context.Context, *connect.Request[v1.SetAuditorRegionsRequest]) (*connect.Response[v1.SetAuditorRegionsResponse], error) {
