@@ -34,7 +34,7 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (User, string, error)
 	// UserByID returns the user with this ID and their password hash; NotFound when there is none.
 	UserByID(ctx context.Context, id string) (User, string, error)
-	}
+}
 
 // Service registers and authenticates users, keeps their sessions and notification settings, and makes
 // platform admins from one-time codes.

@@ -31,16 +31,16 @@ const holdTTL = 15 * time.Second
 
 // stack is the one `marquee dev` and the one Chromium every test and benchmark of the package shares.
 type stack struct {
-	root    string // the repository root
-	dir     string // temporary: the binary and the data directory
-	url     string // the edge: the app and the API, e.g. http://127.0.0.1:41234
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	log     *syncBuffer // the dev command's stdout and stderr
+	root   string // the repository root
+	dir    string // temporary: the binary and the data directory
+	url    string // the edge: the app and the API, e.g. http://127.0.0.1:41234
+	cmd    *exec.Cmd
+	exited chan struct{}
+	log    *syncBuffer // the dev command's stdout and stderr
 	// adminCode is the first-run admin code `marquee dev` printed, read before it says where it listens.
 	adminCode string
-	browser context.Context
-	closers []func()
+	browser   context.Context
+	closers   []func()
 }
 
 var (
