@@ -191,9 +191,11 @@ func typeInto(t testing.TB, ctx context.Context, sel, text string) {
 
 // session is what the app keeps in localStorage under "marquee.session".
 type session struct {
-	Token  string `json:"token"`
-	UserID string `json:"userId"`
-	Email  string `json:"email"`
+	Token        string `json:"token"`
+	RefreshToken string `json:"refreshToken"`
+	ExpiresAt    int64  `json:"expiresAt"` // ms since the epoch
+	UserID       string `json:"userId"`
+	Email        string `json:"email"`
 }
 
 // signedIn returns the session of the user signed in in the tab.

@@ -2,7 +2,8 @@
 import { render } from "preact";
 import "./styles.css";
 import { match, navigate, onLinkClick, path } from "./lib/router.js";
-import { session, signOut } from "./lib/session.js";
+import { logOut } from "./lib/auth.js";
+import { session } from "./lib/session.js";
 import { Login, Register, Settings } from "./pages/Account.js";
 import { Booking } from "./pages/Booking.js";
 import { Bookings } from "./pages/Bookings.js";
@@ -46,7 +47,7 @@ function App() {
               <>
                 <li><a href="/bookings">My bookings</a></li>
                 <li><a href="/settings">Settings</a></li>
-                <li><button type="button" class="link" onClick={() => { signOut(); navigate("/"); }}>Sign out</button></li>
+                <li><button type="button" class="link" onClick={() => { void logOut(); navigate("/"); }}>Sign out</button></li>
               </>
             ) : (
               <>

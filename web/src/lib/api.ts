@@ -1,5 +1,5 @@
 // The Connect clients of every service, on the page's own origin (the edge), with the signed-in user's token.
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { AccountService } from "../../../api/marquee/v1/account_pb.js";
 import { BookingService } from "../../../api/marquee/v1/booking_pb.js";
@@ -9,13 +9,7 @@ import { SearchService } from "../../../api/marquee/v1/search_pb.js";
 import { SeatService } from "../../../api/marquee/v1/seat_pb.js";
 import { StandbyService } from "../../../api/marquee/v1/standby_pb.js";
 import { WalletService } from "../../../api/marquee/v1/wallet_pb.js";
-import { session } from "./session.js";
-
-const auth: Interceptor = (next) => (req) => {
-  const s = session.value;
-  if (s) req.header.set("Authorization", `Bearer ${s.token}`);
-  return next(req);
-};
+import { auth } from "./auth.js";
 
 const transport = createConnectTransport({
   baseUrl: typeof location === "undefined" ? "http://localhost" : location.origin,
