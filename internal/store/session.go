@@ -170,19 +170,6 @@ func (s *AccountStore) ClaimAdminGrant(ctx context.Context, hash []byte, userID 
 	})
 }
 
-// GrantAdmin makes the account with this (lower-cased) email a platform admin, as a redeemed code would; no
-// such account is NotFound. It is for tests and the operator's own tools, never for a request.
-func (s *AccountStore) GrantAdmin(ctx context.Context, email string) error {
-	const op = "store.GrantAdmin"
-	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET role = 'admin', chain_id = NULL WHERE email = lower($1)`, email)
-		if err == nil && tag.RowsAffected() == 0 {
-			return errs.Errorf(op, errs.NotFound, "no account with this email")
-		}
-		return wrap(op, err)
-	})
-}
-
 func deref(s *string) string {
 	if s == nil {
 		return ""
