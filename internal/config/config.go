@@ -44,6 +44,9 @@ type Config struct {
 	// StripeSecretKey selects the Stripe provider (else the sandbox); StripeAPIBase points it elsewhere than
 	// Stripe's API (stripe-mock); StripeWebhookSecret enables POST /webhooks/stripe.
 	StripeSecretKey, StripeAPIBase, StripeWebhookSecret string
+	// SandboxURL, without a Stripe key, selects a sandbox served by another process (payment.SandboxHandler;
+	// `marquee dev` runs one for all its regions) instead of one in this process.
+	SandboxURL string
 	// AccessTokenTTL is how long an access token is accepted (account.DefaultAccessTTL); clients renew it with
 	// their refresh token.
 	AccessTokenTTL time.Duration
@@ -119,6 +122,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", c.BcryptCost, "bcrypt cost of password hashes (4 to 31)")
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "database connection pool size")
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", c.StripeAPIBase, "Stripe API base URL (default Stripe's; for stripe-mock)")
+	fs.StringVar(&c.SandboxURL, "sandbox-url", c.SandboxURL, "without $STRIPE_SECRET_KEY, use the payment sandbox served at this URL (shared by several processes) instead of one in this process")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS server URL (default $NATS_URL; empty starts an embedded server under --data-dir)")
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", c.SMTPAddr, "SMTP server host:port (default $SMTP_ADDR; empty writes .eml files under --data-dir/mail)")
 	fs.DurationVar(&c.OfferWindowMin, "offer-window-min", c.OfferWindowMin, "shortest standby offer window (close to the show)")
@@ -198,10 +202,14 @@ func (c Config) OfferWindow() standby.Window {
 	return w
 }
 
-// Provider is the payment provider the configuration selects: Stripe with a secret key, else the sandbox.
+// Provider is the payment provider the configuration selects: Stripe with a secret key, else the sandbox at
+// SandboxURL, else a sandbox of this process's own.
 func (c Config) Provider() payment.Provider {
-	if c.StripeSecretKey != "" {
+	switch {
+	case c.StripeSecretKey != "":
 		return payment.NewStripe(c.StripeSecretKey, c.StripeAPIBase)
+	case c.SandboxURL != "":
+		return &payment.RemoteSandbox{URL: c.SandboxURL}
 	}
 	return payment.NewSandbox()
 }

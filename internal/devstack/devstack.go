@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"github.com/marqueehq/marquee/internal/natsserver"
 	"github.com/marqueehq/marquee/internal/notify"
 	"github.com/marqueehq/marquee/internal/objstore"
+	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/pgserver"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/s3server"
@@ -39,9 +41,13 @@ type Options struct {
 	Regions   []string // the regions to run; default every region of regions/
 	Binary    string   // the marquee executable the children run; default this process's own
 	ChildArgs []string // extra flags for every `marquee region` child
-	Seed      bool     // load the demo catalog into an empty database
-	History   bool     // with Seed, load the demo's booking history (seed.DevHistory) into a database without one
-	Log       *slog.Logger
+	// ChildURL, when set, is given each URL a child is about to be given (kind "postgres" for the database,
+	// "nats" for its region's NATS server, "payments" for the payment sandbox) and returns the one it is given instead: a fault-injection test puts
+	// a proxy there.
+	ChildURL func(kind, url string) string
+	Seed     bool // load the demo catalog into an empty database
+	History  bool // with Seed, load the demo's booking history (seed.DevHistory) into a database without one
+	Log      *slog.Logger
 }
 
 // Region is a running region child.
@@ -63,6 +69,9 @@ type Stack struct {
 	children map[string]*Region
 	// adminCode is the first-run admin code minted at start (see AdminCode).
 	adminCode string
+	// payments serves the payment sandbox every child charges and refunds through (see startPayments).
+	payments    *http.Server
+	paymentsURL string
 }
 
 // Start starts the database (migrated and seeded here, once, before any region starts), S3 with every
@@ -127,6 +136,9 @@ func (s *Stack) start(ctx context.Context) error {
 	if err := s.writeConnection(); err != nil {
 		return err
 	}
+	if err := s.startPayments(); err != nil {
+		return err
+	}
 	for _, name := range s.opts.Regions {
 		if err := s.StartRegion(name); err != nil {
 			return err
@@ -135,10 +147,29 @@ func (s *Stack) start(ctx context.Context) error {
 	return s.WaitHealthy(ctx)
 }
 
+// startPayments serves one payment sandbox on a loopback port for every child (--sandbox-url), as regions share
+// one Stripe account: a charge made by one region's process can be refunded or looked up by another's, and
+// survives the process that made it.
+func (s *Stack) startPayments() error {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	s.payments = &http.Server{Handler: payment.SandboxHandler(payment.NewSandbox()), ReadHeaderTimeout: 5 * time.Second}
+	s.paymentsURL = "http://" + l.Addr().String()
+	go func() { _ = s.payments.Serve(l) }()
+	s.opts.Log.Info("started the payment sandbox", "url", s.paymentsURL)
+	return nil
+}
+
+// pgOptions are the private cluster's.
+func (s *Stack) pgOptions() pgserver.Options {
+	return pgserver.Options{Dir: filepath.Join(s.opts.DataDir, "pg"), Settings: map[string]string{"synchronous_commit": "off"}}
+}
+
 // startDB starts the private cluster under DataDir/pg, and migrates and seeds its database.
 func (s *Stack) startDB(ctx context.Context) error {
-	pg, err := pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join(s.opts.DataDir, "pg"),
-		Settings: map[string]string{"synchronous_commit": "off"}})
+	pg, err := pgserver.Start(ctx, s.pgOptions())
 	if err != nil {
 		return err
 	}
@@ -197,6 +228,28 @@ func (s *Stack) makeSecrets() error {
 	return err
 }
 
+// childURL is the URL of kind a child is given for url (see Options.ChildURL).
+func (s *Stack) childURL(kind, url string) string {
+	if s.opts.ChildURL == nil {
+		return url
+	}
+	return s.opts.ChildURL(kind, url)
+}
+
+// RestartPostgres stops the stack's PostgreSQL (a fast shutdown: connections are cut, transactions under way
+// roll back) and starts it again on the same data; the children reconnect by themselves.
+func (s *Stack) RestartPostgres(ctx context.Context) error {
+	if err := s.pg.Stop(); err != nil {
+		return err
+	}
+	pg, err := pgserver.Start(ctx, s.pgOptions())
+	if err != nil {
+		return err
+	}
+	s.pg = pg
+	return nil
+}
+
 // DatabaseURL is the URL of the stack's database.
 func (s *Stack) DatabaseURL() string { return s.dbURL }
 
@@ -222,7 +275,8 @@ func (s *Stack) StartRegion(name string) error {
 		return err
 	}
 	args := []string{"region", "--region", name, "--addr", addr, "--data-dir", s.opts.DataDir,
-		"--database-url", s.dbURL, "--nats-url", s.nats.Servers[r.NATSCluster].URL(),
+		"--database-url", s.childURL("postgres", s.dbURL), "--nats-url", s.childURL("nats", s.nats.Servers[r.NATSCluster].URL()),
+		"--sandbox-url", s.childURL("payments", s.paymentsURL),
 		"--s3-endpoint", s.s3.Endpoint(), "--s3-access-key", s.s3.AccessKey(), "--s3-secret-key", s.s3.SecretKey()}
 	args = append(args, s.opts.ChildArgs...)
 	cmd := exec.Command(s.opts.Binary, args...)
@@ -310,6 +364,9 @@ func (s *Stack) Close() error {
 	}
 	if s.nats != nil {
 		s.nats.Close()
+	}
+	if s.payments != nil {
+		_ = s.payments.Close()
 	}
 	_ = os.Remove(connectionPath(s.opts.DataDir))
 	if s.s3 != nil {

@@ -31,18 +31,45 @@ type shopper struct {
 	shows []string
 	rng   *rand.Rand
 	gate  *cancelGate
+	// think is how long the shopper pauses between purchases (none when zero): a person's pace, so that a
+	// long test does not run into the per-person seat limits in its first seconds.
+	think time.Duration
 
 	mu        sync.Mutex
 	calls     []call
 	confirmed []string // bookings the shopper was told are confirmed
 	cancelled []string // of those, the ones it was told are cancelled
+	// unanswered are writes the shopper gave up retrying during a fault, to be tried again (settle).
+	unanswered []func() bool
 }
 
 // run shops until stop is set, finishing the booking in progress.
 func (s *shopper) run(stop *atomic.Bool) {
 	for i := 0; !stop.Load(); i++ {
 		s.shop(i)
+		if s.think > 0 {
+			time.Sleep(s.think)
+		}
 	}
+}
+
+// settle tries again, with their own idempotency keys, the writes the shopper gave up on while a fault lasted,
+// until each gets an answer, as a client coming back would; it reports whether all did within limit.
+func (s *shopper) settle(limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	s.mu.Lock()
+	pending := s.unanswered
+	s.unanswered = nil
+	s.mu.Unlock()
+	for _, retry := range pending {
+		for !retry() {
+			if time.Now().After(deadline) {
+				return false
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return true
 }
 
 // shop holds the best two seats of a random showtime, books them and, every third time, cancels the booking.
@@ -62,11 +89,21 @@ func (s *shopper) shop(i int) {
 		return // taken meanwhile, or no region answered
 	}
 	key := fmt.Sprintf("book-%s-%d", s.u.id, i)
-	b, err := retried(s, "CreateBooking", func() (*connect.Response[marqueev1.CreateBookingResponse], error) {
+	book := func() (*connect.Response[marqueev1.CreateBookingResponse], error) {
 		return s.api.bookings.CreateBooking(ctx, as(s.u.token, &marqueev1.CreateBookingRequest{HoldId: hold.Msg.Hold.Id,
 			PaymentToken: "tok_visa", IdempotencyKey: key}))
-	})
+	}
+	b, err := retried(s, "CreateBooking", book)
 	if err != nil {
+		s.later(err, func() bool {
+			b, err := timed(s, "CreateBooking", book)
+			if err == nil {
+				s.mu.Lock()
+				s.confirmed = append(s.confirmed, b.Msg.Booking.Id)
+				s.mu.Unlock()
+			}
+			return !retryable(err)
+		})
 		return
 	}
 	id := b.Msg.Booking.Id
@@ -77,14 +114,36 @@ func (s *shopper) shop(i int) {
 		return
 	}
 	defer s.gate.leave()
-	_, err = retried(s, "CancelBooking", func() (*connect.Response[marqueev1.CancelBookingResponse], error) {
+	cancel := func() (*connect.Response[marqueev1.CancelBookingResponse], error) {
 		return s.api.bookings.CancelBooking(ctx, as(s.u.token, &marqueev1.CancelBookingRequest{BookingId: id, IdempotencyKey: "cancel-" + key}))
-	})
-	if err == nil {
+	}
+	cancelled := func() {
 		s.mu.Lock()
 		s.cancelled = append(s.cancelled, id)
 		s.mu.Unlock()
 	}
+	_, err = retried(s, "CancelBooking", cancel)
+	if err == nil {
+		cancelled()
+		return
+	}
+	s.later(err, func() bool {
+		_, err := timed(s, "CancelBooking", cancel)
+		if err == nil {
+			cancelled()
+		}
+		return !retryable(err)
+	})
+}
+
+// later keeps retry for settle when err says the write may still have an answer to come.
+func (s *shopper) later(err error, retry func() bool) {
+	if !retryable(err) {
+		return
+	}
+	s.mu.Lock()
+	s.unanswered = append(s.unanswered, retry)
+	s.mu.Unlock()
 }
 
 // cancelGate lets shoppers cancel until it is closed. Closing it waits for the cancellations under way.

@@ -41,10 +41,17 @@ func buildBinary(t testing.TB) string {
 // with a short job lease, and the edge in front of them with catalog events from us-east1's NATS.
 func startStack(t testing.TB) *stack {
 	t.Helper()
+	return startStackWith(t, devstack.Options{})
+}
+
+// startStackWith is startStack with o's ChildURL and extra ChildArgs.
+func startStackWith(t testing.TB, o devstack.Options) *stack {
+	t.Helper()
 	ctx := context.Background()
 	s := &stack{dir: tempDir(t)}
-	ds, err := devstack.Start(ctx, devstack.Options{DataDir: s.dir, Binary: buildBinary(t),
-		ChildArgs: []string{"--bcrypt-cost", "4", "--job-lease", jobLease.String()}})
+	o.DataDir, o.Binary = s.dir, buildBinary(t)
+	o.ChildArgs = append([]string{"--bcrypt-cost", "4", "--job-lease", jobLease.String()}, o.ChildArgs...)
+	ds, err := devstack.Start(ctx, o)
 	if err != nil {
 		t.Fatalf("devstack.Start: %v", err)
 	}

@@ -31,6 +31,10 @@ type Job struct {
 // MaxBackoff is the longest wait after consecutive failures of a job.
 const MaxBackoff = 30 * time.Second
 
+// RunTimeout bounds one run of a periodic job: a run stuck on a database or server that stopped answering
+// (a half-open connection, a hung peer) fails and is tried again, instead of stopping the job for good.
+const RunTimeout = time.Minute
+
 // Runner runs jobs until it is stopped.
 type Runner struct {
 	Log *slog.Logger // default discards
@@ -141,7 +145,7 @@ func (r *Runner) Stop() {
 func (r *Runner) loop(ctx context.Context, j Job) {
 	failures := 0
 	for ctx.Err() == nil {
-		err := j.Run(ctx)
+		err := runOnce(ctx, j)
 		if ctx.Err() != nil {
 			return
 		}
@@ -160,6 +164,16 @@ func (r *Runner) loop(ctx context.Context, j Job) {
 			return
 		}
 	}
+}
+
+// runOnce runs j once, a periodic job within RunTimeout.
+func runOnce(ctx context.Context, j Job) error {
+	if j.Every == 0 {
+		return j.Run(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
+	defer cancel()
+	return j.Run(ctx)
 }
 
 // backoff is the wait after n consecutive failures: every (at least 100ms) doubled n-1 times, at most

@@ -78,7 +78,7 @@ var public = map[string]bool{
 // NewMux mounts every service with validation, authentication and error mapping, plus gRPC health, reflection
 // (with Services.Reflection) and GET /healthz.
 func NewMux(s Services, log *slog.Logger) *http.ServeMux {
-	ics := []connect.Interceptor{&errorInterceptor{log: log}, &authInterceptor{auth: s.Accounts, public: public}}
+	ics := []connect.Interceptor{deadlineInterceptor{}, &errorInterceptor{log: log}, &authInterceptor{auth: s.Accounts, public: public}}
 	if s.RateLimits != nil {
 		ics = append(ics, newRateInterceptor(*s.RateLimits, nil))
 	}
@@ -134,6 +134,8 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 type healthChecker struct{ ping func(context.Context) error }
 
 func (c *healthChecker) Check(ctx context.Context, _ *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	if err := c.ping(ctx); err != nil {
 		return &grpchealth.CheckResponse{Status: grpchealth.StatusNotServing}, nil
 	}

@@ -47,6 +47,11 @@ func OpenTraced(ctx context.Context, url string, maxConns int32, now platform.Cl
 	if tracer != nil {
 		cfg.ConnConfig.Tracer = tracer
 	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// A server that accepts connections but does not answer (restarting, hung, behind a stuck proxy)
+		// fails a connect here instead of whatever bound the caller has.
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}

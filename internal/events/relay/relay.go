@@ -125,6 +125,10 @@ func (r *Relay) round(ctx context.Context, ensured *bool) (int, error) {
 		}
 		*ensured = true
 	}
+	// A batch within a bound: a database or NATS connection that stopped answering fails the round (and is
+	// dropped) instead of holding the relay forever.
+	ctx, cancel := context.WithTimeout(ctx, 6*r.opts.AckTimeout)
+	defer cancel()
 	return r.RelayOnce(ctx)
 }
 
