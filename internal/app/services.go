@@ -21,6 +21,10 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	inv := &inventory.Service{Store: db.Inventory(), Now: now, IDs: ids, HoldTTL: c.HoldTTL, Policies: policies}
 	bookings := &booking.Service{Store: db.Bookings(), Provider: provider, Now: now, IDs: ids,
 		Policies: policies, Seats: inv}
+	hooks := c.Webhooks(db, now)
+	if hooks != nil {
+		hooks.Settler = bookings // a payment event settles its checkout attempt at once
+	}
 	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, Policies: policies}
 	return rpc.Services{
 		Accounts: &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Now: now, IDs: ids,
@@ -33,7 +37,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Admin:        adm,
 		CatalogAdmin: &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
 		Wallet:       &wallet.Service{Store: db.Wallet()},
-		Webhooks:     c.Webhooks(db, now),
+		Webhooks:     hooks,
 		Now:          now,
 		Ping:         db.Ping,
 		Reflection:   c.GRPCReflection,
