@@ -140,10 +140,10 @@ type Store interface {
 	OpenAttempts(ctx context.Context, region string, before time.Time, limit int) ([]Attempt, error)
 	// OpenAttempt returns region's attempt id and true while it is open.
 	OpenAttempt(ctx context.Context, region, id string) (Attempt, bool, error)
-	// RefundAttempt undoes attempt id (if still open) whose card was charged as chargeRef, and records a
-	// pending refund of that charge, in one transaction; nil when there is nothing to refund: no card charge,
-	// or the attempt was confirmed or refunded already.
-	RefundAttempt(ctx context.Context, region, id, chargeRef, reason string, now time.Time) (*PendingRefund, error)
+	// RefundAttempt undoes attempt id (if still open) whose card was charged through provider as chargeRef,
+	// and records a pending refund of that charge, in one transaction; nil when there is nothing to refund: no
+	// card charge through provider, or the attempt was confirmed or refunded already.
+	RefundAttempt(ctx context.Context, region, id, provider, chargeRef, reason string, now time.Time) (*PendingRefund, error)
 	// Quote prices userID's hold with an optional promotion code by rules, reserving nothing.
 	Quote(ctx context.Context, region, holdID, userID, promoCode string, rules CheckoutRules) (pricing.Quote, error)
 	GetBooking(ctx context.Context, region, id string) (Booking, error)
@@ -277,7 +277,7 @@ func (s *Service) charge(ctx context.Context, a Attempt) (string, error) {
 // undo refunds a charge whose hold lost its seats before confirmation, and releases what prepare reserved.
 func (s *Service) undo(ctx context.Context, a Attempt, chargeRef string, cause error) error {
 	const op = "booking.Create"
-	if err := s.refundAttempt(ctx, a.Region, a.ID, chargeRef, "hold lost before confirmation"); err != nil {
+	if err := s.refundAttempt(ctx, a.Region, a.ID, a.Provider, chargeRef, "hold lost before confirmation"); err != nil {
 		return errs.E(op, err)
 	}
 	msg := errs.Message(cause) + "; nothing was charged"
@@ -287,11 +287,11 @@ func (s *Service) undo(ctx context.Context, a Attempt, chargeRef string, cause e
 	return errs.E(op, errs.Precondition, msg, cause)
 }
 
-// refundAttempt settles attempt id, charged as chargeRef, as never to be a booking: what it reserved is
-// released and the charge refunded (RetryRefunds retries a refund the provider fails now), unless the attempt
-// was confirmed or refunded already.
-func (s *Service) refundAttempt(ctx context.Context, region, id, chargeRef, reason string) error {
-	pr, err := s.Store.RefundAttempt(ctx, region, id, chargeRef, reason, s.Now())
+// refundAttempt settles attempt id, charged through provider as chargeRef, as never to be a booking: what it
+// reserved is released and the charge refunded (RetryRefunds retries a refund the provider fails now), unless
+// the attempt was confirmed or refunded already.
+func (s *Service) refundAttempt(ctx context.Context, region, id, provider, chargeRef, reason string) error {
+	pr, err := s.Store.RefundAttempt(ctx, region, id, provider, chargeRef, reason, s.Now())
 	if err != nil || pr == nil {
 		return err
 	}

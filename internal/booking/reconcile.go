@@ -107,7 +107,7 @@ func (s *Service) resolve(ctx context.Context, a Attempt, o payment.ChargeOutcom
 			return err
 		}
 		// The hold lost its seats, or the attempt was settled meanwhile (RefundAttempt then does nothing).
-		if err := s.refundAttempt(ctx, a.Region, a.ID, o.Ref, "paid after the hold lost its seats"); err != nil {
+		if err := s.refundAttempt(ctx, a.Region, a.ID, a.Provider, o.Ref, "paid after the hold lost its seats"); err != nil {
 			return err
 		}
 		n.Refunded++
@@ -126,11 +126,11 @@ func (s *Service) resolve(ctx context.Context, a Attempt, o payment.ChargeOutcom
 	return nil
 }
 
-// SettlePayment settles the attempt a payment_intent.succeeded or payment_intent.payment_failed event is
-// about, as Reconcile would on the provider's word, so whichever comes first (the checkout, its retry, the
-// event or the reconciler) decides and the others find it decided. A success for an attempt no longer open
-// and never confirmed (failed before the charge's answer came) is refunded. Other events, and events of
-// PaymentIntents Marquee did not create, change nothing.
+// SettlePayment settles the attempt a Stripe payment_intent.succeeded or payment_intent.payment_failed event
+// is about, as Reconcile would on Stripe's word, so whichever comes first (the checkout, its retry, the event
+// or the reconciler) decides and the others find it decided. A success for an attempt no longer open and
+// never confirmed (failed before the charge's answer came) is refunded. Other events, events of
+// PaymentIntents Marquee did not create and attempts charged through another provider change nothing.
 func (s *Service) SettlePayment(ctx context.Context, ev payment.WebhookEvent) error {
 	const op = "booking.SettlePayment"
 	id, ok := strings.CutPrefix(ev.IdempotencyKey, chargeKeyPrefix)
@@ -146,10 +146,10 @@ func (s *Service) SettlePayment(ctx context.Context, ev payment.WebhookEvent) er
 	switch {
 	case err != nil:
 		return errs.E(op, err)
-	case open:
+	case open && a.Provider == payment.StripeName:
 		err = s.resolve(ctx, a, o, &Reconciled{})
-	case o.Status == payment.ChargeSucceeded:
-		err = s.refundAttempt(ctx, reg.Name, id, o.Ref, "paid after the attempt was given up")
+	case !open && o.Status == payment.ChargeSucceeded:
+		err = s.refundAttempt(ctx, reg.Name, id, payment.StripeName, o.Ref, "paid after the attempt was given up")
 	}
 	if err != nil {
 		return errs.E(op, err)

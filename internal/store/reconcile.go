@@ -85,12 +85,14 @@ func openAttempt(ctx context.Context, db q, region, id string) (*booking.Attempt
 	return &a, nil
 }
 
-// RefundAttempt settles a checkout attempt whose card was charged (chargeRef) but which will never be a
-// booking: in one transaction it releases what the attempt still holds (as FailAttempt does, if it is open)
-// and records a pending refund of the whole card charge, which it returns for the caller to make (and
-// booking.RetryRefunds to retry). It returns nil, changing nothing, when the attempt has no card charge, was
-// confirmed (a charge of a booking is never refunded here) or was refunded already.
-func (s *BookingStore) RefundAttempt(ctx context.Context, region, id, chargeRef, reason string, now time.Time) (*booking.PendingRefund, error) {
+// RefundAttempt settles a checkout attempt whose card was charged through provider (chargeRef) but which
+// will never be a booking: in one transaction it releases what the attempt still holds (as FailAttempt does,
+// if it is open) and records a pending refund of the whole card charge, which it returns for the caller to
+// make (and booking.RetryRefunds to retry). It returns nil, and changes nothing when the attempt is no longer
+// open, if the attempt has no card charge through provider, was confirmed (a charge of a booking is never
+// refunded here) or was refunded already.
+func (s *BookingStore) RefundAttempt(ctx context.Context, region, id, provider, chargeRef, reason string,
+	now time.Time) (*booking.PendingRefund, error) {
 	const op = "store.RefundAttempt"
 	var out *booking.PendingRefund
 	err := s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -104,12 +106,12 @@ func (s *BookingStore) RefundAttempt(ctx context.Context, region, id, chargeRef,
 				return err
 			}
 		}
-		var userID, provider, currency string
+		var userID, currency string
 		var amount int64
 		var bookingID *string
-		err = tx.QueryRow(ctx, `SELECT user_id, provider, currency, amount_minor, booking_id FROM payments
-			WHERE region = $1 AND id = $2 AND kind = 'charge' AND method = 'card'`, region, id).Scan(&userID,
-			&provider, &currency, &amount, &bookingID)
+		err = tx.QueryRow(ctx, `SELECT user_id, currency, amount_minor, booking_id FROM payments
+			WHERE region = $1 AND id = $2 AND kind = 'charge' AND method = 'card' AND provider = $3`,
+			region, id, provider).Scan(&userID, &currency, &amount, &bookingID)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && bookingID != nil) {
 			return nil
 		}

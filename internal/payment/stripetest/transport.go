@@ -38,6 +38,7 @@ type Transport struct {
 	mu      sync.Mutex
 	reqs    []Request
 	lose    int
+	fail    int
 	intents []map[string]any // remembered PaymentIntents, oldest first
 	byKey   map[string][]byte
 }
@@ -51,6 +52,17 @@ func (t *Transport) LoseAnswers(n int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.lose = n
+}
+
+// ErrNotSent is what RoundTrip returns for a create FailCreates stopped.
+var ErrNotSent = errors.New("stripetest: the request never reached Stripe")
+
+// FailCreates makes the next n PaymentIntent creates fail before they reach stripe-mock, as a network that
+// is down would: nothing is created and the client sees ErrNotSent.
+func (t *Transport) FailCreates(n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.fail = n
 }
 
 // Intents returns how many PaymentIntents were created (with Remember: each idempotency key once).
@@ -94,11 +106,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		rec.Form, _ = url.ParseQuery(string(body))
 	}
+	create := rec.Method == http.MethodPost && rec.Path == "/v1/payment_intents"
 	t.mu.Lock()
 	t.reqs = append(t.reqs, rec)
 	first, replay := t.byKey[rec.IdempotencyKey]
+	failed := create && !replay && t.fail > 0
+	if failed {
+		t.fail--
+	}
 	t.mu.Unlock()
-	create := rec.Method == http.MethodPost && rec.Path == "/v1/payment_intents"
+	if failed {
+		return nil, ErrNotSent
+	}
 	if t.Remember && create && replay {
 		return t.answer(req, first), nil
 	}
