@@ -367,7 +367,9 @@ func TestReconcileRacesClientRetry(t *testing.T) {
 		var got *marqueev1.Booking
 		var retryErr, recErr error
 		wg.Go(func() { got, retryErr = e.checkout(alice, req) })
-		wg.Go(func() { _, recErr = e.svcs.Bookings.Reconcile(context.Background(), usEast.Name, booking.ReconcileGrace) })
+		wg.Go(func() {
+			_, recErr = e.svcs.Bookings.Reconcile(context.Background(), usEast.Name, booking.ReconcileGrace)
+		})
 		wg.Wait()
 		if retryErr != nil || recErr != nil {
 			t.Fatalf("round %d: retry %v, reconcile %v", i, retryErr, recErr)
