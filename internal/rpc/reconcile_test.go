@@ -387,3 +387,37 @@ func TestReconcileRacesClientRetry(t *testing.T) {
 		t.Errorf("bookings = %d, want 5", n)
 	}
 }
+
+// TestReconcileConfirmsLostAddSeats loses the answer to the charge for seats added to a booking: the seats stay
+// held for the attempt, and the reconciler adds them to that booking, once.
+func TestReconcileConfirmsLostAddSeats(t *testing.T) {
+	e, tr := newStripeEnv(t)
+	alice := e.mustRegister(t)
+	b := e.mustBook(t, alice, e.mustHold(t, alice, "E1").Id, "lost-add-book")
+	tr.LoseAnswers(1)
+	req := &marqueev1.AddSeatsRequest{BookingId: b.Id, SeatIds: []string{"E2"}, PaymentToken: "tok_visa",
+		IdempotencyKey: "lost-add-seats"}
+	_, err := e.addSeats(alice, req)
+	wantCode(t, err, connect.CodeUnavailable)
+	if st := e.seatStatus(t)["E2"]; st != marqueev1.SeatStatus_SEAT_STATUS_HELD {
+		t.Fatalf("E2 = %v after the lost answer, want held for the attempt", st)
+	}
+	e.clock.Advance(2 * time.Minute)
+	if n := e.reconcile(t); n != (booking.Reconciled{Confirmed: 1}) {
+		t.Fatalf("Reconcile = %+v, want 1 confirmed", n)
+	}
+	if n := e.count(t, `SELECT count(*) FROM booking_seats WHERE booking_id = $1 AND status = 'confirmed'`, b.Id); n != 2 {
+		t.Errorf("confirmed seats of the booking = %d, want 2", n)
+	}
+	if n := e.count(t, `SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND event_type = 'marquee.v1.BookingModified'`, b.Id); n != 1 {
+		t.Errorf("BookingModified rows = %d, want 1", n)
+	}
+	res, err := e.addSeats(alice, req)
+	if err != nil || res.Booking.Id != b.Id || len(res.Booking.SeatIds) != 2 {
+		t.Fatalf("retry = %v, %v; want the booking with 2 seats", res, err)
+	}
+	if n := tr.Intents(); n != 2 {
+		t.Errorf("PaymentIntents = %d, want 2 (the booking and the added seat)", n)
+	}
+	e.checkConfirmedOnce(t, b.Id, 2)
+}
