@@ -86,11 +86,11 @@ func openAttempt(ctx context.Context, db q, region, id string) (*booking.Attempt
 }
 
 // RefundAttempt settles a checkout attempt whose card was charged through provider (chargeRef) but which
-// will never be a booking: in one transaction it releases what the attempt still holds (as FailAttempt does,
-// if it is open) and records a pending refund of the whole card charge, which it returns for the caller to
-// make (and booking.RetryRefunds to retry). It returns nil, and changes nothing when the attempt is no longer
-// open, if the attempt has no card charge through provider, was confirmed (a charge of a booking is never
-// refunded here) or was refunded already.
+// will never be a booking, in one transaction: if the attempt is still open it releases what the attempt holds
+// (as FailAttempt does), and it records a pending refund of the whole card charge, which it returns for the
+// caller to make (and booking.RetryRefunds to retry). No refund is recorded, and nil returned, when the attempt
+// has no card charge through provider, was confirmed (a charge of a booking is never refunded here) or was
+// refunded already.
 func (s *BookingStore) RefundAttempt(ctx context.Context, region, id, provider, chargeRef, reason string,
 	now time.Time) (*booking.PendingRefund, error) {
 	const op = "store.RefundAttempt"
@@ -119,8 +119,9 @@ func (s *BookingStore) RefundAttempt(ctx context.Context, region, id, provider, 
 			return errs.E(op, err)
 		}
 		var refunds int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM payments WHERE region = $1 AND refund_of = $2 AND kind = 'refund'`,
-			region, id).Scan(&refunds); err != nil || refunds > 0 {
+		// A refund of a charge of no booking is the attempt's own (attempt_id is indexed; refund_of is not).
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM payments WHERE region = $1 AND attempt_id = $2
+			AND refund_of = $2 AND kind = 'refund'`, region, id).Scan(&refunds); err != nil || refunds > 0 {
 			return wrap(op, err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'succeeded', provider_ref = $3, updated_at = $4
