@@ -110,7 +110,11 @@ func (s *Service) resolve(ctx context.Context, a Attempt, o payment.ChargeOutcom
 		if err := s.refundAttempt(ctx, a.Region, a.ID, a.Provider, o.Ref, "paid after the hold lost its seats"); err != nil {
 			return err
 		}
-		n.Refunded++
+		if a.CardMinor == 0 {
+			n.Failed++ // nothing to refund: gift card and store credit were given back
+		} else {
+			n.Refunded++
+		}
 	case payment.ChargeFailed, payment.ChargeNotFound:
 		reason := o.Reason
 		if reason == "" {

@@ -297,7 +297,8 @@ func (e *env) postIntentEvent(t *testing.T, id, typ, pi, attempt string) {
 
 // TestWebhookSettlesAttempt lets payment_intent events arrive before the reconciler: a success confirms the
 // attempt whose answer was lost at once, a failure fails one that was never charged, a redelivered event and the
-// reconciler after them change nothing, and a success for an attempt already failed is refunded.
+// reconciler after them change nothing (nor does a success event for a booking checked out normally), and a
+// success for an attempt already failed is refunded.
 func TestWebhookSettlesAttempt(t *testing.T) {
 	e, tr := newStripeEnv(t)
 	alice := e.mustRegister(t)
@@ -314,6 +315,8 @@ func TestWebhookSettlesAttempt(t *testing.T) {
 	e.checkConfirmedOnce(t, bookingID, 1)
 	t.Run("OKRedeliveryAndReconcilerChangeNothing", func(t *testing.T) {
 		e.postIntentEvent(t, "evt_hook_1", payment.EventPaymentSucceeded, "pi_mock_1", attempt)
+		// Another event of the same success (Stripe sends one for every charge): the booking keeps its charge.
+		e.postIntentEvent(t, "evt_hook_1b", payment.EventPaymentSucceeded, "pi_mock_1", attempt)
 		e.clock.Advance(2 * time.Minute)
 		if n := e.reconcile(t); n != (booking.Reconciled{}) {
 			t.Errorf("Reconcile = %+v, want nothing", n)
@@ -323,6 +326,12 @@ func TestWebhookSettlesAttempt(t *testing.T) {
 			t.Errorf("client retry = %v, %v; want booking %s", b, err, bookingID)
 		}
 		e.checkConfirmedOnce(t, bookingID, 1)
+	})
+	t.Run("OKNormalCheckoutUnchanged", func(t *testing.T) {
+		b := e.mustBook(t, alice, e.mustHold(t, alice, "C5").Id, "hook-key-normal")
+		normal, _ := e.attemptOf(t, alice, "hook-key-normal")
+		e.postIntentEvent(t, "evt_hook_normal", payment.EventPaymentSucceeded, e.cardPayment(t, normal).Ref, normal)
+		e.checkConfirmedOnce(t, b.Id, 1)
 	})
 	t.Run("OKFailureFails", func(t *testing.T) {
 		tr.FailCreates(1)
@@ -420,4 +429,36 @@ func TestReconcileConfirmsLostAddSeats(t *testing.T) {
 		t.Errorf("PaymentIntents = %d, want 2 (the booking and the added seat)", n)
 	}
 	e.checkConfirmedOnce(t, b.Id, 2)
+}
+
+// TestReconcileFollowsIntentStatus loses the answer to a charge whose PaymentIntent did not succeed: while
+// Stripe says it is processing the reconciler waits, and once it is canceled the attempt fails and its gift
+// card is given back.
+func TestReconcileFollowsIntentStatus(t *testing.T) {
+	e, tr := newStripeEnv(t)
+	alice := e.mustRegister(t)
+	gift := e.mustIssueGiftCard(t, e.fix.Chain.ID, "USD", 200)
+	req := &marqueev1.CreateBookingRequest{HoldId: e.mustHold(t, alice, "F5").Id, PaymentToken: "tok_visa",
+		GiftCardCode: gift, IdempotencyKey: "status-key-1"}
+	tr.LoseAnswers(1)
+	e.lostCheckout(t, alice, req)
+	attempt, _ := e.attemptOf(t, alice, "status-key-1")
+	e.clock.Advance(2 * time.Minute)
+	tr.SetIntentStatus("pi_mock_1", "processing")
+	if n := e.reconcile(t); n != (booking.Reconciled{Pending: 1}) {
+		t.Fatalf("Reconcile while processing = %+v, want 1 pending", n)
+	}
+	if got := e.cardPayment(t, attempt); got.Status != "pending" || e.giftCardBalance(t, alice, gift) != 0 {
+		t.Errorf("while processing: card payment %+v, gift card %d; want pending and 0", got, e.giftCardBalance(t, alice, gift))
+	}
+	tr.SetIntentStatus("pi_mock_1", "canceled")
+	if n := e.reconcile(t); n != (booking.Reconciled{Failed: 1}) {
+		t.Fatalf("Reconcile once canceled = %+v, want 1 failed", n)
+	}
+	if got := e.cardPayment(t, attempt); got.Status != "failed" || e.giftCardBalance(t, alice, gift) != 200 {
+		t.Errorf("once canceled: card payment %+v, gift card %d; want failed and 200", got, e.giftCardBalance(t, alice, gift))
+	}
+	if n := e.count(t, `SELECT count(*) FROM bookings WHERE user_id = $1`, alice.id); n != 0 {
+		t.Errorf("bookings = %d, want 0", n)
+	}
 }
