@@ -117,7 +117,7 @@ func TestDevWalkthrough(t *testing.T) {
 	for _, r := range regions.All() {
 		for _, j := range []string{"events.relay", "events.consume.standby", "events.consume.notify",
 			"inventory.expire-holds", "standby.close-started-lines", "standby.serve-lines", "notify.deliveries",
-			"notify.reminders", "archive.daily"} {
+			"notify.reminders", "archive.daily", "booking.reconcile-payments"} {
 			wantJobs[r.Name+"/"+j] = 1
 		}
 	}

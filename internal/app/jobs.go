@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/events"
 	"github.com/marqueehq/marquee/internal/events/consume"
 	"github.com/marqueehq/marquee/internal/events/hub"
@@ -58,14 +59,14 @@ func (m *Main) startJobs(ctx context.Context, s rpc.Services, keeper *search.Kee
 }
 
 // regionJobs are the jobs of one region, run by the process holding its lease: its outbox relay and consumers,
-// hold expiry, standby lines, deliveries, reminders, the archive and refund retries; the primary region's also relay the
+// hold expiry, standby lines, deliveries, reminders, the archive, the payment reconciler and refund retries; the primary region's also relay the
 // global rows and prune bookkeeping rows.
 func (m *Main) regionJobs(region string, s rpc.Services, n *notify.Notifier, js jetstream.JetStream,
 	streams []relay.Stream) []jobs.Job {
 	st := relay.StreamOf(streams, region)
 	out := []jobs.Job{m.relayJob(st), consume.Standby(s.Standby, st, m.Log).Job(js),
 		consume.Notify(n, st, m.Log).Job(js), s.Inventory.ExpireHoldsJob(region, m.Config.WorkerInterval),
-		s.Compliance.Job(region, m.Config.Archive.Every)}
+		s.Compliance.Job(region, m.Config.Archive.Every), s.Bookings.ReconcileJob(region, booking.ReconcileEvery)}
 	out = append(out, s.Standby.Jobs(region, m.Config.WorkerInterval)...)
 	out = append(out, n.Jobs(region, 250*time.Millisecond)...)
 	if region == regions.Primary().Name {

@@ -24,6 +24,10 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 	accounts := &account.Service{Store: db.Accounts(), Settings: db.Accounts(), Sessions: db.Accounts(),
 		Admins: db.Accounts(), Now: now, IDs: ids, BcryptCost: c.BcryptCost, Secret: secret,
 		AccessTTL: c.AccessTokenTTL, Region: c.ServingRegion()}
+	hooks := c.Webhooks(db, now)
+	if hooks != nil {
+		hooks.Settler = bookings // a payment event settles its checkout attempt at once
+	}
 	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, Policies: policies, Invitations: accounts}
 	return rpc.Services{
 		Accounts:  accounts,
@@ -35,7 +39,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Admin:        adm,
 		CatalogAdmin: &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
 		Wallet:       &wallet.Service{Store: db.Wallet()},
-		Webhooks:     c.Webhooks(db, now),
+		Webhooks:     hooks,
 		Now:          now,
 		Ping:         db.Ping,
 		Reflection:   c.GRPCReflection,

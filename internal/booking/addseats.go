@@ -56,8 +56,10 @@ func (s *Service) AddSeats(ctx context.Context, r AddRequest) (Booking, int64, e
 	}
 	r.HoldID = holdID
 	out, charged, err := s.checkout(ctx, r.Request)
-	if err != nil && made && !errs.Is(err, errs.Other) {
-		_ = s.Seats.Release(ctx, r.UserID, holdID) // nothing was bought: give the seats back at once
+	if err != nil && made && !errs.Is(err, errs.Other) && !errs.Is(err, errs.Unavailable) {
+		// Nothing was bought: give the seats back at once. Not when the provider's answer was lost: the card
+		// may have been charged, and the seats must wait for a retry or the reconciler to confirm them.
+		_ = s.Seats.Release(ctx, r.UserID, holdID)
 	}
 	if err != nil {
 		return Booking{}, 0, errs.E(op, err)

@@ -120,6 +120,9 @@ type Attempt struct {
 	Quote     pricing.Quote
 	CardMinor int64    // what the card pays after gift card and store credit
 	Done      *Booking // set when the key already produced a booking
+	// ChargeRef is the provider's reference of the card charge when it is known before confirmation (a webhook
+	// recorded it); the reconciler asks the provider by it.
+	ChargeRef string
 }
 
 // Store keeps bookings. Each method is one transaction.
@@ -130,8 +133,17 @@ type Store interface {
 	PrepareBooking(ctx context.Context, a Attempt, hash []byte, rules CheckoutRules) (Attempt, error)
 	// ConfirmBooking books the hold's seats and records the payments; Precondition if the hold lost its seats.
 	ConfirmBooking(ctx context.Context, a Attempt, chargeRef string, b Booking) (Booking, error)
-	// FailAttempt undoes what PrepareBooking reserved and frees the key.
+	// FailAttempt undoes what PrepareBooking reserved and frees the key, if the attempt is still open.
 	FailAttempt(ctx context.Context, a Attempt, reason string, now time.Time) error
+	// OpenAttempts lists up to limit of region's open attempts (prepared, neither confirmed nor undone)
+	// prepared before before, oldest first.
+	OpenAttempts(ctx context.Context, region string, before time.Time, limit int) ([]Attempt, error)
+	// OpenAttempt returns region's attempt id and true while it is open.
+	OpenAttempt(ctx context.Context, region, id string) (Attempt, bool, error)
+	// RefundAttempt undoes attempt id (if still open) whose card was charged through provider as chargeRef,
+	// and records a pending refund of that charge, in one transaction; nil when there is nothing to refund: no
+	// card charge through provider, or the attempt was confirmed or refunded already.
+	RefundAttempt(ctx context.Context, region, id, provider, chargeRef, reason string, now time.Time) (*PendingRefund, error)
 	// Quote prices userID's hold with an optional promotion code by rules, reserving nothing.
 	Quote(ctx context.Context, region, holdID, userID, promoCode string, rules CheckoutRules) (pricing.Quote, error)
 	GetBooking(ctx context.Context, region, id string) (Booking, error)
@@ -228,9 +240,7 @@ func (s *Service) checkout(ctx context.Context, r Request) (Booking, int64, erro
 		}
 		return Booking{}, 0, errs.E(op, err)
 	}
-	b := Booking{ID: s.IDs.Regional(reg.IDPrefix), Region: reg.Name, ConfirmationCode: NewConfirmationCode(),
-		UserID: r.UserID, HoldID: r.HoldID, Status: Confirmed, CreatedAt: s.Now()}
-	b, err = s.Store.ConfirmBooking(ctx, a, ref, b)
+	b, err := s.confirm(ctx, a, ref)
 	if errs.Is(err, errs.Precondition) {
 		return Booking{}, 0, s.undo(ctx, a, ref, err)
 	}
@@ -238,6 +248,16 @@ func (s *Service) checkout(ctx context.Context, r Request) (Booking, int64, erro
 		return Booking{}, 0, errs.E(op, err)
 	}
 	return b, a.Quote.TotalMinor, nil
+}
+
+// confirm books the seats of prepared attempt a, whose card (if any) was charged as chargeRef: the one way an
+// attempt becomes a booking, for a checkout and for the reconciler alike. Precondition if its hold lost its
+// seats, or the attempt was undone meanwhile.
+func (s *Service) confirm(ctx context.Context, a Attempt, chargeRef string) (Booking, error) {
+	reg, _ := regions.ByName(a.Region)
+	b := Booking{ID: s.IDs.Regional(reg.IDPrefix), Region: a.Region, ConfirmationCode: NewConfirmationCode(),
+		UserID: a.Request.UserID, HoldID: a.Request.HoldID, Status: Confirmed, CreatedAt: s.Now()}
+	return s.Store.ConfirmBooking(ctx, a, chargeRef, b)
 }
 
 // checkoutRules are the rules of a checkout starting now.
@@ -251,22 +271,32 @@ func (s *Service) charge(ctx context.Context, a Attempt) (string, error) {
 		return "", nil
 	}
 	return s.Provider.Charge(ctx, payment.ChargeRequest{AmountMinor: a.CardMinor, Currency: a.Quote.Currency,
-		Token: a.Request.PaymentToken, IdempotencyKey: "mq_charge_" + a.ID, Description: "Marquee hold " + a.Request.HoldID})
+		Token: a.Request.PaymentToken, IdempotencyKey: chargeKey(a.ID), Description: "Marquee hold " + a.Request.HoldID})
 }
 
 // undo refunds a charge whose hold lost its seats before confirmation, and releases what prepare reserved.
 func (s *Service) undo(ctx context.Context, a Attempt, chargeRef string, cause error) error {
 	const op = "booking.Create"
-	if chargeRef != "" {
-		if _, err := s.Provider.Refund(ctx, payment.RefundRequest{ChargeRef: chargeRef, AmountMinor: a.CardMinor,
-			Currency: a.Quote.Currency, IdempotencyKey: "mq_refund_" + a.ID}); err != nil {
-			return errs.E(op, err)
-		}
-	}
-	if err := s.Store.FailAttempt(ctx, a, "hold lost before confirmation; refunded", s.Now()); err != nil {
+	if err := s.refundAttempt(ctx, a.Region, a.ID, a.Provider, chargeRef, "hold lost before confirmation"); err != nil {
 		return errs.E(op, err)
 	}
-	return errs.E(op, errs.Precondition, errs.Message(cause)+"; nothing was charged", cause)
+	msg := errs.Message(cause) + "; nothing was charged"
+	if chargeRef != "" {
+		msg = errs.Message(cause) + "; the payment is refunded"
+	}
+	return errs.E(op, errs.Precondition, msg, cause)
+}
+
+// refundAttempt settles attempt id, charged through provider as chargeRef, as never to be a booking: what it
+// reserved is released and the charge refunded (RetryRefunds retries a refund the provider fails now), unless
+// the attempt was confirmed or refunded already.
+func (s *Service) refundAttempt(ctx context.Context, region, id, provider, chargeRef, reason string) error {
+	pr, err := s.Store.RefundAttempt(ctx, region, id, provider, chargeRef, reason, s.Now())
+	if err != nil || pr == nil {
+		return err
+	}
+	_ = s.refund(ctx, pr.Region, pr.Currency, pr.CardRefund) // left pending for RetryRefunds if it fails
+	return nil
 }
 
 // Quote prices userID's hold with an optional promotion code: exactly what Create would charge now.

@@ -28,11 +28,13 @@ type RefundRequest struct {
 	IdempotencyKey string
 }
 
-// Provider is a payment service provider. A declined card is a Precondition error.
+// Provider is a payment service provider. A declined card is a Precondition error. Lookup tells what became
+// of a charge whose answer was lost (see Looker).
 type Provider interface {
 	Name() string
 	Charge(ctx context.Context, r ChargeRequest) (ref string, err error)
 	Refund(ctx context.Context, r RefundRequest) (ref string, err error)
+	Looker
 }
 
 // Sandbox is an in-process provider for development and tests that accepts Stripe's test tokens. It moves no
@@ -44,6 +46,7 @@ type Sandbox struct {
 	charges int
 	refunds int
 	charged map[string]int64 // charge ref -> amount left to refund
+	amounts map[string]int64 // charge ref -> amount charged
 }
 
 type sandboxResult struct {
@@ -56,7 +59,7 @@ var _ Provider = (*Sandbox)(nil)
 
 // NewSandbox returns an empty sandbox provider.
 func NewSandbox() *Sandbox {
-	return &Sandbox{seen: map[string]sandboxResult{}, charged: map[string]int64{}}
+	return &Sandbox{seen: map[string]sandboxResult{}, charged: map[string]int64{}, amounts: map[string]int64{}}
 }
 
 // Name is "sandbox".
@@ -88,7 +91,7 @@ func (s *Sandbox) Charge(ctx context.Context, r ChargeRequest) (string, error) {
 		}
 		s.charges++
 		ref := fmt.Sprintf("sbx_ch_%06d", s.charges)
-		s.charged[ref] = r.AmountMinor
+		s.charged[ref], s.amounts[ref] = r.AmountMinor, r.AmountMinor
 		return ref, nil
 	})
 }

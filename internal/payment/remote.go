@@ -26,6 +26,9 @@ func SandboxHandler(s *Sandbox) http.Handler {
 		ref, err := s.Refund(ctx, r)
 		return remoteRef{Ref: ref}, err
 	}))
+	mux.HandleFunc("POST /lookup", sandboxCall(func(ctx context.Context, r LookupRequest) (any, error) {
+		return s.Lookup(ctx, r)
+	}))
 	return mux
 }
 
@@ -84,6 +87,13 @@ func (p *RemoteSandbox) Refund(ctx context.Context, r RefundRequest) (string, er
 	var out remoteRef
 	err := p.call(ctx, "payment.RemoteSandbox.Refund", "/refund", r, &out)
 	return out.Ref, err
+}
+
+// Lookup asks the remote sandbox what became of the charge r names.
+func (p *RemoteSandbox) Lookup(ctx context.Context, r LookupRequest) (ChargeOutcome, error) {
+	var out ChargeOutcome
+	err := p.call(ctx, "payment.RemoteSandbox.Lookup", "/lookup", r, &out)
+	return out, err
 }
 
 // call posts in to path and decodes the answer into out, or the sandbox's error.

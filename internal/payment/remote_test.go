@@ -34,6 +34,13 @@ func TestRemoteSandboxIsOneSandbox(t *testing.T) {
 	if charges, refunds := sb.Counts(); charges != 1 || refunds != 1 {
 		t.Fatalf("sandbox counts %d charges, %d refunds; want 1 and 1", charges, refunds)
 	}
+	// The charge is found through either client, by its key; a key never charged is not found.
+	if out, err := b.Lookup(ctx, payment.LookupRequest{IdempotencyKey: "k1"}); err != nil || out.Status != payment.ChargeSucceeded || out.Ref != ref || out.AmountMinor != 2500 {
+		t.Fatalf("Lookup(k1) = %+v, %v; want succeeded %s of 2500", out, err, ref)
+	}
+	if out, err := a.Lookup(ctx, payment.LookupRequest{IdempotencyKey: "never"}); err != nil || out.Status != payment.ChargeNotFound {
+		t.Fatalf("Lookup(never) = %+v, %v; want not found", out, err)
+	}
 	tests := []struct {
 		name string
 		err  error

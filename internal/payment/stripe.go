@@ -51,8 +51,11 @@ func NewStripe(secretKey, apiBase string, opts ...StripeOption) *Stripe {
 	return &Stripe{api: api}
 }
 
-// Name is "stripe".
-func (s *Stripe) Name() string { return "stripe" }
+// StripeName is the Stripe provider's Name, recorded with its payments; webhooks concern only those.
+const StripeName = "stripe"
+
+// Name is StripeName.
+func (s *Stripe) Name() string { return StripeName }
 
 // MetadataIdempotencyKey is the PaymentIntent metadata key under which Charge stores the request's idempotency
 // key, so that webhooks can be matched to the payment attempt even when Charge's answer was lost.

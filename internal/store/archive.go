@@ -92,7 +92,7 @@ func fillRecords(ctx context.Context, db q, recs []archive.Record) error {
 			FROM booking_seats bs
 			JOIN showtimes s ON s.region = bs.region AND s.id = bs.showtime_id
 			JOIN seats se ON se.region = bs.region AND se.screen_id = s.screen_id AND se.id = bs.seat_id
-			WHERE bs.region = $1 AND bs.booking_id = ANY($2) ORDER BY bs.booking_id, bs.seat_id`, region, ids)
+			WHERE bs.region = $1 AND bs.booking_id = ANY($2) ORDER BY bs.booking_id, bs.seat_id, bs.attempt_id`, region, ids)
 		if err != nil {
 			return wrap("store.fillRecords", err)
 		}

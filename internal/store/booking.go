@@ -201,8 +201,10 @@ func reservePromotion(ctx context.Context, tx pgx.Tx, promoID string, a *booking
 	if tag.RowsAffected() == 0 {
 		return pricing.Refused(op, "this code has been fully redeemed")
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO promotion_redemptions (promotion_id, region, booking_id, user_id, created_at)
-		VALUES ($1, $2, $3, $4, $5)`, promoID, a.Region, a.ID, a.Request.UserID, now)
+	// Keyed by the attempt too (its booking_id becomes the booking's at confirmation), so seats added to a
+	// booking may redeem the code the booking redeemed, as the promotion's rules allow.
+	_, err = tx.Exec(ctx, `INSERT INTO promotion_redemptions (promotion_id, region, booking_id, attempt_id, user_id,
+		created_at) VALUES ($1, $2, $3, $3, $4, $5)`, promoID, a.Region, a.ID, a.Request.UserID, now)
 	return wrap(op, err)
 }
 

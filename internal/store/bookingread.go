@@ -16,9 +16,12 @@ import (
 var bookingColumns = `b.region, b.id, b.confirmation_code, b.user_id, b.showtime_id, b.hold_id, b.status,
 	b.currency, b.total_minor, b.refund_minor, b.discount_minor, b.fees_minor, coalesce(b.promo_code, ''),
 	b.created_at, b.cancelled_at,
-	ARRAY(SELECT bs.seat_id FROM booking_seats bs WHERE bs.region = b.region AND bs.booking_id = b.id ORDER BY bs.seat_id),
-	ARRAY(SELECT bs.seat_id FROM booking_seats bs WHERE bs.region = b.region AND bs.booking_id = b.id
-		AND bs.status = 'cancelled' ORDER BY bs.seat_id),
+	ARRAY(SELECT DISTINCT bs.seat_id FROM booking_seats bs WHERE bs.region = b.region AND bs.booking_id = b.id
+		ORDER BY bs.seat_id),
+	ARRAY(SELECT DISTINCT bs.seat_id FROM booking_seats bs WHERE bs.region = b.region AND bs.booking_id = b.id
+		AND bs.status = 'cancelled' AND NOT EXISTS (SELECT 1 FROM booking_seats l WHERE l.region = bs.region
+			AND l.booking_id = bs.booking_id AND l.seat_id = bs.seat_id AND l.status = 'confirmed')
+		ORDER BY bs.seat_id),
 	ARRAY(SELECT p.method || ':' || CAST(sum(p.amount_minor) AS TEXT) FROM payments p
 		WHERE p.region = b.region AND p.booking_id = b.id AND p.kind = 'charge' AND p.status = 'succeeded'
 		GROUP BY p.method ORDER BY p.method),

@@ -159,8 +159,10 @@ func bookedSeats(ctx context.Context, tx pgx.Tx, b booking.Booking) ([]booking.S
 func releaseSeats(ctx context.Context, tx pgx.Tx, b booking.Booking, plan booking.CancelPlan, now time.Time) error {
 	const op = "store.releaseSeats"
 	for _, seat := range plan.Seats {
+		// Only the seat's live row: an earlier purchase of it, cancelled, keeps its own refund.
 		if _, err := tx.Exec(ctx, `UPDATE booking_seats SET status = 'cancelled', refund_minor = $4
-			WHERE region = $1 AND booking_id = $2 AND seat_id = $3`, b.Region, b.ID, seat.SeatID, seat.RefundMinor); err != nil {
+			WHERE region = $1 AND booking_id = $2 AND seat_id = $3 AND status = 'confirmed'`, b.Region, b.ID,
+			seat.SeatID, seat.RefundMinor); err != nil {
 			return errs.E(op, err)
 		}
 	}

@@ -98,10 +98,11 @@ func (s *BookingStore) writeBooking(ctx context.Context, tx pgx.Tx, a booking.At
 	shares := pricing.Share(q.DiscountMinor, prices)
 	fees := pricing.Share(feesOf(q), make([]int64, len(q.Lines)))
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"booking_seats"},
-		[]string{"region", "booking_id", "seat_id", "showtime_id", "status", "price_minor", "discount_minor", "fee_minor"},
+		[]string{"region", "booking_id", "seat_id", "attempt_id", "showtime_id", "status", "price_minor", "discount_minor", "fee_minor"},
 		pgx.CopyFromSlice(len(q.Lines), func(i int) ([]any, error) {
 			l := q.Lines[i]
-			return []any{b.Region, b.ID, l.SeatID, b.ShowtimeID, "confirmed", l.AmountMinor, shares[i], fees[i]}, nil
+			// Keyed by the attempt too: a seat this booking had and cancelled keeps its cancelled row.
+			return []any{b.Region, b.ID, l.SeatID, a.ID, b.ShowtimeID, "confirmed", l.AmountMinor, shares[i], fees[i]}, nil
 		}))
 	if err != nil {
 		return errs.E(op, err)
@@ -153,31 +154,42 @@ func (s *BookingStore) announce(ctx context.Context, tx pgx.Tx, a booking.Attemp
 	return b, s.db.insertEvent(ctx, tx, at, events.BookingModified(ev))
 }
 
-// FailAttempt undoes a prepared attempt: gift card and store credit are given back, the promotion redemption is
-// released, the card payment is marked failed and the key freed so the user may try again.
+// FailAttempt undoes a prepared attempt that is still open: gift card and store credit are given back, the
+// promotion redemption is released, the payments are marked failed and the key freed so the user may try
+// again. An attempt already confirmed or undone (by a client retry, the reconciler or a webhook) is left as it
+// is, so a late second undo can neither give back what a booking spent nor free a newer attempt's key.
 func (s *BookingStore) FailAttempt(ctx context.Context, a booking.Attempt, reason string, now time.Time) error {
-	const op = "store.FailAttempt"
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if err := s.giveBack(ctx, tx, a, now); err != nil {
+		open, err := openAttempt(ctx, tx, a.Region, a.ID)
+		if err != nil || open == nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'failed', failure_reason = $3, updated_at = $4
-			WHERE region = $1 AND attempt_id = $2 AND status <> 'failed'`, a.Region, a.ID, reason, now); err != nil {
-			return errs.E(op, err)
-		}
-		// By promotion ID, not by code: an operator may have renamed the code (or given it to another
-		// promotion) while the card was being charged.
-		if _, err := tx.Exec(ctx, `WITH released AS (
-				DELETE FROM promotion_redemptions WHERE region = $1 AND booking_id = $2 RETURNING promotion_id)
-			UPDATE promotions p SET redemptions = p.redemptions - r.n
-			FROM (SELECT promotion_id, count(*) AS n FROM released GROUP BY promotion_id) r
-			WHERE p.id = r.promotion_id`, a.Region, a.ID); err != nil {
-			return errs.E(op, err)
-		}
-		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND operation = $2 AND key = $3
-			AND resource_id IS NULL`, a.Request.UserID, a.Request.Operation(), a.Request.Key)
-		return wrap(op, err)
+		return s.release(ctx, tx, *open, reason, now)
 	})
+}
+
+// release undoes open attempt a in tx (see FailAttempt).
+func (s *BookingStore) release(ctx context.Context, tx pgx.Tx, a booking.Attempt, reason string, now time.Time) error {
+	const op = "store.release"
+	if err := s.giveBack(ctx, tx, a, now); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'failed', failure_reason = $3, updated_at = $4
+		WHERE region = $1 AND attempt_id = $2 AND status <> 'failed'`, a.Region, a.ID, reason, now); err != nil {
+		return errs.E(op, err)
+	}
+	// By promotion ID, not by code: an operator may have renamed the code (or given it to another
+	// promotion) while the card was being charged.
+	if _, err := tx.Exec(ctx, `WITH released AS (
+			DELETE FROM promotion_redemptions WHERE region = $1 AND booking_id = $2 RETURNING promotion_id)
+		UPDATE promotions p SET redemptions = p.redemptions - r.n
+		FROM (SELECT promotion_id, count(*) AS n FROM released GROUP BY promotion_id) r
+		WHERE p.id = r.promotion_id`, a.Region, a.ID); err != nil {
+		return errs.E(op, err)
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND payment_id = $3
+		AND resource_id IS NULL`, a.Request.UserID, a.Request.Key, a.ID)
+	return wrap(op, err)
 }
 
 // giveBack returns the gift card and store credit an attempt took.
@@ -230,10 +242,11 @@ func seatsOf(lines []pricing.SeatPrice) []string {
 type attemptJSON struct {
 	Quote     pricing.Quote `json:"quote"`
 	CardMinor int64         `json:"cardMinor"`
+	BookingID string        `json:"bookingId,omitempty"` // AddSeats: the booking the seats join
 }
 
 func encodeAttempt(a booking.Attempt) ([]byte, error) {
-	return json.Marshal(attemptJSON{Quote: a.Quote, CardMinor: a.CardMinor})
+	return json.Marshal(attemptJSON{Quote: a.Quote, CardMinor: a.CardMinor, BookingID: a.Request.BookingID})
 }
 
 func decodeAttempt(b []byte, a *booking.Attempt) error {
@@ -242,6 +255,9 @@ func decodeAttempt(b []byte, a *booking.Attempt) error {
 		return errs.E("store.decodeAttempt", err)
 	}
 	a.Quote, a.CardMinor = aj.Quote, aj.CardMinor
+	if aj.BookingID != "" {
+		a.Request.BookingID = aj.BookingID
+	}
 	return nil
 }
 
