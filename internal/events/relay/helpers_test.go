@@ -32,7 +32,9 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{db: storetest.NewDB(t, nil)}
 	mustExec(t, e.db, `CREATE TABLE effects (event_id TEXT PRIMARY KEY, n INT NOT NULL)`)
-	srv, err := natsserver.Start(natsserver.Options{StoreDir: t.TempDir()})
+	// The server logs to stderr, which go test shows only when a test fails: a JetStream API error names its
+	// cause only in the server's log (CI once saw "error creating store for stream" with no reason).
+	srv, err := natsserver.Start(natsserver.Options{StoreDir: t.TempDir(), Logging: true})
 	if err != nil {
 		t.Fatal(err)
 	}
