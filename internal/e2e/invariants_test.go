@@ -69,11 +69,32 @@ func checkCharges(t *testing.T, db *pgxpool.Pool) {
 	}
 }
 
-// waitConfirmations waits until every booking's confirmation is sent, exactly one delivery each (kind
-// booking_confirmed, by email, status sent) and one .eml file in the dev mailbox each. Events a killed process
-// had received but not acknowledged come back after JetStream's AckWait (30s), and a delivery it had claimed
-// after the delivery lease (2 minutes): the wait allows for those, and says so.
+// waitConfirmations waits for every booking's confirmation (waitDeliveries) and checks that the dev mailbox
+// has one .eml file each.
 func waitConfirmations(t *testing.T, db *pgxpool.Pool, mailDir string) {
+	t.Helper()
+	bookings := waitDeliveries(t, db)
+	files, _ := filepath.Glob(filepath.Join(mailDir, "booking_confirmed_*.eml"))
+	var want []string
+	for _, id := range bookings {
+		want = append(want, filepath.Join(mailDir, "booking_confirmed_"+id+"_email.eml"))
+	}
+	slices.Sort(files)
+	if !slices.Equal(files, want) {
+		t.Errorf("confirmation emails in the mailbox: %d files for %d bookings, want one each", len(files), len(bookings))
+	}
+	for _, f := range want {
+		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+			t.Errorf("confirmation email %s: %v", f, err)
+		}
+	}
+}
+
+// waitDeliveries waits until every booking's confirmation is sent, exactly one delivery each (kind
+// booking_confirmed, by email, status sent), and returns the bookings, sorted. Events a killed process had
+// received but not acknowledged come back after JetStream's AckWait (30s), and a delivery it had claimed
+// after the delivery lease (2 minutes): the wait allows for those, and says so.
+func waitDeliveries(t *testing.T, db *pgxpool.Pool) []string {
 	t.Helper()
 	start := time.Now()
 	deadline, lease, told := start.Add(45*time.Second), notify.NewSender(nil, nil, nil).Lease, false
@@ -103,18 +124,5 @@ func waitConfirmations(t *testing.T, db *pgxpool.Pool, mailDir string) {
 	if n := count(t, db, `SELECT count(*) FROM deliveries WHERE kind = 'booking_confirmed'`); n != len(bookings) {
 		t.Errorf("confirmation deliveries: %d for %d bookings, want one each", n, len(bookings))
 	}
-	files, _ := filepath.Glob(filepath.Join(mailDir, "booking_confirmed_*.eml"))
-	var want []string
-	for _, id := range bookings {
-		want = append(want, filepath.Join(mailDir, "booking_confirmed_"+id+"_email.eml"))
-	}
-	slices.Sort(files)
-	if !slices.Equal(files, want) {
-		t.Errorf("confirmation emails in the mailbox: %d files for %d bookings, want one each", len(files), len(bookings))
-	}
-	for _, f := range want {
-		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
-			t.Errorf("confirmation email %s: %v", f, err)
-		}
-	}
+	return bookings
 }
