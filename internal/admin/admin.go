@@ -127,6 +127,20 @@ func CheckGiftCardAmount(amountMinor int64) error {
 	return nil
 }
 
+// mayOperate checks that the caller runs some chain (an operator or a platform admin), before anything is
+// looked up for them: a caller without the role learns nothing of which IDs exist (Permission otherwise).
+func (s *Service) mayOperate(ctx context.Context, userID string) error {
+	const op = "admin.mayOperate"
+	p, err := s.Store.Principal(ctx, userID)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	if p.Role != Operator && p.Role != Admin {
+		return errs.Errorf(op, errs.Permission, "only operators and admins may do this")
+	}
+	return nil
+}
+
 // authorize allows the caller to run chainID by Principal.MayRun.
 func (s *Service) authorize(ctx context.Context, userID, chainID string) error {
 	const op = "admin.authorize"

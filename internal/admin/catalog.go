@@ -53,6 +53,9 @@ func (c *Catalog) UpsertMovie(ctx context.Context, callerID string, m catalog.Mo
 // UpsertTheatre creates (no ID) or replaces a theatre of the caller's chain, homed in its city's region.
 func (c *Catalog) UpsertTheatre(ctx context.Context, callerID string, t catalog.Theatre) (catalog.Theatre, error) {
 	const op = "admin.UpsertTheatre"
+	if err := c.mayOperate(ctx, callerID); err != nil {
+		return t, err
+	}
 	if err := c.authorize(ctx, callerID, t.ChainID); err != nil {
 		return t, err
 	}
@@ -80,6 +83,9 @@ func (c *Catalog) UpsertTheatre(ctx context.Context, callerID string, t catalog.
 
 // theatreFor loads a theatre by ID and checks the caller operates its chain.
 func (c *Catalog) theatreFor(ctx context.Context, callerID, theatreID string) (catalog.Theatre, error) {
+	if err := c.mayOperate(ctx, callerID); err != nil {
+		return catalog.Theatre{}, err
+	}
 	r, ok := regions.OfID(theatreID)
 	if !ok {
 		return catalog.Theatre{}, errs.Errorf("admin.theatreFor", errs.NotFound, "theatre not found")
@@ -119,6 +125,9 @@ func (c *Catalog) UpsertScreen(ctx context.Context, callerID, theatreID, screenI
 // movie, and may not overlap another show on the screen, cleaning included.
 func (c *Catalog) ScheduleShowtime(ctx context.Context, callerID string, st catalog.Showtime) (catalog.Showtime, error) {
 	const op = "admin.ScheduleShowtime"
+	if err := c.mayOperate(ctx, callerID); err != nil {
+		return st, err
+	}
 	r, ok := regions.OfID(st.ScreenID)
 	if !ok {
 		return st, errs.Errorf(op, errs.NotFound, "screen not found")
@@ -165,6 +174,9 @@ func CheckShowtime(st catalog.Showtime, t catalog.Theatre, now time.Time) error 
 // cancelled. Retrying after a failure cancels the rest.
 func (c *Catalog) CancelShowtime(ctx context.Context, callerID, showtimeID string) (int, error) {
 	const op = "admin.CancelShowtime"
+	if err := c.mayOperate(ctx, callerID); err != nil {
+		return 0, err
+	}
 	r, ok := regions.OfID(showtimeID)
 	if !ok {
 		return 0, errs.Errorf(op, errs.NotFound, "showtime not found")
