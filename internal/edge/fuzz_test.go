@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,9 +184,11 @@ func fuzzRequest(procedure string, protocol uint8, json, gz bool, body []byte, h
 func frame(protocol uint8, gz bool, msg []byte) []byte {
 	if gz {
 		var b bytes.Buffer
-		zw := gzip.NewWriter(&b)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&b)
 		_, _ = zw.Write(msg)
 		_ = zw.Close()
+		gzipWriters.Put(zw)
 		msg = b.Bytes()
 	}
 	switch protocol {
@@ -196,6 +199,9 @@ func frame(protocol uint8, gz bool, msg []byte) []byte {
 	}
 	return envelope(map[bool]byte{false: 0, true: 1}[gz], uint32(len(msg)), msg)
 }
+
+// gzipWriters are reused by frame: a new writer allocates about a megabyte, which would slow the fuzzer down.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
 
 // envelope is a 5-byte envelope prefix (flags, then a big-endian length that need not match) and payload.
 func envelope(flags byte, n uint32, payload []byte) []byte {
