@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -250,6 +251,11 @@ func fuzzSeeds() []fuzzSeed {
 		{procedure: "/marquee.v1.BookingService/ListMyBookings", msg: &marqueev1.ListMyBookingsRequest{},
 			token: token(map[string]any{account.HomeRegionClaim: "asia-south1"})},
 		{procedure: "/marquee.v1.AccountService/Login", msg: &marqueev1.LoginRequest{Email: "a@example.com"}},
+		// Regressions: NaN and infinite locations routed to the zero Region (no name, no backends, unavailable).
+		{procedure: search, msg: &marqueev1.SearchTheatresRequest{Near: &marqueev1.GeoPoint{Latitude: math.NaN()}}},
+		{procedure: search, msg: &marqueev1.SearchTheatresRequest{Near: &marqueev1.GeoPoint{Longitude: math.Inf(-1)}}, hint: "48.86,2.35"},
+		{procedure: search, msg: &marqueev1.SearchTheatresRequest{Near: &marqueev1.GeoPoint{Latitude: 1000}}},
+		{procedure: "/marquee.v1.CatalogService/ListCities", msg: &marqueev1.ListCitiesRequest{}, hint: "NaN,0"},
 		{procedure: unknownProcedure, msg: &marqueev1.GetSeatMapRequest{ShowtimeId: "use1_a"}, wantCode: "unimplemented"},
 	}
 	var seeds []fuzzSeed
