@@ -93,3 +93,4 @@ fuzz-smoke:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeToken$$' -fuzztime 3s ./internal/search
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 3s ./internal/notify/ticket
 	$(GO) test -run '^$$' -fuzz '^FuzzParseWebhook$$' -fuzztime 3s ./internal/payment
+	$(GO) test -run '^$$' -fuzz '^FuzzRoutingField$$' -fuzztime 3s ./internal/edge

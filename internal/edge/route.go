@@ -109,13 +109,20 @@ func (r *Rule) leaf(msg protoreflect.Message) (protoreflect.Value, bool) {
 // point is a place on Earth, in degrees.
 type point struct{ lat, lon float64 }
 
-// location returns the request's location field when set, else the client's hint header.
+// onGlobe reports whether p is a place on Earth. NaN and infinities are not: no region is nearest them, and
+// regions.Nearest answers the zero Region for them.
+func (p point) onGlobe() bool { return math.Abs(p.lat) <= 90 && math.Abs(p.lon) <= 180 }
+
+// location returns the request's location field when set and on the globe, else the client's hint header. A
+// location off the globe routes as if absent: the region refuses it, saying which field is wrong.
 func (r *Rule) location(msg protoreflect.Message, h http.Header) (point, bool) {
 	if len(r.Path) > 0 {
 		if v, ok := r.leaf(msg); ok {
 			m := v.Message()
 			f := m.Descriptor().Fields()
-			return point{m.Get(f.ByName("latitude")).Float(), m.Get(f.ByName("longitude")).Float()}, true
+			if p := (point{m.Get(f.ByName("latitude")).Float(), m.Get(f.ByName("longitude")).Float()}); p.onGlobe() {
+				return p, true
+			}
 		}
 	}
 	return parsePoint(h.Get(LocationHeader))
@@ -129,10 +136,10 @@ func parsePoint(s string) (point, bool) {
 	}
 	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
 	lon, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
-	if err := errors.Join(err1, err2); err != nil || math.Abs(lat) > 90 || math.Abs(lon) > 180 {
-		return point{}, false
+	if p := (point{lat, lon}); errors.Join(err1, err2) == nil && p.onGlobe() {
+		return p, true
 	}
-	return point{lat, lon}, true
+	return point{}, false
 }
 
 // nearest returns the region closest to p.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/time/rate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -82,7 +83,8 @@ type RateLimits struct {
 	Classes map[LimitClass]Limit
 	// TrustedProxies are the peers (the edge) whose X-Forwarded-For names the client; others are the client.
 	TrustedProxies []netip.Prefix
-	// MaxKeys bounds how many (class, key) buckets are kept; idle ones are evicted first.
+	// MaxKeys bounds how many (class, key) buckets are kept, so clients rotating addresses or accounts cannot
+	// grow memory without bound; the least recently seen is evicted first.
 	MaxKeys int
 }
 
@@ -108,13 +110,12 @@ func DefaultRateLimits() RateLimits {
 type rateInterceptor struct {
 	limits RateLimits
 	now    func() time.Time
-	mu     sync.Mutex
-	keys   map[string]*bucket
-}
-
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+	// mu makes admit's take-from-every-bucket-or-none, and making a missing bucket, one step.
+	mu sync.Mutex
+	// keys are the buckets by "class|ip|addr" and "class|user|id", at most MaxKeys, the least recently seen
+	// evicted first: usually a client gone quiet, whose bucket has refilled. A flood of MaxKeys new keys can
+	// evict a limited client's bucket sooner, which gives it a full one again: memory stays bounded either way.
+	keys *lru.Cache[string, *rate.Limiter]
 }
 
 var _ connect.Interceptor = (*rateInterceptor)(nil)
@@ -126,7 +127,11 @@ func newRateInterceptor(l RateLimits, now func() time.Time) *rateInterceptor {
 	if now == nil {
 		now = time.Now
 	}
-	return &rateInterceptor{limits: l, now: now, keys: map[string]*bucket{}}
+	keys, err := lru.New[string, *rate.Limiter](l.MaxKeys)
+	if err != nil {
+		panic(err) // only for a size below 1, which MaxKeys is not
+	}
+	return &rateInterceptor{limits: l, now: now, keys: keys}
 }
 
 func (ri *rateInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
@@ -179,7 +184,7 @@ func (ri *rateInterceptor) admit(ctx context.Context, procedure, peer string, h 
 	var wait time.Duration
 	rs := make([]*rate.Reservation, 0, len(keys))
 	for _, k := range keys {
-		r := ri.bucket(k, l, now).lim.ReserveN(now, 1)
+		r := ri.bucket(k, l).ReserveN(now, 1)
 		rs = append(rs, r)
 		wait = max(wait, r.DelayFrom(now))
 	}
@@ -195,29 +200,14 @@ func (ri *rateInterceptor) admit(ctx context.Context, procedure, peer string, h 
 	return exhausted(class, wait)
 }
 
-// bucket returns k's bucket, making it when new; a full map first drops buckets idle long enough to have
-// refilled (they hold nothing), then, if still full, arbitrary ones, so memory stays bounded.
-func (ri *rateInterceptor) bucket(k string, l Limit, now time.Time) *bucket {
-	if b, ok := ri.keys[k]; ok {
-		b.seen = now
+// bucket returns k's bucket, marking it the most recently seen, and makes a full one when k has none (new,
+// or evicted); with MaxKeys buckets kept, making one evicts the least recently seen. Called with mu held.
+func (ri *rateInterceptor) bucket(k string, l Limit) *rate.Limiter {
+	if b, ok := ri.keys.Get(k); ok {
 		return b
 	}
-	if len(ri.keys) >= ri.limits.MaxKeys {
-		refill := time.Duration(float64(l.Burst) / l.PerMinute * float64(time.Minute))
-		for key, b := range ri.keys {
-			if now.Sub(b.seen) > refill {
-				delete(ri.keys, key)
-			}
-		}
-		for key := range ri.keys {
-			if len(ri.keys) < ri.limits.MaxKeys {
-				break
-			}
-			delete(ri.keys, key)
-		}
-	}
-	b := &bucket{lim: rate.NewLimiter(rate.Limit(l.PerMinute/60), l.Burst), seen: now}
-	ri.keys[k] = b
+	b := rate.NewLimiter(rate.Limit(l.PerMinute/60), l.Burst)
+	ri.keys.Add(k, b)
 	return b
 }
 
