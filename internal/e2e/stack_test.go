@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +62,9 @@ func startStackWith(t testing.TB, o devstack.Options) *stack {
 		if err := ds.Close(); err != nil {
 			t.Errorf("devstack.Close: %v", err)
 		}
+		if t.Failed() {
+			s.logTails(t, 60)
+		}
 	})
 	if s.db, err = store.Open(ctx, ds.DatabaseURL(), 8, nil); err != nil {
 		t.Fatal(err)
@@ -77,6 +82,19 @@ func startStackWith(t testing.TB, o devstack.Options) *stack {
 	t.Cleanup(func() { _ = s.edge.Close() })
 	s.api = newAPI("http://" + s.edge.ListenAddr())
 	return s
+}
+
+// logTails logs the last n lines of every region child's log, for a failed test.
+func (s *stack) logTails(t testing.TB, n int) {
+	files, _ := filepath.Glob(filepath.Join(s.dir, "log", "*.log"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		t.Logf("last lines of %s:\n%s", filepath.Base(f), strings.Join(lines[max(len(lines)-n, 0):], "\n"))
+	}
 }
 
 // fixture makes a showtime two days ahead homed in region, on a screen of layout l.
