@@ -127,18 +127,19 @@ func CheckGiftCardAmount(amountMinor int64) error {
 	return nil
 }
 
-// mayOperate checks that the caller runs some chain (an operator or a platform admin), before anything is
-// looked up for them: a caller without the role learns nothing of which IDs exist (Permission otherwise).
-func (s *Service) mayOperate(ctx context.Context, userID string) error {
-	const op = "admin.mayOperate"
+// operator returns the caller as a principal who runs some chain (an operator or a platform admin), checked
+// before anything is looked up for them, so a caller without the role learns nothing of which IDs exist
+// (Permission otherwise); Principal.MayRun then checks the chain of what was found.
+func (s *Service) operator(ctx context.Context, userID string) (Principal, error) {
+	const op = "admin.operator"
 	p, err := s.Store.Principal(ctx, userID)
 	if err != nil {
-		return errs.E(op, err)
+		return p, errs.E(op, err)
 	}
 	if p.Role != Operator && p.Role != Admin {
-		return errs.Errorf(op, errs.Permission, "only operators and admins may do this")
+		return p, errs.Errorf(op, errs.Permission, "only operators and admins may do this")
 	}
-	return nil
+	return p, nil
 }
 
 // authorize allows the caller to run chainID by Principal.MayRun.

@@ -86,11 +86,8 @@ func must[T any](res *connect.Response[T], err error) func(t testing.TB, what st
 func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
-	for !cond() {
-		if time.Since(start) > limit {
-			t.Fatalf("%s: not within %v", what, limit)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !poll(limit, cond) {
+		t.Fatalf("%s: not within %v", what, limit)
 	}
 	return time.Since(start)
 }

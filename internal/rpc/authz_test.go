@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -189,7 +190,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 	for name := range authzMatrix {
-		if !containsProc(procs, name) {
+		if !slices.ContainsFunc(procs, func(p proc) bool { return p.name == name }) {
 			t.Errorf("the authorization matrix has %s, which the API does not", name)
 		}
 	}
@@ -263,15 +264,6 @@ func procedures(t *testing.T) []proc {
 		t.Fatalf("found %d RPCs in the descriptors; the marquee.v1 files did not load", len(out))
 	}
 	return out
-}
-
-func containsProc(ps []proc, name string) bool {
-	for _, p := range ps {
-		if p.name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // authzWorld is the matrix's fixture: a server with every service (compliance over a real S3 server), a
