@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/marqueehq/marquee/internal/booking"
@@ -91,6 +92,9 @@ func (m *Main) connectNATS() error {
 		return err
 	}
 	m.natsSrv = srv
-	m.nc, err = relay.Connect(url, "marquee")
+	m.nc, err = relay.Connect(url, "marquee",
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { m.Log.Warn("nats: disconnected", "err", err) }),
+		nats.ReconnectHandler(func(c *nats.Conn) { m.Log.Info("nats: reconnected", "url", c.ConnectedUrlRedacted()) }),
+	)
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"connectrpc.com/connect"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
+	"github.com/marqueehq/marquee/internal/inventory"
 )
 
 // call is one call a shopper made through the edge.
@@ -37,8 +39,9 @@ type shopper struct {
 
 	mu        sync.Mutex
 	calls     []call
-	confirmed []string // bookings the shopper was told are confirmed
-	cancelled []string // of those, the ones it was told are cancelled
+	confirmed []string            // bookings the shopper was told are confirmed
+	kept      map[string][]string // by showtime, the confirmed bookings it has not asked to cancel, oldest first
+	cancelled []string            // of those, the ones it was told are cancelled
 	// unanswered are writes the shopper gave up retrying during a fault, to be tried again (settle).
 	unanswered []func() bool
 }
@@ -73,9 +76,18 @@ func (s *shopper) settle(limit time.Duration) bool {
 }
 
 // shop holds the best two seats of a random showtime, books them and, every third time, cancels the booking.
+// Where the shopper has booked as many seats as one person may have for one show, it cancels its oldest
+// booking of that show instead, as a person changing seats would, so that a long run keeps buying.
 func (s *shopper) shop(i int) {
 	ctx := context.Background()
 	show := s.shows[s.rng.IntN(len(s.shows))]
+	s.mu.Lock()
+	kept := s.kept[show]
+	s.mu.Unlock()
+	if 2*(len(kept)+1) > inventory.DefaultMaxSeatsPerUser {
+		s.cancel(show, kept[0], fmt.Sprintf("cancel-%s-%d", s.u.id, i))
+		return
+	}
 	best, err := timed(s, "BestAvailable", func() (*connect.Response[marqueev1.BestAvailableResponse], error) {
 		return s.api.seats.BestAvailable(ctx, as("", &marqueev1.BestAvailableRequest{ShowtimeId: show, Count: 2}))
 	})
@@ -93,36 +105,53 @@ func (s *shopper) shop(i int) {
 		return s.api.bookings.CreateBooking(ctx, as(s.u.token, &marqueev1.CreateBookingRequest{HoldId: hold.Msg.Hold.Id,
 			PaymentToken: "tok_visa", IdempotencyKey: key}))
 	}
+	confirmed := func(id string) {
+		s.mu.Lock()
+		s.confirmed = append(s.confirmed, id)
+		if s.kept == nil {
+			s.kept = map[string][]string{}
+		}
+		s.kept[show] = append(s.kept[show], id)
+		s.mu.Unlock()
+	}
 	b, err := retried(s, "CreateBooking", book)
 	if err != nil {
 		s.later(err, func() bool {
 			b, err := timed(s, "CreateBooking", book)
 			if err == nil {
-				s.mu.Lock()
-				s.confirmed = append(s.confirmed, b.Msg.Booking.Id)
-				s.mu.Unlock()
+				confirmed(b.Msg.Booking.Id)
 			}
 			return !retryable(err)
 		})
 		return
 	}
-	id := b.Msg.Booking.Id
-	s.mu.Lock()
-	s.confirmed = append(s.confirmed, id)
-	s.mu.Unlock()
-	if i%3 != 2 || !s.gate.enter() {
+	confirmed(b.Msg.Booking.Id)
+	if i%3 == 2 {
+		s.cancel(show, b.Msg.Booking.Id, "cancel-"+key)
+	}
+}
+
+// cancel cancels the shopper's booking id of show, under key, while the gate allows.
+func (s *shopper) cancel(show, id, key string) {
+	if !s.gate.enter() {
 		return
 	}
 	defer s.gate.leave()
 	cancel := func() (*connect.Response[marqueev1.CancelBookingResponse], error) {
-		return s.api.bookings.CancelBooking(ctx, as(s.u.token, &marqueev1.CancelBookingRequest{BookingId: id, IdempotencyKey: "cancel-" + key}))
+		return s.api.bookings.CancelBooking(context.Background(), as(s.u.token,
+			&marqueev1.CancelBookingRequest{BookingId: id, IdempotencyKey: key}))
 	}
+	s.mu.Lock()
+	if k, ok := s.kept[show]; ok {
+		s.kept[show] = slices.DeleteFunc(k, func(b string) bool { return b == id })
+	}
+	s.mu.Unlock()
 	cancelled := func() {
 		s.mu.Lock()
 		s.cancelled = append(s.cancelled, id)
 		s.mu.Unlock()
 	}
-	_, err = retried(s, "CancelBooking", cancel)
+	_, err := retried(s, "CancelBooking", cancel)
 	if err == nil {
 		cancelled()
 		return
