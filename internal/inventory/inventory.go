@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/marqueehq/marquee/internal/catalog"
@@ -155,9 +156,10 @@ type Store interface {
 	// PriceFacts reads, in one round trip, what the lowest price of each showtime (ids, in regions rs) depends
 	// on at now. Showtimes that do not exist are left out.
 	PriceFacts(ctx context.Context, rs, ids []string, now time.Time) ([]PriceFacts, error)
-	// ExpireHolds frees up to limit of region's holds that expired by now, each in its own transaction with a
-	// SeatsReleased event (and the standby offer it carried, if any, marked expired), and returns how many.
-	ExpireHolds(ctx context.Context, region string, now time.Time, limit int) (int, error)
+	// ExpireHolds frees region's holds that expired from after to now, reading up to limit holds by expiry,
+	// each in its own transaction with a SeatsReleased event (and the standby offer it carried, if any, marked
+	// expired). It returns how many it freed and the expiry up to which it has read.
+	ExpireHolds(ctx context.Context, region string, after, now time.Time, limit int) (int, time.Time, error)
 }
 
 // SeatsUnavailableError names the seats that could not be held.
@@ -193,6 +195,9 @@ type Service struct {
 	Heartbeat time.Duration
 
 	watched seatMapFeed
+
+	sweepMu sync.Mutex
+	sweptTo map[string]time.Time // by region: the expiry up to which this process's sweeps have read
 }
 
 // DefaultHoldTTL is how long a hold lasts unless configured.
@@ -443,10 +448,39 @@ func priceSeats(in HoldInputs, seats []string) []pricing.SeatPrice {
 
 // Sweep releases region's holds that have expired, so their seats are announced (to standby) even though reads
 // already treat them as free. It returns how many holds it released.
+//
+// Each sweep reads on from where the last one of this process got to (less sweepOverlap, for the clocks of
+// other processes), so it reads only the holds that expired since, released or not; a process's first sweep
+// of a region starts sweepHorizon back.
 func (s *Service) Sweep(ctx context.Context, region string) (int, error) {
-	n, err := s.Store.ExpireHolds(ctx, region, s.Now(), 500)
+	now := s.Now()
+	s.sweepMu.Lock()
+	after, ok := s.sweptTo[region]
+	s.sweepMu.Unlock()
+	if !ok {
+		after = now.Add(-sweepHorizon)
+	}
+	n, to, err := s.Store.ExpireHolds(ctx, region, after, now, 500)
 	if err != nil {
 		return n, errs.E("inventory.Sweep", err)
 	}
+	if to.Equal(now) {
+		to = now.Add(-sweepOverlap)
+	}
+	s.sweepMu.Lock()
+	if s.sweptTo == nil {
+		s.sweptTo = map[string]time.Time{}
+	}
+	s.sweptTo[region] = to
+	s.sweepMu.Unlock()
 	return n, nil
 }
+
+const (
+	// sweepHorizon is how far back a process's first sweep of a region reads. A hold still active a day after
+	// its expiry blocks nothing (every read and hold treats it as expired); it is only not announced.
+	sweepHorizon = 24 * time.Hour
+	// sweepOverlap is read again by each sweep: holds committed with an expiry a little behind this process's
+	// clock (another process's clock, a slow commit) are still found.
+	sweepOverlap = 5 * time.Second
+)

@@ -12,8 +12,8 @@ import (
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 )
 
-// HoldResults are the numbers of the hold phase: every client holds two random seats of the hot showtime and
-// releases them at once, for Options.Duration.
+// HoldResults are the numbers of the hold phase: every client holds a random pair of adjacent seats of the hot
+// showtime and releases them at once, for Options.Duration.
 type HoldResults struct {
 	Elapsed       time.Duration // from the start until the last client stopped
 	Holds         int           // successful HoldSeats calls
@@ -23,11 +23,28 @@ type HoldResults struct {
 	FirstError    string        // the first unexpected error, if any
 	Latency       Latency       // of every HoldSeats call, whatever its outcome
 	Release       Latency       // of every ReleaseHold call
-	Stats         PhaseStats
+	// HoldRetries and ReleaseRetries are the hold and release transactions the server ran again after a
+	// serialization failure or deadlock (store.DB.Transact's retries of CreateHold and ReleaseHold).
+	HoldRetries, ReleaseRetries int
+	// Retries are every transaction the server ran again during the phase, by "transaction reason".
+	Retries map[string]int
+	Stats   PhaseStats
 }
 
 // PerSecond returns successful holds per second.
 func (r HoldResults) PerSecond() float64 { return perSecond(r.Holds, r.Elapsed) }
+
+// WritesPerSecond returns successful write RPCs (holds and releases) per second.
+func (r HoldResults) WritesPerSecond() float64 {
+	return perSecond(r.Holds+r.Release.N-r.ReleaseErrors, r.Elapsed)
+}
+
+// transactions is how many hold and release transactions the calls ran (each call one, plus its retries). A
+// HoldSeats the orphan-seat rule refused before its transaction is counted too, which slightly understates the
+// share retried.
+func (r HoldResults) transactions() int {
+	return r.Latency.N + r.Release.N + r.HoldRetries + r.ReleaseRetries
+}
 
 func perSecond(n int, d time.Duration) float64 {
 	if d <= 0 {
@@ -45,6 +62,8 @@ type holdClient struct {
 
 // RunHolds runs the hold phase.
 func (s *Stack) RunHolds(ctx context.Context) (HoldResults, error) {
+	holdRetries, releaseRetries := s.retries()
+	before := s.App.Telemetry.Retries.ByTransaction()
 	start := s.snapshot()
 	deadline := start.at.Add(s.opts.Duration)
 	clients := make([]holdClient, s.opts.Clients)
@@ -70,15 +89,22 @@ func (s *Stack) RunHolds(ctx context.Context) (HoldResults, error) {
 		holdLat, releaseLat = append(holdLat, c.holdLat), append(releaseLat, c.releaseLat)
 	}
 	res.Latency, res.Release = summarize(holdLat), summarize(releaseLat)
+	h, r := s.retries()
+	res.HoldRetries, res.ReleaseRetries = h-holdRetries, r-releaseRetries
+	res.Retries = s.App.Telemetry.Retries.ByTransaction()
+	for k, n := range before {
+		if res.Retries[k] -= n; res.Retries[k] == 0 {
+			delete(res.Retries, k)
+		}
+	}
 	return res, nil
 }
 
-// run holds two distinct random seats and releases them, until the deadline.
+// run holds a random pair of adjacent seats and releases them, until the deadline.
 func (c *holdClient) run(ctx context.Context, s *Stack, token string, deadline time.Time) {
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		a := rand.N(len(s.seats))
-		b := (a + 1 + rand.N(len(s.seats)-1)) % len(s.seats)
-		req := &marqueev1.HoldSeatsRequest{ShowtimeId: s.Hot.ID, SeatIds: []string{s.seats[a].ID, s.seats[b].ID}}
+		pair := s.pairs[rand.N(len(s.pairs))]
+		req := &marqueev1.HoldSeatsRequest{ShowtimeId: s.Hot.ID, SeatIds: pair[:]}
 		t0 := time.Now()
 		res, err := s.seatSvc.HoldSeats(ctx, authed(token, req))
 		c.holdLat = append(c.holdLat, time.Since(t0))

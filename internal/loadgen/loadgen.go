@@ -29,6 +29,7 @@ type Options struct {
 	Pgbench       bool          // run the pgbench -N baseline
 	PgbenchScale  int           // pgbench -i scale factor
 	CPUProfile    string        // when set, a CPU profile of the hold phase is written here
+	OrphanRule    bool          // the test chain's orphan-seat rule (on by default, as users get it)
 	// Analyze runs ANALYZE once the showtimes and users exist, as autovacuum would have done in a database that
 	// has been up for a minute. Without statistics the planner misjudges the fresh tables (see the README notes).
 	Analyze bool
@@ -38,7 +39,7 @@ type Options struct {
 // DefaultOptions are the options of `marquee loadgen` before flags.
 func DefaultOptions() Options {
 	return Options{Clients: 64, Duration: 15 * time.Second, OnSaleTimeout: 120 * time.Second, MaxConns: 32,
-		Rows: 20, SeatsPerRow: 25, Pgbench: true, PgbenchScale: 10, Analyze: true}
+		Rows: 12, SeatsPerRow: 25, Pgbench: true, PgbenchScale: 10, Analyze: true, OrphanRule: true}
 }
 
 // Seats returns the number of seats of each showtime.
@@ -74,6 +75,7 @@ func ParseFlags(args []string) (Options, error) {
 	fs.IntVar(&o.SeatsPerRow, "seats-per-row", o.SeatsPerRow, "seats per row of the test screen")
 	fs.BoolVar(&o.Pgbench, "pgbench", o.Pgbench, "run the pgbench -N baseline on the same cluster")
 	fs.IntVar(&o.PgbenchScale, "pgbench-scale", o.PgbenchScale, "pgbench -i scale factor")
+	fs.BoolVar(&o.OrphanRule, "orphan-rule", o.OrphanRule, "the test chain's orphan-seat rule (false: the variant without it)")
 	fs.BoolVar(&o.Analyze, "analyze", o.Analyze, "ANALYZE the database before the phases, as autovacuum would")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "write a CPU profile of the hold phase to this file")
 	if err := fs.Parse(args); err != nil {

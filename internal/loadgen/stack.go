@@ -31,6 +31,7 @@ type Stack struct {
 	opts     Options
 	dir      string
 	seats    []catalog.Seat // the screen's seats, the same for both showtimes
+	pairs    [][2]string    // every two seats side by side in a row
 	httpc    *http.Client
 	accounts marqueev1connect.AccountServiceClient
 	seatSvc  marqueev1connect.SeatServiceClient
@@ -102,16 +103,35 @@ func (s *Stack) createShowtimes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.Hot, s.seats = f.Showtime, f.Screen.Seats
-	// The benchmark picks seats at random, which the orphan-seat rule would often refuse; it measures the
-	// hold path, so the fixture chain turns the rule off.
+	s.Hot, s.seats, s.pairs = f.Showtime, f.Screen.Seats, adjacentPairs(f.Screen.Seats)
+	// The default policy has the orphan-seat rule on, as users get it; --orphan-rule=false measures the variant
+	// without it.
 	policy := catalog.DefaultChainPolicy(f.Chain.ID, 2*time.Hour)
-	policy.OrphanSeatRule = false
+	policy.OrphanSeatRule = s.opts.OrphanRule
 	if err := db.Catalog().SetChainPolicy(ctx, policy); err != nil {
 		return err
 	}
 	s.Sale, err = f.AddShowtime(ctx, db.Catalog(), db.IDs, startsAt.Add(4*time.Hour))
 	return err
+}
+
+// adjacentPairs returns every two seats side by side in a row.
+func adjacentPairs(seats []catalog.Seat) [][2]string {
+	var out [][2]string
+	for _, a := range seats {
+		for _, b := range seats {
+			if a.Row == b.Row && b.X == a.X+1 {
+				out = append(out, [2]string{a.ID, b.ID})
+			}
+		}
+	}
+	return out
+}
+
+// retries returns the hold and release transactions the server has run again so far.
+func (s *Stack) retries() (hold, release int) {
+	r := s.App.Telemetry.Retries
+	return r.Count("store.(*InventoryStore).CreateHold"), r.Count("store.(*InventoryStore).ReleaseHold")
 }
 
 // connect builds the generated clients over one shared HTTP/1.1 client with an idle connection per client.

@@ -50,6 +50,35 @@ type PhaseStats struct {
 	// SerializationFailures counts SQLSTATE 40001 errors in the server log; Transact retried each of them.
 	SerializationFailures int
 	Deadlocks             int // SQLSTATE 40P01 errors in the server log, also retried
+	// Updates counts, for each table of the hold path, the rows updated during the phase and how many of
+	// those were heap-only (HOT: no new index entry, so no conflict with readers of the index's pages), from
+	// pg_stat_user_tables.
+	Updates map[string][2]int64
+}
+
+// hotTables are the tables whose updates the notes count.
+var hotTables = []string{"showtime_seats", "holds", "hold_quotas", "person_hold_quotas", "outbox"}
+
+// updates reads pg_stat_user_tables' updated and HOT-updated rows of hotTables.
+func (s *Stack) updates() map[string][2]int64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = s.App.DB().Pool.Exec(ctx, "SELECT pg_stat_force_next_flush()")
+	rows, err := s.App.DB().Pool.Query(ctx, `SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables
+		WHERE relname = ANY($1)`, hotTables)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	out := map[string][2]int64{}
+	for rows.Next() {
+		var name string
+		var n [2]int64
+		if rows.Scan(&name, &n[0], &n[1]) == nil {
+			out[name] = n
+		}
+	}
+	return out
 }
 
 // snapshot is the state a phase's PhaseStats are measured from.
@@ -58,10 +87,11 @@ type snapshot struct {
 	goCPU   time.Duration
 	pgCPU   time.Duration
 	logSize int64
+	updates map[string][2]int64
 }
 
 func (s *Stack) snapshot() snapshot {
-	snap := snapshot{at: time.Now(), goCPU: selfCPU(), pgCPU: s.clusterCPU()}
+	snap := snapshot{at: time.Now(), goCPU: selfCPU(), pgCPU: s.clusterCPU(), updates: s.updates()}
 	if fi, err := os.Stat(s.pgLog()); err == nil {
 		snap.logSize = fi.Size()
 	}
@@ -75,6 +105,10 @@ func (s *Stack) since(a snapshot) PhaseStats {
 	log := readFrom(s.pgLog(), a.logSize, b.logSize)
 	st.SerializationFailures = bytes.Count(log, []byte("could not serialize access"))
 	st.Deadlocks = bytes.Count(log, []byte("deadlock detected"))
+	st.Updates = map[string][2]int64{}
+	for t, n := range b.updates {
+		st.Updates[t] = [2]int64{n[0] - a.updates[t][0], n[1] - a.updates[t][1]}
+	}
 	return st
 }
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,8 +29,9 @@ type DB struct {
 	IDs  *platform.IDs
 	// MaxAttempts bounds how often Transact runs a transaction that keeps failing to serialize.
 	MaxAttempts int
-	// OnRetry, when set, is told the error of every transaction Transact runs again (for metrics).
-	OnRetry func(err error)
+	// OnRetry, when set, is told of every transaction Transact runs again (for metrics): the function that
+	// called Transact (such as "store.(*InventoryStore).CreateHold") and the error it failed with.
+	OnRetry func(tx string, err error)
 	// holdConfig caches, per showtime, what pricing a hold needs that rarely changes (see HoldInputs).
 	holdConfig *configCache
 }
@@ -99,7 +102,7 @@ func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx pgx.
 			return err
 		}
 		if db.OnRetry != nil {
-			db.OnRetry(err)
+			db.OnRetry(caller(), err)
 		}
 		wait := backoff/2 + rand.N(backoff)
 		select {
@@ -109,6 +112,19 @@ func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx pgx.
 		}
 		backoff = min(backoff*2, 64*time.Millisecond)
 	}
+}
+
+// caller names the function that called Transact, shortened to its package's last element.
+func caller() string {
+	pc, _, _, ok := runtime.Caller(2)
+	if !ok {
+		return "unknown"
+	}
+	name := runtime.FuncForPC(pc).Name()
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
 }
 
 // Read runs fn in a read-only transaction: every read sees one snapshot, and any write is refused. It is for

@@ -154,9 +154,13 @@ func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules
 		b.Queue(`SELECT holds, booked FROM hold_quotas WHERE region = $1 AND showtime_id = $2 AND user_id = $3`,
 			h.Region, h.ShowtimeID, h.UserID)
 		b.Queue(`SELECT holds FROM person_hold_quotas WHERE region = $1 AND user_id = $2`, h.Region, h.UserID)
+		// Seats another transaction is changing right now are skipped, not waited for: they are taken at this
+		// instant, and waiting would only end in a serialization failure (the row changed after this
+		// transaction's snapshot) and a retry that finds them taken.
 		b.Queue(`UPDATE showtime_seats
 			SET status = 'held', hold_id = $4, held_by = $5, held_until = $6, booking_id = NULL
-			WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3)
+			WHERE region = $1 AND showtime_id = $2 AND seat_id IN (SELECT seat_id FROM showtime_seats
+			    WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3) FOR UPDATE SKIP LOCKED)
 			  AND (status = 'available' OR (status = 'held' AND held_until <= $7))
 			RETURNING seat_id`, h.Region, h.ShowtimeID, h.SeatIDs, h.ID, h.UserID, h.ExpiresAt, h.CreatedAt)
 		b.Queue(`INSERT INTO holds (region, id, showtime_id, user_id, seat_ids, status, created_at, expires_at,
@@ -271,7 +275,9 @@ func missingSeats(ctx context.Context, tx pgx.Tx, region, showtimeID string, wan
 }
 
 // ReleaseHold frees the seats of a hold belonging to userID. Releasing an expired hold succeeds. Each
-// statement names the exact rows it touches (by primary key), so the transaction's reads stay narrow.
+// statement names the exact rows it touches (by primary key), so the transaction's reads stay narrow. (One
+// statement with data-modifying CTEs was tried: its join read the showtime's seats more widely, and releases
+// were retried far more often.)
 func (s *InventoryStore) ReleaseHold(ctx context.Context, region, holdID, userID string, now time.Time) error {
 	const op = "store.ReleaseHold"
 	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -286,45 +292,56 @@ func (s *InventoryStore) ReleaseHold(ctx context.Context, region, holdID, userID
 		if err != nil {
 			return errs.E(op, err)
 		}
-		_, err = tx.Exec(ctx, `UPDATE showtime_seats SET status = 'available', hold_id = NULL, held_by = NULL,
+		b := &pgx.Batch{}
+		b.Queue(`UPDATE showtime_seats SET status = 'available', hold_id = NULL, held_by = NULL,
 			held_until = NULL WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3) AND hold_id = $4`,
 			region, showtimeID, seats, holdID)
-		if err != nil {
-			return errs.E(op, err)
-		}
-		if err := dropFromQuota(ctx, tx, region, showtimeID, userID, holdID, 0); err != nil {
-			return err
-		}
-		return s.db.insertEvent(ctx, tx, now, events.SeatsReleased(region, showtimeID, holdID, seats, "released", now))
+		queueDropFromQuota(b, region, showtimeID, userID, holdID, 0)
+		s.db.queueEvent(b, now, events.SeatsReleased(region, showtimeID, holdID, seats, "released", now))
+		return wrap(op, tx.SendBatch(ctx, b).Close())
 	})
 }
 
-// ExpireHolds frees region's holds that expired by now, oldest first, each in its own small transaction so a
-// busy showtime never waits on a long sweep.
-func (s *InventoryStore) ExpireHolds(ctx context.Context, region string, now time.Time, limit int) (int, error) {
+// ExpireHolds frees region's holds that expired after after and by now, oldest first, each in its own small
+// transaction so a busy showtime never waits on a long sweep. It scans up to limit holds by expiry (the
+// holds_expiry index, whatever their status: an index on status would make every release a non-HOT update),
+// and returns the expiry up to which it has scanned: the last one it read when it read limit, else now.
+func (s *InventoryStore) ExpireHolds(ctx context.Context, region string, after, now time.Time, limit int) (int, time.Time, error) {
 	const op = "store.ExpireHolds"
-	rows, err := s.db.Pool.Query(ctx, `SELECT region, id FROM holds WHERE region = $1 AND status = 'active'
-		AND expires_at <= $2 ORDER BY expires_at LIMIT $3`, region, now, limit)
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, status = 'active', expires_at FROM holds
+		WHERE region = $1 AND expires_at >= $2 AND expires_at <= $3 ORDER BY expires_at LIMIT $4`,
+		region, after, now, limit)
 	if err != nil {
-		return 0, errs.E(op, err)
+		return 0, after, errs.E(op, err)
 	}
-	type key struct{ region, id string }
-	var ks []key
-	var k key
-	if _, err := pgx.ForEachRow(rows, []any{&k.region, &k.id}, func() error { ks = append(ks, k); return nil }); err != nil {
-		return 0, errs.E(op, err)
+	var ids []string
+	var id string
+	var active bool
+	var last time.Time
+	read, err := pgx.ForEachRow(rows, []any{&id, &active, &last}, func() error {
+		if active {
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, after, errs.E(op, err)
+	}
+	scanned := now
+	if int(read.RowsAffected()) >= limit {
+		scanned = last
 	}
 	n := 0
-	for _, k := range ks {
-		done, err := s.expireHold(ctx, k.region, k.id, now)
+	for _, id := range ids {
+		done, err := s.expireHold(ctx, region, id, now)
 		if err != nil {
-			return n, err
+			return n, after, err
 		}
 		if done {
 			n++
 		}
 	}
-	return n, nil
+	return n, scanned, nil
 }
 
 func (s *InventoryStore) expireHold(ctx context.Context, region, id string, now time.Time) (bool, error) {
@@ -375,12 +392,18 @@ func expireOffer(ctx context.Context, tx pgx.Tx, region, holdID string, now time
 // dropFromQuota removes a hold that no longer holds seats from its user's quotas, counting booked of its
 // seats as booked for the showtime.
 func dropFromQuota(ctx context.Context, tx pgx.Tx, region, showtimeID, userID, holdID string, booked int) error {
-	_, err := tx.Exec(ctx, `WITH show AS (
+	b := &pgx.Batch{}
+	queueDropFromQuota(b, region, showtimeID, userID, holdID, booked)
+	return wrap("store.dropFromQuota", tx.SendBatch(ctx, b).Close())
+}
+
+// queueDropFromQuota queues dropFromQuota's statement in b.
+func queueDropFromQuota(b *pgx.Batch, region, showtimeID, userID, holdID string, booked int) {
+	b.Queue(`WITH show AS (
 			UPDATE hold_quotas SET holds = holds - $4, booked = booked + $5
 			WHERE region = $1 AND showtime_id = $2 AND user_id = $3 RETURNING 1)
 		UPDATE person_hold_quotas SET holds = holds - $4 WHERE region = $1 AND user_id = $3`,
 		region, showtimeID, userID, holdID, booked)
-	return wrap("store.dropFromQuota", err)
 }
 
 // liveSeats sums the seats of a quota's holds that have not expired at now, and counts those holds.

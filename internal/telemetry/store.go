@@ -4,29 +4,97 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
-// Retries counts the store's transactions run again, by cause; its Observe is store.DB.OnRetry.
-type Retries struct{ c *prometheus.CounterVec }
+// Retries counts the store's transactions run again, by cause, and by transaction and reason; its Observe is
+// store.DB.OnRetry.
+type Retries struct{ c, byTx *prometheus.CounterVec }
 
-// NewRetries registers marquee_tx_retries_total on reg.
+// NewRetries registers marquee_tx_retries_total and marquee_tx_retries_by_transaction_total on reg.
 func NewRetries(reg prometheus.Registerer) *Retries {
 	r := &Retries{c: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "marquee_tx_retries_total",
-		Help: "Transactions run again after losing a race, by cause (serialization, deadlock)."}, []string{"cause"})}
-	reg.MustRegister(r.c)
+		Help: "Transactions run again after losing a race, by cause (serialization, deadlock)."}, []string{"cause"}),
+		byTx: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "marquee_tx_retries_by_transaction_total",
+			Help: "Transactions run again, by the store function that ran them and the reason (write_conflict: " +
+				"a row it meant to change was changed since its snapshot; rw_dependency: serializable " +
+				"read-write dependencies; deadlock)."}, []string{"tx", "reason"})}
+	reg.MustRegister(r.c, r.byTx)
 	for _, cause := range []string{"serialization", "deadlock"} {
 		r.c.WithLabelValues(cause) // present at zero, so dashboards and alerts see the series from the start
 	}
 	return r
 }
 
-// Observe counts one retry of a transaction that failed with err.
-func (r *Retries) Observe(err error) { r.c.WithLabelValues(Cause(err)).Inc() }
+// Observe counts one retry of the transaction tx (the store function that ran it) that failed with err.
+func (r *Retries) Observe(tx string, err error) {
+	r.c.WithLabelValues(Cause(err)).Inc()
+	r.byTx.WithLabelValues(tx, Reason(err)).Inc()
+}
+
+// Count returns the retries of transaction tx counted so far, whatever the reason.
+func (r *Retries) Count(tx string) int {
+	n := 0
+	for _, reason := range []string{"write_conflict", "rw_dependency", "deadlock", "other"} {
+		m := &dto.Metric{}
+		if err := r.byTx.WithLabelValues(tx, reason).Write(m); err == nil {
+			n += int(m.GetCounter().GetValue())
+		}
+	}
+	return n
+}
+
+// ByTransaction returns the retries counted so far, by "transaction reason".
+func (r *Retries) ByTransaction() map[string]int {
+	ch := make(chan prometheus.Metric, 64)
+	go func() { r.byTx.Collect(ch); close(ch) }()
+	out := map[string]int{}
+	for m := range ch {
+		var d dto.Metric
+		if m.Write(&d) != nil {
+			continue
+		}
+		var tx, reason string
+		for _, l := range d.GetLabel() {
+			switch l.GetName() {
+			case "tx":
+				tx = l.GetValue()
+			case "reason":
+				reason = l.GetValue()
+			}
+		}
+		if n := int(d.GetCounter().GetValue()); n > 0 {
+			out[tx+" "+reason] = n
+		}
+	}
+	return out
+}
+
+// Reason tells apart PostgreSQL's two serialization failures (and CockroachDB's restarts) and deadlocks:
+// "write_conflict" (a row to update was changed by a transaction that committed after the snapshot),
+// "rw_dependency" (SSI found a dangerous structure of read-write dependencies; CockroachDB's restarts count
+// here too), "deadlock", or "other".
+func Reason(err error) string {
+	var pgErr *pgconn.PgError
+	switch {
+	case !errors.As(err, &pgErr):
+		return "other"
+	case pgErr.Code == "40P01":
+		return "deadlock"
+	case pgErr.Code != "40001":
+		return "other"
+	case strings.Contains(pgErr.Message, "concurrent update") || strings.Contains(pgErr.Message, "concurrent delete"):
+		return "write_conflict"
+	default:
+		return "rw_dependency"
+	}
+}
 
 // Cause names why a transaction failed: "serialization" (SQLSTATE 40001), "deadlock" (40P01), else the SQLSTATE,
 // or "other" for an error that is not PostgreSQL's.
