@@ -17,6 +17,7 @@ import (
 	"github.com/marqueehq/marquee/internal/account"
 	"github.com/marqueehq/marquee/internal/config"
 	"github.com/marqueehq/marquee/internal/events/hub"
+	"github.com/marqueehq/marquee/internal/inventory"
 	"github.com/marqueehq/marquee/internal/jobs"
 	"github.com/marqueehq/marquee/internal/natsserver"
 	"github.com/marqueehq/marquee/internal/objstore"
@@ -49,18 +50,19 @@ type Main struct {
 	// Telemetry is the process's metrics (its Registry is served at GET /metrics); made by Run when nil.
 	Telemetry *telemetry.Region
 
-	pg       *pgserver.Server
-	db       *store.DB
-	s3       *s3server.Server // the private versitygw, nil with --s3-endpoint
-	objects  *objstore.Store
-	natsSrv  *natsserver.Server // the embedded NATS, nil with --nats-url
-	nc       *nats.Conn
-	hub      *hub.Hub // the region events live watchers follow
-	index    *search.Index
-	jobs     jobs.Runner
-	regional *jobs.Regional
-	server   *rpc.Server
-	tracing  func(context.Context) error // flushes the trace exporter
+	pg        *pgserver.Server
+	db        *store.DB
+	inventory *inventory.Service
+	s3        *s3server.Server // the private versitygw, nil with --s3-endpoint
+	objects   *objstore.Store
+	natsSrv   *natsserver.Server // the embedded NATS, nil with --nats-url
+	nc        *nats.Conn
+	hub       *hub.Hub // the region events live watchers follow
+	index     *search.Index
+	jobs      jobs.Runner
+	regional  *jobs.Regional
+	server    *rpc.Server
+	tracing   func(context.Context) error // flushes the trace exporter
 
 	adminCode string // the first-run admin code printed at start, while the platform has no admin
 }
@@ -117,6 +119,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Provider = m.Config.Provider()
 	}
 	s := Services(m.db, m.Provider, m.Now, secret, m.Config)
+	m.inventory = s.Inventory
 	if err := m.firstRunAdmin(ctx, s.Accounts); err != nil {
 		return err
 	}
@@ -173,6 +176,9 @@ func (m *Main) Addr() string { return m.server.Addr() }
 
 // DB returns the database.
 func (m *Main) DB() *store.DB { return m.db }
+
+// Inventory returns the running process's seat service (nil before Run).
+func (m *Main) Inventory() *inventory.Service { return m.inventory }
 
 // PG returns the private PostgreSQL cluster, or nil when an external database is used.
 func (m *Main) PG() *pgserver.Server { return m.pg }

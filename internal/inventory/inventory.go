@@ -42,6 +42,9 @@ type SeatMap struct {
 	Seats    []SeatState
 	Rules    []pricing.Rule // the chain's pricing rules
 	Location *time.Location // the theatre's time zone
+	// Version is the database's clock, in microseconds since 1970, just before the seats' statuses were read:
+	// the map shows every change committed before it. Maps of one showtime compare by it across processes.
+	Version uint64
 }
 
 // HoldStatus is where a hold is in its life; an active hold past ExpiresAt no longer holds anything.
@@ -195,6 +198,10 @@ type Service struct {
 	Heartbeat time.Duration
 
 	watched seatMapFeed
+	maps    struct {
+		once  sync.Once
+		cache *mapCache // nil without Changes
+	}
 
 	sweepMu sync.Mutex
 	sweptTo map[string]time.Time // by region: the expiry up to which this process's sweeps have read
@@ -218,6 +225,40 @@ func (s *Service) SeatMap(ctx context.Context, showtimeID string) (SeatMap, erro
 	applyRules(&m)
 	m.Showtime.FromPrice = m.fromPrice()
 	return m, nil
+}
+
+// SeatMapAt returns the showtime's seat map as SeatMap does, from this process's memory when it can: a map
+// that shows every change the region's events reported before the call, and whose Version is at least
+// minVersion (a version the caller saw before; 0 for any). Without Changes every call reads the database. The
+// map is shared: callers must not modify it.
+func (s *Service) SeatMapAt(ctx context.Context, showtimeID string, minVersion uint64) (SeatMap, error) {
+	c := s.mapCache()
+	if c == nil {
+		return s.SeatMap(ctx, showtimeID)
+	}
+	m, err := c.get(ctx, showtimeID, minVersion)
+	if err != nil {
+		return SeatMap{}, errs.E("inventory.SeatMapAt", err)
+	}
+	return m, nil
+}
+
+// SeatMapReads says how many showtimes' maps this process keeps and how many times it read one.
+func (s *Service) SeatMapReads() (showtimes int, reads int64) {
+	if c := s.mapCache(); c != nil {
+		return c.stats()
+	}
+	return 0, 0
+}
+
+// mapCache returns the seat map cache, nil without Changes.
+func (s *Service) mapCache() *mapCache {
+	s.maps.once.Do(func() {
+		if s.Changes != nil {
+			s.maps.cache = &mapCache{changes: s.Changes, load: s.SeatMap, now: s.Now}
+		}
+	})
+	return s.maps.cache
 }
 
 // applyRules prices each seat as a hold made now would: the showtime's price adjusted by the chain's rules at
@@ -289,6 +330,9 @@ func (s *Service) hold(ctx context.Context, userID, showtimeID string, seatIDs [
 	if err := s.Store.CreateHold(ctx, h, rules); err != nil {
 		return Hold{}, errs.E(op, err)
 	}
+	if c := s.mapCache(); c != nil {
+		c.changed(showtimeID) // before the event comes back, so this process's next map shows the hold
+	}
 	return h, nil
 }
 
@@ -303,7 +347,15 @@ func (s *Service) inputs(ctx context.Context, region, showtimeID string, seats [
 	if !policy.OrphanSeatRule && !hasDemandRule(in.Rules) {
 		return in, policy, nil
 	}
-	if in.Seats, err = s.Store.SeatStates(ctx, region, showtimeID, now); err != nil {
+	// The rule and the occupancy read a map at most mapStaleFor old: the hold's transaction, not this map,
+	// decides which seats are free.
+	if c := s.mapCache(); c != nil {
+		m, err := c.recent(ctx, showtimeID)
+		if err != nil {
+			return in, policy, err
+		}
+		in.Seats = m.Seats
+	} else if in.Seats, err = s.Store.SeatStates(ctx, region, showtimeID, now); err != nil {
 		return in, policy, err
 	}
 	in.Occupancy = Occupancy(in.Seats)

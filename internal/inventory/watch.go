@@ -48,7 +48,15 @@ func (s *Service) SeatMapWatchers() watch.Stats {
 func (s *Service) seatMaps() *watch.Feed[SeatMap] {
 	s.watched.once.Do(func() {
 		if s.Changes != nil {
-			s.watched.feed = &watch.Feed[SeatMap]{Changes: s.Changes, Load: s.SeatMap, Heartbeat: s.Heartbeat}
+			// The feed loads on a change (or a first watcher): through the map cache, marked changed first, so
+			// that GetSeatMap and the watchers of a showtime share one read per change.
+			load := func(ctx context.Context, showtimeID string) (SeatMap, error) {
+				if c := s.mapCache(); c != nil {
+					c.changed(showtimeID)
+				}
+				return s.SeatMapAt(ctx, showtimeID, 0)
+			}
+			s.watched.feed = &watch.Feed[SeatMap]{Changes: s.Changes, Load: load, Heartbeat: s.Heartbeat}
 		}
 	})
 	return s.watched.feed

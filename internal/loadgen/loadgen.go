@@ -29,6 +29,7 @@ type Options struct {
 	Pgbench       bool          // run the pgbench -N baseline
 	PgbenchScale  int           // pgbench -i scale factor
 	CPUProfile    string        // when set, a CPU profile of the hold phase is written here
+	MapCPUProfile string        // when set, a CPU profile of the seat map phase is written here
 	OrphanRule    bool          // the test chain's orphan-seat rule (on by default, as users get it)
 	// Analyze runs ANALYZE once the showtimes and users exist, as autovacuum would have done in a database that
 	// has been up for a minute. Without statistics the planner misjudges the fresh tables (see the README notes).
@@ -78,6 +79,7 @@ func ParseFlags(args []string) (Options, error) {
 	fs.BoolVar(&o.OrphanRule, "orphan-rule", o.OrphanRule, "the test chain's orphan-seat rule (false: the variant without it)")
 	fs.BoolVar(&o.Analyze, "analyze", o.Analyze, "ANALYZE the database before the phases, as autovacuum would")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "write a CPU profile of the hold phase to this file")
+	fs.StringVar(&o.MapCPUProfile, "map-cpuprofile", o.MapCPUProfile, "write a CPU profile of the seat map phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -109,9 +111,12 @@ func (o Options) validate() error {
 type Results struct {
 	Options    Options
 	Holds      HoldResults
+	Maps       MapResults
 	OnSale     SaleResults
-	PgbenchTPS float64 // 0 when pgbench was skipped
-	Check      Verification
+	PgbenchTPS float64 // pgbench -N; 0 when pgbench was skipped
+	// PgbenchReadTPS is pgbench -S (select-only) on the same cluster, the seat map phase's baseline.
+	PgbenchReadTPS float64
+	Check          Verification
 }
 
 // Run starts a private stack, runs both phases, verifies the database, runs the pgbench baseline when asked,
@@ -132,6 +137,9 @@ func (s *Stack) Run(ctx context.Context) (Results, error) {
 	if res.Holds, err = s.profiled(func() (HoldResults, error) { return s.RunHolds(ctx) }); err != nil {
 		return res, fmt.Errorf("hold phase: %w", err)
 	}
+	if res.Maps, err = profiledPhase(s.opts.MapCPUProfile, func() (MapResults, error) { return s.RunSeatMaps(ctx) }); err != nil {
+		return res, fmt.Errorf("seat map phase: %w", err)
+	}
 	if res.OnSale, err = s.RunOnSale(ctx); err != nil {
 		return res, fmt.Errorf("on-sale phase: %w", err)
 	}
@@ -139,7 +147,7 @@ func (s *Stack) Run(ctx context.Context) (Results, error) {
 		return res, fmt.Errorf("oversell check: %w", err)
 	}
 	if s.opts.Pgbench {
-		if res.PgbenchTPS, err = s.Pgbench(ctx); err != nil {
+		if res.PgbenchTPS, res.PgbenchReadTPS, err = s.Pgbench(ctx); err != nil {
 			return res, fmt.Errorf("pgbench: %w", err)
 		}
 	}
@@ -148,16 +156,23 @@ func (s *Stack) Run(ctx context.Context) (Results, error) {
 
 // profiled runs phase under a CPU profile when Options.CPUProfile is set.
 func (s *Stack) profiled(phase func() (HoldResults, error)) (HoldResults, error) {
-	if s.opts.CPUProfile == "" {
+	return profiledPhase(s.opts.CPUProfile, phase)
+}
+
+// profiledPhase runs phase under a CPU profile written to path, or without one when path is "".
+func profiledPhase[R any](path string, phase func() (R, error)) (R, error) {
+	if path == "" {
 		return phase()
 	}
-	f, err := os.Create(s.opts.CPUProfile)
+	f, err := os.Create(path)
 	if err != nil {
-		return HoldResults{}, err
+		var zero R
+		return zero, err
 	}
 	defer f.Close()
 	if err := pprof.StartCPUProfile(f); err != nil {
-		return HoldResults{}, err
+		var zero R
+		return zero, err
 	}
 	defer pprof.StopCPUProfile()
 	return phase()

@@ -13,23 +13,31 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Pgbench measures the cluster's own ceiling for small write transactions: it creates a "pgbench" database
-// in the private cluster, initialises it at Options.PgbenchScale and runs the simple-update script (-N) with
-// Options.Clients clients for Options.Duration. It returns the TPS without initial connection time.
-func (s *Stack) Pgbench(ctx context.Context) (float64, error) {
+// Pgbench measures the cluster's own ceilings: it creates a "pgbench" database in the private cluster,
+// initialises it at Options.PgbenchScale and runs the simple-update script (-N, small write transactions)
+// and then the select-only script (-S, one primary-key read) with Options.Clients clients for
+// Options.Duration each. It returns their TPS without initial connection time.
+func (s *Stack) Pgbench(ctx context.Context) (writes, reads float64, err error) {
 	if err := s.createBenchDB(ctx); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if _, err := s.pgbench(ctx, "-i", "-s", strconv.Itoa(s.opts.PgbenchScale), "-q"); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	secs := int(math.Ceil(s.opts.Duration.Seconds()))
-	out, err := s.pgbench(ctx, "-N", "-c", strconv.Itoa(s.opts.Clients), "-j", "2", "-T", strconv.Itoa(secs),
-		"-M", "prepared")
-	if err != nil {
-		return 0, err
+	run := func(script string) (float64, error) {
+		secs := int(math.Ceil(s.opts.Duration.Seconds()))
+		out, err := s.pgbench(ctx, script, "-c", strconv.Itoa(s.opts.Clients), "-j", "2", "-T", strconv.Itoa(secs),
+			"-M", "prepared")
+		if err != nil {
+			return 0, err
+		}
+		return parseTPS(out)
 	}
-	return parseTPS(out)
+	if writes, err = run("-N"); err != nil {
+		return 0, 0, err
+	}
+	reads, err = run("-S")
+	return writes, reads, err
 }
 
 func (s *Stack) createBenchDB(ctx context.Context) error {

@@ -16,6 +16,8 @@ const (
 	TargetHoldP99    = 50 * time.Millisecond // p99 HoldSeats and ReleaseHold latency at TargetClients clients
 	TargetRetryShare = 0.01                  // hold and release transactions run again, of those run
 	TargetClients    = 64
+	TargetMapRatio   = 0.5                   // GetSeatMap per second ÷ pgbench -S TPS
+	TargetMapP99     = 20 * time.Millisecond // p99 GetSeatMap latency
 	notMet, wasMet   = "not met", "met"
 	skipped, noValue = "skipped", "n/a"
 )
@@ -49,6 +51,12 @@ func rows(res Results) [][3]string {
 		{"hold errors", fmt.Sprintf("%d (+%d release errors)", h.Errors, h.ReleaseErrors), ""},
 		{"pgbench -N TPS", tps(res), ""},
 		{"writes/s ÷ pgbench TPS", ratio(res), ratioTarget(res)},
+		{"GetSeatMap/s, 64 readers, the map changing every " + MapChangeEvery.String(), fmt.Sprintf("%.0f", res.Maps.PerSecond()), ""},
+		{"GetSeatMap p50 / p99", ms(res.Maps.Latency.P50) + " / " + ms(res.Maps.Latency.P99),
+			fmt.Sprintf("p99 < %s: %s", ms(TargetMapP99), metOrNot(res.Maps.Latency.P99 < TargetMapP99))},
+		{"pgbench -S TPS", readTPS(res), ""},
+		{"GetSeatMap/s ÷ pgbench -S TPS", readRatio(res), readRatioTarget(res)},
+		{"seat maps older than one already seen", fmt.Sprint(res.Maps.Older), "0"},
 		{"on-sale bookings/s", fmt.Sprintf("%.0f", o.PerSecond()), ""},
 		{"booking p50", ms(o.Booking.P50), ""},
 		{"booking p99", ms(o.Booking.P99), ""},
@@ -81,6 +89,28 @@ func ratio(res Results) string {
 		return noValue
 	}
 	return fmt.Sprintf("%.2f", res.Holds.WritesPerSecond()/res.PgbenchTPS)
+}
+
+func readTPS(res Results) string {
+	if !res.Options.Pgbench {
+		return skipped
+	}
+	return fmt.Sprintf("%.0f", res.PgbenchReadTPS)
+}
+
+func readRatio(res Results) string {
+	if res.PgbenchReadTPS == 0 {
+		return noValue
+	}
+	return fmt.Sprintf("%.2f", res.Maps.PerSecond()/res.PgbenchReadTPS)
+}
+
+func readRatioTarget(res Results) string {
+	t := fmt.Sprintf(">= %.1f: ", TargetMapRatio)
+	if res.PgbenchReadTPS == 0 {
+		return t + noValue
+	}
+	return t + metOrNot(res.Maps.PerSecond()/res.PgbenchReadTPS >= TargetMapRatio)
 }
 
 func onOff(on bool) string {
@@ -134,19 +164,22 @@ func sellOut(o SaleResults) string {
 
 // notes explains where the time went in each phase.
 func notes(res Results) []string {
-	h, o := res.Holds, res.OnSale
+	h, o, m := res.Holds, res.OnSale, res.Maps
 	n := []string{
 		fmt.Sprintf("hold phase: %d HoldSeats calls, %d holds; ReleaseHold p50 %s, p99 %s; max HoldSeats %s",
 			h.Latency.N, h.Holds, ms(h.Release.P50), ms(h.Release.P99), ms(h.Latency.Max)),
 		"hold phase " + cpuNote(h.Stats),
 		"hold phase transactions run again, by transaction and reason: " + retriesNote(h.Retries),
 		"hold phase rows updated (of which heap-only): " + updatesNote(h.Stats.Updates),
+		fmt.Sprintf("seat map phase: %d GetSeatMap calls, %d errors, %d distinct versions seen, %d database reads "+
+			"of the map for %d changes; max %s", m.Latency.N, m.Errors, m.Versions, m.DBReads, m.Changes, ms(m.Latency.Max)),
+		"seat map phase " + cpuNote(m.Stats),
 		fmt.Sprintf("on-sale: %d bookings of %d seats (clients' count); GetSeatMap %d calls, p50 %s, p99 %s; "+
 			"HoldSeats p50 %s, p99 %s", o.Bookings, o.SeatsSold, o.SeatMap.N, ms(o.SeatMap.P50), ms(o.SeatMap.P99),
 			ms(o.Hold.P50), ms(o.Hold.P99)),
 		"on-sale " + cpuNote(o.Stats),
 	}
-	for _, e := range []string{h.FirstError, o.FirstError} {
+	for _, e := range []string{h.FirstError, m.FirstError, o.FirstError} {
 		if e != "" {
 			n = append(n, "first unexpected error: "+e)
 		}

@@ -127,7 +127,7 @@ var seatStatuses = map[inventory.Status]marqueev1.SeatStatus{
 
 func seatMapToProto(m inventory.SeatMap) *marqueev1.GetSeatMapResponse {
 	res := &marqueev1.GetSeatMapResponse{ShowtimeId: m.Showtime.ID, Seats: make([]*marqueev1.Seat, len(m.Seats)),
-		Showtime: showtimeToProto(m.Showtime)}
+		Showtime: showtimeToProto(m.Showtime), Version: m.Version}
 	for i, s := range m.Seats {
 		res.Seats[i] = &marqueev1.Seat{Id: s.ID, Row: s.Row, Number: int32(s.Number), Type: seatTypes[s.Type],
 			Status: seatStatuses[s.Status], Price: money(m.Showtime.Currency, s.PriceMinor), X: int32(s.X), Y: int32(s.Y)}

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"sync"
 
 	"connectrpc.com/connect"
 
@@ -10,7 +11,18 @@ import (
 	"github.com/marqueehq/marquee/internal/inventory"
 )
 
-type seatHandler struct{ svc *inventory.Service }
+type seatHandler struct {
+	svc *inventory.Service
+	// answers keeps, by showtime, the GetSeatMap answer of the last map version served (a *seatMapAnswer), so
+	// that readers of an unchanged map share one conversion. Answers are shared: never modified once stored.
+	answers sync.Map
+}
+
+// seatMapAnswer is a GetSeatMap answer and the version of the map it was made from.
+type seatMapAnswer struct {
+	version uint64
+	res     *marqueev1.GetSeatMapResponse
+}
 
 // NewSeatHandler serves SeatService.
 func NewSeatHandler(svc *inventory.Service) marqueev1connect.SeatServiceHandler {
@@ -18,11 +30,19 @@ func NewSeatHandler(svc *inventory.Service) marqueev1connect.SeatServiceHandler 
 }
 
 func (h *seatHandler) GetSeatMap(ctx context.Context, req *connect.Request[marqueev1.GetSeatMapRequest]) (*connect.Response[marqueev1.GetSeatMapResponse], error) {
-	m, err := h.svc.SeatMap(ctx, req.Msg.ShowtimeId)
+	m, err := h.svc.SeatMapAt(ctx, req.Msg.ShowtimeId, req.Msg.MinVersion)
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(seatMapToProto(m)), nil
+	if a, ok := h.answers.Load(m.Showtime.ID); ok && a.(*seatMapAnswer).version == m.Version {
+		return connect.NewResponse(a.(*seatMapAnswer).res), nil
+	}
+	res := seatMapToProto(m)
+	share(res)
+	if old, ok := h.answers.Swap(m.Showtime.ID, &seatMapAnswer{version: m.Version, res: res}); ok {
+		unshare(old.(*seatMapAnswer).res)
+	}
+	return connect.NewResponse(res), nil
 }
 
 func (h *seatHandler) HoldSeats(ctx context.Context, req *connect.Request[marqueev1.HoldSeatsRequest]) (*connect.Response[marqueev1.HoldSeatsResponse], error) {

@@ -83,7 +83,7 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 		ics = append(ics, newRateInterceptor(*s.RateLimits, nil))
 	}
 	ics = append(ics, textInterceptor{}, validate.NewInterceptor())
-	opts := connect.WithHandlerOptions(append(codecs(), connect.WithInterceptors(s.Interceptors...),
+	opts := connect.WithHandlerOptions(append(append(codecs(), compression()...), connect.WithInterceptors(s.Interceptors...),
 		connect.WithInterceptors(ics...), connect.WithReadMaxBytes(MaxMessageBytes))...)
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Compliance), opts))

@@ -240,8 +240,8 @@ func mapsEqual[K comparable, V comparable](a, b map[K]V) bool {
 	return true
 }
 
-// TestWatchSeatMapSharesOneRead: twenty watchers of a showtime cost one listener and one seat map read per
-// change, and each gets every change.
+// TestWatchSeatMapSharesOneRead: twenty watchers of a showtime cost one listener (plus the seat map cache's
+// own) and one seat map read per change, and each gets every change.
 func TestWatchSeatMapSharesOneRead(t *testing.T) {
 	e := newEnv(t)
 	h := e.withEvents(t)
@@ -253,8 +253,9 @@ func TestWatchSeatMapSharesOneRead(t *testing.T) {
 		}
 		ws = append(ws, w)
 	}
-	if l, subs := h.Listening(); l != 1 || subs != 1 {
-		t.Errorf("hub: %d listeners, %d subscriptions; want one of each for 20 watchers of one showtime", l, subs)
+	if l, subs := h.Listening(); l != 2 || subs != 1 {
+		t.Errorf("hub: %d listeners, %d subscriptions; want one subscription and two listeners (the watchers' "+
+			"feed and the seat map cache) for 20 watchers of one showtime", l, subs)
 	}
 	e.mustHold(t, e.mustRegister(t), "B5", "B6")
 	for _, w := range ws {
@@ -267,8 +268,9 @@ func TestWatchSeatMapSharesOneRead(t *testing.T) {
 	}
 }
 
-// TestWatchSeatMapEnds: a client that goes away leaves nothing behind, and closing the hub (as a process does
-// when it shuts down) ends open streams cleanly.
+// TestWatchSeatMapEnds: a client that goes away leaves nothing behind but the seat map cache's listener
+// (kept while the showtime's map is in use), and closing the hub (as a process does when it shuts down) ends
+// open streams cleanly.
 func TestWatchSeatMapEnds(t *testing.T) {
 	e := newEnv(t)
 	h := e.withEvents(t)
@@ -277,8 +279,11 @@ func TestWatchSeatMapEnds(t *testing.T) {
 	w.cancel()
 	waitFor(t, "the watcher gone", func() bool {
 		l, _ := h.Listening()
-		return e.svcs.Inventory.SeatMapWatchers().Watchers == 0 && l == 0
+		return e.svcs.Inventory.SeatMapWatchers().Watchers == 0 && l == 1
 	})
+	if n, _ := e.svcs.Inventory.SeatMapReads(); n != 1 {
+		t.Errorf("the map cache keeps %d showtimes, want the watched one", n)
+	}
 	w = e.watchSeatMap(t, e.fix.Showtime.ID)
 	w.next(t)
 	h.Close()
@@ -371,4 +376,58 @@ func TestGetSeatMapNamesTheShowtime(t *testing.T) {
 	if diff := cmp.Diff(want, res.Msg.Showtime, protocmp.Transform()); diff != "" {
 		t.Errorf("showtime mismatch (-want +got):\n%s", diff)
 	}
+}
+
+// TestGetSeatMapFromMemory: with the region's events followed, fifty readers of an unchanged map cost one
+// read of the database; a hold made by this process shows at once, a release by the next event; the version
+// grows with each change, and a reader who saw a version gets nothing older.
+func TestGetSeatMapFromMemory(t *testing.T) {
+	e := newEnv(t)
+	e.withEvents(t)
+	ctx := context.Background()
+	get := func(min uint64) *marqueev1.GetSeatMapResponse {
+		t.Helper()
+		res, err := e.seats.GetSeatMap(ctx, connect.NewRequest(&marqueev1.GetSeatMapRequest{
+			ShowtimeId: e.fix.Showtime.ID, MinVersion: min}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Msg
+	}
+	first := get(0)
+	for range 49 {
+		if m := get(0); m.Version != first.Version {
+			t.Fatalf("an unchanged map: version %d, then %d", first.Version, m.Version)
+		}
+	}
+	if _, reads := e.svcs.Inventory.SeatMapReads(); reads != 1 {
+		t.Errorf("50 reads of an unchanged map: %d database reads, want 1", reads)
+	}
+	u := e.mustRegister(t)
+	h := e.mustHold(t, u, "B5", "B6")
+	held := get(0)
+	if held.Version <= first.Version || countStatus(held, marqueev1.SeatStatus_SEAT_STATUS_HELD) != 2 {
+		t.Fatalf("right after this process's hold: version %d (was %d), %d seats held; want a newer map with 2",
+			held.Version, first.Version, countStatus(held, marqueev1.SeatStatus_SEAT_STATUS_HELD))
+	}
+	if _, err := e.seats.ReleaseHold(ctx, as(u, &marqueev1.ReleaseHoldRequest{HoldId: h.Id})); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the release on the seat map", func() bool {
+		return countStatus(get(0), marqueev1.SeatStatus_SEAT_STATUS_HELD) == 0
+	})
+	if m := get(held.Version + 1); m.Version <= held.Version {
+		t.Errorf("asked for a map newer than %d, got %d", held.Version, m.Version)
+	}
+}
+
+// countStatus counts the seats of m with status st.
+func countStatus(m *marqueev1.GetSeatMapResponse, st marqueev1.SeatStatus) int {
+	n := 0
+	for _, s := range m.Seats {
+		if s.Status == st {
+			n++
+		}
+	}
+	return n
 }

@@ -76,6 +76,9 @@ func (s *InventoryStore) SeatMap(ctx context.Context, region, showtimeID string,
 	b := &pgx.Batch{}
 	b.Queue(`SELECT id, row_label, number, seat_type, x, y FROM seats WHERE region = $1 AND screen_id = $2
 		ORDER BY y, x`, region, st.ScreenID)
+	// The map's version: the database's clock just before the statuses are read, so the map shows every
+	// change committed before it (PostgreSQL takes each statement's snapshot when the statement starts).
+	b.Queue(`SELECT clock_timestamp()`)
 	b.Queue(statusesSQL, region, showtimeID, now)
 	b.Queue(`SELECT `+prefixed("r.", ruleColumns)+` FROM pricing_rules r JOIN theatres t ON t.chain_id = r.chain_id
 		WHERE t.region = $1 AND t.id = $2 ORDER BY r.priority, r.id`, region, st.TheatreID)
@@ -100,6 +103,11 @@ func readSeatMap(br pgx.BatchResults, m *inventory.SeatMap) error {
 	if err != nil {
 		return err
 	}
+	var at time.Time
+	if err := br.QueryRow().Scan(&at); err != nil {
+		return err
+	}
+	m.Version = uint64(at.UnixMicro())
 	rows, err = br.Query()
 	if err := fillStatuses(rows, err, m.Seats); err != nil {
 		return err

@@ -382,8 +382,10 @@ func (x *Hold) GetSubtotal() *Money {
 }
 
 type GetSeatMapRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ShowtimeId    string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	// The version of a map of this showtime seen before, if any: the answer is never older than it.
+	MinVersion    uint64 `protobuf:"varint,2,opt,name=min_version,json=minVersion,proto3" json:"min_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -425,12 +427,23 @@ func (x *GetSeatMapRequest) GetShowtimeId() string {
 	return ""
 }
 
+func (x *GetSeatMapRequest) GetMinVersion() uint64 {
+	if x != nil {
+		return x.MinVersion
+	}
+	return 0
+}
+
 type GetSeatMapResponse struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	ShowtimeId string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
 	Seats      []*Seat                `protobuf:"bytes,2,rep,name=seats,proto3" json:"seats,omitempty"`
 	// The showtime itself: movie, theatre, screen, start, format and language.
-	Showtime      *Showtime `protobuf:"bytes,3,opt,name=showtime,proto3" json:"showtime,omitempty"`
+	Showtime *Showtime `protobuf:"bytes,3,opt,name=showtime,proto3" json:"showtime,omitempty"`
+	// When the map was read, as the database's clock in microseconds since 1970: it shows every change
+	// committed before then. Maps of one showtime compare by version whichever region process served them;
+	// send it back as min_version to never be shown an older map than one already seen.
+	Version       uint64 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -484,6 +497,13 @@ func (x *GetSeatMapResponse) GetShowtime() *Showtime {
 		return x.Showtime
 	}
 	return nil
+}
+
+func (x *GetSeatMapResponse) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
 }
 
 type WatchSeatMapRequest struct {
@@ -1102,16 +1122,19 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\n" +
 	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12)\n" +
 	"\x06prices\x18\x05 \x03(\v2\x11.marquee.v1.MoneyR\x06prices\x12-\n" +
-	"\bsubtotal\x18\x06 \x01(\v2\x11.marquee.v1.MoneyR\bsubtotal\"V\n" +
+	"\bsubtotal\x18\x06 \x01(\v2\x11.marquee.v1.MoneyR\bsubtotal\"w\n" +
 	"\x11GetSeatMapRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
-	"showtimeId:\x15\x8a\xb5\x18\x112\x02\b\x01\n" +
-	"\vshowtime_id\"\x8f\x01\n" +
+	"showtimeId\x12\x1f\n" +
+	"\vmin_version\x18\x02 \x01(\x04R\n" +
+	"minVersion:\x15\x8a\xb5\x18\x112\x02\b\x01\n" +
+	"\vshowtime_id\"\xa9\x01\n" +
 	"\x12GetSeatMapResponse\x12\x1f\n" +
 	"\vshowtime_id\x18\x01 \x01(\tR\n" +
 	"showtimeId\x12&\n" +
 	"\x05seats\x18\x02 \x03(\v2\x10.marquee.v1.SeatR\x05seats\x120\n" +
-	"\bshowtime\x18\x03 \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\"T\n" +
+	"\bshowtime\x18\x03 \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\x04R\aversion\"T\n" +
 	"\x13WatchSeatMapRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId:\x11\x8a\xb5\x18\r\n" +
