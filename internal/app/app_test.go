@@ -43,7 +43,7 @@ func newDev(dataDir string) *app.Main {
 	return m
 }
 
-func dataDir(t *testing.T) string {
+func dataDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "marquee-e2e-")
 	if err != nil {

@@ -18,6 +18,29 @@ type seatHandler struct {
 	answers sync.Map
 }
 
+// watched returns the WatchSeatMap message of m at the feed's version: every watcher of the showtime in this
+// process is sent the same version of the same map, so the message is made and encoded once for all of them.
+func (h *seatHandler) watched(m inventory.SeatMap, version uint64) *marqueev1.WatchSeatMapResponse {
+	key := "watch/" + m.Showtime.ID
+	if a, ok := h.answers.Load(key); ok {
+		if w := a.(*watchedAnswer); w.version == version && w.mapVersion == m.Version {
+			return w.res
+		}
+	}
+	res := watchedSeatMapToProto(m, version)
+	share(res)
+	if old, ok := h.answers.Swap(key, &watchedAnswer{version: version, mapVersion: m.Version, res: res}); ok {
+		unshare(old.(*watchedAnswer).res)
+	}
+	return res
+}
+
+// watchedAnswer is a WatchSeatMap message with the feed version and map version it was made for.
+type watchedAnswer struct {
+	version, mapVersion uint64
+	res                 *marqueev1.WatchSeatMapResponse
+}
+
 // seatMapAnswer is a GetSeatMap answer and the version of the map it was made from.
 type seatMapAnswer struct {
 	version uint64
@@ -80,6 +103,6 @@ func (h *seatHandler) HoldBestAvailable(ctx context.Context, req *connect.Reques
 
 func (h *seatHandler) WatchSeatMap(ctx context.Context, req *connect.Request[marqueev1.WatchSeatMapRequest], stream *connect.ServerStream[marqueev1.WatchSeatMapResponse]) error {
 	return h.svc.WatchSeatMap(ctx, req.Msg.ShowtimeId, func(m inventory.SeatMap, version uint64) error {
-		return stream.Send(watchedSeatMapToProto(m, version))
+		return stream.Send(h.watched(m, version))
 	})
 }
