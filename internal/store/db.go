@@ -104,14 +104,109 @@ func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx pgx.
 		if db.OnRetry != nil {
 			db.OnRetry(caller(), err)
 		}
-		wait := backoff/2 + rand.N(backoff)
-		select {
-		case <-ctx.Done():
+		if !db.backoff(ctx, &backoff) {
 			return ctx.Err()
-		case <-time.After(wait):
 		}
-		backoff = min(backoff*2, 64*time.Millisecond)
 	}
+}
+
+// backoff waits before a retry (jittered, doubling up to 64ms), reporting false when ctx ended first.
+func (db *DB) backoff(ctx context.Context, d *time.Duration) bool {
+	wait := *d/2 + rand.N(*d)
+	*d = min(*d*2, 64*time.Millisecond)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(wait):
+		return true
+	}
+}
+
+// Pipelined is a SERIALIZABLE transaction whose BEGIN travels with its first statements and whose COMMIT
+// travels with its last, so that a short transaction costs two round trips instead of four: first queues the
+// opening statements (after BEGIN); then reads their results (and may query on c) and returns the closing
+// statements to send with COMMIT (nil for none). It is retried whole as Transact is, and returns nil only
+// when COMMIT succeeded. A connection left inside a transaction (an error, a cancelled context) is rolled
+// back, or closed by the pool.
+func (db *DB) Pipelined(ctx context.Context, first func(b *pgx.Batch),
+	then func(ctx context.Context, br pgx.BatchResults, c Querier) (*pgx.Batch, error)) error {
+	backoff := time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := db.pipelinedOnce(ctx, first, then)
+		if err == nil || !retryable(err) || attempt >= db.MaxAttempts {
+			return err
+		}
+		if db.OnRetry != nil {
+			db.OnRetry(caller(), err)
+		}
+		if !db.backoff(ctx, &backoff) {
+			return ctx.Err()
+		}
+	}
+}
+
+// errRolledBack is a Pipelined transaction whose COMMIT rolled back, because a statement had failed.
+var errRolledBack = errors.New("store.Pipelined: the transaction was rolled back")
+
+// Querier is what a transaction's statements run on: a pgx.Tx, or the connection of a Pipelined one.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func (db *DB) pipelinedOnce(ctx context.Context, first func(b *pgx.Batch),
+	then func(ctx context.Context, br pgx.BatchResults, c Querier) (*pgx.Batch, error)) (err error) {
+	c, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release() // the pool closes a connection still in a transaction
+	conn := c.Conn()
+	committed := false
+	defer func() {
+		if !committed && conn.PgConn().TxStatus() != 'I' && !conn.IsClosed() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			_, _ = conn.Exec(rctx, "ROLLBACK")
+			cancel()
+		}
+	}()
+	b := &pgx.Batch{}
+	b.Queue("BEGIN ISOLATION LEVEL SERIALIZABLE")
+	first(b)
+	br := conn.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil { // BEGIN
+		br.Close()
+		return err
+	}
+	last, err := then(ctx, br, conn)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if last == nil {
+		last = &pgx.Batch{}
+	}
+	n := last.Len()
+	last.Queue("COMMIT")
+	br = conn.SendBatch(ctx, last)
+	for i := 0; i < n && err == nil; i++ {
+		_, err = br.Exec()
+	}
+	if err == nil {
+		// COMMIT: a serialization failure at commit shows here. A transaction that an earlier error had
+		// aborted answers COMMIT with ROLLBACK and no error: that is a failure too.
+		var tag pgconn.CommandTag
+		if tag, err = br.Exec(); err == nil && tag.String() != "COMMIT" {
+			err = errRolledBack
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	committed = err == nil
+	return err
 }
 
 // caller names the function that called Transact, shortened to its package's last element.

@@ -147,17 +147,16 @@ func fillStatuses(rows pgx.Rows, err error, seats []inventory.SeatState) error {
 	return nil
 }
 
-// CreateHold marks h's seats held in one transaction, all or none, and announces them (SeatsHeld). The
+// CreateHold marks h's seats held in one transaction, all or none, and announces them (SeatsHeld). BEGIN, the
 // showtime read, the per-user count, the conditional update and the inserts go to the database as one
-// pipelined batch; the checks on their results then commit or roll back the whole.
+// pipelined batch; the checks on their results then commit or roll back the whole (two round trips).
 func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules inventory.HoldRules) error {
 	const op = "store.CreateHold"
 	lines, err := encodeLines(h.Lines)
 	if err != nil {
 		return errs.E(op, err)
 	}
-	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		b := &pgx.Batch{}
+	return s.db.Pipelined(ctx, func(b *pgx.Batch) {
 		b.Queue(`SELECT `+showtimeColumns+` FROM showtimes WHERE region = $1 AND id = $2`, h.Region, h.ShowtimeID)
 		b.Queue(`SELECT holds, booked FROM hold_quotas WHERE region = $1 AND showtime_id = $2 AND user_id = $3`,
 			h.Region, h.ShowtimeID, h.UserID)
@@ -184,11 +183,12 @@ func (s *InventoryStore) CreateHold(ctx context.Context, h inventory.Hold, rules
 			ON CONFLICT (region, user_id) DO UPDATE SET holds = person_hold_quotas.holds || excluded.holds`,
 			h.Region, h.UserID, h.ID, len(h.SeatIDs), h.ExpiresAt)
 		s.db.queueEvent(b, h.CreatedAt, events.SeatsHeld(h.Region, h.ShowtimeID, h.ID, h.SeatIDs, h.ExpiresAt, h.CreatedAt))
-		res, err := runHoldBatch(ctx, tx, b, h.CreatedAt)
+	}, func(ctx context.Context, br pgx.BatchResults, c Querier) (*pgx.Batch, error) {
+		res, err := readHoldBatch(br, h.CreatedAt)
 		if err != nil {
-			return errs.E(op, err)
+			return nil, errs.E(op, err)
 		}
-		return checkHold(ctx, tx, h, rules, res)
+		return nil, checkHold(ctx, c, h, rules, res)
 	})
 }
 
@@ -200,9 +200,9 @@ type holdBatch struct {
 	taken    []string
 }
 
-func runHoldBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, now time.Time) (holdBatch, error) {
+// readHoldBatch reads the hold batch's results and closes br.
+func readHoldBatch(br pgx.BatchResults, now time.Time) (holdBatch, error) {
 	var res holdBatch
-	br := tx.SendBatch(ctx, b)
 	st, err := scanShowtime(br.QueryRow())
 	res.showtime, res.found = st, err == nil
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
@@ -239,7 +239,7 @@ func runHoldBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, now time.Time) (
 }
 
 // checkHold applies the rules to what the batch found; any failure rolls the transaction back.
-func checkHold(ctx context.Context, tx pgx.Tx, h inventory.Hold, rules inventory.HoldRules, res holdBatch) error {
+func checkHold(ctx context.Context, tx Querier, h inventory.Hold, rules inventory.HoldRules, res holdBatch) error {
 	if !res.found {
 		return errs.Errorf("store.CreateHold", errs.NotFound, "showtime not found")
 	}
@@ -256,7 +256,7 @@ func checkHold(ctx context.Context, tx pgx.Tx, h inventory.Hold, rules inventory
 }
 
 // missingSeats explains why some seats could not be taken: unknown seats are Invalid, others unavailable.
-func missingSeats(ctx context.Context, tx pgx.Tx, region, showtimeID string, want, taken []string) error {
+func missingSeats(ctx context.Context, tx Querier, region, showtimeID string, want, taken []string) error {
 	rows, err := tx.Query(ctx, `SELECT seat_id FROM showtime_seats
 		WHERE region = $1 AND showtime_id = $2 AND seat_id = ANY($3)`, region, showtimeID, want)
 	if err != nil {
@@ -283,22 +283,28 @@ func missingSeats(ctx context.Context, tx pgx.Tx, region, showtimeID string, wan
 }
 
 // ReleaseHold frees the seats of a hold belonging to userID. Releasing an expired hold succeeds. Each
-// statement names the exact rows it touches (by primary key), so the transaction's reads stay narrow. (One
+// statement names the exact rows it touches (by primary key), so the transaction's reads stay narrow; BEGIN
+// goes with the hold's update, and the seats, quotas and event go with COMMIT (two round trips). (One
 // statement with data-modifying CTEs was tried: its join read the showtime's seats more widely, and releases
 // were retried far more often.)
 func (s *InventoryStore) ReleaseHold(ctx context.Context, region, holdID, userID string, now time.Time) error {
 	const op = "store.ReleaseHold"
-	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	return s.db.Pipelined(ctx, func(b *pgx.Batch) {
+		b.Queue(`UPDATE holds SET status = 'released'
+			WHERE region = $1 AND id = $2 AND user_id = $3 AND status = 'active'
+			RETURNING showtime_id, seat_ids`, region, holdID, userID)
+	}, func(ctx context.Context, br pgx.BatchResults, c Querier) (*pgx.Batch, error) {
 		var showtimeID string
 		var seats []string
-		err := tx.QueryRow(ctx, `UPDATE holds SET status = 'released'
-			WHERE region = $1 AND id = $2 AND user_id = $3 AND status = 'active'
-			RETURNING showtime_id, seat_ids`, region, holdID, userID).Scan(&showtimeID, &seats)
+		err := br.QueryRow().Scan(&showtimeID, &seats)
+		if cerr := br.Close(); err == nil || errors.Is(err, pgx.ErrNoRows) && cerr != nil {
+			err = cerr
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
-			return whyNotReleased(ctx, tx, region, holdID, userID)
+			return nil, whyNotReleased(ctx, c, region, holdID, userID)
 		}
 		if err != nil {
-			return errs.E(op, err)
+			return nil, errs.E(op, err)
 		}
 		b := &pgx.Batch{}
 		b.Queue(`UPDATE showtime_seats SET status = 'available', hold_id = NULL, held_by = NULL,
@@ -306,7 +312,7 @@ func (s *InventoryStore) ReleaseHold(ctx context.Context, region, holdID, userID
 			region, showtimeID, seats, holdID)
 		queueDropFromQuota(b, region, showtimeID, userID, holdID, 0)
 		s.db.queueEvent(b, now, events.SeatsReleased(region, showtimeID, holdID, seats, "released", now))
-		return wrap(op, tx.SendBatch(ctx, b).Close())
+		return b, nil
 	})
 }
 
@@ -434,7 +440,7 @@ func liveSeats(quota []byte, now time.Time) (seats, holds int, err error) {
 	return seats, holds, nil
 }
 
-func whyNotReleased(ctx context.Context, tx pgx.Tx, region, holdID, userID string) error {
+func whyNotReleased(ctx context.Context, tx Querier, region, holdID, userID string) error {
 	const op = "store.ReleaseHold"
 	h, err := getHold(ctx, tx, region, holdID)
 	if err == nil {
