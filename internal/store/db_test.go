@@ -152,3 +152,110 @@ func mustExec(t *testing.T, db *store.DB, sql string) {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
+
+// TestPipelinedWriteSkew is TestTransactWriteSkew through Pipelined: whatever the interleaving, one doctor
+// stays on call, and what Pipelined reports committed is what the database holds.
+func TestPipelinedWriteSkew(t *testing.T) {
+	db := storetest.NewDB(t, nil)
+	ctx := context.Background()
+	mustExec(t, db, `CREATE TABLE oncall (name TEXT PRIMARY KEY, on_call BOOLEAN NOT NULL)`)
+	for round := 0; round < 20; round++ {
+		mustExec(t, db, `DELETE FROM oncall`)
+		mustExec(t, db, `INSERT INTO oncall VALUES ('alice', true), ('bob', true)`)
+		var wg sync.WaitGroup
+		committed := make([]bool, 2)
+		start := make(chan struct{})
+		for i, name := range []string{"alice", "bob"} {
+			wg.Go(func() {
+				<-start
+				err := db.Pipelined(ctx, func(b *pgx.Batch) {
+					b.Queue(`SELECT count(*) FROM oncall WHERE on_call`)
+				}, func(ctx context.Context, br pgx.BatchResults, c store.Querier) (*pgx.Batch, error) {
+					var n int
+					if err := br.QueryRow().Scan(&n); err != nil {
+						return nil, err
+					}
+					if n < 2 {
+						return nil, errNotEnough
+					}
+					b := &pgx.Batch{}
+					b.Queue(`UPDATE oncall SET on_call = false WHERE name = $1`, name)
+					return b, nil
+				})
+				if err != nil && !errors.Is(err, errNotEnough) {
+					t.Errorf("%s: %v", name, err)
+				}
+				committed[i] = err == nil
+			})
+		}
+		close(start)
+		wg.Wait()
+		var alice, bob bool
+		if err := db.Pool.QueryRow(ctx, `SELECT bool_or(on_call) FILTER (WHERE name = 'alice'),
+			bool_or(on_call) FILTER (WHERE name = 'bob') FROM oncall`).Scan(&alice, &bob); err != nil {
+			t.Fatal(err)
+		}
+		if alice == bob || committed[0] == alice || committed[1] == bob {
+			t.Fatalf("round %d: on call alice=%v bob=%v, committed %v; want exactly one off call, the committed one",
+				round, alice, bob, committed)
+		}
+	}
+}
+
+// TestPipelinedFailuresRollBack: a failed closing statement, an error from then, and a server error that then
+// ignored all leave nothing committed and report an error; the pool's connections stay usable.
+func TestPipelinedFailuresRollBack(t *testing.T) {
+	db := storetest.NewDB(t, nil)
+	ctx := context.Background()
+	mustExec(t, db, `CREATE TABLE kv (k TEXT PRIMARY KEY)`)
+	boom := errors.New("boom")
+	cases := map[string]struct {
+		first func(b *pgx.Batch)
+		then  func(ctx context.Context, br pgx.BatchResults, c store.Querier) (*pgx.Batch, error)
+	}{
+		"a closing statement fails": {
+			first: func(b *pgx.Batch) { b.Queue(`INSERT INTO kv VALUES ('a')`) },
+			then: func(ctx context.Context, br pgx.BatchResults, c store.Querier) (*pgx.Batch, error) {
+				b := &pgx.Batch{}
+				b.Queue(`INSERT INTO kv VALUES ('b')`)
+				b.Queue(`INSERT INTO kv VALUES ('b')`) // duplicate key
+				return b, nil
+			},
+		},
+		"then fails": {
+			first: func(b *pgx.Batch) { b.Queue(`INSERT INTO kv VALUES ('c')`) },
+			then: func(ctx context.Context, br pgx.BatchResults, c store.Querier) (*pgx.Batch, error) {
+				return nil, boom
+			},
+		},
+		"then ignores a server error": {
+			first: func(b *pgx.Batch) {
+				b.Queue(`INSERT INTO kv VALUES ('d')`)
+				b.Queue(`SELECT 1/0`)
+			},
+			then: func(ctx context.Context, br pgx.BatchResults, c store.Querier) (*pgx.Batch, error) {
+				return nil, nil
+			},
+		},
+	}
+	for name, tc := range cases {
+		if err := db.Pipelined(ctx, tc.first, tc.then); err == nil {
+			t.Errorf("%s: Pipelined reported success", name)
+		}
+	}
+	var n int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM kv`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("rows after failed pipelined transactions = %d, want 0", n)
+	}
+	err := db.Pipelined(ctx, func(b *pgx.Batch) { b.Queue(`INSERT INTO kv VALUES ('e')`) },
+		func(ctx context.Context, br pgx.BatchResults, c store.Querier) (*pgx.Batch, error) { return nil, nil })
+	if err != nil {
+		t.Fatalf("a good pipelined transaction after the failures: %v", err)
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM kv`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("rows after a good pipelined transaction = %d (%v), want 1", n, err)
+	}
+}
