@@ -26,8 +26,6 @@ type HoldResults struct {
 	// HoldRetries and ReleaseRetries are the hold and release transactions the server ran again after a
 	// serialization failure or deadlock (store.DB.Transact's retries of CreateHold and ReleaseHold).
 	HoldRetries, ReleaseRetries int
-	// Retries are every transaction the server ran again during the phase, by "transaction reason".
-	Retries map[string]int
 	Stats   PhaseStats
 }
 
@@ -63,7 +61,6 @@ type holdClient struct {
 // RunHolds runs the hold phase.
 func (s *Stack) RunHolds(ctx context.Context) (HoldResults, error) {
 	holdRetries, releaseRetries := s.retries()
-	before := s.App.Telemetry.Retries.ByTransaction()
 	start := s.snapshot()
 	deadline := start.at.Add(s.opts.Duration)
 	clients := make([]holdClient, s.opts.Clients)
@@ -91,12 +88,6 @@ func (s *Stack) RunHolds(ctx context.Context) (HoldResults, error) {
 	res.Latency, res.Release = summarize(holdLat), summarize(releaseLat)
 	h, r := s.retries()
 	res.HoldRetries, res.ReleaseRetries = h-holdRetries, r-releaseRetries
-	res.Retries = s.App.Telemetry.Retries.ByTransaction()
-	for k, n := range before {
-		if res.Retries[k] -= n; res.Retries[k] == 0 {
-			delete(res.Retries, k)
-		}
-	}
 	return res, nil
 }
 

@@ -169,7 +169,7 @@ func notes(res Results) []string {
 		fmt.Sprintf("hold phase: %d HoldSeats calls, %d holds; ReleaseHold p50 %s, p99 %s; max HoldSeats %s",
 			h.Latency.N, h.Holds, ms(h.Release.P50), ms(h.Release.P99), ms(h.Latency.Max)),
 		"hold phase " + cpuNote(h.Stats),
-		"hold phase transactions run again, by transaction and reason: " + retriesNote(h.Retries),
+		"hold phase transactions run again, by transaction and reason: " + retriesNote(h.Stats.Retries),
 		"hold phase rows updated (of which heap-only): " + updatesNote(h.Stats.Updates),
 		fmt.Sprintf("seat map phase: %d GetSeatMap calls, %d errors, %d distinct versions seen, %d database reads "+
 			"of the map for %d changes; max %s", m.Latency.N, m.Errors, m.Versions, m.DBReads, m.Changes, ms(m.Latency.Max)),
@@ -178,6 +178,8 @@ func notes(res Results) []string {
 			"HoldSeats p50 %s, p99 %s", o.Bookings, o.SeatsSold, o.SeatMap.N, ms(o.SeatMap.P50), ms(o.SeatMap.P99),
 			ms(o.Hold.P50), ms(o.Hold.P99)),
 		"on-sale " + cpuNote(o.Stats),
+		"on-sale transactions run again, by transaction and reason: " + retriesNote(o.Stats.Retries),
+		"on-sale rows updated (of which heap-only): " + updatesNote(o.Stats.Updates),
 	}
 	for _, e := range []string{h.FirstError, m.FirstError, o.FirstError} {
 		if e != "" {

@@ -54,10 +54,13 @@ type PhaseStats struct {
 	// those were heap-only (HOT: no new index entry, so no conflict with readers of the index's pages), from
 	// pg_stat_user_tables.
 	Updates map[string][2]int64
+	// Retries are the transactions the server ran again during the phase, by "transaction reason".
+	Retries map[string]int
 }
 
 // hotTables are the tables whose updates the notes count.
-var hotTables = []string{"showtime_seats", "holds", "hold_quotas", "person_hold_quotas", "outbox"}
+var hotTables = []string{"showtime_seats", "holds", "hold_quotas", "person_hold_quotas", "outbox", "bookings",
+	"booking_seats", "payments", "idempotency_keys", "checkout_attempts"}
 
 // updates reads pg_stat_user_tables' updated and HOT-updated rows of hotTables.
 func (s *Stack) updates() map[string][2]int64 {
@@ -88,10 +91,12 @@ type snapshot struct {
 	pgCPU   time.Duration
 	logSize int64
 	updates map[string][2]int64
+	retries map[string]int
 }
 
 func (s *Stack) snapshot() snapshot {
-	snap := snapshot{at: time.Now(), goCPU: selfCPU(), pgCPU: s.clusterCPU(), updates: s.updates()}
+	snap := snapshot{at: time.Now(), goCPU: selfCPU(), pgCPU: s.clusterCPU(), updates: s.updates(),
+		retries: s.App.Telemetry.Retries.ByTransaction()}
 	if fi, err := os.Stat(s.pgLog()); err == nil {
 		snap.logSize = fi.Size()
 	}
@@ -105,6 +110,12 @@ func (s *Stack) since(a snapshot) PhaseStats {
 	log := readFrom(s.pgLog(), a.logSize, b.logSize)
 	st.SerializationFailures = bytes.Count(log, []byte("could not serialize access"))
 	st.Deadlocks = bytes.Count(log, []byte("deadlock detected"))
+	st.Retries = map[string]int{}
+	for k, n := range b.retries {
+		if d := n - a.retries[k]; d > 0 {
+			st.Retries[k] = d
+		}
+	}
 	st.Updates = map[string][2]int64{}
 	for t, n := range b.updates {
 		st.Updates[t] = [2]int64{n[0] - a.updates[t][0], n[1] - a.updates[t][1]}
