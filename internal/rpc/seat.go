@@ -8,13 +8,17 @@ import (
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/onsale"
 )
 
-type seatHandler struct{ svc *inventory.Service }
+type seatHandler struct {
+	svc   *inventory.Service
+	rooms *onsale.Service
+}
 
-// NewSeatHandler serves SeatService.
-func NewSeatHandler(svc *inventory.Service) marqueev1connect.SeatServiceHandler {
-	return &seatHandler{svc: svc}
+// NewSeatHandler serves SeatService: seats and holds through svc, waiting rooms through rooms.
+func NewSeatHandler(svc *inventory.Service, rooms *onsale.Service) marqueev1connect.SeatServiceHandler {
+	return &seatHandler{svc: svc, rooms: rooms}
 }
 
 func (h *seatHandler) GetSeatMap(ctx context.Context, req *connect.Request[marqueev1.GetSeatMapRequest]) (*connect.Response[marqueev1.GetSeatMapResponse], error) {
@@ -26,7 +30,7 @@ func (h *seatHandler) GetSeatMap(ctx context.Context, req *connect.Request[marqu
 }
 
 func (h *seatHandler) HoldSeats(ctx context.Context, req *connect.Request[marqueev1.HoldSeatsRequest]) (*connect.Response[marqueev1.HoldSeatsResponse], error) {
-	hold, err := h.svc.Hold(ctx, userID(ctx), req.Msg.ShowtimeId, req.Msg.SeatIds)
+	hold, err := h.svc.HoldWithPass(ctx, userID(ctx), req.Msg.ShowtimeId, req.Msg.SeatIds, req.Msg.AdmissionPass)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +55,8 @@ func (h *seatHandler) BestAvailable(ctx context.Context, req *connect.Request[ma
 
 func (h *seatHandler) HoldBestAvailable(ctx context.Context, req *connect.Request[marqueev1.HoldBestAvailableRequest]) (*connect.Response[marqueev1.HoldBestAvailableResponse], error) {
 	m := req.Msg
-	hold, err := h.svc.HoldBest(ctx, userID(ctx), m.ShowtimeId, seatRequest(m.Count, m.SeatType, m.Accessible))
+	hold, err := h.svc.HoldBestWithPass(ctx, userID(ctx), m.ShowtimeId, seatRequest(m.Count, m.SeatType, m.Accessible),
+		m.AdmissionPass)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,77 @@
+package onsale
+
+import (
+	"context"
+	"time"
+
+	"github.com/marqueehq/marquee/internal/errs"
+)
+
+// DefaultPoll is how often a waiting person's place is read again for their stream.
+const DefaultPoll = time.Second
+
+// DefaultHeartbeat is how long a stream goes without news before the place is sent again.
+const DefaultHeartbeat = 15 * time.Second
+
+// Wait takes a place for userID in the showtime's waiting room (or keeps theirs) and sends it at once, then
+// again whenever their status, position or estimate changes (or a heartbeat passes), read from the database
+// so it works whichever process admits them. It returns once the place is no longer waiting (after sending
+// it: admitted with its pass, or ended), or when ctx is done (nil).
+func (s *Service) Wait(ctx context.Context, userID, showtimeID string, send func(Room) error) error {
+	const op = "onsale.Wait"
+	room, err := s.Join(ctx, userID, showtimeID)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	poll, beat := s.poll(), s.heartbeat()
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	var last *Room
+	quiet := time.Duration(0)
+	for {
+		if last == nil || !sameRoom(*last, room) || quiet >= beat {
+			if err := send(room); err != nil {
+				return err
+			}
+			last, quiet = &room, 0
+		}
+		if room.Place == nil || room.Place.Status != Waiting {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			quiet += poll
+		}
+		if room, err = s.Room(ctx, userID, showtimeID); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return errs.E(op, err)
+		}
+	}
+}
+
+// sameRoom reports whether a waiting person would see no difference.
+func sameRoom(a, b Room) bool {
+	if (a.Place == nil) != (b.Place == nil) || a.OnSale.ID != b.OnSale.ID {
+		return false
+	}
+	return a.Place == nil || a.Place.Status == b.Place.Status && a.Position == b.Position &&
+		a.Estimate == b.Estimate && a.Pass == b.Pass && a.Shopping == b.Shopping
+}
+
+func (s *Service) poll() time.Duration {
+	if s.Poll > 0 {
+		return s.Poll
+	}
+	return DefaultPoll
+}
+
+func (s *Service) heartbeat() time.Duration {
+	if s.Heartbeat > 0 {
+		return s.Heartbeat
+	}
+	return DefaultHeartbeat
+}
