@@ -26,14 +26,14 @@ func (s *Service) Wait(ctx context.Context, userID, showtimeID string, send func
 	poll, beat := s.poll(), s.heartbeat()
 	t := time.NewTicker(poll)
 	defer t.Stop()
-	var last *Room
-	quiet := time.Duration(0)
+	var last Room
+	sent, quiet := false, time.Duration(0)
 	for {
-		if last == nil || !sameRoom(*last, room) || quiet >= beat {
+		if !sent || !sameRoom(last, room) || quiet >= beat {
 			if err := send(room); err != nil {
 				return err
 			}
-			last, quiet = &room, 0
+			last, sent, quiet = room, true, 0
 		}
 		if room.Place == nil || room.Place.Status != Waiting {
 			return nil

@@ -38,7 +38,7 @@ func (s *OnSaleStore) ShowtimeChain(ctx context.Context, region, showtimeID stri
 	err := s.db.Pool.QueryRow(ctx, `SELECT t.chain_id FROM showtimes s
 		JOIN theatres t ON t.region = s.region AND t.id = s.theatre_id
 		WHERE s.region = $1 AND s.id = $2`, region, showtimeID).Scan(&chain)
-	return chain, notFound("store.ShowtimeChain", err, "showtime")
+	return chain, found("store.ShowtimeChain", err, "showtime")
 }
 
 // SetOnSale inserts o, or changes the on-sale on for the same target; a movie that does not exist is NotFound.
@@ -81,7 +81,7 @@ func (s *OnSaleStore) SetOnSale(ctx context.Context, o onsale.OnSale, now time.T
 func (s *OnSaleStore) OnSale(ctx context.Context, region, id string) (onsale.OnSale, error) {
 	o, err := scanOnSale(s.db.Pool.QueryRow(ctx, `SELECT `+onSaleColumns+` FROM on_sales o
 		WHERE o.region = $1 AND o.id = $2`, region, id))
-	return o, notFound("store.OnSale", err, "on-sale")
+	return o, found("store.OnSale", err, "on-sale")
 }
 
 // ListOnSales lists a chain's on-sales in a region, newest first (at most 200).
@@ -117,7 +117,7 @@ func (s *OnSaleStore) For(ctx context.Context, region, showtimeID string) (onsal
 		  AND (o.showtime_id = s.id OR (o.showtime_id = '' AND o.movie_id = s.movie_id AND o.chain_id = t.chain_id))
 		WHERE s.region = $1 AND s.id = $2
 		ORDER BY o.showtime_id DESC LIMIT 1`, region, showtimeID))
-	return o, notFound("store.OnSaleFor", err, "on-sale")
+	return o, found("store.OnSaleFor", err, "on-sale")
 }
 
 const placeColumns = `p.region, p.showtime_id, p.user_id, p.on_sale_id, p.rank, p.status, p.joined_at,
@@ -139,7 +139,7 @@ func scanPlace(r pgx.Row) (onsale.Place, error) {
 func getPlace(ctx context.Context, db q, region, showtimeID, userID string) (onsale.Place, error) {
 	p, err := scanPlace(db.QueryRow(ctx, `SELECT `+placeColumns+` FROM onsale_places p
 		WHERE p.region = $1 AND p.showtime_id = $2 AND p.user_id = $3`, region, showtimeID, userID))
-	return p, notFound("store.getPlace", err, "place in the waiting room")
+	return p, found("store.getPlace", err, "place in the waiting room")
 }
 
 // Join stores the place decide gives userID, in one transaction with reading the one they have.
@@ -288,4 +288,12 @@ func (s *OnSaleStore) Spent(ctx context.Context, region, showtimeID, userID stri
 		return false, nil
 	}
 	return spent, wrap("store.Spent", err)
+}
+
+// found is notFound for an err that may be nil.
+func found(op string, err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return notFound(op, err, what)
 }
