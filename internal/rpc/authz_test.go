@@ -25,6 +25,7 @@ import (
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/app"
 	"github.com/marqueehq/marquee/internal/objstore"
+	"github.com/marqueehq/marquee/internal/onsale"
 	"github.com/marqueehq/marquee/internal/rpc"
 	"github.com/marqueehq/marquee/internal/s3server"
 	"github.com/marqueehq/marquee/internal/search"
@@ -171,7 +172,7 @@ var authzMatrix = map[string]authzRow{
 	"marquee.v1.AdminService/SetOnSale": {req: `{"region":"us-east1","showtime_id":"{show2}","opens_at":"{later}","capacity":10}`,
 		want: codes("UA PD PD PD OK OK PD")},
 	"marquee.v1.AdminService/ListOnSales": {req: `{"region":"us-east1","chain_id":"{chain}"}`, want: codes("UA PD PD PD OK OK PD")},
-	"marquee.v1.AdminService/EndOnSale":   {req: `{"on_sale_id":"{nosuch}"}`, want: codes("UA PD PD PD NF NF PD")},
+	"marquee.v1.AdminService/EndOnSale":   {req: `{"on_sale_id":"{onsale}"}`, want: codes("UA PD PD PD OK OK PD")},
 
 	"marquee.v1.ComplianceService/LookupBooking":  {req: `{"confirmation_code":"{code}"}`, want: codes("UA PD PD OK PD OK PD")},
 	"marquee.v1.ComplianceService/SearchBookings": {req: `{"region":"us-east1","user_id":"{owner}"}`, want: codes("UA PD PD OK PD OK PD")},
@@ -340,7 +341,12 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.vars = map[string]string{"show": e.fix.Showtime.ID, "show2": show2.ID, "theatre": e.fix.Theatre.ID,
+	sale, err := svcs.OnSale.SetOnSale(ctx, w.users[operator].id, onsale.OnSale{Region: show2.Region,
+		ShowtimeID: show2.ID, OpensAt: t0, Capacity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.vars = map[string]string{"show": e.fix.Showtime.ID, "show2": show2.ID, "onsale": sale.ID, "theatre": e.fix.Theatre.ID,
 		"screen": e.fix.Screen.ID, "movie": e.fix.Movie.ID, "chain": e.fix.Chain.ID, "city": e.fix.City.ID,
 		"hold": hold.Id, "hold2": hold2.Id, "booking": b.Id, "code": b.ConfirmationCode, "owner": w.users[owner].id,
 		"auditor": w.users[auditor].id, "bystander": bystander.id,
