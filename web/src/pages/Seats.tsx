@@ -133,6 +133,7 @@ export function Seats(props: { id: string }) {
       {started && <Alert kind="info">This show has started; seats can no longer be booked.</Alert>}
       {available.length === 0 && !started ? <SoldOut showtimeId={props.id} /> : (
         <>
+          {waiting && <WaitingRoom showtimeId={props.id} onSale={onSale!} onAdmitted={setPass} />}
           <Legend seats={map.seats} />
           <SeatGrid seats={map.seats} picked={picked} onToggle={toggle} />
           {notice && <Alert>{notice}</Alert>}
@@ -145,7 +146,7 @@ export function Seats(props: { id: string }) {
             )}
           </div>
           {waiting ? (
-            <WaitingRoom showtimeId={props.id} onSale={onSale!} onAdmitted={setPass} />
+            <p>You can hold seats once it's your turn in the waiting room above.</p>
           ) : !signedIn ? (
             <p><a href={`/login?next=${encodeURIComponent(`/showtime/${props.id}`)}`}>Sign in</a> to hold seats.</p>
           ) : (

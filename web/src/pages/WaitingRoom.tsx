@@ -51,7 +51,7 @@ export function WaitingRoom(props: { showtimeId: string; onSale: OnSale; onAdmit
         <p>You left the waiting room. <button type="button" class="secondary" onClick={() => setLeft(false)}>Join again</button> (at the back of the line).</p>
       ) : (
         <>
-          <div role="status" aria-live="polite" class="place">
+          <div role="status" aria-live="polite" class="room-place">
             {!place ? <p>Taking your place…</p> : !open || place.position === 0 ? (
               <p>The sale opens {when(opens)}. Everyone here before then gets a place in line drawn at random when it opens, so arriving early gives no edge and you don't need to refresh.</p>
             ) : (
