@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -156,7 +157,10 @@ func (s *Stack) watchRoom(ctx context.Context, stop context.CancelFunc, show cat
 	}
 }
 
-// run arrives, waits for admission, then holds the best 1 to 4 seats with the pass and books them.
+// run arrives, waits for admission, then, like a person on the seat map, holds 1 to 4 free seats side by side
+// (fewer when fewer are free) with the pass and books them, trying other seats while someone is faster. One
+// who gives up while seats are still free is counted; everyone who stops shopping without buying leaves the
+// waiting room, as a person closing the page would once told there is nothing for them.
 func (p *person) run(ctx context.Context, s *Stack, show catalog.Showtime, start time.Time) {
 	sleepCtx(ctx, time.Until(start.Add(p.arrive)))
 	if ctx.Err() != nil {
@@ -169,28 +173,40 @@ func (p *person) run(ctx context.Context, s *Stack, show catalog.Showtime, start
 		return
 	}
 	p.admitted, p.wait = true, time.Since(t0)
+	defer func() {
+		if !p.bought {
+			_, _ = s.seatSvc.LeaveWaitingRoom(context.WithoutCancel(ctx), authed(p.token, &marqueev1.LeaveWaitingRoomRequest{ShowtimeId: show.ID}))
+		}
+	}()
 	want := 1 + rand.N(4)
-	for range 5 {
-		hold, err := s.seatSvc.HoldBestAvailable(ctx, authed(p.token, &marqueev1.HoldBestAvailableRequest{
-			ShowtimeId: show.ID, Count: int32(want), AdmissionPass: pass}))
-		if connect.CodeOf(err) == connect.CodeFailedPrecondition {
-			free, ferr := freeSeats(ctx, s, show.ID)
-			if ferr != nil || free == 0 {
-				p.keep(ctx, ferr)
-				return // sold out, or every seat is held by people about to book
-			}
-			want = min(want, free)
-			continue
+	for range 20 {
+		free, err := freeSeats(ctx, s, show.ID)
+		if err != nil || len(free) == 0 {
+			p.keep(ctx, err)
+			return // sold out, or every seat is held by people about to book
+		}
+		hold, err := s.seatSvc.HoldSeats(ctx, authed(p.token, &marqueev1.HoldSeatsRequest{ShowtimeId: show.ID,
+			SeatIds: pickSeats(free, want), AdmissionPass: pass}))
+		if connect.CodeOf(err) == connect.CodeFailedPrecondition && !strings.Contains(errMsg(err), "pass") {
+			continue // someone was faster
 		}
 		if err != nil {
-			p.keep(ctx, fmt.Errorf("HoldBestAvailable: %w", err))
+			p.keep(ctx, fmt.Errorf("HoldSeats: %w", err))
 			return
 		}
 		p.book(ctx, s, hold.Msg.Hold)
 		return
 	}
 	free, _ := freeSeats(ctx, s, show.ID)
-	p.noSeatButFree = free > 0
+	p.noSeatButFree = len(free) > 0
+}
+
+func errMsg(err error) string {
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce.Message()
+	}
+	return ""
 }
 
 // admission waits on WaitForAdmission until the pass arrives.
@@ -227,19 +243,19 @@ func (p *person) keep(ctx context.Context, err error) {
 	}
 }
 
-// freeSeats counts the showtime's available seats on its seat map.
-func freeSeats(ctx context.Context, s *Stack, showtimeID string) (int, error) {
+// freeSeats returns the showtime's available seats on its seat map, in seat map order.
+func freeSeats(ctx context.Context, s *Stack, showtimeID string) ([]*marqueev1.Seat, error) {
 	res, err := s.seatSvc.GetSeatMap(ctx, connect.NewRequest(&marqueev1.GetSeatMapRequest{ShowtimeId: showtimeID}))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	var free []*marqueev1.Seat
 	for _, seat := range res.Msg.Seats {
 		if seat.Status == marqueev1.SeatStatus_SEAT_STATUS_AVAILABLE {
-			n++
+			free = append(free, seat)
 		}
 	}
-	return n, nil
+	return free, nil
 }
 
 // roomShowtime makes the phase's showtime on a screen of its own, at a chain of its own without the orphan

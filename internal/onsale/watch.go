@@ -15,7 +15,7 @@ const DefaultHeartbeat = 15 * time.Second
 
 // Wait takes a place for userID in the showtime's waiting room (or keeps theirs) and sends it at once, then
 // again whenever their status, position or estimate changes (or a heartbeat passes), read from the database
-// so it works whichever process admits them. It returns once the place is no longer waiting (after sending
+// so it works whichever process admits them (every Poll near the front of the line, every 3 Poll further back). It returns once the place is no longer waiting (after sending
 // it: admitted with its pass, or ended), or when ctx is done (nil).
 func (s *Service) Wait(ctx context.Context, userID, showtimeID string, send func(Room) error) error {
 	const op = "onsale.Wait"
@@ -23,9 +23,7 @@ func (s *Service) Wait(ctx context.Context, userID, showtimeID string, send func
 	if err != nil {
 		return errs.E(op, err)
 	}
-	poll, beat := s.poll(), s.heartbeat()
-	t := time.NewTicker(poll)
-	defer t.Stop()
+	beat := s.heartbeat()
 	var last Room
 	sent, quiet := false, time.Duration(0)
 	for {
@@ -38,8 +36,11 @@ func (s *Service) Wait(ctx context.Context, userID, showtimeID string, send func
 		if room.Place == nil || room.Place.Status != Waiting {
 			return nil
 		}
+		poll := s.pollFor(room)
+		t := time.NewTimer(poll)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return nil
 		case <-t.C:
 			quiet += poll
@@ -60,6 +61,16 @@ func sameRoom(a, b Room) bool {
 	}
 	return a.Place == nil || a.Place.Status == b.Place.Status && a.Position == b.Position &&
 		a.Estimate == b.Estimate && a.Pass == b.Pass && a.Shopping == b.Shopping
+}
+
+// pollFor is how long to wait before reading a waiting place again: Poll for those who may be admitted soon
+// (within two rounds of capacity), three times as long for the rest of the line and before opening, so a long
+// line does not read the database once a second per person.
+func (s *Service) pollFor(r Room) time.Duration {
+	if r.Position > 0 && r.Position <= 2*r.OnSale.Capacity {
+		return s.poll()
+	}
+	return 3 * s.poll()
 }
 
 func (s *Service) poll() time.Duration {
