@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -451,4 +452,70 @@ func TestWaitForAdmissionStream(t *testing.T) {
 	if err := <-s.done; err != nil {
 		t.Errorf("the stream ended with %v, want nil once admitted", err)
 	}
+}
+
+// TestAdmitConcurrently: four admission runs at once (as two processes of a region whose lease changed hands
+// might) never admit past capacity.
+func TestAdmitConcurrently(t *testing.T) {
+	e := newEnv(t)
+	e.mustOnSale(t, t0, 5)
+	for range 20 {
+		e.join(t, e.mustRegister(t))
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := e.svcs.OnSale.Admit(context.Background(), e.fix.Showtime.ID); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := e.count(t, `SELECT count(*) FROM onsale_places WHERE status = 'admitted'`); n != 5 {
+		t.Errorf("%d admitted, want 5 (the capacity)", n)
+	}
+}
+
+// TestMovieOnSale: an on-sale of a movie covers its showtimes at the chain's theatres in the region; it names
+// its chain, which the caller must operate; a showtime's on-sale names the region it is homed in.
+func TestMovieOnSale(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	op := e.mustOperator(t, e.fix.Chain.ID)
+	e.mustAddOtherChain(t)
+	set := func(u user, req *marqueev1.SetOnSaleRequest) error {
+		req.OpensAt, req.Capacity = timestamppb.New(t0), 2
+		_, err := e.adminSvc().SetOnSale(ctx, as(u, req))
+		return err
+	}
+	movie := &marqueev1.SetOnSaleRequest_MovieId{MovieId: e.fix.Movie.ID}
+	t.Run("ErrNoChain", func(t *testing.T) {
+		wantCode(t, set(op, &marqueev1.SetOnSaleRequest{Region: "us-east1", Target: movie}), connect.CodeInvalidArgument)
+	})
+	t.Run("ErrOtherChain", func(t *testing.T) {
+		err := set(e.mustOperator(t, otherChain), &marqueev1.SetOnSaleRequest{Region: "us-east1", Target: movie, ChainId: e.fix.Chain.ID})
+		wantCode(t, err, connect.CodePermissionDenied)
+	})
+	t.Run("ErrWrongRegion", func(t *testing.T) {
+		err := set(op, &marqueev1.SetOnSaleRequest{Region: "europe-west1",
+			Target: &marqueev1.SetOnSaleRequest_ShowtimeId{ShowtimeId: e.fix.Showtime.ID}})
+		wantCode(t, err, connect.CodeInvalidArgument)
+	})
+	t.Run("OK", func(t *testing.T) {
+		if err := set(op, &marqueev1.SetOnSaleRequest{Region: "us-east1", Target: movie, ChainId: e.fix.Chain.ID}); err != nil {
+			t.Fatal(err)
+		}
+		u := e.mustRegister(t)
+		res, err := e.seats.GetWaitingRoom(ctx, as(u, &marqueev1.GetWaitingRoomRequest{ShowtimeId: e.fix.Showtime.ID}))
+		if err != nil || res.Msg.OnSale.GetMovieId() != e.fix.Movie.ID {
+			t.Fatalf("GetWaitingRoom = %v, %v; want the movie's on-sale", res, err)
+		}
+		_, err = e.holdWithPass(u, "", "A1")
+		wantCode(t, err, connect.CodePermissionDenied)
+		e.join(t, u)
+		e.admit(t)
+		if _, err := e.holdWithPass(u, e.room(t, u).AdmissionPass, "A1"); err != nil {
+			t.Fatalf("hold with the pass of the movie's on-sale: %v", err)
+		}
+	})
 }
