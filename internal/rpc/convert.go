@@ -199,7 +199,7 @@ func createRequest(userID string, m *marqueev1.CreateBookingRequest) booking.Req
 func addRequest(userID string, m *marqueev1.AddSeatsRequest) booking.AddRequest {
 	return booking.AddRequest{Request: booking.Request{UserID: userID, PaymentToken: m.PaymentToken,
 		Key: m.IdempotencyKey, PromoCode: m.PromoCode, GiftCardCode: m.GiftCardCode, UseStoreCredit: m.UseStoreCredit,
-		BookingID: m.BookingId}, SeatIDs: m.SeatIds, Count: int(m.Count)}
+		BookingID: m.BookingId}, SeatIDs: m.SeatIds, Count: int(m.Count), Pass: m.AdmissionPass}
 }
 
 func cancelRequest(userID string, m *marqueev1.CancelBookingRequest) booking.CancelRequest {

@@ -519,3 +519,28 @@ func TestMovieOnSale(t *testing.T) {
 		}
 	})
 }
+
+// TestAddSeatsNeedsPass: adding seats to a booking of a showtime on sale takes a pass too; with it the seats
+// are added.
+func TestAddSeatsNeedsPass(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	u := e.mustRegister(t)
+	b := e.mustBook(t, u, e.mustHold(t, u, "A1").Id, "onsale-first")
+	e.clock.Advance(time.Minute) // the booking was before the on-sale
+	e.mustOnSale(t, t0, 2)
+	add := func(pass, key string) error {
+		_, err := e.bookings.AddSeats(ctx, as(u, &marqueev1.AddSeatsRequest{BookingId: b.Id, SeatIds: []string{"A2"},
+			PaymentToken: "tok_visa", IdempotencyKey: key, AdmissionPass: pass}))
+		return err
+	}
+	wantCode(t, add("", "onsale-add-1"), connect.CodePermissionDenied)
+	if n := e.count(t, `SELECT count(*) FROM holds WHERE showtime_id = $1 AND status = 'active'`, e.fix.Showtime.ID); n != 0 {
+		t.Fatalf("%d live holds after a refusal, want 0", n)
+	}
+	e.join(t, u)
+	e.admit(t)
+	if err := add(e.room(t, u).AdmissionPass, "onsale-add-2"); err != nil {
+		t.Fatalf("AddSeats with the pass: %v", err)
+	}
+}
