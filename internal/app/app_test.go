@@ -116,7 +116,7 @@ func TestDevWalkthrough(t *testing.T) {
 		"us-east1/booking.retry-refunds": 1}
 	for _, r := range regions.All() {
 		for _, j := range []string{"events.relay", "events.consume.standby", "events.consume.notify",
-			"inventory.expire-holds", "standby.close-started-lines", "standby.serve-lines", "notify.deliveries",
+			"inventory.expire-holds", "standby.close-started-lines", "standby.serve-lines", "onsale.admit", "notify.deliveries",
 			"notify.reminders", "archive.daily", "booking.reconcile-payments"} {
 			wantJobs[r.Name+"/"+j] = 1
 		}

@@ -60,7 +60,7 @@ func (m *Main) startJobs(ctx context.Context, s rpc.Services, keeper *search.Kee
 }
 
 // regionJobs are the jobs of one region, run by the process holding its lease: its outbox relay and consumers,
-// hold expiry, standby lines, deliveries, reminders, the archive, the payment reconciler and refund retries; the primary region's also relay the
+// hold expiry, standby lines, on-sale admissions, deliveries, reminders, the archive, the payment reconciler and refund retries; the primary region's also relay the
 // global rows and prune bookkeeping rows.
 func (m *Main) regionJobs(region string, s rpc.Services, n *notify.Notifier, js jetstream.JetStream,
 	streams []relay.Stream) []jobs.Job {
@@ -69,6 +69,7 @@ func (m *Main) regionJobs(region string, s rpc.Services, n *notify.Notifier, js 
 		consume.Notify(n, st, m.Log).Job(js), s.Inventory.ExpireHoldsJob(region, m.Config.WorkerInterval),
 		s.Compliance.Job(region, m.Config.Archive.Every), s.Bookings.ReconcileJob(region, booking.ReconcileEvery)}
 	out = append(out, s.Standby.Jobs(region, m.Config.WorkerInterval)...)
+	out = append(out, s.OnSale.Job(region, m.Config.WorkerInterval))
 	out = append(out, n.Jobs(region, 250*time.Millisecond)...)
 	if region == regions.Primary().Name {
 		out = append(out, m.relayJob(relay.StreamOf(streams, events.GlobalRegion)), m.db.PruneJob(time.Hour),

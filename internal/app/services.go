@@ -6,6 +6,7 @@ import (
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/onsale"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/rpc"
@@ -29,6 +30,8 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		hooks.Settler = bookings // a payment event settles its checkout attempt at once
 	}
 	adm := &admin.Service{Store: db.Admin(), IDs: ids, Now: now, Policies: policies, Invitations: accounts}
+	rooms := &onsale.Service{Store: db.OnSales(), Operators: adm, Now: now, IDs: ids, Secret: secret}
+	inv.Gate = rooms // holds of a showtime on sale need its waiting room's pass
 	return rpc.Services{
 		Accounts:  accounts,
 		Catalog:   &catalog.Service{Store: db.Catalog(), Now: now, Prices: inv},
@@ -39,6 +42,7 @@ func Services(db *store.DB, provider payment.Provider, now platform.Clock, secre
 		Admin:        adm,
 		CatalogAdmin: &admin.Catalog{Service: adm, Store: db.Catalog(), Bookings: bookings},
 		Wallet:       &wallet.Service{Store: db.Wallet()},
+		OnSale:       rooms,
 		Webhooks:     hooks,
 		Now:          now,
 		Ping:         db.Ping,

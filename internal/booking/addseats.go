@@ -14,6 +14,9 @@ type AddRequest struct {
 	Request
 	SeatIDs []string
 	Count   int
+	// Pass is the admission pass the new seats' hold needs while the showtime has an on-sale; it is not part
+	// of the request's idempotency hash (a retry may carry a newer pass).
+	Pass string
 }
 
 func (r AddRequest) hash() []byte {
@@ -77,6 +80,6 @@ func (s *Service) holdFor(ctx context.Context, b Booking, r AddRequest) (string,
 			return "", err
 		}
 	}
-	h, err := s.Seats.Hold(ctx, r.UserID, b.ShowtimeID, seats)
+	h, err := s.Seats.HoldWithPass(ctx, r.UserID, b.ShowtimeID, seats, r.Pass)
 	return h.ID, err
 }

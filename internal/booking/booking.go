@@ -165,7 +165,8 @@ type Store interface {
 
 // Seats is what booking needs of inventory to add seats.
 type Seats interface {
-	Hold(ctx context.Context, userID, showtimeID string, seatIDs []string) (inventory.Hold, error)
+	// HoldWithPass holds seats, with the admission pass an on-sale of the showtime needs ("" when none).
+	HoldWithPass(ctx context.Context, userID, showtimeID string, seatIDs []string, pass string) (inventory.Hold, error)
 	NextTo(ctx context.Context, showtimeID string, anchors []string, count int) ([]string, error)
 	Release(ctx context.Context, userID, holdID string) error
 }

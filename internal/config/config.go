@@ -50,7 +50,7 @@ type Config struct {
 	// AccessTokenTTL is how long an access token is accepted (account.DefaultAccessTTL); clients renew it with
 	// their refresh token.
 	AccessTokenTTL time.Duration
-	// WorkerInterval is how often the hold-expiry and standby jobs look for work.
+	// WorkerInterval is how often the hold-expiry, standby and on-sale admission jobs look for work.
 	WorkerInterval time.Duration
 	// JobLease is how long a region's job lease lasts without renewal (jobs.Regional.Lease): when every process
 	// of a region has been gone this long, the nearest live region adopts its jobs.

@@ -63,6 +63,8 @@ var Tables = []Table{
 	{Name: "outbox", Kind: RegionalByRow, From: "region", Reason: "written in the transaction of the regional change it announces; each region's relay reads its own rows"},
 	{Name: "standby_entries", Kind: RegionalByRow, From: "region", Reason: "a showtime's line, served by the theatre's region when its seats are freed"},
 	{Name: "standby_offers", Kind: RegionalByRow, From: "region", Reason: "offers hold seats of the theatre's region and are accepted there"},
+	{Name: "on_sales", Kind: RegionalByRow, From: "region", Reason: "an on-sale of the region's showtimes, read by every hold there while it is on"},
+	{Name: "onsale_places", Kind: RegionalByRow, From: "region", Reason: "a showtime's waiting room, admitted by the region's job and read by its holds"},
 	{Name: "job_leases", Kind: RegionalByRow, From: "region", Reason: "renewed every few seconds by the region's own processes; an adopting region writes it only while the region is down"},
 	{Name: "region_processes", Kind: RegionalByRow, From: "region", Reason: "each process's heartbeat, written in its own region; adopters read every region's rows a few times a lease"},
 	{Name: "promotion_redemptions", Kind: RegionalByRow, From: "region", Reason: "with the booking it discounts (region is in its primary key); the per-person limit count reads every region's rows of the code"},

@@ -41,7 +41,7 @@ func startFake(t testing.TB, name string) *fakeRegion {
 	t.Helper()
 	f := &fakeRegion{name: name, watches: map[string]chan *marqueev1.WatchSeatMapResponse{}}
 	mux := http.NewServeMux()
-	mux.Handle(marqueev1connect.NewSeatServiceHandler(fakeSeats{f}))
+	mux.Handle(marqueev1connect.NewSeatServiceHandler(fakeSeats{f: f}))
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(fakeCatalog{f: f}))
 	mux.Handle(marqueev1connect.NewBookingServiceHandler(fakeBookings{f: f}))
 	mux.Handle(marqueev1connect.NewSearchServiceHandler(fakeSearch{f: f}))
@@ -107,7 +107,11 @@ func (f *fakeRegion) calls() []string {
 	return s
 }
 
-type fakeSeats struct{ f *fakeRegion }
+// fakeSeats serves the seat calls the edge tests route; the waiting room ones answer unimplemented.
+type fakeSeats struct {
+	marqueev1connect.UnimplementedSeatServiceHandler
+	f *fakeRegion
+}
 
 // watch returns the channel that feeds WatchSeatMap streams of a showtime.
 func (f *fakeRegion) watch(showtimeID string) chan *marqueev1.WatchSeatMapResponse {

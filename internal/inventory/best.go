@@ -25,7 +25,17 @@ func (s *Service) Best(ctx context.Context, showtimeID string, r SeatRequest) ([
 // HoldBest picks the best available seats for r and holds them for userID. If someone takes one of them
 // between the pick and the hold, it picks again, a few times.
 func (s *Service) HoldBest(ctx context.Context, userID, showtimeID string, r SeatRequest) (Hold, error) {
+	return s.HoldBestWithPass(ctx, userID, showtimeID, r, "")
+}
+
+// HoldBestWithPass is HoldBest with an admission pass for the Gate, checked before any seat is picked.
+func (s *Service) HoldBestWithPass(ctx context.Context, userID, showtimeID string, r SeatRequest, pass string) (Hold, error) {
 	const op = "inventory.HoldBest"
+	if s.Gate != nil {
+		if err := s.Gate.CheckPass(ctx, userID, showtimeID, pass); err != nil {
+			return Hold{}, errs.E(op, err)
+		}
+	}
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		var ids []string
@@ -33,7 +43,7 @@ func (s *Service) HoldBest(ctx context.Context, userID, showtimeID string, r Sea
 			return Hold{}, errs.E(op, err)
 		}
 		var h Hold
-		if h, err = s.Hold(ctx, userID, showtimeID, ids); err == nil || !errs.Is(err, errs.Precondition) {
+		if h, err = s.hold(ctx, userID, showtimeID, ids, s.ttl(), true); err == nil || !errs.Is(err, errs.Precondition) {
 			return h, err
 		}
 	}

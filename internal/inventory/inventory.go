@@ -196,6 +196,9 @@ type Service struct {
 	// Heartbeat is how long a watcher goes without news before its last seat map is sent again; default
 	// watch.DefaultHeartbeat.
 	Heartbeat time.Duration
+	// Gate, when set, decides who may hold seats of a showtime (an on-sale's waiting room); system holds
+	// (HoldFor) pass it.
+	Gate Gate
 
 	watched seatMapFeed
 	maps    struct {
@@ -287,9 +290,27 @@ func Occupancy(seats []SeatState) int {
 	return taken * 100 / len(seats)
 }
 
-// Hold holds seatIDs of a showtime for userID, all or none, for the configured hold time. The chain's
-// orphan-seat rule applies.
+// Gate admits people to hold seats: while a showtime is on sale through a waiting room, only with the
+// admission pass it gave them.
+type Gate interface {
+	// CheckPass refuses userID holding seats of showtimeID with pass (Permission or Precondition), or allows it.
+	CheckPass(ctx context.Context, userID, showtimeID, pass string) error
+}
+
+// Hold holds seatIDs of a showtime for userID, all or none, for the configured hold time, without an
+// admission pass (see HoldWithPass). The chain's orphan-seat rule applies.
 func (s *Service) Hold(ctx context.Context, userID, showtimeID string, seatIDs []string) (Hold, error) {
+	return s.HoldWithPass(ctx, userID, showtimeID, seatIDs, "")
+}
+
+// HoldWithPass is Hold for a person who may need an admission pass: the Gate checks pass first, and nothing
+// is held when it refuses.
+func (s *Service) HoldWithPass(ctx context.Context, userID, showtimeID string, seatIDs []string, pass string) (Hold, error) {
+	if s.Gate != nil {
+		if err := s.Gate.CheckPass(ctx, userID, showtimeID, pass); err != nil {
+			return Hold{}, errs.E("inventory.Hold", err)
+		}
+	}
 	return s.hold(ctx, userID, showtimeID, seatIDs, s.ttl(), true)
 }
 

@@ -35,12 +35,15 @@ type Options struct {
 	// has been up for a minute. Without statistics the planner misjudges the fresh tables (see the README notes).
 	Analyze bool
 	Log     io.Writer // server warnings and errors; os.Stderr when nil
+	// Room is the waiting-room phase (skipped when Room.People is 0).
+	Room RoomOptions
 }
 
 // DefaultOptions are the options of `marquee loadgen` before flags.
 func DefaultOptions() Options {
 	return Options{Clients: 64, Duration: 15 * time.Second, OnSaleTimeout: 120 * time.Second, MaxConns: 32,
-		Rows: 12, SeatsPerRow: 25, Pgbench: true, PgbenchScale: 10, Analyze: true, OrphanRule: true}
+		Rows: 12, SeatsPerRow: 25, Pgbench: true, PgbenchScale: 10, Analyze: true, OrphanRule: true,
+		Room: DefaultRoomOptions}
 }
 
 // Seats returns the number of seats of each showtime.
@@ -80,6 +83,8 @@ func ParseFlags(args []string) (Options, error) {
 	fs.BoolVar(&o.Analyze, "analyze", o.Analyze, "ANALYZE the database before the phases, as autovacuum would")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "write a CPU profile of the hold phase to this file")
 	fs.StringVar(&o.MapCPUProfile, "map-cpuprofile", o.MapCPUProfile, "write a CPU profile of the seat map phase to this file")
+	fs.IntVar(&o.Room.People, "room-people", o.Room.People, "people arriving in the waiting-room phase (0 skips it)")
+	fs.IntVar(&o.Room.Shopping, "room-shopping", o.Room.Shopping, "people the waiting room lets shop at once")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -113,7 +118,8 @@ type Results struct {
 	Holds      HoldResults
 	Maps       MapResults
 	OnSale     SaleResults
-	PgbenchTPS float64 // pgbench -N; 0 when pgbench was skipped
+	Room       *RoomResults // nil when the waiting-room phase was skipped
+	PgbenchTPS float64      // pgbench -N; 0 when pgbench was skipped
 	// PgbenchReadTPS is pgbench -S (select-only) on the same cluster, the seat map phase's baseline.
 	PgbenchReadTPS float64
 	Check          Verification
@@ -142,6 +148,13 @@ func (s *Stack) Run(ctx context.Context) (Results, error) {
 	}
 	if res.OnSale, err = s.RunOnSale(ctx); err != nil {
 		return res, fmt.Errorf("on-sale phase: %w", err)
+	}
+	if s.opts.Room.People > 0 {
+		room, err := s.RunWaitingRoom(ctx, s.opts.Room)
+		if err != nil {
+			return res, fmt.Errorf("waiting-room phase: %w", err)
+		}
+		res.Room = &room
 	}
 	if res.Check, err = s.Verify(ctx); err != nil {
 		return res, fmt.Errorf("oversell check: %w", err)

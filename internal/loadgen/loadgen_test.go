@@ -18,6 +18,8 @@ func TestRun(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Clients, opts.Duration, opts.OnSaleTimeout = 4, time.Second, time.Minute
 	opts.Rows, opts.SeatsPerRow, opts.Pgbench, opts.Log = 5, 8, false, t.Output()
+	opts.Room = RoomOptions{People: 60, Shopping: 5, Rows: 4, SeatsPerRow: 8, Arrivals: time.Second,
+		OpensAfter: 500 * time.Millisecond}
 	s := MustStart(t, opts)
 	res, err := s.Run(ctx)
 	if err != nil {
@@ -37,9 +39,13 @@ func TestRun(t *testing.T) {
 		if !v.OK() || v.DoubleSold != 0 || v.SaleBooked != 40 || v.SaleConfirmed != 40 {
 			t.Errorf("check = %+v; want OK with 40 booked and confirmed", v)
 		}
+		if r := res.Room; r == nil || !r.SoldOut || r.SeatsSold != 32 || r.DoubleSold != 0 || r.NoSeatButFree != 0 ||
+			r.Errors != 0 || r.MaxShopping > 5 || r.Admitted < r.Buyers {
+			t.Errorf("waiting room = %+v; want sold out, 32 seats, none twice, nobody left seatless, no errors, at most 5 shopping", r)
+		}
 		var out bytes.Buffer
 		Print(&out, res)
-		for _, want := range []string{"oversell check: OK (0 seats sold twice)", "| seats sold ", "40/40"} {
+		for _, want := range []string{"oversell check: OK (0 seats sold twice)", "| seats sold ", "40/40", "seats sold twice (database)"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("printed results lack %q:\n%s", want, out.String())
 			}

@@ -30,6 +30,10 @@ func Print(w io.Writer, res Results) {
 	for _, p := range res.Check.Problems {
 		fmt.Fprintf(w, "  - %s\n", p)
 	}
+	if res.Room != nil {
+		fmt.Fprintln(w)
+		writeTable(w, [3]string{"waiting room", "result", "target"}, roomRows(*res.Room))
+	}
 	fmt.Fprintln(w, "\nNotes:")
 	for _, n := range notes(res) {
 		fmt.Fprintf(w, "- %s\n", n)
@@ -239,5 +243,25 @@ func writeTable(w io.Writer, head [3]string, body [][3]string) {
 	line([3]string{strings.Repeat("-", width[0]), strings.Repeat("-", width[1]), strings.Repeat("-", width[2])})
 	for _, r := range all[1:] {
 		line(r)
+	}
+}
+
+func roomRows(r RoomResults) [][3]string {
+	o := r.Options
+	sold := "sold out"
+	if !r.SoldOut {
+		sold = "not sold out"
+	}
+	return [][3]string{
+		{"arrivals", fmt.Sprintf("%d people in %s, opening at %s", o.People, o.Arrivals, o.OpensAfter), ""},
+		{"seats, shopping at once", fmt.Sprintf("%d, %d", r.Seats, o.Shopping), ""},
+		{"time to sell out (from opening)", fmt.Sprintf("%s (%s)", r.SellOut.Round(time.Millisecond), sold), ""},
+		{"admitted, bought", fmt.Sprintf("%d, %d (%d seats)", r.Admitted, r.Buyers, r.SeatsSold), ""},
+		{"most shopping at once (database)", fmt.Sprint(r.MaxShopping), fmt.Sprintf("<= %d", o.Shopping)},
+		{"booking p50 / p99 (admitted)", ms(r.Booking.P50) + " / " + ms(r.Booking.P99), ""},
+		{"queue wait p50 / p99", ms(r.QueueWait.P50) + " / " + ms(r.QueueWait.P99), ""},
+		{"seats sold twice (database)", fmt.Sprint(r.DoubleSold), "0"},
+		{"admitted, no seat while seats were free", fmt.Sprint(r.NoSeatButFree), "0"},
+		{"errors", fmt.Sprintf("%d %s", r.Errors, r.FirstError), ""},
 	}
 }

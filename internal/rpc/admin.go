@@ -11,6 +11,7 @@ import (
 	"github.com/marqueehq/marquee/internal/admin"
 	"github.com/marqueehq/marquee/internal/archive"
 	"github.com/marqueehq/marquee/internal/catalog"
+	"github.com/marqueehq/marquee/internal/onsale"
 )
 
 type adminHandler struct {
@@ -18,6 +19,7 @@ type adminHandler struct {
 	svc        *admin.Service
 	index      admin.Reindexer
 	compliance *archive.Service
+	onSales    *onsale.Service
 }
 
 // catalogAdminHandler serves the catalog management methods of AdminService through admin.Catalog.
@@ -25,10 +27,11 @@ type catalogAdminHandler struct{ svc *admin.Catalog }
 
 // NewAdminHandler serves AdminService: catalog management through cat, auditors' regions through compliance
 // (SetAuditorRegions answers unimplemented when it is nil), the rest through svc. index is this process's
-// search index, which ReindexSearch rebuilds (nil when it serves no search).
-func NewAdminHandler(svc *admin.Service, cat *admin.Catalog, index admin.Reindexer, compliance *archive.Service) marqueev1connect.AdminServiceHandler {
+// search index, which ReindexSearch rebuilds (nil when it serves no search). On-sales go through onSales.
+func NewAdminHandler(svc *admin.Service, cat *admin.Catalog, index admin.Reindexer, compliance *archive.Service,
+	onSales *onsale.Service) marqueev1connect.AdminServiceHandler {
 	return &adminHandler{catalogAdminHandler: catalogAdminHandler{svc: cat}, svc: svc, index: index,
-		compliance: compliance}
+		compliance: compliance, onSales: onSales}
 }
 
 func (h *adminHandler) ReindexSearch(ctx context.Context, _ *connect.Request[marqueev1.ReindexSearchRequest], stream *connect.ServerStream[marqueev1.ReindexSearchResponse]) error {

@@ -25,6 +25,7 @@ import (
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/app"
 	"github.com/marqueehq/marquee/internal/objstore"
+	"github.com/marqueehq/marquee/internal/onsale"
 	"github.com/marqueehq/marquee/internal/rpc"
 	"github.com/marqueehq/marquee/internal/s3server"
 	"github.com/marqueehq/marquee/internal/search"
@@ -110,6 +111,10 @@ var authzMatrix = map[string]authzRow{
 	"marquee.v1.SeatService/HoldSeats":         {req: `{"showtime_id":"{show}","seat_ids":["F9"]}`, want: codes("UA OK FP FP FP FP FP")},
 	"marquee.v1.SeatService/HoldBestAvailable": {req: `{"showtime_id":"{show}","count":1}`, want: codes("UA OK OK OK OK OK OK")},
 	"marquee.v1.SeatService/ReleaseHold":       {req: `{"hold_id":"{hold}"}`, want: codes("UA NF NF NF NF NF OK"), last: true},
+	// The fixture's showtime has no on-sale: there is no waiting room to wait in or leave.
+	"marquee.v1.SeatService/GetWaitingRoom":   {req: `{"showtime_id":"{show}"}`, want: codes("UA OK OK OK OK OK OK")},
+	"marquee.v1.SeatService/WaitForAdmission": {req: `{"showtime_id":"{show}"}`, want: codes("UA FP FP FP FP FP FP")},
+	"marquee.v1.SeatService/LeaveWaitingRoom": {req: `{"showtime_id":"{show}"}`, want: codes("UA NF NF NF NF NF NF")},
 
 	"marquee.v1.BookingService/CreateBooking": {req: `{"hold_id":"{hold2}","payment_token":"tok_visa","idempotency_key":"authz-{uniq}"}`,
 		want: codes("UA NF NF NF NF NF OK")},
@@ -163,6 +168,11 @@ var authzMatrix = map[string]authzRow{
 		want: codes("UA PD PD PD OK AE PD")},
 	"marquee.v1.AdminService/CancelShowtime": {req: `{"showtime_id":"{show2}"}`, want: codes("UA PD PD PD OK OK PD")},
 	"marquee.v1.AdminService/ReindexSearch":  {req: `{}`, want: codes("UA PD PD PD PD OK PD")},
+	// On the second showtime, so that holds of the fixture's need no pass.
+	"marquee.v1.AdminService/SetOnSale": {req: `{"region":"us-east1","showtime_id":"{show2}","opens_at":"{later}","capacity":10}`,
+		want: codes("UA PD PD PD OK OK PD")},
+	"marquee.v1.AdminService/ListOnSales": {req: `{"region":"us-east1","chain_id":"{chain}"}`, want: codes("UA PD PD PD OK OK PD")},
+	"marquee.v1.AdminService/EndOnSale":   {req: `{"on_sale_id":"{onsale}"}`, want: codes("UA PD PD PD OK OK PD")},
 
 	"marquee.v1.ComplianceService/LookupBooking":  {req: `{"confirmation_code":"{code}"}`, want: codes("UA PD PD OK PD OK PD")},
 	"marquee.v1.ComplianceService/SearchBookings": {req: `{"region":"us-east1","user_id":"{owner}"}`, want: codes("UA PD PD OK PD OK PD")},
@@ -331,7 +341,12 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.vars = map[string]string{"show": e.fix.Showtime.ID, "show2": show2.ID, "theatre": e.fix.Theatre.ID,
+	sale, err := svcs.OnSale.SetOnSale(ctx, w.users[operator].id, onsale.OnSale{Region: show2.Region,
+		ShowtimeID: show2.ID, OpensAt: t0, Capacity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.vars = map[string]string{"show": e.fix.Showtime.ID, "show2": show2.ID, "onsale": sale.ID, "theatre": e.fix.Theatre.ID,
 		"screen": e.fix.Screen.ID, "movie": e.fix.Movie.ID, "chain": e.fix.Chain.ID, "city": e.fix.City.ID,
 		"hold": hold.Id, "hold2": hold2.Id, "booking": b.Id, "code": b.ConfirmationCode, "owner": w.users[owner].id,
 		"auditor": w.users[auditor].id, "bystander": bystander.id,

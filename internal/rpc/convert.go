@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
@@ -16,6 +17,7 @@ import (
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/onsale"
 	"github.com/marqueehq/marquee/internal/pricing"
 	"github.com/marqueehq/marquee/internal/search"
 	"github.com/marqueehq/marquee/internal/standby"
@@ -197,7 +199,7 @@ func createRequest(userID string, m *marqueev1.CreateBookingRequest) booking.Req
 func addRequest(userID string, m *marqueev1.AddSeatsRequest) booking.AddRequest {
 	return booking.AddRequest{Request: booking.Request{UserID: userID, PaymentToken: m.PaymentToken,
 		Key: m.IdempotencyKey, PromoCode: m.PromoCode, GiftCardCode: m.GiftCardCode, UseStoreCredit: m.UseStoreCredit,
-		BookingID: m.BookingId}, SeatIDs: m.SeatIds, Count: int(m.Count)}
+		BookingID: m.BookingId}, SeatIDs: m.SeatIds, Count: int(m.Count), Pass: m.AdmissionPass}
 }
 
 func cancelRequest(userID string, m *marqueev1.CancelBookingRequest) booking.CancelRequest {
@@ -470,6 +472,47 @@ func counts(m map[string]int) []*marqueev1.FacetCount {
 	out := make([]*marqueev1.FacetCount, len(keys))
 	for i, k := range keys {
 		out[i] = &marqueev1.FacetCount{Value: k, Count: int32(m[k])}
+	}
+	return out
+}
+
+func onSaleToProto(o onsale.OnSale) *marqueev1.OnSale {
+	return &marqueev1.OnSale{Id: o.ID, Region: o.Region, ShowtimeId: o.ShowtimeID, MovieId: o.MovieID,
+		ChainId: o.ChainID, OpensAt: timestamppb.New(o.OpensAt), Capacity: int32(o.Capacity),
+		PassTtl: durationpb.New(o.PassTTL), Ended: o.Ended, CreatedAt: timestamppb.New(o.CreatedAt)}
+}
+
+func onSaleFromProto(m *marqueev1.SetOnSaleRequest) onsale.OnSale {
+	o := onsale.OnSale{Region: m.Region, ShowtimeID: m.GetShowtimeId(), MovieID: m.GetMovieId(), ChainID: m.ChainId,
+		OpensAt: m.OpensAt.AsTime(), Capacity: int(m.Capacity)}
+	if m.PassTtl != nil {
+		o.PassTTL = m.PassTtl.AsDuration()
+	}
+	return o
+}
+
+var waitingStatuses = map[onsale.Status]marqueev1.WaitingStatus{
+	onsale.Waiting:  marqueev1.WaitingStatus_WAITING_STATUS_WAITING,
+	onsale.Admitted: marqueev1.WaitingStatus_WAITING_STATUS_ADMITTED,
+	onsale.Done:     marqueev1.WaitingStatus_WAITING_STATUS_DONE,
+	onsale.Left:     marqueev1.WaitingStatus_WAITING_STATUS_LEFT,
+	onsale.Lapsed:   marqueev1.WaitingStatus_WAITING_STATUS_LAPSED,
+}
+
+// placeToProto is a person's place as they see it; nil when they have none.
+func placeToProto(r onsale.Room) *marqueev1.WaitingPlace {
+	p := r.Place
+	if p == nil {
+		return nil
+	}
+	out := &marqueev1.WaitingPlace{ShowtimeId: p.ShowtimeID, Status: waitingStatuses[p.Status],
+		Position: int32(r.Position), OpensAt: timestamppb.New(r.OnSale.OpensAt), AdmissionPass: r.Pass,
+		Shopping: int32(r.Shopping), Capacity: int32(r.OnSale.Capacity), JoinedAt: timestamppb.New(p.JoinedAt)}
+	if r.Estimate > 0 {
+		out.EstimatedWait = durationpb.New(r.Estimate)
+	}
+	if r.Pass != "" {
+		out.PassExpiresAt = timestamppb.New(p.PassExpiresAt)
 	}
 	return out
 }

@@ -9,10 +9,12 @@ import (
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/onsale"
 )
 
 type seatHandler struct {
-	svc *inventory.Service
+	svc   *inventory.Service
+	rooms *onsale.Service
 	// answers keeps, by showtime, the GetSeatMap answer of the last map version served (a *seatMapAnswer), so
 	// that readers of an unchanged map share one conversion. Answers are shared: never modified once stored.
 	answers sync.Map
@@ -47,9 +49,9 @@ type seatMapAnswer struct {
 	res     *marqueev1.GetSeatMapResponse
 }
 
-// NewSeatHandler serves SeatService.
-func NewSeatHandler(svc *inventory.Service) marqueev1connect.SeatServiceHandler {
-	return &seatHandler{svc: svc}
+// NewSeatHandler serves SeatService: seats and holds through svc, waiting rooms through rooms.
+func NewSeatHandler(svc *inventory.Service, rooms *onsale.Service) marqueev1connect.SeatServiceHandler {
+	return &seatHandler{svc: svc, rooms: rooms}
 }
 
 func (h *seatHandler) GetSeatMap(ctx context.Context, req *connect.Request[marqueev1.GetSeatMapRequest]) (*connect.Response[marqueev1.GetSeatMapResponse], error) {
@@ -69,7 +71,7 @@ func (h *seatHandler) GetSeatMap(ctx context.Context, req *connect.Request[marqu
 }
 
 func (h *seatHandler) HoldSeats(ctx context.Context, req *connect.Request[marqueev1.HoldSeatsRequest]) (*connect.Response[marqueev1.HoldSeatsResponse], error) {
-	hold, err := h.svc.Hold(ctx, userID(ctx), req.Msg.ShowtimeId, req.Msg.SeatIds)
+	hold, err := h.svc.HoldWithPass(ctx, userID(ctx), req.Msg.ShowtimeId, req.Msg.SeatIds, req.Msg.AdmissionPass)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +96,8 @@ func (h *seatHandler) BestAvailable(ctx context.Context, req *connect.Request[ma
 
 func (h *seatHandler) HoldBestAvailable(ctx context.Context, req *connect.Request[marqueev1.HoldBestAvailableRequest]) (*connect.Response[marqueev1.HoldBestAvailableResponse], error) {
 	m := req.Msg
-	hold, err := h.svc.HoldBest(ctx, userID(ctx), m.ShowtimeId, seatRequest(m.Count, m.SeatType, m.Accessible))
+	hold, err := h.svc.HoldBestWithPass(ctx, userID(ctx), m.ShowtimeId, seatRequest(m.Count, m.SeatType, m.Accessible),
+		m.AdmissionPass)
 	if err != nil {
 		return nil, err
 	}

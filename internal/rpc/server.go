@@ -18,6 +18,7 @@ import (
 	"github.com/marqueehq/marquee/internal/booking"
 	"github.com/marqueehq/marquee/internal/catalog"
 	"github.com/marqueehq/marquee/internal/inventory"
+	"github.com/marqueehq/marquee/internal/onsale"
 	"github.com/marqueehq/marquee/internal/payment"
 	"github.com/marqueehq/marquee/internal/platform"
 	"github.com/marqueehq/marquee/internal/search"
@@ -40,6 +41,8 @@ type Services struct {
 	Search    *search.Index
 	Standby   *standby.Service
 	Wallet    *wallet.Service
+	// OnSale runs on-sales (AdminService) and their waiting rooms (SeatService).
+	OnSale *onsale.Service
 	// Compliance is the compliance archive: ComplianceService, AdminService.SetAuditorRegions and
 	// AccountService's ExportMyData and EraseMyData. When nil, ComplianceService is not mounted and those
 	// methods answer unimplemented.
@@ -88,11 +91,11 @@ func NewMux(s Services, log *slog.Logger) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle(marqueev1connect.NewAccountServiceHandler(NewAccountHandler(s.Accounts, s.Compliance), opts))
 	mux.Handle(marqueev1connect.NewCatalogServiceHandler(NewCatalogHandler(s.Catalog), opts))
-	mux.Handle(marqueev1connect.NewSeatServiceHandler(NewSeatHandler(s.Inventory), opts))
+	mux.Handle(marqueev1connect.NewSeatServiceHandler(NewSeatHandler(s.Inventory, s.OnSale), opts))
 	mux.Handle(marqueev1connect.NewBookingServiceHandler(NewBookingHandler(s.Bookings), opts))
 	mux.Handle(marqueev1connect.NewPricingServiceHandler(NewPricingHandler(s.Bookings), opts))
 	mux.Handle(marqueev1connect.NewWalletServiceHandler(NewWalletHandler(s.Wallet), opts))
-	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin, s.CatalogAdmin, s.Reindexer, s.Compliance), opts))
+	mux.Handle(marqueev1connect.NewAdminServiceHandler(NewAdminHandler(s.Admin, s.CatalogAdmin, s.Reindexer, s.Compliance, s.OnSale), opts))
 	mux.Handle(marqueev1connect.NewStandbyServiceHandler(NewStandbyHandler(s.Standby), opts))
 	if s.Search != nil {
 		svc := &search.Service{Index: s.Search, Now: s.Now, Prices: s.Inventory}

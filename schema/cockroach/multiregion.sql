@@ -93,6 +93,12 @@ ALTER TABLE standby_entries SET LOCALITY REGIONAL BY ROW AS crdb_region;
 -- standby_offers: offers hold seats of the theatre's region and are accepted there
 ALTER TABLE standby_offers ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
 ALTER TABLE standby_offers SET LOCALITY REGIONAL BY ROW AS crdb_region;
+-- on_sales: an on-sale of the region's showtimes, read by every hold there while it is on
+ALTER TABLE on_sales ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
+ALTER TABLE on_sales SET LOCALITY REGIONAL BY ROW AS crdb_region;
+-- onsale_places: a showtime's waiting room, admitted by the region's job and read by its holds
+ALTER TABLE onsale_places ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
+ALTER TABLE onsale_places SET LOCALITY REGIONAL BY ROW AS crdb_region;
 -- job_leases: renewed every few seconds by the region's own processes; an adopting region writes it only while the region is down
 ALTER TABLE job_leases ADD COLUMN IF NOT EXISTS crdb_region crdb_internal_region NOT VISIBLE NOT NULL AS (CAST(region AS crdb_internal_region)) STORED;
 ALTER TABLE job_leases SET LOCALITY REGIONAL BY ROW AS crdb_region;

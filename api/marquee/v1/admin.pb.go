@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -2645,12 +2646,357 @@ func (x *ReindexSearchResponse) GetFinished() bool {
 	return false
 }
 
+type SetOnSaleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The region of the showtimes (for a showtime, its ID's region).
+	Region string `protobuf:"bytes,1,opt,name=region,proto3" json:"region,omitempty"`
+	// Types that are valid to be assigned to Target:
+	//
+	//	*SetOnSaleRequest_ShowtimeId
+	//	*SetOnSaleRequest_MovieId
+	Target isSetOnSaleRequest_Target `protobuf_oneof:"target"`
+	// With movie_id: the chain whose theatres' showtimes it covers.
+	ChainId  string                 `protobuf:"bytes,4,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	OpensAt  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=opens_at,json=opensAt,proto3" json:"opens_at,omitempty"`
+	Capacity int32                  `protobuf:"varint,6,opt,name=capacity,proto3" json:"capacity,omitempty"`
+	// Default 5 minutes.
+	PassTtl       *durationpb.Duration `protobuf:"bytes,7,opt,name=pass_ttl,json=passTtl,proto3" json:"pass_ttl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetOnSaleRequest) Reset() {
+	*x = SetOnSaleRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetOnSaleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetOnSaleRequest) ProtoMessage() {}
+
+func (x *SetOnSaleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetOnSaleRequest.ProtoReflect.Descriptor instead.
+func (*SetOnSaleRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *SetOnSaleRequest) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *SetOnSaleRequest) GetTarget() isSetOnSaleRequest_Target {
+	if x != nil {
+		return x.Target
+	}
+	return nil
+}
+
+func (x *SetOnSaleRequest) GetShowtimeId() string {
+	if x != nil {
+		if x, ok := x.Target.(*SetOnSaleRequest_ShowtimeId); ok {
+			return x.ShowtimeId
+		}
+	}
+	return ""
+}
+
+func (x *SetOnSaleRequest) GetMovieId() string {
+	if x != nil {
+		if x, ok := x.Target.(*SetOnSaleRequest_MovieId); ok {
+			return x.MovieId
+		}
+	}
+	return ""
+}
+
+func (x *SetOnSaleRequest) GetChainId() string {
+	if x != nil {
+		return x.ChainId
+	}
+	return ""
+}
+
+func (x *SetOnSaleRequest) GetOpensAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OpensAt
+	}
+	return nil
+}
+
+func (x *SetOnSaleRequest) GetCapacity() int32 {
+	if x != nil {
+		return x.Capacity
+	}
+	return 0
+}
+
+func (x *SetOnSaleRequest) GetPassTtl() *durationpb.Duration {
+	if x != nil {
+		return x.PassTtl
+	}
+	return nil
+}
+
+type isSetOnSaleRequest_Target interface {
+	isSetOnSaleRequest_Target()
+}
+
+type SetOnSaleRequest_ShowtimeId struct {
+	ShowtimeId string `protobuf:"bytes,2,opt,name=showtime_id,json=showtimeId,proto3,oneof"`
+}
+
+type SetOnSaleRequest_MovieId struct {
+	MovieId string `protobuf:"bytes,3,opt,name=movie_id,json=movieId,proto3,oneof"`
+}
+
+func (*SetOnSaleRequest_ShowtimeId) isSetOnSaleRequest_Target() {}
+
+func (*SetOnSaleRequest_MovieId) isSetOnSaleRequest_Target() {}
+
+type SetOnSaleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OnSale        *OnSale                `protobuf:"bytes,1,opt,name=on_sale,json=onSale,proto3" json:"on_sale,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetOnSaleResponse) Reset() {
+	*x = SetOnSaleResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetOnSaleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetOnSaleResponse) ProtoMessage() {}
+
+func (x *SetOnSaleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetOnSaleResponse.ProtoReflect.Descriptor instead.
+func (*SetOnSaleResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *SetOnSaleResponse) GetOnSale() *OnSale {
+	if x != nil {
+		return x.OnSale
+	}
+	return nil
+}
+
+type ListOnSalesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Region        string                 `protobuf:"bytes,1,opt,name=region,proto3" json:"region,omitempty"`
+	ChainId       string                 `protobuf:"bytes,2,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOnSalesRequest) Reset() {
+	*x = ListOnSalesRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOnSalesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOnSalesRequest) ProtoMessage() {}
+
+func (x *ListOnSalesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOnSalesRequest.ProtoReflect.Descriptor instead.
+func (*ListOnSalesRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ListOnSalesRequest) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *ListOnSalesRequest) GetChainId() string {
+	if x != nil {
+		return x.ChainId
+	}
+	return ""
+}
+
+type ListOnSalesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OnSales       []*OnSale              `protobuf:"bytes,1,rep,name=on_sales,json=onSales,proto3" json:"on_sales,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOnSalesResponse) Reset() {
+	*x = ListOnSalesResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOnSalesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOnSalesResponse) ProtoMessage() {}
+
+func (x *ListOnSalesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOnSalesResponse.ProtoReflect.Descriptor instead.
+func (*ListOnSalesResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ListOnSalesResponse) GetOnSales() []*OnSale {
+	if x != nil {
+		return x.OnSales
+	}
+	return nil
+}
+
+type EndOnSaleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OnSaleId      string                 `protobuf:"bytes,1,opt,name=on_sale_id,json=onSaleId,proto3" json:"on_sale_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndOnSaleRequest) Reset() {
+	*x = EndOnSaleRequest{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndOnSaleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndOnSaleRequest) ProtoMessage() {}
+
+func (x *EndOnSaleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndOnSaleRequest.ProtoReflect.Descriptor instead.
+func (*EndOnSaleRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *EndOnSaleRequest) GetOnSaleId() string {
+	if x != nil {
+		return x.OnSaleId
+	}
+	return ""
+}
+
+type EndOnSaleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndOnSaleResponse) Reset() {
+	*x = EndOnSaleResponse{}
+	mi := &file_marquee_v1_admin_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndOnSaleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndOnSaleResponse) ProtoMessage() {}
+
+func (x *EndOnSaleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_admin_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndOnSaleResponse.ProtoReflect.Descriptor instead.
+func (*EndOnSaleResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_admin_proto_rawDescGZIP(), []int{50}
+}
+
 var File_marquee_v1_admin_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"\x16marquee/v1/admin.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/catalog.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\x1a\x15marquee/v1/seat.proto\"\xa5\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/catalog.proto\x1a\x17marquee/v1/common.proto\x1a\x17marquee/v1/onsale.proto\x1a\x18marquee/v1/routing.proto\x1a\x15marquee/v1/seat.proto\"\xa5\x01\n" +
 	"\fDeadDelivery\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\achannel\x18\x02 \x01(\tR\achannel\x12\x1c\n" +
@@ -2832,7 +3178,30 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\x15ReindexSearchResponse\x12\x12\n" +
 	"\x04done\x18\x01 \x01(\x05R\x04done\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x05R\x05total\x12\x1a\n" +
-	"\bfinished\x18\x03 \x01(\bR\bfinished*m\n" +
+	"\bfinished\x18\x03 \x01(\bR\bfinished\"\xfd\x02\n" +
+	"\x10SetOnSaleRequest\x12!\n" +
+	"\x06region\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18 R\x06region\x12,\n" +
+	"\vshowtime_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@H\x00R\n" +
+	"showtimeId\x12&\n" +
+	"\bmovie_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@H\x00R\amovieId\x12\"\n" +
+	"\bchain_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\achainId\x12=\n" +
+	"\bopens_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\aopensAt\x12'\n" +
+	"\bcapacity\x18\x06 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x01R\bcapacity\x12E\n" +
+	"\bpass_ttl\x18\a \x01(\v2\x19.google.protobuf.DurationB\x0f\xbaH\f\xaa\x01\t\"\x03\b\x90\x1c2\x02\b\x1eR\apassTtl:\f\x8a\xb5\x18\b:\x06regionB\x0f\n" +
+	"\x06target\x12\x05\xbaH\x02\b\x01\"@\n" +
+	"\x11SetOnSaleResponse\x12+\n" +
+	"\aon_sale\x18\x01 \x01(\v2\x12.marquee.v1.OnSaleR\x06onSale\"k\n" +
+	"\x12ListOnSalesRequest\x12!\n" +
+	"\x06region\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18 R\x06region\x12$\n" +
+	"\bchain_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\achainId:\f\x8a\xb5\x18\b:\x06region\"D\n" +
+	"\x13ListOnSalesResponse\x12-\n" +
+	"\bon_sales\x18\x01 \x03(\v2\x12.marquee.v1.OnSaleR\aonSales\"M\n" +
+	"\x10EndOnSaleRequest\x12'\n" +
+	"\n" +
+	"on_sale_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bonSaleId:\x10\x8a\xb5\x18\f\n" +
+	"\n" +
+	"on_sale_id\"\x13\n" +
+	"\x11EndOnSaleResponse*m\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rROLE_CUSTOMER\x10\x01\x12\x11\n" +
@@ -2848,7 +3217,7 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\rPromotionKind\x12\x1e\n" +
 	"\x1aPROMOTION_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PROMOTION_KIND_PERCENT\x10\x01\x12\x18\n" +
-	"\x14PROMOTION_KIND_FIXED\x10\x022\xc8\r\n" +
+	"\x14PROMOTION_KIND_FIXED\x10\x022\xb1\x0f\n" +
 	"\fAdminService\x12N\n" +
 	"\vSetUserRole\x12\x1e.marquee.v1.SetUserRoleRequest\x1a\x1f.marquee.v1.SetUserRoleResponse\x12N\n" +
 	"\vInviteAdmin\x12\x1e.marquee.v1.InviteAdminRequest\x1a\x1f.marquee.v1.InviteAdminResponse\x12`\n" +
@@ -2868,7 +3237,10 @@ const file_marquee_v1_admin_proto_rawDesc = "" +
 	"\fUpsertScreen\x12\x1f.marquee.v1.UpsertScreenRequest\x1a .marquee.v1.UpsertScreenResponse\x12]\n" +
 	"\x10ScheduleShowtime\x12#.marquee.v1.ScheduleShowtimeRequest\x1a$.marquee.v1.ScheduleShowtimeResponse\x12W\n" +
 	"\x0eCancelShowtime\x12!.marquee.v1.CancelShowtimeRequest\x1a\".marquee.v1.CancelShowtimeResponse\x12V\n" +
-	"\rReindexSearch\x12 .marquee.v1.ReindexSearchRequest\x1a!.marquee.v1.ReindexSearchResponse0\x01B7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\rReindexSearch\x12 .marquee.v1.ReindexSearchRequest\x1a!.marquee.v1.ReindexSearchResponse0\x01\x12H\n" +
+	"\tSetOnSale\x12\x1c.marquee.v1.SetOnSaleRequest\x1a\x1d.marquee.v1.SetOnSaleResponse\x12S\n" +
+	"\vListOnSales\x12\x1e.marquee.v1.ListOnSalesRequest\x1a\x1f.marquee.v1.ListOnSalesResponse\"\x03\x90\x02\x01\x12H\n" +
+	"\tEndOnSale\x12\x1c.marquee.v1.EndOnSaleRequest\x1a\x1d.marquee.v1.EndOnSaleResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_admin_proto_rawDescOnce sync.Once
@@ -2883,7 +3255,7 @@ func file_marquee_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_marquee_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_marquee_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_marquee_v1_admin_proto_goTypes = []any{
 	(Role)(0),                          // 0: marquee.v1.Role
 	(PricingRuleKind)(0),               // 1: marquee.v1.PricingRuleKind
@@ -2933,22 +3305,30 @@ var file_marquee_v1_admin_proto_goTypes = []any{
 	(*CancelShowtimeResponse)(nil),     // 45: marquee.v1.CancelShowtimeResponse
 	(*ReindexSearchRequest)(nil),       // 46: marquee.v1.ReindexSearchRequest
 	(*ReindexSearchResponse)(nil),      // 47: marquee.v1.ReindexSearchResponse
-	(*Money)(nil),                      // 48: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),      // 49: google.protobuf.Timestamp
-	(*Movie)(nil),                      // 50: marquee.v1.Movie
-	(*Theatre)(nil),                    // 51: marquee.v1.Theatre
-	(SeatType)(0),                      // 52: marquee.v1.SeatType
-	(*Showtime)(nil),                   // 53: marquee.v1.Showtime
+	(*SetOnSaleRequest)(nil),           // 48: marquee.v1.SetOnSaleRequest
+	(*SetOnSaleResponse)(nil),          // 49: marquee.v1.SetOnSaleResponse
+	(*ListOnSalesRequest)(nil),         // 50: marquee.v1.ListOnSalesRequest
+	(*ListOnSalesResponse)(nil),        // 51: marquee.v1.ListOnSalesResponse
+	(*EndOnSaleRequest)(nil),           // 52: marquee.v1.EndOnSaleRequest
+	(*EndOnSaleResponse)(nil),          // 53: marquee.v1.EndOnSaleResponse
+	(*Money)(nil),                      // 54: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),      // 55: google.protobuf.Timestamp
+	(*Movie)(nil),                      // 56: marquee.v1.Movie
+	(*Theatre)(nil),                    // 57: marquee.v1.Theatre
+	(SeatType)(0),                      // 58: marquee.v1.SeatType
+	(*Showtime)(nil),                   // 59: marquee.v1.Showtime
+	(*durationpb.Duration)(nil),        // 60: google.protobuf.Duration
+	(*OnSale)(nil),                     // 61: marquee.v1.OnSale
 }
 var file_marquee_v1_admin_proto_depIdxs = []int32{
 	3,  // 0: marquee.v1.ListDeadDeliveriesResponse.deliveries:type_name -> marquee.v1.DeadDelivery
 	1,  // 1: marquee.v1.PricingRule.kind:type_name -> marquee.v1.PricingRuleKind
 	2,  // 2: marquee.v1.Promotion.kind:type_name -> marquee.v1.PromotionKind
-	48, // 3: marquee.v1.Promotion.amount:type_name -> marquee.v1.Money
-	49, // 4: marquee.v1.Promotion.valid_from:type_name -> google.protobuf.Timestamp
-	49, // 5: marquee.v1.Promotion.valid_until:type_name -> google.protobuf.Timestamp
+	54, // 3: marquee.v1.Promotion.amount:type_name -> marquee.v1.Money
+	55, // 4: marquee.v1.Promotion.valid_from:type_name -> google.protobuf.Timestamp
+	55, // 5: marquee.v1.Promotion.valid_until:type_name -> google.protobuf.Timestamp
 	10, // 6: marquee.v1.ChainPolicy.refund_tiers:type_name -> marquee.v1.RefundTier
-	49, // 7: marquee.v1.InviteAdminResponse.expires_at:type_name -> google.protobuf.Timestamp
+	55, // 7: marquee.v1.InviteAdminResponse.expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 8: marquee.v1.SetUserRoleRequest.role:type_name -> marquee.v1.Role
 	8,  // 9: marquee.v1.UpsertPricingRuleRequest.rule:type_name -> marquee.v1.PricingRule
 	8,  // 10: marquee.v1.UpsertPricingRuleResponse.rule:type_name -> marquee.v1.PricingRule
@@ -2959,62 +3339,72 @@ var file_marquee_v1_admin_proto_depIdxs = []int32{
 	11, // 15: marquee.v1.SetChainPolicyRequest.policy:type_name -> marquee.v1.ChainPolicy
 	11, // 16: marquee.v1.SetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
 	11, // 17: marquee.v1.GetChainPolicyResponse.policy:type_name -> marquee.v1.ChainPolicy
-	48, // 18: marquee.v1.IssueGiftCardRequest.amount:type_name -> marquee.v1.Money
-	48, // 19: marquee.v1.IssueGiftCardResponse.balance:type_name -> marquee.v1.Money
-	50, // 20: marquee.v1.UpsertMovieRequest.movie:type_name -> marquee.v1.Movie
-	50, // 21: marquee.v1.UpsertMovieResponse.movie:type_name -> marquee.v1.Movie
-	51, // 22: marquee.v1.UpsertTheatreRequest.theatre:type_name -> marquee.v1.Theatre
-	51, // 23: marquee.v1.UpsertTheatreResponse.theatre:type_name -> marquee.v1.Theatre
-	52, // 24: marquee.v1.LayoutSeat.type:type_name -> marquee.v1.SeatType
+	54, // 18: marquee.v1.IssueGiftCardRequest.amount:type_name -> marquee.v1.Money
+	54, // 19: marquee.v1.IssueGiftCardResponse.balance:type_name -> marquee.v1.Money
+	56, // 20: marquee.v1.UpsertMovieRequest.movie:type_name -> marquee.v1.Movie
+	56, // 21: marquee.v1.UpsertMovieResponse.movie:type_name -> marquee.v1.Movie
+	57, // 22: marquee.v1.UpsertTheatreRequest.theatre:type_name -> marquee.v1.Theatre
+	57, // 23: marquee.v1.UpsertTheatreResponse.theatre:type_name -> marquee.v1.Theatre
+	58, // 24: marquee.v1.LayoutSeat.type:type_name -> marquee.v1.SeatType
 	38, // 25: marquee.v1.LayoutRow.seats:type_name -> marquee.v1.LayoutSeat
 	39, // 26: marquee.v1.UpsertScreenRequest.rows:type_name -> marquee.v1.LayoutRow
-	49, // 27: marquee.v1.ScheduleShowtimeRequest.starts_at:type_name -> google.protobuf.Timestamp
-	48, // 28: marquee.v1.ScheduleShowtimeRequest.base_price:type_name -> marquee.v1.Money
-	48, // 29: marquee.v1.ScheduleShowtimeRequest.premium_price:type_name -> marquee.v1.Money
-	53, // 30: marquee.v1.ScheduleShowtimeResponse.showtime:type_name -> marquee.v1.Showtime
-	14, // 31: marquee.v1.AdminService.SetUserRole:input_type -> marquee.v1.SetUserRoleRequest
-	12, // 32: marquee.v1.AdminService.InviteAdmin:input_type -> marquee.v1.InviteAdminRequest
-	16, // 33: marquee.v1.AdminService.SetAuditorRegions:input_type -> marquee.v1.SetAuditorRegionsRequest
-	18, // 34: marquee.v1.AdminService.UpsertPricingRule:input_type -> marquee.v1.UpsertPricingRuleRequest
-	20, // 35: marquee.v1.AdminService.ListPricingRules:input_type -> marquee.v1.ListPricingRulesRequest
-	22, // 36: marquee.v1.AdminService.DeletePricingRule:input_type -> marquee.v1.DeletePricingRuleRequest
-	24, // 37: marquee.v1.AdminService.UpsertPromotion:input_type -> marquee.v1.UpsertPromotionRequest
-	26, // 38: marquee.v1.AdminService.ListPromotions:input_type -> marquee.v1.ListPromotionsRequest
-	28, // 39: marquee.v1.AdminService.SetChainPolicy:input_type -> marquee.v1.SetChainPolicyRequest
-	30, // 40: marquee.v1.AdminService.GetChainPolicy:input_type -> marquee.v1.GetChainPolicyRequest
-	32, // 41: marquee.v1.AdminService.IssueGiftCard:input_type -> marquee.v1.IssueGiftCardRequest
-	4,  // 42: marquee.v1.AdminService.ListDeadDeliveries:input_type -> marquee.v1.ListDeadDeliveriesRequest
-	6,  // 43: marquee.v1.AdminService.RetryDelivery:input_type -> marquee.v1.RetryDeliveryRequest
-	34, // 44: marquee.v1.AdminService.UpsertMovie:input_type -> marquee.v1.UpsertMovieRequest
-	36, // 45: marquee.v1.AdminService.UpsertTheatre:input_type -> marquee.v1.UpsertTheatreRequest
-	40, // 46: marquee.v1.AdminService.UpsertScreen:input_type -> marquee.v1.UpsertScreenRequest
-	42, // 47: marquee.v1.AdminService.ScheduleShowtime:input_type -> marquee.v1.ScheduleShowtimeRequest
-	44, // 48: marquee.v1.AdminService.CancelShowtime:input_type -> marquee.v1.CancelShowtimeRequest
-	46, // 49: marquee.v1.AdminService.ReindexSearch:input_type -> marquee.v1.ReindexSearchRequest
-	15, // 50: marquee.v1.AdminService.SetUserRole:output_type -> marquee.v1.SetUserRoleResponse
-	13, // 51: marquee.v1.AdminService.InviteAdmin:output_type -> marquee.v1.InviteAdminResponse
-	17, // 52: marquee.v1.AdminService.SetAuditorRegions:output_type -> marquee.v1.SetAuditorRegionsResponse
-	19, // 53: marquee.v1.AdminService.UpsertPricingRule:output_type -> marquee.v1.UpsertPricingRuleResponse
-	21, // 54: marquee.v1.AdminService.ListPricingRules:output_type -> marquee.v1.ListPricingRulesResponse
-	23, // 55: marquee.v1.AdminService.DeletePricingRule:output_type -> marquee.v1.DeletePricingRuleResponse
-	25, // 56: marquee.v1.AdminService.UpsertPromotion:output_type -> marquee.v1.UpsertPromotionResponse
-	27, // 57: marquee.v1.AdminService.ListPromotions:output_type -> marquee.v1.ListPromotionsResponse
-	29, // 58: marquee.v1.AdminService.SetChainPolicy:output_type -> marquee.v1.SetChainPolicyResponse
-	31, // 59: marquee.v1.AdminService.GetChainPolicy:output_type -> marquee.v1.GetChainPolicyResponse
-	33, // 60: marquee.v1.AdminService.IssueGiftCard:output_type -> marquee.v1.IssueGiftCardResponse
-	5,  // 61: marquee.v1.AdminService.ListDeadDeliveries:output_type -> marquee.v1.ListDeadDeliveriesResponse
-	7,  // 62: marquee.v1.AdminService.RetryDelivery:output_type -> marquee.v1.RetryDeliveryResponse
-	35, // 63: marquee.v1.AdminService.UpsertMovie:output_type -> marquee.v1.UpsertMovieResponse
-	37, // 64: marquee.v1.AdminService.UpsertTheatre:output_type -> marquee.v1.UpsertTheatreResponse
-	41, // 65: marquee.v1.AdminService.UpsertScreen:output_type -> marquee.v1.UpsertScreenResponse
-	43, // 66: marquee.v1.AdminService.ScheduleShowtime:output_type -> marquee.v1.ScheduleShowtimeResponse
-	45, // 67: marquee.v1.AdminService.CancelShowtime:output_type -> marquee.v1.CancelShowtimeResponse
-	47, // 68: marquee.v1.AdminService.ReindexSearch:output_type -> marquee.v1.ReindexSearchResponse
-	50, // [50:69] is the sub-list for method output_type
-	31, // [31:50] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	55, // 27: marquee.v1.ScheduleShowtimeRequest.starts_at:type_name -> google.protobuf.Timestamp
+	54, // 28: marquee.v1.ScheduleShowtimeRequest.base_price:type_name -> marquee.v1.Money
+	54, // 29: marquee.v1.ScheduleShowtimeRequest.premium_price:type_name -> marquee.v1.Money
+	59, // 30: marquee.v1.ScheduleShowtimeResponse.showtime:type_name -> marquee.v1.Showtime
+	55, // 31: marquee.v1.SetOnSaleRequest.opens_at:type_name -> google.protobuf.Timestamp
+	60, // 32: marquee.v1.SetOnSaleRequest.pass_ttl:type_name -> google.protobuf.Duration
+	61, // 33: marquee.v1.SetOnSaleResponse.on_sale:type_name -> marquee.v1.OnSale
+	61, // 34: marquee.v1.ListOnSalesResponse.on_sales:type_name -> marquee.v1.OnSale
+	14, // 35: marquee.v1.AdminService.SetUserRole:input_type -> marquee.v1.SetUserRoleRequest
+	12, // 36: marquee.v1.AdminService.InviteAdmin:input_type -> marquee.v1.InviteAdminRequest
+	16, // 37: marquee.v1.AdminService.SetAuditorRegions:input_type -> marquee.v1.SetAuditorRegionsRequest
+	18, // 38: marquee.v1.AdminService.UpsertPricingRule:input_type -> marquee.v1.UpsertPricingRuleRequest
+	20, // 39: marquee.v1.AdminService.ListPricingRules:input_type -> marquee.v1.ListPricingRulesRequest
+	22, // 40: marquee.v1.AdminService.DeletePricingRule:input_type -> marquee.v1.DeletePricingRuleRequest
+	24, // 41: marquee.v1.AdminService.UpsertPromotion:input_type -> marquee.v1.UpsertPromotionRequest
+	26, // 42: marquee.v1.AdminService.ListPromotions:input_type -> marquee.v1.ListPromotionsRequest
+	28, // 43: marquee.v1.AdminService.SetChainPolicy:input_type -> marquee.v1.SetChainPolicyRequest
+	30, // 44: marquee.v1.AdminService.GetChainPolicy:input_type -> marquee.v1.GetChainPolicyRequest
+	32, // 45: marquee.v1.AdminService.IssueGiftCard:input_type -> marquee.v1.IssueGiftCardRequest
+	4,  // 46: marquee.v1.AdminService.ListDeadDeliveries:input_type -> marquee.v1.ListDeadDeliveriesRequest
+	6,  // 47: marquee.v1.AdminService.RetryDelivery:input_type -> marquee.v1.RetryDeliveryRequest
+	34, // 48: marquee.v1.AdminService.UpsertMovie:input_type -> marquee.v1.UpsertMovieRequest
+	36, // 49: marquee.v1.AdminService.UpsertTheatre:input_type -> marquee.v1.UpsertTheatreRequest
+	40, // 50: marquee.v1.AdminService.UpsertScreen:input_type -> marquee.v1.UpsertScreenRequest
+	42, // 51: marquee.v1.AdminService.ScheduleShowtime:input_type -> marquee.v1.ScheduleShowtimeRequest
+	44, // 52: marquee.v1.AdminService.CancelShowtime:input_type -> marquee.v1.CancelShowtimeRequest
+	46, // 53: marquee.v1.AdminService.ReindexSearch:input_type -> marquee.v1.ReindexSearchRequest
+	48, // 54: marquee.v1.AdminService.SetOnSale:input_type -> marquee.v1.SetOnSaleRequest
+	50, // 55: marquee.v1.AdminService.ListOnSales:input_type -> marquee.v1.ListOnSalesRequest
+	52, // 56: marquee.v1.AdminService.EndOnSale:input_type -> marquee.v1.EndOnSaleRequest
+	15, // 57: marquee.v1.AdminService.SetUserRole:output_type -> marquee.v1.SetUserRoleResponse
+	13, // 58: marquee.v1.AdminService.InviteAdmin:output_type -> marquee.v1.InviteAdminResponse
+	17, // 59: marquee.v1.AdminService.SetAuditorRegions:output_type -> marquee.v1.SetAuditorRegionsResponse
+	19, // 60: marquee.v1.AdminService.UpsertPricingRule:output_type -> marquee.v1.UpsertPricingRuleResponse
+	21, // 61: marquee.v1.AdminService.ListPricingRules:output_type -> marquee.v1.ListPricingRulesResponse
+	23, // 62: marquee.v1.AdminService.DeletePricingRule:output_type -> marquee.v1.DeletePricingRuleResponse
+	25, // 63: marquee.v1.AdminService.UpsertPromotion:output_type -> marquee.v1.UpsertPromotionResponse
+	27, // 64: marquee.v1.AdminService.ListPromotions:output_type -> marquee.v1.ListPromotionsResponse
+	29, // 65: marquee.v1.AdminService.SetChainPolicy:output_type -> marquee.v1.SetChainPolicyResponse
+	31, // 66: marquee.v1.AdminService.GetChainPolicy:output_type -> marquee.v1.GetChainPolicyResponse
+	33, // 67: marquee.v1.AdminService.IssueGiftCard:output_type -> marquee.v1.IssueGiftCardResponse
+	5,  // 68: marquee.v1.AdminService.ListDeadDeliveries:output_type -> marquee.v1.ListDeadDeliveriesResponse
+	7,  // 69: marquee.v1.AdminService.RetryDelivery:output_type -> marquee.v1.RetryDeliveryResponse
+	35, // 70: marquee.v1.AdminService.UpsertMovie:output_type -> marquee.v1.UpsertMovieResponse
+	37, // 71: marquee.v1.AdminService.UpsertTheatre:output_type -> marquee.v1.UpsertTheatreResponse
+	41, // 72: marquee.v1.AdminService.UpsertScreen:output_type -> marquee.v1.UpsertScreenResponse
+	43, // 73: marquee.v1.AdminService.ScheduleShowtime:output_type -> marquee.v1.ScheduleShowtimeResponse
+	45, // 74: marquee.v1.AdminService.CancelShowtime:output_type -> marquee.v1.CancelShowtimeResponse
+	47, // 75: marquee.v1.AdminService.ReindexSearch:output_type -> marquee.v1.ReindexSearchResponse
+	49, // 76: marquee.v1.AdminService.SetOnSale:output_type -> marquee.v1.SetOnSaleResponse
+	51, // 77: marquee.v1.AdminService.ListOnSales:output_type -> marquee.v1.ListOnSalesResponse
+	53, // 78: marquee.v1.AdminService.EndOnSale:output_type -> marquee.v1.EndOnSaleResponse
+	57, // [57:79] is the sub-list for method output_type
+	35, // [35:57] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_admin_proto_init() }
@@ -3024,15 +3414,20 @@ func file_marquee_v1_admin_proto_init() {
 	}
 	file_marquee_v1_catalog_proto_init()
 	file_marquee_v1_common_proto_init()
+	file_marquee_v1_onsale_proto_init()
 	file_marquee_v1_routing_proto_init()
 	file_marquee_v1_seat_proto_init()
+	file_marquee_v1_admin_proto_msgTypes[45].OneofWrappers = []any{
+		(*SetOnSaleRequest_ShowtimeId)(nil),
+		(*SetOnSaleRequest_MovieId)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_admin_proto_rawDesc), len(file_marquee_v1_admin_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   45,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

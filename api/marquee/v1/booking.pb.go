@@ -841,8 +841,11 @@ type AddSeatsRequest struct {
 	PromoCode      string   `protobuf:"bytes,6,opt,name=promo_code,json=promoCode,proto3" json:"promo_code,omitempty"`
 	GiftCardCode   string   `protobuf:"bytes,7,opt,name=gift_card_code,json=giftCardCode,proto3" json:"gift_card_code,omitempty"`
 	UseStoreCredit bool     `protobuf:"varint,8,opt,name=use_store_credit,json=useStoreCredit,proto3" json:"use_store_credit,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// While the showtime has an on-sale: the admission pass its waiting room gave the caller (added seats are
+	// new seats, so they go through the waiting room too).
+	AdmissionPass string `protobuf:"bytes,9,opt,name=admission_pass,json=admissionPass,proto3" json:"admission_pass,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AddSeatsRequest) Reset() {
@@ -929,6 +932,13 @@ func (x *AddSeatsRequest) GetUseStoreCredit() bool {
 		return x.UseStoreCredit
 	}
 	return false
+}
+
+func (x *AddSeatsRequest) GetAdmissionPass() string {
+	if x != nil {
+		return x.AdmissionPass
+	}
+	return ""
 }
 
 type AddSeatsResponse struct {
@@ -1277,7 +1287,7 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\x15CancelBookingResponse\x12-\n" +
 	"\abooking\x18\x01 \x01(\v2\x13.marquee.v1.BookingR\abooking\x12)\n" +
 	"\x06refund\x18\x02 \x01(\v2\x11.marquee.v1.MoneyR\x06refund\x124\n" +
-	"\fstore_credit\x18\x03 \x01(\v2\x11.marquee.v1.MoneyR\vstoreCredit\"\xcb\x04\n" +
+	"\fstore_credit\x18\x03 \x01(\v2\x11.marquee.v1.MoneyR\vstoreCredit\"\xfc\x04\n" +
 	"\x0fAddSeatsRequest\x12(\n" +
 	"\n" +
 	"booking_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tbookingId\x12A\n" +
@@ -1290,7 +1300,8 @@ const file_marquee_v1_booking_proto_rawDesc = "" +
 	"\n" +
 	"promo_code\x18\x06 \x01(\tB\x19\xbaH\x16r\x14\x18 2\x10^[A-Za-z0-9_-]*$R\tpromoCode\x12>\n" +
 	"\x0egift_card_code\x18\a \x01(\tB\x18\xbaH\x15r\x13\x18 2\x0f^[A-Za-z0-9-]*$R\fgiftCardCode\x12(\n" +
-	"\x10use_store_credit\x18\b \x01(\bR\x0euseStoreCredit:}\xbaHj\x1ah\n" +
+	"\x10use_store_credit\x18\b \x01(\bR\x0euseStoreCredit\x12/\n" +
+	"\x0eadmission_pass\x18\t \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\radmissionPass:}\xbaHj\x1ah\n" +
 	"\x18add_seats.seats_or_count\x12\x1dgive either seat_ids or count\x1a-(size(this.seat_ids) > 0) != (this.count > 0)\x8a\xb5\x18\f\n" +
 	"\n" +
 	"booking_id\"n\n" +

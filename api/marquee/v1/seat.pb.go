@@ -623,9 +623,11 @@ func (x *WatchSeatMapResponse) GetVersion() uint32 {
 }
 
 type HoldSeatsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ShowtimeId    string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
-	SeatIds       []string               `protobuf:"bytes,2,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	SeatIds    []string               `protobuf:"bytes,2,rep,name=seat_ids,json=seatIds,proto3" json:"seat_ids,omitempty"`
+	// While the showtime has an on-sale: the admission pass WaitForAdmission gave the caller.
+	AdmissionPass string `protobuf:"bytes,3,opt,name=admission_pass,json=admissionPass,proto3" json:"admission_pass,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -672,6 +674,13 @@ func (x *HoldSeatsRequest) GetSeatIds() []string {
 		return x.SeatIds
 	}
 	return nil
+}
+
+func (x *HoldSeatsRequest) GetAdmissionPass() string {
+	if x != nil {
+		return x.AdmissionPass
+	}
+	return ""
 }
 
 type HoldSeatsResponse struct {
@@ -917,9 +926,11 @@ type HoldBestAvailableRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	ShowtimeId string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
 	// As in BestAvailableRequest.
-	Count         int32    `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
-	SeatType      SeatType `protobuf:"varint,3,opt,name=seat_type,json=seatType,proto3,enum=marquee.v1.SeatType" json:"seat_type,omitempty"`
-	Accessible    bool     `protobuf:"varint,4,opt,name=accessible,proto3" json:"accessible,omitempty"`
+	Count      int32    `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	SeatType   SeatType `protobuf:"varint,3,opt,name=seat_type,json=seatType,proto3,enum=marquee.v1.SeatType" json:"seat_type,omitempty"`
+	Accessible bool     `protobuf:"varint,4,opt,name=accessible,proto3" json:"accessible,omitempty"`
+	// While the showtime has an on-sale: the admission pass WaitForAdmission gave the caller.
+	AdmissionPass string `protobuf:"bytes,5,opt,name=admission_pass,json=admissionPass,proto3" json:"admission_pass,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -980,6 +991,13 @@ func (x *HoldBestAvailableRequest) GetAccessible() bool {
 		return x.Accessible
 	}
 	return false
+}
+
+func (x *HoldBestAvailableRequest) GetAdmissionPass() string {
+	if x != nil {
+		return x.AdmissionPass
+	}
+	return ""
 }
 
 type HoldBestAvailableResponse struct {
@@ -1099,12 +1117,278 @@ func (x *HoldRefused) GetHeld() int32 {
 	return 0
 }
 
+type GetWaitingRoomRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId    string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWaitingRoomRequest) Reset() {
+	*x = GetWaitingRoomRequest{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWaitingRoomRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWaitingRoomRequest) ProtoMessage() {}
+
+func (x *GetWaitingRoomRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWaitingRoomRequest.ProtoReflect.Descriptor instead.
+func (*GetWaitingRoomRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetWaitingRoomRequest) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+type GetWaitingRoomResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unset when the showtime has no on-sale on: holds need no pass.
+	OnSale *OnSale `protobuf:"bytes,1,opt,name=on_sale,json=onSale,proto3" json:"on_sale,omitempty"`
+	// Unset when the caller has no place.
+	Place         *WaitingPlace `protobuf:"bytes,2,opt,name=place,proto3" json:"place,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWaitingRoomResponse) Reset() {
+	*x = GetWaitingRoomResponse{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWaitingRoomResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWaitingRoomResponse) ProtoMessage() {}
+
+func (x *GetWaitingRoomResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWaitingRoomResponse.ProtoReflect.Descriptor instead.
+func (*GetWaitingRoomResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetWaitingRoomResponse) GetOnSale() *OnSale {
+	if x != nil {
+		return x.OnSale
+	}
+	return nil
+}
+
+func (x *GetWaitingRoomResponse) GetPlace() *WaitingPlace {
+	if x != nil {
+		return x.Place
+	}
+	return nil
+}
+
+type WaitForAdmissionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId    string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitForAdmissionRequest) Reset() {
+	*x = WaitForAdmissionRequest{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitForAdmissionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitForAdmissionRequest) ProtoMessage() {}
+
+func (x *WaitForAdmissionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitForAdmissionRequest.ProtoReflect.Descriptor instead.
+func (*WaitForAdmissionRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *WaitForAdmissionRequest) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+type WaitForAdmissionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Place         *WaitingPlace          `protobuf:"bytes,1,opt,name=place,proto3" json:"place,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitForAdmissionResponse) Reset() {
+	*x = WaitForAdmissionResponse{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitForAdmissionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitForAdmissionResponse) ProtoMessage() {}
+
+func (x *WaitForAdmissionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitForAdmissionResponse.ProtoReflect.Descriptor instead.
+func (*WaitForAdmissionResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *WaitForAdmissionResponse) GetPlace() *WaitingPlace {
+	if x != nil {
+		return x.Place
+	}
+	return nil
+}
+
+type LeaveWaitingRoomRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShowtimeId    string                 `protobuf:"bytes,1,opt,name=showtime_id,json=showtimeId,proto3" json:"showtime_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeaveWaitingRoomRequest) Reset() {
+	*x = LeaveWaitingRoomRequest{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeaveWaitingRoomRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeaveWaitingRoomRequest) ProtoMessage() {}
+
+func (x *LeaveWaitingRoomRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeaveWaitingRoomRequest.ProtoReflect.Descriptor instead.
+func (*LeaveWaitingRoomRequest) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *LeaveWaitingRoomRequest) GetShowtimeId() string {
+	if x != nil {
+		return x.ShowtimeId
+	}
+	return ""
+}
+
+type LeaveWaitingRoomResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeaveWaitingRoomResponse) Reset() {
+	*x = LeaveWaitingRoomResponse{}
+	mi := &file_marquee_v1_seat_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeaveWaitingRoomResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeaveWaitingRoomResponse) ProtoMessage() {}
+
+func (x *LeaveWaitingRoomResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_marquee_v1_seat_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeaveWaitingRoomResponse.ProtoReflect.Descriptor instead.
+func (*LeaveWaitingRoomResponse) Descriptor() ([]byte, []int) {
+	return file_marquee_v1_seat_proto_rawDescGZIP(), []int{20}
+}
+
 var File_marquee_v1_seat_proto protoreflect.FileDescriptor
 
 const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\n" +
 	"\x15marquee/v1/seat.proto\x12\n" +
-	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/catalog.proto\x1a\x17marquee/v1/common.proto\x1a\x18marquee/v1/routing.proto\"\xdf\x01\n" +
+	"marquee.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18marquee/v1/catalog.proto\x1a\x17marquee/v1/common.proto\x1a\x17marquee/v1/onsale.proto\x1a\x18marquee/v1/routing.proto\"\xdf\x01\n" +
 	"\x04Seat\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03row\x18\x02 \x01(\tR\x03row\x12\x16\n" +
@@ -1144,12 +1428,13 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"showtimeId\x12&\n" +
 	"\x05seats\x18\x02 \x03(\v2\x10.marquee.v1.SeatR\x05seats\x120\n" +
 	"\bshowtime\x18\x03 \x01(\v2\x14.marquee.v1.ShowtimeR\bshowtime\x12\x18\n" +
-	"\aversion\x18\x04 \x01(\rR\aversion\"\x96\x01\n" +
+	"\aversion\x18\x04 \x01(\rR\aversion\"\xc7\x01\n" +
 	"\x10HoldSeatsRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId\x12C\n" +
 	"\bseat_ids\x18\x02 \x03(\tB(\xbaH%\x92\x01\"\b\x01\x10\n" +
-	"\x18\x01\"\x1ar\x182\x16^[A-Z]{1,2}[0-9]{1,3}$R\aseatIds:\x11\x8a\xb5\x18\r\n" +
+	"\x18\x01\"\x1ar\x182\x16^[A-Z]{1,2}[0-9]{1,3}$R\aseatIds\x12/\n" +
+	"\x0eadmission_pass\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\radmissionPass:\x11\x8a\xb5\x18\r\n" +
 	"\vshowtime_id\"9\n" +
 	"\x11HoldSeatsResponse\x12$\n" +
 	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold\"G\n" +
@@ -1168,7 +1453,7 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"accessible:\x11\x8a\xb5\x18\r\n" +
 	"\vshowtime_id\"2\n" +
 	"\x15BestAvailableResponse\x12\x19\n" +
-	"\bseat_ids\x18\x01 \x03(\tR\aseatIds\"\xd7\x01\n" +
+	"\bseat_ids\x18\x01 \x03(\tR\aseatIds\"\x88\x02\n" +
 	"\x18HoldBestAvailableRequest\x12*\n" +
 	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"showtimeId\x12\x1f\n" +
@@ -1177,7 +1462,8 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\tseat_type\x18\x03 \x01(\x0e2\x14.marquee.v1.SeatTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\bseatType\x12\x1e\n" +
 	"\n" +
 	"accessible\x18\x04 \x01(\bR\n" +
-	"accessible:\x11\x8a\xb5\x18\r\n" +
+	"accessible\x12/\n" +
+	"\x0eadmission_pass\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\radmissionPass:\x11\x8a\xb5\x18\r\n" +
 	"\vshowtime_id\"A\n" +
 	"\x19HoldBestAvailableResponse\x12$\n" +
 	"\x04hold\x18\x01 \x01(\v2\x10.marquee.v1.HoldR\x04hold\"\xf1\x01\n" +
@@ -1190,7 +1476,25 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12REASON_SEATS_TAKEN\x10\x01\x12\x14\n" +
 	"\x10REASON_LONE_SEAT\x10\x02\x12\x15\n" +
-	"\x11REASON_SEAT_LIMIT\x10\x03*\x87\x01\n" +
+	"\x11REASON_SEAT_LIMIT\x10\x03\"V\n" +
+	"\x15GetWaitingRoomRequest\x12*\n" +
+	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"showtimeId:\x11\x8a\xb5\x18\r\n" +
+	"\vshowtime_id\"u\n" +
+	"\x16GetWaitingRoomResponse\x12+\n" +
+	"\aon_sale\x18\x01 \x01(\v2\x12.marquee.v1.OnSaleR\x06onSale\x12.\n" +
+	"\x05place\x18\x02 \x01(\v2\x18.marquee.v1.WaitingPlaceR\x05place\"X\n" +
+	"\x17WaitForAdmissionRequest\x12*\n" +
+	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"showtimeId:\x11\x8a\xb5\x18\r\n" +
+	"\vshowtime_id\"J\n" +
+	"\x18WaitForAdmissionResponse\x12.\n" +
+	"\x05place\x18\x01 \x01(\v2\x18.marquee.v1.WaitingPlaceR\x05place\"X\n" +
+	"\x17LeaveWaitingRoomRequest\x12*\n" +
+	"\vshowtime_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"showtimeId:\x11\x8a\xb5\x18\r\n" +
+	"\vshowtime_id\"\x1a\n" +
+	"\x18LeaveWaitingRoomResponse*\x87\x01\n" +
 	"\bSeatType\x12\x19\n" +
 	"\x15SEAT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SEAT_TYPE_STANDARD\x10\x01\x12\x15\n" +
@@ -1202,7 +1506,7 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\x17SEAT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15SEAT_STATUS_AVAILABLE\x10\x01\x12\x14\n" +
 	"\x10SEAT_STATUS_HELD\x10\x02\x12\x16\n" +
-	"\x12SEAT_STATUS_BOOKED\x10\x032\x8b\x04\n" +
+	"\x12SEAT_STATUS_BOOKED\x10\x032\xa9\x06\n" +
 	"\vSeatService\x12P\n" +
 	"\n" +
 	"GetSeatMap\x12\x1d.marquee.v1.GetSeatMapRequest\x1a\x1e.marquee.v1.GetSeatMapResponse\"\x03\x90\x02\x01\x12H\n" +
@@ -1210,7 +1514,10 @@ const file_marquee_v1_seat_proto_rawDesc = "" +
 	"\vReleaseHold\x12\x1e.marquee.v1.ReleaseHoldRequest\x1a\x1f.marquee.v1.ReleaseHoldResponse\x12Y\n" +
 	"\rBestAvailable\x12 .marquee.v1.BestAvailableRequest\x1a!.marquee.v1.BestAvailableResponse\"\x03\x90\x02\x01\x12`\n" +
 	"\x11HoldBestAvailable\x12$.marquee.v1.HoldBestAvailableRequest\x1a%.marquee.v1.HoldBestAvailableResponse\x12S\n" +
-	"\fWatchSeatMap\x12\x1f.marquee.v1.WatchSeatMapRequest\x1a .marquee.v1.WatchSeatMapResponse0\x01B7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
+	"\fWatchSeatMap\x12\x1f.marquee.v1.WatchSeatMapRequest\x1a .marquee.v1.WatchSeatMapResponse0\x01\x12\\\n" +
+	"\x0eGetWaitingRoom\x12!.marquee.v1.GetWaitingRoomRequest\x1a\".marquee.v1.GetWaitingRoomResponse\"\x03\x90\x02\x01\x12_\n" +
+	"\x10WaitForAdmission\x12#.marquee.v1.WaitForAdmissionRequest\x1a$.marquee.v1.WaitForAdmissionResponse0\x01\x12]\n" +
+	"\x10LeaveWaitingRoom\x12#.marquee.v1.LeaveWaitingRoomRequest\x1a$.marquee.v1.LeaveWaitingRoomResponseB7Z5github.com/marqueehq/marquee/api/marquee/v1;marqueev1b\x06proto3"
 
 var (
 	file_marquee_v1_seat_proto_rawDescOnce sync.Once
@@ -1225,7 +1532,7 @@ func file_marquee_v1_seat_proto_rawDescGZIP() []byte {
 }
 
 var file_marquee_v1_seat_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_marquee_v1_seat_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_marquee_v1_seat_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_marquee_v1_seat_proto_goTypes = []any{
 	(SeatType)(0),                     // 0: marquee.v1.SeatType
 	(SeatStatus)(0),                   // 1: marquee.v1.SeatStatus
@@ -1245,43 +1552,60 @@ var file_marquee_v1_seat_proto_goTypes = []any{
 	(*HoldBestAvailableRequest)(nil),  // 15: marquee.v1.HoldBestAvailableRequest
 	(*HoldBestAvailableResponse)(nil), // 16: marquee.v1.HoldBestAvailableResponse
 	(*HoldRefused)(nil),               // 17: marquee.v1.HoldRefused
-	(*Money)(nil),                     // 18: marquee.v1.Money
-	(*timestamppb.Timestamp)(nil),     // 19: google.protobuf.Timestamp
-	(*Showtime)(nil),                  // 20: marquee.v1.Showtime
+	(*GetWaitingRoomRequest)(nil),     // 18: marquee.v1.GetWaitingRoomRequest
+	(*GetWaitingRoomResponse)(nil),    // 19: marquee.v1.GetWaitingRoomResponse
+	(*WaitForAdmissionRequest)(nil),   // 20: marquee.v1.WaitForAdmissionRequest
+	(*WaitForAdmissionResponse)(nil),  // 21: marquee.v1.WaitForAdmissionResponse
+	(*LeaveWaitingRoomRequest)(nil),   // 22: marquee.v1.LeaveWaitingRoomRequest
+	(*LeaveWaitingRoomResponse)(nil),  // 23: marquee.v1.LeaveWaitingRoomResponse
+	(*Money)(nil),                     // 24: marquee.v1.Money
+	(*timestamppb.Timestamp)(nil),     // 25: google.protobuf.Timestamp
+	(*Showtime)(nil),                  // 26: marquee.v1.Showtime
+	(*OnSale)(nil),                    // 27: marquee.v1.OnSale
+	(*WaitingPlace)(nil),              // 28: marquee.v1.WaitingPlace
 }
 var file_marquee_v1_seat_proto_depIdxs = []int32{
 	0,  // 0: marquee.v1.Seat.type:type_name -> marquee.v1.SeatType
 	1,  // 1: marquee.v1.Seat.status:type_name -> marquee.v1.SeatStatus
-	18, // 2: marquee.v1.Seat.price:type_name -> marquee.v1.Money
-	19, // 3: marquee.v1.Hold.expires_at:type_name -> google.protobuf.Timestamp
-	18, // 4: marquee.v1.Hold.prices:type_name -> marquee.v1.Money
-	18, // 5: marquee.v1.Hold.subtotal:type_name -> marquee.v1.Money
+	24, // 2: marquee.v1.Seat.price:type_name -> marquee.v1.Money
+	25, // 3: marquee.v1.Hold.expires_at:type_name -> google.protobuf.Timestamp
+	24, // 4: marquee.v1.Hold.prices:type_name -> marquee.v1.Money
+	24, // 5: marquee.v1.Hold.subtotal:type_name -> marquee.v1.Money
 	3,  // 6: marquee.v1.GetSeatMapResponse.seats:type_name -> marquee.v1.Seat
-	20, // 7: marquee.v1.GetSeatMapResponse.showtime:type_name -> marquee.v1.Showtime
+	26, // 7: marquee.v1.GetSeatMapResponse.showtime:type_name -> marquee.v1.Showtime
 	3,  // 8: marquee.v1.WatchSeatMapResponse.seats:type_name -> marquee.v1.Seat
-	20, // 9: marquee.v1.WatchSeatMapResponse.showtime:type_name -> marquee.v1.Showtime
+	26, // 9: marquee.v1.WatchSeatMapResponse.showtime:type_name -> marquee.v1.Showtime
 	4,  // 10: marquee.v1.HoldSeatsResponse.hold:type_name -> marquee.v1.Hold
 	0,  // 11: marquee.v1.BestAvailableRequest.seat_type:type_name -> marquee.v1.SeatType
 	0,  // 12: marquee.v1.HoldBestAvailableRequest.seat_type:type_name -> marquee.v1.SeatType
 	4,  // 13: marquee.v1.HoldBestAvailableResponse.hold:type_name -> marquee.v1.Hold
 	2,  // 14: marquee.v1.HoldRefused.reason:type_name -> marquee.v1.HoldRefused.Reason
-	5,  // 15: marquee.v1.SeatService.GetSeatMap:input_type -> marquee.v1.GetSeatMapRequest
-	9,  // 16: marquee.v1.SeatService.HoldSeats:input_type -> marquee.v1.HoldSeatsRequest
-	11, // 17: marquee.v1.SeatService.ReleaseHold:input_type -> marquee.v1.ReleaseHoldRequest
-	13, // 18: marquee.v1.SeatService.BestAvailable:input_type -> marquee.v1.BestAvailableRequest
-	15, // 19: marquee.v1.SeatService.HoldBestAvailable:input_type -> marquee.v1.HoldBestAvailableRequest
-	7,  // 20: marquee.v1.SeatService.WatchSeatMap:input_type -> marquee.v1.WatchSeatMapRequest
-	6,  // 21: marquee.v1.SeatService.GetSeatMap:output_type -> marquee.v1.GetSeatMapResponse
-	10, // 22: marquee.v1.SeatService.HoldSeats:output_type -> marquee.v1.HoldSeatsResponse
-	12, // 23: marquee.v1.SeatService.ReleaseHold:output_type -> marquee.v1.ReleaseHoldResponse
-	14, // 24: marquee.v1.SeatService.BestAvailable:output_type -> marquee.v1.BestAvailableResponse
-	16, // 25: marquee.v1.SeatService.HoldBestAvailable:output_type -> marquee.v1.HoldBestAvailableResponse
-	8,  // 26: marquee.v1.SeatService.WatchSeatMap:output_type -> marquee.v1.WatchSeatMapResponse
-	21, // [21:27] is the sub-list for method output_type
-	15, // [15:21] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	27, // 15: marquee.v1.GetWaitingRoomResponse.on_sale:type_name -> marquee.v1.OnSale
+	28, // 16: marquee.v1.GetWaitingRoomResponse.place:type_name -> marquee.v1.WaitingPlace
+	28, // 17: marquee.v1.WaitForAdmissionResponse.place:type_name -> marquee.v1.WaitingPlace
+	5,  // 18: marquee.v1.SeatService.GetSeatMap:input_type -> marquee.v1.GetSeatMapRequest
+	9,  // 19: marquee.v1.SeatService.HoldSeats:input_type -> marquee.v1.HoldSeatsRequest
+	11, // 20: marquee.v1.SeatService.ReleaseHold:input_type -> marquee.v1.ReleaseHoldRequest
+	13, // 21: marquee.v1.SeatService.BestAvailable:input_type -> marquee.v1.BestAvailableRequest
+	15, // 22: marquee.v1.SeatService.HoldBestAvailable:input_type -> marquee.v1.HoldBestAvailableRequest
+	7,  // 23: marquee.v1.SeatService.WatchSeatMap:input_type -> marquee.v1.WatchSeatMapRequest
+	18, // 24: marquee.v1.SeatService.GetWaitingRoom:input_type -> marquee.v1.GetWaitingRoomRequest
+	20, // 25: marquee.v1.SeatService.WaitForAdmission:input_type -> marquee.v1.WaitForAdmissionRequest
+	22, // 26: marquee.v1.SeatService.LeaveWaitingRoom:input_type -> marquee.v1.LeaveWaitingRoomRequest
+	6,  // 27: marquee.v1.SeatService.GetSeatMap:output_type -> marquee.v1.GetSeatMapResponse
+	10, // 28: marquee.v1.SeatService.HoldSeats:output_type -> marquee.v1.HoldSeatsResponse
+	12, // 29: marquee.v1.SeatService.ReleaseHold:output_type -> marquee.v1.ReleaseHoldResponse
+	14, // 30: marquee.v1.SeatService.BestAvailable:output_type -> marquee.v1.BestAvailableResponse
+	16, // 31: marquee.v1.SeatService.HoldBestAvailable:output_type -> marquee.v1.HoldBestAvailableResponse
+	8,  // 32: marquee.v1.SeatService.WatchSeatMap:output_type -> marquee.v1.WatchSeatMapResponse
+	19, // 33: marquee.v1.SeatService.GetWaitingRoom:output_type -> marquee.v1.GetWaitingRoomResponse
+	21, // 34: marquee.v1.SeatService.WaitForAdmission:output_type -> marquee.v1.WaitForAdmissionResponse
+	23, // 35: marquee.v1.SeatService.LeaveWaitingRoom:output_type -> marquee.v1.LeaveWaitingRoomResponse
+	27, // [27:36] is the sub-list for method output_type
+	18, // [18:27] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_marquee_v1_seat_proto_init() }
@@ -1291,6 +1615,7 @@ func file_marquee_v1_seat_proto_init() {
 	}
 	file_marquee_v1_catalog_proto_init()
 	file_marquee_v1_common_proto_init()
+	file_marquee_v1_onsale_proto_init()
 	file_marquee_v1_routing_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1298,7 +1623,7 @@ func file_marquee_v1_seat_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_marquee_v1_seat_proto_rawDesc), len(file_marquee_v1_seat_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   15,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -11,6 +11,8 @@ import type { Showtime } from "./catalog_pb.js";
 import { file_marquee_v1_catalog } from "./catalog_pb.js";
 import type { Money } from "./common_pb.js";
 import { file_marquee_v1_common } from "./common_pb.js";
+import type { OnSale, WaitingPlace } from "./onsale_pb.js";
+import { file_marquee_v1_onsale } from "./onsale_pb.js";
 import { file_marquee_v1_routing } from "./routing_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -18,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file marquee/v1/seat.proto.
  */
 export const file_marquee_v1_seat: GenFile = /*@__PURE__*/
-  fileDesc("ChVtYXJxdWVlL3YxL3NlYXQucHJvdG8SCm1hcnF1ZWUudjEiswEKBFNlYXQSCgoCaWQYASABKAkSCwoDcm93GAIgASgJEg4KBm51bWJlchgDIAEoBRIiCgR0eXBlGAQgASgOMhQubWFycXVlZS52MS5TZWF0VHlwZRImCgZzdGF0dXMYBSABKA4yFi5tYXJxdWVlLnYxLlNlYXRTdGF0dXMSIAoFcHJpY2UYBiABKAsyES5tYXJxdWVlLnYxLk1vbmV5EgkKAXgYByABKAUSCQoBeRgIIAEoBSKxAQoESG9sZBIKCgJpZBgBIAEoCRITCgtzaG93dGltZV9pZBgCIAEoCRIQCghzZWF0X2lkcxgDIAMoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIhCgZwcmljZXMYBSADKAsyES5tYXJxdWVlLnYxLk1vbmV5EiMKCHN1YnRvdGFsGAYgASgLMhEubWFycXVlZS52MS5Nb25leSJfChFHZXRTZWF0TWFwUmVxdWVzdBIeCgtzaG93dGltZV9pZBgBIAEoCUIJukgGcgQQARhAEhMKC21pbl92ZXJzaW9uGAIgASgEOhWKtRgRMgIIAQoLc2hvd3RpbWVfaWQigwEKEkdldFNlYXRNYXBSZXNwb25zZRITCgtzaG93dGltZV9pZBgBIAEoCRIfCgVzZWF0cxgCIAMoCzIQLm1hcnF1ZWUudjEuU2VhdBImCghzaG93dGltZRgDIAEoCzIULm1hcnF1ZWUudjEuU2hvd3RpbWUSDwoHdmVyc2lvbhgEIAEoBCJIChNXYXRjaFNlYXRNYXBSZXF1ZXN0Eh4KC3Nob3d0aW1lX2lkGAEgASgJQgm6SAZyBBABGEA6EYq1GA0KC3Nob3d0aW1lX2lkIoUBChRXYXRjaFNlYXRNYXBSZXNwb25zZRITCgtzaG93dGltZV9pZBgBIAEoCRIfCgVzZWF0cxgCIAMoCzIQLm1hcnF1ZWUudjEuU2VhdBImCghzaG93dGltZRgDIAEoCzIULm1hcnF1ZWUudjEuU2hvd3RpbWUSDwoHdmVyc2lvbhgEIAEoDSKBAQoQSG9sZFNlYXRzUmVxdWVzdBIeCgtzaG93dGltZV9pZBgBIAEoCUIJukgGcgQQARhAEjoKCHNlYXRfaWRzGAIgAygJQii6SCWSASIIARAKGAEiGnIYMhZeW0EtWl17MSwyfVswLTldezEsM30kOhGKtRgNCgtzaG93dGltZV9pZCIzChFIb2xkU2VhdHNSZXNwb25zZRIeCgRob2xkGAEgASgLMhAubWFycXVlZS52MS5Ib2xkIj8KElJlbGVhc2VIb2xkUmVxdWVzdBIaCgdob2xkX2lkGAEgASgJQgm6SAZyBBABGEA6DYq1GAkKB2hvbGRfaWQiFQoTUmVsZWFzZUhvbGRSZXNwb25zZSKqAQoUQmVzdEF2YWlsYWJsZVJlcXVlc3QSHgoLc2hvd3RpbWVfaWQYASABKAlCCbpIBnIEEAEYQBIYCgVjb3VudBgCIAEoBUIJukgGGgQYCigBEjEKCXNlYXRfdHlwZRgDIAEoDjIULm1hcnF1ZWUudjEuU2VhdFR5cGVCCLpIBYIBAhABEhIKCmFjY2Vzc2libGUYBCABKAg6EYq1GA0KC3Nob3d0aW1lX2lkIikKFUJlc3RBdmFpbGFibGVSZXNwb25zZRIQCghzZWF0X2lkcxgBIAMoCSKuAQoYSG9sZEJlc3RBdmFpbGFibGVSZXF1ZXN0Eh4KC3Nob3d0aW1lX2lkGAEgASgJQgm6SAZyBBABGEASGAoFY291bnQYAiABKAVCCbpIBhoEGAooARIxCglzZWF0X3R5cGUYAyABKA4yFC5tYXJxdWVlLnYxLlNlYXRUeXBlQgi6SAWCAQIQARISCgphY2Nlc3NpYmxlGAQgASgIOhGKtRgNCgtzaG93dGltZV9pZCI7ChlIb2xkQmVzdEF2YWlsYWJsZVJlc3BvbnNlEh4KBGhvbGQYASABKAsyEC5tYXJxdWVlLnYxLkhvbGQi0wEKC0hvbGRSZWZ1c2VkEi4KBnJlYXNvbhgBIAEoDjIeLm1hcnF1ZWUudjEuSG9sZFJlZnVzZWQuUmVhc29uEhAKCHNlYXRfaWRzGAIgAygJEg0KBWxpbWl0GAMgASgFEgwKBGhlbGQYBCABKAUiZQoGUmVhc29uEhYKElJFQVNPTl9VTlNQRUNJRklFRBAAEhYKElJFQVNPTl9TRUFUU19UQUtFThABEhQKEFJFQVNPTl9MT05FX1NFQVQQAhIVChFSRUFTT05fU0VBVF9MSU1JVBADKocBCghTZWF0VHlwZRIZChVTRUFUX1RZUEVfVU5TUEVDSUZJRUQQABIWChJTRUFUX1RZUEVfU1RBTkRBUkQQARIVChFTRUFUX1RZUEVfUFJFTUlVTRACEhgKFFNFQVRfVFlQRV9BQ0NFU1NJQkxFEAMSFwoTU0VBVF9UWVBFX0NPTVBBTklPThAEKnIKClNlYXRTdGF0dXMSGwoXU0VBVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVTRUFUX1NUQVRVU19BVkFJTEFCTEUQARIUChBTRUFUX1NUQVRVU19IRUxEEAISFgoSU0VBVF9TVEFUVVNfQk9PS0VEEAMyiwQKC1NlYXRTZXJ2aWNlElAKCkdldFNlYXRNYXASHS5tYXJxdWVlLnYxLkdldFNlYXRNYXBSZXF1ZXN0Gh4ubWFycXVlZS52MS5HZXRTZWF0TWFwUmVzcG9uc2UiA5ACARJICglIb2xkU2VhdHMSHC5tYXJxdWVlLnYxLkhvbGRTZWF0c1JlcXVlc3QaHS5tYXJxdWVlLnYxLkhvbGRTZWF0c1Jlc3BvbnNlEk4KC1JlbGVhc2VIb2xkEh4ubWFycXVlZS52MS5SZWxlYXNlSG9sZFJlcXVlc3QaHy5tYXJxdWVlLnYxLlJlbGVhc2VIb2xkUmVzcG9uc2USWQoNQmVzdEF2YWlsYWJsZRIgLm1hcnF1ZWUudjEuQmVzdEF2YWlsYWJsZVJlcXVlc3QaIS5tYXJxdWVlLnYxLkJlc3RBdmFpbGFibGVSZXNwb25zZSIDkAIBEmAKEUhvbGRCZXN0QXZhaWxhYmxlEiQubWFycXVlZS52MS5Ib2xkQmVzdEF2YWlsYWJsZVJlcXVlc3QaJS5tYXJxdWVlLnYxLkhvbGRCZXN0QXZhaWxhYmxlUmVzcG9uc2USUwoMV2F0Y2hTZWF0TWFwEh8ubWFycXVlZS52MS5XYXRjaFNlYXRNYXBSZXF1ZXN0GiAubWFycXVlZS52MS5XYXRjaFNlYXRNYXBSZXNwb25zZTABQjdaNWdpdGh1Yi5jb20vbWFycXVlZWhxL21hcnF1ZWUvYXBpL21hcnF1ZWUvdjE7bWFycXVlZXYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_marquee_v1_catalog, file_marquee_v1_common, file_marquee_v1_routing]);
+  fileDesc("ChVtYXJxdWVlL3YxL3NlYXQucHJvdG8SCm1hcnF1ZWUudjEiswEKBFNlYXQSCgoCaWQYASABKAkSCwoDcm93GAIgASgJEg4KBm51bWJlchgDIAEoBRIiCgR0eXBlGAQgASgOMhQubWFycXVlZS52MS5TZWF0VHlwZRImCgZzdGF0dXMYBSABKA4yFi5tYXJxdWVlLnYxLlNlYXRTdGF0dXMSIAoFcHJpY2UYBiABKAsyES5tYXJxdWVlLnYxLk1vbmV5EgkKAXgYByABKAUSCQoBeRgIIAEoBSKxAQoESG9sZBIKCgJpZBgBIAEoCRITCgtzaG93dGltZV9pZBgCIAEoCRIQCghzZWF0X2lkcxgDIAMoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIhCgZwcmljZXMYBSADKAsyES5tYXJxdWVlLnYxLk1vbmV5EiMKCHN1YnRvdGFsGAYgASgLMhEubWFycXVlZS52MS5Nb25leSJfChFHZXRTZWF0TWFwUmVxdWVzdBIeCgtzaG93dGltZV9pZBgBIAEoCUIJukgGcgQQARhAEhMKC21pbl92ZXJzaW9uGAIgASgEOhWKtRgRMgIIAQoLc2hvd3RpbWVfaWQigwEKEkdldFNlYXRNYXBSZXNwb25zZRITCgtzaG93dGltZV9pZBgBIAEoCRIfCgVzZWF0cxgCIAMoCzIQLm1hcnF1ZWUudjEuU2VhdBImCghzaG93dGltZRgDIAEoCzIULm1hcnF1ZWUudjEuU2hvd3RpbWUSDwoHdmVyc2lvbhgEIAEoBCJIChNXYXRjaFNlYXRNYXBSZXF1ZXN0Eh4KC3Nob3d0aW1lX2lkGAEgASgJQgm6SAZyBBABGEA6EYq1GA0KC3Nob3d0aW1lX2lkIoUBChRXYXRjaFNlYXRNYXBSZXNwb25zZRITCgtzaG93dGltZV9pZBgBIAEoCRIfCgVzZWF0cxgCIAMoCzIQLm1hcnF1ZWUudjEuU2VhdBImCghzaG93dGltZRgDIAEoCzIULm1hcnF1ZWUudjEuU2hvd3RpbWUSDwoHdmVyc2lvbhgEIAEoDSKjAQoQSG9sZFNlYXRzUmVxdWVzdBIeCgtzaG93dGltZV9pZBgBIAEoCUIJukgGcgQQARhAEjoKCHNlYXRfaWRzGAIgAygJQii6SCWSASIIARAKGAEiGnIYMhZeW0EtWl17MSwyfVswLTldezEsM30kEiAKDmFkbWlzc2lvbl9wYXNzGAMgASgJQgi6SAVyAxiACDoRirUYDQoLc2hvd3RpbWVfaWQiMwoRSG9sZFNlYXRzUmVzcG9uc2USHgoEaG9sZBgBIAEoCzIQLm1hcnF1ZWUudjEuSG9sZCI/ChJSZWxlYXNlSG9sZFJlcXVlc3QSGgoHaG9sZF9pZBgBIAEoCUIJukgGcgQQARhAOg2KtRgJCgdob2xkX2lkIhUKE1JlbGVhc2VIb2xkUmVzcG9uc2UiqgEKFEJlc3RBdmFpbGFibGVSZXF1ZXN0Eh4KC3Nob3d0aW1lX2lkGAEgASgJQgm6SAZyBBABGEASGAoFY291bnQYAiABKAVCCbpIBhoEGAooARIxCglzZWF0X3R5cGUYAyABKA4yFC5tYXJxdWVlLnYxLlNlYXRUeXBlQgi6SAWCAQIQARISCgphY2Nlc3NpYmxlGAQgASgIOhGKtRgNCgtzaG93dGltZV9pZCIpChVCZXN0QXZhaWxhYmxlUmVzcG9uc2USEAoIc2VhdF9pZHMYASADKAki0AEKGEhvbGRCZXN0QXZhaWxhYmxlUmVxdWVzdBIeCgtzaG93dGltZV9pZBgBIAEoCUIJukgGcgQQARhAEhgKBWNvdW50GAIgASgFQgm6SAYaBBgKKAESMQoJc2VhdF90eXBlGAMgASgOMhQubWFycXVlZS52MS5TZWF0VHlwZUIIukgFggECEAESEgoKYWNjZXNzaWJsZRgEIAEoCBIgCg5hZG1pc3Npb25fcGFzcxgFIAEoCUIIukgFcgMYgAg6EYq1GA0KC3Nob3d0aW1lX2lkIjsKGUhvbGRCZXN0QXZhaWxhYmxlUmVzcG9uc2USHgoEaG9sZBgBIAEoCzIQLm1hcnF1ZWUudjEuSG9sZCLTAQoLSG9sZFJlZnVzZWQSLgoGcmVhc29uGAEgASgOMh4ubWFycXVlZS52MS5Ib2xkUmVmdXNlZC5SZWFzb24SEAoIc2VhdF9pZHMYAiADKAkSDQoFbGltaXQYAyABKAUSDAoEaGVsZBgEIAEoBSJlCgZSZWFzb24SFgoSUkVBU09OX1VOU1BFQ0lGSUVEEAASFgoSUkVBU09OX1NFQVRTX1RBS0VOEAESFAoQUkVBU09OX0xPTkVfU0VBVBACEhUKEVJFQVNPTl9TRUFUX0xJTUlUEAMiSgoVR2V0V2FpdGluZ1Jvb21SZXF1ZXN0Eh4KC3Nob3d0aW1lX2lkGAEgASgJQgm6SAZyBBABGEA6EYq1GA0KC3Nob3d0aW1lX2lkImYKFkdldFdhaXRpbmdSb29tUmVzcG9uc2USIwoHb25fc2FsZRgBIAEoCzISLm1hcnF1ZWUudjEuT25TYWxlEicKBXBsYWNlGAIgASgLMhgubWFycXVlZS52MS5XYWl0aW5nUGxhY2UiTAoXV2FpdEZvckFkbWlzc2lvblJlcXVlc3QSHgoLc2hvd3RpbWVfaWQYASABKAlCCbpIBnIEEAEYQDoRirUYDQoLc2hvd3RpbWVfaWQiQwoYV2FpdEZvckFkbWlzc2lvblJlc3BvbnNlEicKBXBsYWNlGAEgASgLMhgubWFycXVlZS52MS5XYWl0aW5nUGxhY2UiTAoXTGVhdmVXYWl0aW5nUm9vbVJlcXVlc3QSHgoLc2hvd3RpbWVfaWQYASABKAlCCbpIBnIEEAEYQDoRirUYDQoLc2hvd3RpbWVfaWQiGgoYTGVhdmVXYWl0aW5nUm9vbVJlc3BvbnNlKocBCghTZWF0VHlwZRIZChVTRUFUX1RZUEVfVU5TUEVDSUZJRUQQABIWChJTRUFUX1RZUEVfU1RBTkRBUkQQARIVChFTRUFUX1RZUEVfUFJFTUlVTRACEhgKFFNFQVRfVFlQRV9BQ0NFU1NJQkxFEAMSFwoTU0VBVF9UWVBFX0NPTVBBTklPThAEKnIKClNlYXRTdGF0dXMSGwoXU0VBVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVTRUFUX1NUQVRVU19BVkFJTEFCTEUQARIUChBTRUFUX1NUQVRVU19IRUxEEAISFgoSU0VBVF9TVEFUVVNfQk9PS0VEEAMyqQYKC1NlYXRTZXJ2aWNlElAKCkdldFNlYXRNYXASHS5tYXJxdWVlLnYxLkdldFNlYXRNYXBSZXF1ZXN0Gh4ubWFycXVlZS52MS5HZXRTZWF0TWFwUmVzcG9uc2UiA5ACARJICglIb2xkU2VhdHMSHC5tYXJxdWVlLnYxLkhvbGRTZWF0c1JlcXVlc3QaHS5tYXJxdWVlLnYxLkhvbGRTZWF0c1Jlc3BvbnNlEk4KC1JlbGVhc2VIb2xkEh4ubWFycXVlZS52MS5SZWxlYXNlSG9sZFJlcXVlc3QaHy5tYXJxdWVlLnYxLlJlbGVhc2VIb2xkUmVzcG9uc2USWQoNQmVzdEF2YWlsYWJsZRIgLm1hcnF1ZWUudjEuQmVzdEF2YWlsYWJsZVJlcXVlc3QaIS5tYXJxdWVlLnYxLkJlc3RBdmFpbGFibGVSZXNwb25zZSIDkAIBEmAKEUhvbGRCZXN0QXZhaWxhYmxlEiQubWFycXVlZS52MS5Ib2xkQmVzdEF2YWlsYWJsZVJlcXVlc3QaJS5tYXJxdWVlLnYxLkhvbGRCZXN0QXZhaWxhYmxlUmVzcG9uc2USUwoMV2F0Y2hTZWF0TWFwEh8ubWFycXVlZS52MS5XYXRjaFNlYXRNYXBSZXF1ZXN0GiAubWFycXVlZS52MS5XYXRjaFNlYXRNYXBSZXNwb25zZTABElwKDkdldFdhaXRpbmdSb29tEiEubWFycXVlZS52MS5HZXRXYWl0aW5nUm9vbVJlcXVlc3QaIi5tYXJxdWVlLnYxLkdldFdhaXRpbmdSb29tUmVzcG9uc2UiA5ACARJfChBXYWl0Rm9yQWRtaXNzaW9uEiMubWFycXVlZS52MS5XYWl0Rm9yQWRtaXNzaW9uUmVxdWVzdBokLm1hcnF1ZWUudjEuV2FpdEZvckFkbWlzc2lvblJlc3BvbnNlMAESXQoQTGVhdmVXYWl0aW5nUm9vbRIjLm1hcnF1ZWUudjEuTGVhdmVXYWl0aW5nUm9vbVJlcXVlc3QaJC5tYXJxdWVlLnYxLkxlYXZlV2FpdGluZ1Jvb21SZXNwb25zZUI3WjVnaXRodWIuY29tL21hcnF1ZWVocS9tYXJxdWVlL2FwaS9tYXJxdWVlL3YxO21hcnF1ZWV2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_marquee_v1_catalog, file_marquee_v1_common, file_marquee_v1_onsale, file_marquee_v1_routing]);
 
 /**
  * Seat is one seat of a showtime.
@@ -256,6 +258,13 @@ export type HoldSeatsRequest = Message<"marquee.v1.HoldSeatsRequest"> & {
    * @generated from field: repeated string seat_ids = 2;
    */
   seatIds: string[];
+
+  /**
+   * While the showtime has an on-sale: the admission pass WaitForAdmission gave the caller.
+   *
+   * @generated from field: string admission_pass = 3;
+   */
+  admissionPass: string;
 };
 
 /**
@@ -392,6 +401,13 @@ export type HoldBestAvailableRequest = Message<"marquee.v1.HoldBestAvailableRequ
    * @generated from field: bool accessible = 4;
    */
   accessible: boolean;
+
+  /**
+   * While the showtime has an on-sale: the admission pass WaitForAdmission gave the caller.
+   *
+   * @generated from field: string admission_pass = 5;
+   */
+  admissionPass: string;
 };
 
 /**
@@ -497,6 +513,113 @@ export enum HoldRefused_Reason {
  */
 export const HoldRefused_ReasonSchema: GenEnum<HoldRefused_Reason> = /*@__PURE__*/
   enumDesc(file_marquee_v1_seat, 14, 0);
+
+/**
+ * @generated from message marquee.v1.GetWaitingRoomRequest
+ */
+export type GetWaitingRoomRequest = Message<"marquee.v1.GetWaitingRoomRequest"> & {
+  /**
+   * @generated from field: string showtime_id = 1;
+   */
+  showtimeId: string;
+};
+
+/**
+ * Describes the message marquee.v1.GetWaitingRoomRequest.
+ * Use `create(GetWaitingRoomRequestSchema)` to create a new message.
+ */
+export const GetWaitingRoomRequestSchema: GenMessage<GetWaitingRoomRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_seat, 15);
+
+/**
+ * @generated from message marquee.v1.GetWaitingRoomResponse
+ */
+export type GetWaitingRoomResponse = Message<"marquee.v1.GetWaitingRoomResponse"> & {
+  /**
+   * Unset when the showtime has no on-sale on: holds need no pass.
+   *
+   * @generated from field: marquee.v1.OnSale on_sale = 1;
+   */
+  onSale?: OnSale | undefined;
+
+  /**
+   * Unset when the caller has no place.
+   *
+   * @generated from field: marquee.v1.WaitingPlace place = 2;
+   */
+  place?: WaitingPlace | undefined;
+};
+
+/**
+ * Describes the message marquee.v1.GetWaitingRoomResponse.
+ * Use `create(GetWaitingRoomResponseSchema)` to create a new message.
+ */
+export const GetWaitingRoomResponseSchema: GenMessage<GetWaitingRoomResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_seat, 16);
+
+/**
+ * @generated from message marquee.v1.WaitForAdmissionRequest
+ */
+export type WaitForAdmissionRequest = Message<"marquee.v1.WaitForAdmissionRequest"> & {
+  /**
+   * @generated from field: string showtime_id = 1;
+   */
+  showtimeId: string;
+};
+
+/**
+ * Describes the message marquee.v1.WaitForAdmissionRequest.
+ * Use `create(WaitForAdmissionRequestSchema)` to create a new message.
+ */
+export const WaitForAdmissionRequestSchema: GenMessage<WaitForAdmissionRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_seat, 17);
+
+/**
+ * @generated from message marquee.v1.WaitForAdmissionResponse
+ */
+export type WaitForAdmissionResponse = Message<"marquee.v1.WaitForAdmissionResponse"> & {
+  /**
+   * @generated from field: marquee.v1.WaitingPlace place = 1;
+   */
+  place?: WaitingPlace | undefined;
+};
+
+/**
+ * Describes the message marquee.v1.WaitForAdmissionResponse.
+ * Use `create(WaitForAdmissionResponseSchema)` to create a new message.
+ */
+export const WaitForAdmissionResponseSchema: GenMessage<WaitForAdmissionResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_seat, 18);
+
+/**
+ * @generated from message marquee.v1.LeaveWaitingRoomRequest
+ */
+export type LeaveWaitingRoomRequest = Message<"marquee.v1.LeaveWaitingRoomRequest"> & {
+  /**
+   * @generated from field: string showtime_id = 1;
+   */
+  showtimeId: string;
+};
+
+/**
+ * Describes the message marquee.v1.LeaveWaitingRoomRequest.
+ * Use `create(LeaveWaitingRoomRequestSchema)` to create a new message.
+ */
+export const LeaveWaitingRoomRequestSchema: GenMessage<LeaveWaitingRoomRequest> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_seat, 19);
+
+/**
+ * @generated from message marquee.v1.LeaveWaitingRoomResponse
+ */
+export type LeaveWaitingRoomResponse = Message<"marquee.v1.LeaveWaitingRoomResponse"> & {
+};
+
+/**
+ * Describes the message marquee.v1.LeaveWaitingRoomResponse.
+ * Use `create(LeaveWaitingRoomResponseSchema)` to create a new message.
+ */
+export const LeaveWaitingRoomResponseSchema: GenMessage<LeaveWaitingRoomResponse> = /*@__PURE__*/
+  messageDesc(file_marquee_v1_seat, 20);
 
 /**
  * SeatType says what kind of seat it is.
@@ -643,6 +766,38 @@ export const SeatService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchSeatMapRequestSchema;
     output: typeof WatchSeatMapResponseSchema;
+  },
+  /**
+   * GetWaitingRoom returns the showtime's on-sale, if one is on, and the caller's place in its waiting room.
+   *
+   * @generated from rpc marquee.v1.SeatService.GetWaitingRoom
+   */
+  getWaitingRoom: {
+    methodKind: "unary";
+    input: typeof GetWaitingRoomRequestSchema;
+    output: typeof GetWaitingRoomResponseSchema;
+  },
+  /**
+   * WaitForAdmission takes a place in the showtime's waiting room (the same place when the caller has one)
+   * and streams it: position and estimate while waiting, then the admission pass. failed_precondition when
+   * the showtime has no on-sale.
+   *
+   * @generated from rpc marquee.v1.SeatService.WaitForAdmission
+   */
+  waitForAdmission: {
+    methodKind: "server_streaming";
+    input: typeof WaitForAdmissionRequestSchema;
+    output: typeof WaitForAdmissionResponseSchema;
+  },
+  /**
+   * LeaveWaitingRoom gives the caller's place up (and an unused pass with it).
+   *
+   * @generated from rpc marquee.v1.SeatService.LeaveWaitingRoom
+   */
+  leaveWaitingRoom: {
+    methodKind: "unary";
+    input: typeof LeaveWaitingRoomRequestSchema;
+    output: typeof LeaveWaitingRoomResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_marquee_v1_seat, 0);

@@ -6,6 +6,7 @@ import { booking, idempotencyKey, message } from "../lib/api.js";
 import { tokenFor } from "../lib/cards.js";
 import { date, money, when } from "../lib/format.js";
 import { ics } from "../lib/ics.js";
+import { passFor } from "../lib/passes.js";
 import { qr } from "../lib/qr.js";
 import { Alert, CardField, Loading, Page } from "../lib/ui.js";
 
@@ -86,7 +87,7 @@ function AddSeats(props: { booking: BookingT; onDone: (b: BookingT) => void }) {
     }
     setBusy(true);
     try {
-      const r = await booking.addSeats({ bookingId: props.booking.id, count, paymentToken: t.token, idempotencyKey: key });
+      const r = await booking.addSeats({ bookingId: props.booking.id, count, paymentToken: t.token, idempotencyKey: key, admissionPass: passFor(props.booking.showtimeId) });
       setDone(`Added ${count} seat${count === 1 ? "" : "s"} next to yours for ${money(r.charged)}.`);
       setKey(idempotencyKey());
       if (r.booking) props.onDone(r.booking);

@@ -12,6 +12,9 @@ import { layout, type Move, move } from "../lib/seatmap.js";
 import { session } from "../lib/session.js";
 import { Alert, Loading, Page } from "../lib/ui.js";
 import type { Hold } from "../../../api/marquee/v1/seat_pb.js";
+import { type OnSale, WaitingStatus } from "../../../api/marquee/v1/onsale_pb.js";
+import { dropPass, passFor } from "../lib/passes.js";
+import { WaitingRoom } from "./WaitingRoom.js";
 
 const maxSeats = 10;
 
@@ -36,6 +39,19 @@ export function Seats(props: { id: string }) {
   const [notice, setNotice] = useState("");
   const [picked, setPicked] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  // The showtime's on-sale, when one is on (holds then need the pass its waiting room gives), and the pass.
+  const [onSale, setOnSale] = useState<OnSale | null | undefined>(undefined);
+  const [pass, setPass] = useState(() => passFor(props.id));
+  useEffect(() => {
+    if (!session.value) {
+      setOnSale(null);
+      return;
+    }
+    seatApi.getWaitingRoom({ showtimeId: props.id }).then((r) => {
+      setOnSale(r.onSale ?? null);
+      if (r.place?.status === WaitingStatus.ADMITTED && r.place.admissionPass) setPass(r.place.admissionPass);
+    }, () => setOnSale(null));
+  }, [props.id]);
   useEffect(() => {
     // Versions only grow within one stream; a reconnect starts a new one with a fresh map.
     let last = -1;
@@ -89,14 +105,24 @@ export function Seats(props: { id: string }) {
     setBusy(true);
     setNotice("");
     try {
-      held((await seatApi.holdSeats({ showtimeId: props.id, seatIds: picked })).hold);
+      held((await seatApi.holdSeats({ showtimeId: props.id, seatIds: picked, admissionPass: pass })).hold);
     } catch (e) {
-      setNotice(message(e));
+      refused(e);
     } finally {
       setBusy(false);
     }
   };
+  // A pass that expired or was used sends the person back to the waiting room.
+  const refused = (e: unknown) => {
+    const m = message(e);
+    if (onSale && /admission pass|waiting room/.test(m)) {
+      dropPass(props.id);
+      setPass("");
+    }
+    setNotice(m);
+  };
   const signedIn = !!session.value;
+  const waiting = signedIn && !!onSale && !pass;
   return (
     <Page title={title} wide>
       {st && <p class="meta">{st.theatreName} · {st.screenName} · {when(st.startsAt)} · {st.format} · {language(st.language)}</p>}
@@ -107,6 +133,7 @@ export function Seats(props: { id: string }) {
       {started && <Alert kind="info">This show has started; seats can no longer be booked.</Alert>}
       {available.length === 0 && !started ? <SoldOut showtimeId={props.id} /> : (
         <>
+          {waiting && <WaitingRoom showtimeId={props.id} onSale={onSale!} onAdmitted={setPass} />}
           <Legend seats={map.seats} />
           <SeatGrid seats={map.seats} picked={picked} onToggle={toggle} />
           {notice && <Alert>{notice}</Alert>}
@@ -118,14 +145,16 @@ export function Seats(props: { id: string }) {
               </p>
             )}
           </div>
-          {!signedIn ? (
+          {waiting ? (
+            <p>You can hold seats once it's your turn in the waiting room above.</p>
+          ) : !signedIn ? (
             <p><a href={`/login?next=${encodeURIComponent(`/showtime/${props.id}`)}`}>Sign in</a> to hold seats.</p>
           ) : (
             <div class="actions">
               <button type="button" class="primary" disabled={busy || picked.length === 0} onClick={hold}>
                 {picked.length ? `Hold ${picked.length} seat${picked.length === 1 ? "" : "s"}` : "Hold seats"}
               </button>
-              <BestSeats showtimeId={props.id} onHeld={held} onError={setNotice} />
+              <BestSeats showtimeId={props.id} pass={pass} onHeld={held} onError={setNotice} onRefused={refused} />
             </div>
           )}
         </>
@@ -134,7 +163,10 @@ export function Seats(props: { id: string }) {
   );
 }
 
-function BestSeats(props: { showtimeId: string; onHeld: (h: Hold | undefined) => void; onError: (m: string) => void }) {
+function BestSeats(props: {
+  showtimeId: string; pass: string; onHeld: (h: Hold | undefined) => void; onError: (m: string) => void;
+  onRefused: (e: unknown) => void;
+}) {
   const [count, setCount] = useState(2);
   const [accessible, setAccessible] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -142,9 +174,9 @@ function BestSeats(props: { showtimeId: string; onHeld: (h: Hold | undefined) =>
     setBusy(true);
     props.onError("");
     try {
-      props.onHeld((await seatApi.holdBestAvailable({ showtimeId: props.showtimeId, count, accessible })).hold);
+      props.onHeld((await seatApi.holdBestAvailable({ showtimeId: props.showtimeId, count, accessible, admissionPass: props.pass })).hold);
     } catch (e) {
-      props.onError(message(e));
+      props.onRefused(e);
     } finally {
       setBusy(false);
     }

@@ -90,6 +90,13 @@ const (
 	// AdminServiceReindexSearchProcedure is the fully-qualified name of the AdminService's
 	// ReindexSearch RPC.
 	AdminServiceReindexSearchProcedure = "/marquee.v1.AdminService/ReindexSearch"
+	// AdminServiceSetOnSaleProcedure is the fully-qualified name of the AdminService's SetOnSale RPC.
+	AdminServiceSetOnSaleProcedure = "/marquee.v1.AdminService/SetOnSale"
+	// AdminServiceListOnSalesProcedure is the fully-qualified name of the AdminService's ListOnSales
+	// RPC.
+	AdminServiceListOnSalesProcedure = "/marquee.v1.AdminService/ListOnSales"
+	// AdminServiceEndOnSaleProcedure is the fully-qualified name of the AdminService's EndOnSale RPC.
+	AdminServiceEndOnSaleProcedure = "/marquee.v1.AdminService/EndOnSale"
 )
 
 // AdminServiceClient is a client for the marquee.v1.AdminService service.
@@ -137,6 +144,13 @@ type AdminServiceClient interface {
 	CancelShowtime(context.Context, *connect.Request[v1.CancelShowtimeRequest]) (*connect.Response[v1.CancelShowtimeResponse], error)
 	// ReindexSearch rebuilds this process's search index from the database, streaming progress.
 	ReindexSearch(context.Context, *connect.Request[v1.ReindexSearchRequest]) (*connect.ServerStreamForClient[v1.ReindexSearchResponse], error)
+	// SetOnSale puts a showtime, or a movie's showtimes at the caller's chain in one region, behind a waiting
+	// room: from now on holds need an admission pass, given in turn from opens_at, capacity people at once.
+	SetOnSale(context.Context, *connect.Request[v1.SetOnSaleRequest]) (*connect.Response[v1.SetOnSaleResponse], error)
+	// ListOnSales lists a chain's on-sales in a region, newest first.
+	ListOnSales(context.Context, *connect.Request[v1.ListOnSalesRequest]) (*connect.Response[v1.ListOnSalesResponse], error)
+	// EndOnSale ends an on-sale: holds no longer need a pass, and its waiting rooms close.
+	EndOnSale(context.Context, *connect.Request[v1.EndOnSaleRequest]) (*connect.Response[v1.EndOnSaleResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the marquee.v1.AdminService service. By default, it
@@ -268,6 +282,25 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(adminServiceMethods.ByName("ReindexSearch")),
 			connect.WithClientOptions(opts...),
 		),
+		setOnSale: connect.NewClient[v1.SetOnSaleRequest, v1.SetOnSaleResponse](
+			httpClient,
+			baseURL+AdminServiceSetOnSaleProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("SetOnSale")),
+			connect.WithClientOptions(opts...),
+		),
+		listOnSales: connect.NewClient[v1.ListOnSalesRequest, v1.ListOnSalesResponse](
+			httpClient,
+			baseURL+AdminServiceListOnSalesProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("ListOnSales")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		endOnSale: connect.NewClient[v1.EndOnSaleRequest, v1.EndOnSaleResponse](
+			httpClient,
+			baseURL+AdminServiceEndOnSaleProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("EndOnSale")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -292,6 +325,9 @@ type adminServiceClient struct {
 	scheduleShowtime   *connect.Client[v1.ScheduleShowtimeRequest, v1.ScheduleShowtimeResponse]
 	cancelShowtime     *connect.Client[v1.CancelShowtimeRequest, v1.CancelShowtimeResponse]
 	reindexSearch      *connect.Client[v1.ReindexSearchRequest, v1.ReindexSearchResponse]
+	setOnSale          *connect.Client[v1.SetOnSaleRequest, v1.SetOnSaleResponse]
+	listOnSales        *connect.Client[v1.ListOnSalesRequest, v1.ListOnSalesResponse]
+	endOnSale          *connect.Client[v1.EndOnSaleRequest, v1.EndOnSaleResponse]
 }
 
 // SetUserRole calls marquee.v1.AdminService.SetUserRole.
@@ -389,6 +425,21 @@ func (c *adminServiceClient) ReindexSearch(ctx context.Context, req *connect.Req
 	return c.reindexSearch.CallServerStream(ctx, req)
 }
 
+// SetOnSale calls marquee.v1.AdminService.SetOnSale.
+func (c *adminServiceClient) SetOnSale(ctx context.Context, req *connect.Request[v1.SetOnSaleRequest]) (*connect.Response[v1.SetOnSaleResponse], error) {
+	return c.setOnSale.CallUnary(ctx, req)
+}
+
+// ListOnSales calls marquee.v1.AdminService.ListOnSales.
+func (c *adminServiceClient) ListOnSales(ctx context.Context, req *connect.Request[v1.ListOnSalesRequest]) (*connect.Response[v1.ListOnSalesResponse], error) {
+	return c.listOnSales.CallUnary(ctx, req)
+}
+
+// EndOnSale calls marquee.v1.AdminService.EndOnSale.
+func (c *adminServiceClient) EndOnSale(ctx context.Context, req *connect.Request[v1.EndOnSaleRequest]) (*connect.Response[v1.EndOnSaleResponse], error) {
+	return c.endOnSale.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the marquee.v1.AdminService service.
 type AdminServiceHandler interface {
 	// SetUserRole makes a user a customer, an operator of a chain, a platform admin or an auditor. Platform
@@ -434,6 +485,13 @@ type AdminServiceHandler interface {
 	CancelShowtime(context.Context, *connect.Request[v1.CancelShowtimeRequest]) (*connect.Response[v1.CancelShowtimeResponse], error)
 	// ReindexSearch rebuilds this process's search index from the database, streaming progress.
 	ReindexSearch(context.Context, *connect.Request[v1.ReindexSearchRequest], *connect.ServerStream[v1.ReindexSearchResponse]) error
+	// SetOnSale puts a showtime, or a movie's showtimes at the caller's chain in one region, behind a waiting
+	// room: from now on holds need an admission pass, given in turn from opens_at, capacity people at once.
+	SetOnSale(context.Context, *connect.Request[v1.SetOnSaleRequest]) (*connect.Response[v1.SetOnSaleResponse], error)
+	// ListOnSales lists a chain's on-sales in a region, newest first.
+	ListOnSales(context.Context, *connect.Request[v1.ListOnSalesRequest]) (*connect.Response[v1.ListOnSalesResponse], error)
+	// EndOnSale ends an on-sale: holds no longer need a pass, and its waiting rooms close.
+	EndOnSale(context.Context, *connect.Request[v1.EndOnSaleRequest]) (*connect.Response[v1.EndOnSaleResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -561,6 +619,25 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(adminServiceMethods.ByName("ReindexSearch")),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceSetOnSaleHandler := connect.NewUnaryHandler(
+		AdminServiceSetOnSaleProcedure,
+		svc.SetOnSale,
+		connect.WithSchema(adminServiceMethods.ByName("SetOnSale")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceListOnSalesHandler := connect.NewUnaryHandler(
+		AdminServiceListOnSalesProcedure,
+		svc.ListOnSales,
+		connect.WithSchema(adminServiceMethods.ByName("ListOnSales")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceEndOnSaleHandler := connect.NewUnaryHandler(
+		AdminServiceEndOnSaleProcedure,
+		svc.EndOnSale,
+		connect.WithSchema(adminServiceMethods.ByName("EndOnSale")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceSetUserRoleProcedure:
@@ -601,6 +678,12 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceCancelShowtimeHandler.ServeHTTP(w, r)
 		case AdminServiceReindexSearchProcedure:
 			adminServiceReindexSearchHandler.ServeHTTP(w, r)
+		case AdminServiceSetOnSaleProcedure:
+			adminServiceSetOnSaleHandler.ServeHTTP(w, r)
+		case AdminServiceListOnSalesProcedure:
+			adminServiceListOnSalesHandler.ServeHTTP(w, r)
+		case AdminServiceEndOnSaleProcedure:
+			adminServiceEndOnSaleHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -684,4 +767,16 @@ func (UnimplementedAdminServiceHandler) CancelShowtime(context.Context, *connect
 
 func (UnimplementedAdminServiceHandler) ReindexSearch(context.Context, *connect.Request[v1.ReindexSearchRequest], *connect.ServerStream[v1.ReindexSearchResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.ReindexSearch is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) SetOnSale(context.Context, *connect.Request[v1.SetOnSaleRequest]) (*connect.Response[v1.SetOnSaleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.SetOnSale is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) ListOnSales(context.Context, *connect.Request[v1.ListOnSalesRequest]) (*connect.Response[v1.ListOnSalesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.ListOnSales is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) EndOnSale(context.Context, *connect.Request[v1.EndOnSaleRequest]) (*connect.Response[v1.EndOnSaleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.AdminService.EndOnSale is not implemented"))
 }

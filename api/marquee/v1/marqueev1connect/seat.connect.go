@@ -48,6 +48,15 @@ const (
 	// SeatServiceWatchSeatMapProcedure is the fully-qualified name of the SeatService's WatchSeatMap
 	// RPC.
 	SeatServiceWatchSeatMapProcedure = "/marquee.v1.SeatService/WatchSeatMap"
+	// SeatServiceGetWaitingRoomProcedure is the fully-qualified name of the SeatService's
+	// GetWaitingRoom RPC.
+	SeatServiceGetWaitingRoomProcedure = "/marquee.v1.SeatService/GetWaitingRoom"
+	// SeatServiceWaitForAdmissionProcedure is the fully-qualified name of the SeatService's
+	// WaitForAdmission RPC.
+	SeatServiceWaitForAdmissionProcedure = "/marquee.v1.SeatService/WaitForAdmission"
+	// SeatServiceLeaveWaitingRoomProcedure is the fully-qualified name of the SeatService's
+	// LeaveWaitingRoom RPC.
+	SeatServiceLeaveWaitingRoomProcedure = "/marquee.v1.SeatService/LeaveWaitingRoom"
 )
 
 // SeatServiceClient is a client for the marquee.v1.SeatService service.
@@ -69,6 +78,14 @@ type SeatServiceClient interface {
 	// same version, so that proxies keep the stream open. The stream ends (OK) when the serving process shuts
 	// down: watch again, and another process answers. No sign-in is needed.
 	WatchSeatMap(context.Context, *connect.Request[v1.WatchSeatMapRequest]) (*connect.ServerStreamForClient[v1.WatchSeatMapResponse], error)
+	// GetWaitingRoom returns the showtime's on-sale, if one is on, and the caller's place in its waiting room.
+	GetWaitingRoom(context.Context, *connect.Request[v1.GetWaitingRoomRequest]) (*connect.Response[v1.GetWaitingRoomResponse], error)
+	// WaitForAdmission takes a place in the showtime's waiting room (the same place when the caller has one)
+	// and streams it: position and estimate while waiting, then the admission pass. failed_precondition when
+	// the showtime has no on-sale.
+	WaitForAdmission(context.Context, *connect.Request[v1.WaitForAdmissionRequest]) (*connect.ServerStreamForClient[v1.WaitForAdmissionResponse], error)
+	// LeaveWaitingRoom gives the caller's place up (and an unused pass with it).
+	LeaveWaitingRoom(context.Context, *connect.Request[v1.LeaveWaitingRoomRequest]) (*connect.Response[v1.LeaveWaitingRoomResponse], error)
 }
 
 // NewSeatServiceClient constructs a client for the marquee.v1.SeatService service. By default, it
@@ -120,6 +137,25 @@ func NewSeatServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(seatServiceMethods.ByName("WatchSeatMap")),
 			connect.WithClientOptions(opts...),
 		),
+		getWaitingRoom: connect.NewClient[v1.GetWaitingRoomRequest, v1.GetWaitingRoomResponse](
+			httpClient,
+			baseURL+SeatServiceGetWaitingRoomProcedure,
+			connect.WithSchema(seatServiceMethods.ByName("GetWaitingRoom")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		waitForAdmission: connect.NewClient[v1.WaitForAdmissionRequest, v1.WaitForAdmissionResponse](
+			httpClient,
+			baseURL+SeatServiceWaitForAdmissionProcedure,
+			connect.WithSchema(seatServiceMethods.ByName("WaitForAdmission")),
+			connect.WithClientOptions(opts...),
+		),
+		leaveWaitingRoom: connect.NewClient[v1.LeaveWaitingRoomRequest, v1.LeaveWaitingRoomResponse](
+			httpClient,
+			baseURL+SeatServiceLeaveWaitingRoomProcedure,
+			connect.WithSchema(seatServiceMethods.ByName("LeaveWaitingRoom")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -131,6 +167,9 @@ type seatServiceClient struct {
 	bestAvailable     *connect.Client[v1.BestAvailableRequest, v1.BestAvailableResponse]
 	holdBestAvailable *connect.Client[v1.HoldBestAvailableRequest, v1.HoldBestAvailableResponse]
 	watchSeatMap      *connect.Client[v1.WatchSeatMapRequest, v1.WatchSeatMapResponse]
+	getWaitingRoom    *connect.Client[v1.GetWaitingRoomRequest, v1.GetWaitingRoomResponse]
+	waitForAdmission  *connect.Client[v1.WaitForAdmissionRequest, v1.WaitForAdmissionResponse]
+	leaveWaitingRoom  *connect.Client[v1.LeaveWaitingRoomRequest, v1.LeaveWaitingRoomResponse]
 }
 
 // GetSeatMap calls marquee.v1.SeatService.GetSeatMap.
@@ -163,6 +202,21 @@ func (c *seatServiceClient) WatchSeatMap(ctx context.Context, req *connect.Reque
 	return c.watchSeatMap.CallServerStream(ctx, req)
 }
 
+// GetWaitingRoom calls marquee.v1.SeatService.GetWaitingRoom.
+func (c *seatServiceClient) GetWaitingRoom(ctx context.Context, req *connect.Request[v1.GetWaitingRoomRequest]) (*connect.Response[v1.GetWaitingRoomResponse], error) {
+	return c.getWaitingRoom.CallUnary(ctx, req)
+}
+
+// WaitForAdmission calls marquee.v1.SeatService.WaitForAdmission.
+func (c *seatServiceClient) WaitForAdmission(ctx context.Context, req *connect.Request[v1.WaitForAdmissionRequest]) (*connect.ServerStreamForClient[v1.WaitForAdmissionResponse], error) {
+	return c.waitForAdmission.CallServerStream(ctx, req)
+}
+
+// LeaveWaitingRoom calls marquee.v1.SeatService.LeaveWaitingRoom.
+func (c *seatServiceClient) LeaveWaitingRoom(ctx context.Context, req *connect.Request[v1.LeaveWaitingRoomRequest]) (*connect.Response[v1.LeaveWaitingRoomResponse], error) {
+	return c.leaveWaitingRoom.CallUnary(ctx, req)
+}
+
 // SeatServiceHandler is an implementation of the marquee.v1.SeatService service.
 type SeatServiceHandler interface {
 	// GetSeatMap returns every seat of a showtime with its status and price. No sign-in is needed.
@@ -182,6 +236,14 @@ type SeatServiceHandler interface {
 	// same version, so that proxies keep the stream open. The stream ends (OK) when the serving process shuts
 	// down: watch again, and another process answers. No sign-in is needed.
 	WatchSeatMap(context.Context, *connect.Request[v1.WatchSeatMapRequest], *connect.ServerStream[v1.WatchSeatMapResponse]) error
+	// GetWaitingRoom returns the showtime's on-sale, if one is on, and the caller's place in its waiting room.
+	GetWaitingRoom(context.Context, *connect.Request[v1.GetWaitingRoomRequest]) (*connect.Response[v1.GetWaitingRoomResponse], error)
+	// WaitForAdmission takes a place in the showtime's waiting room (the same place when the caller has one)
+	// and streams it: position and estimate while waiting, then the admission pass. failed_precondition when
+	// the showtime has no on-sale.
+	WaitForAdmission(context.Context, *connect.Request[v1.WaitForAdmissionRequest], *connect.ServerStream[v1.WaitForAdmissionResponse]) error
+	// LeaveWaitingRoom gives the caller's place up (and an unused pass with it).
+	LeaveWaitingRoom(context.Context, *connect.Request[v1.LeaveWaitingRoomRequest]) (*connect.Response[v1.LeaveWaitingRoomResponse], error)
 }
 
 // NewSeatServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -229,6 +291,25 @@ func NewSeatServiceHandler(svc SeatServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(seatServiceMethods.ByName("WatchSeatMap")),
 		connect.WithHandlerOptions(opts...),
 	)
+	seatServiceGetWaitingRoomHandler := connect.NewUnaryHandler(
+		SeatServiceGetWaitingRoomProcedure,
+		svc.GetWaitingRoom,
+		connect.WithSchema(seatServiceMethods.ByName("GetWaitingRoom")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	seatServiceWaitForAdmissionHandler := connect.NewServerStreamHandler(
+		SeatServiceWaitForAdmissionProcedure,
+		svc.WaitForAdmission,
+		connect.WithSchema(seatServiceMethods.ByName("WaitForAdmission")),
+		connect.WithHandlerOptions(opts...),
+	)
+	seatServiceLeaveWaitingRoomHandler := connect.NewUnaryHandler(
+		SeatServiceLeaveWaitingRoomProcedure,
+		svc.LeaveWaitingRoom,
+		connect.WithSchema(seatServiceMethods.ByName("LeaveWaitingRoom")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/marquee.v1.SeatService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SeatServiceGetSeatMapProcedure:
@@ -243,6 +324,12 @@ func NewSeatServiceHandler(svc SeatServiceHandler, opts ...connect.HandlerOption
 			seatServiceHoldBestAvailableHandler.ServeHTTP(w, r)
 		case SeatServiceWatchSeatMapProcedure:
 			seatServiceWatchSeatMapHandler.ServeHTTP(w, r)
+		case SeatServiceGetWaitingRoomProcedure:
+			seatServiceGetWaitingRoomHandler.ServeHTTP(w, r)
+		case SeatServiceWaitForAdmissionProcedure:
+			seatServiceWaitForAdmissionHandler.ServeHTTP(w, r)
+		case SeatServiceLeaveWaitingRoomProcedure:
+			seatServiceLeaveWaitingRoomHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -274,4 +361,16 @@ func (UnimplementedSeatServiceHandler) HoldBestAvailable(context.Context, *conne
 
 func (UnimplementedSeatServiceHandler) WatchSeatMap(context.Context, *connect.Request[v1.WatchSeatMapRequest], *connect.ServerStream[v1.WatchSeatMapResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.SeatService.WatchSeatMap is not implemented"))
+}
+
+func (UnimplementedSeatServiceHandler) GetWaitingRoom(context.Context, *connect.Request[v1.GetWaitingRoomRequest]) (*connect.Response[v1.GetWaitingRoomResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.SeatService.GetWaitingRoom is not implemented"))
+}
+
+func (UnimplementedSeatServiceHandler) WaitForAdmission(context.Context, *connect.Request[v1.WaitForAdmissionRequest], *connect.ServerStream[v1.WaitForAdmissionResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.SeatService.WaitForAdmission is not implemented"))
+}
+
+func (UnimplementedSeatServiceHandler) LeaveWaitingRoom(context.Context, *connect.Request[v1.LeaveWaitingRoomRequest]) (*connect.Response[v1.LeaveWaitingRoomResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("marquee.v1.SeatService.LeaveWaitingRoom is not implemented"))
 }
