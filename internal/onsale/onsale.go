@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"sync"
 	"time"
 
 	"github.com/marqueehq/marquee/internal/admin"
@@ -131,7 +132,15 @@ type Service struct {
 	Poll time.Duration
 	// Heartbeat is how long a stream goes without news before the place is sent again; default 15 s.
 	Heartbeat time.Duration
+
+	// noSale remembers, by showtime, until when (wall clock) it is known to have no on-sale, so that holds of
+	// the many showtimes without one cost no query each; SetOnSale forgets it all.
+	noSale sync.Map
 }
+
+// noSaleFor is how long a showtime found without an on-sale is taken to have none: an on-sale set in
+// another process is enforced here within this time (on-sales are set ahead of their opening).
+const noSaleFor = 2 * time.Second
 
 // SetOnSale puts o's showtime, or its movie's showtimes at its chain in its region, on sale, for a caller who
 // runs that chain (the role is checked before anything is looked up). Setting it again for the same target
@@ -160,6 +169,7 @@ func (s *Service) SetOnSale(ctx context.Context, callerID string, o OnSale) (OnS
 	if err != nil {
 		return OnSale{}, errs.E(op, err)
 	}
+	s.noSale.Clear()
 	return stored, nil
 }
 

@@ -78,7 +78,11 @@ func (s *Service) CheckPass(ctx context.Context, userID, showtimeID, pass string
 	if !ok {
 		return nil // the hold itself answers not_found
 	}
+	if until, ok := s.noSale.Load(showtimeID); ok && time.Now().Before(until.(time.Time)) {
+		return nil
+	}
 	if _, err := s.Store.For(ctx, r.Name, showtimeID); errs.Is(err, errs.NotFound) {
+		s.noSale.Store(showtimeID, time.Now().Add(noSaleFor))
 		return nil
 	} else if err != nil {
 		return errs.E(op, err)
