@@ -53,13 +53,15 @@ func rows(res Results) [][3]string {
 		{"hold and release transactions retried", retried(h), retryTarget(h)},
 		{"hold conflicts", fmt.Sprintf("%d (%.1f%% of %d calls)", h.Conflicts, pct(h.Conflicts, h.Latency.N), h.Latency.N), ""},
 		{"hold errors", fmt.Sprintf("%d (+%d release errors)", h.Errors, h.ReleaseErrors), ""},
-		{"pgbench -N TPS", tps(res), ""},
-		{"writes/s ÷ pgbench TPS", ratio(res), ratioTarget(res)},
+		{"pgbench -N TPS", baseline(res, res.PgbenchTPS), ""},
+		{"writes/s ÷ pgbench TPS", ratioOf(res.Holds.WritesPerSecond(), res.PgbenchTPS),
+			ratioTargetOf(res.Holds.WritesPerSecond(), res.PgbenchTPS, TargetRatio)},
 		{"GetSeatMap/s, 64 readers, the map changing every " + MapChangeEvery.String(), fmt.Sprintf("%.0f", res.Maps.PerSecond()), ""},
 		{"GetSeatMap p50 / p99", ms(res.Maps.Latency.P50) + " / " + ms(res.Maps.Latency.P99),
 			fmt.Sprintf("p99 < %s: %s", ms(TargetMapP99), metOrNot(res.Maps.Latency.P99 < TargetMapP99))},
-		{"pgbench -S TPS", readTPS(res), ""},
-		{"GetSeatMap/s ÷ pgbench -S TPS", readRatio(res), readRatioTarget(res)},
+		{"pgbench -S TPS", baseline(res, res.PgbenchReadTPS), ""},
+		{"GetSeatMap/s ÷ pgbench -S TPS", ratioOf(res.Maps.PerSecond(), res.PgbenchReadTPS),
+			ratioTargetOf(res.Maps.PerSecond(), res.PgbenchReadTPS, TargetMapRatio)},
 		{"seat maps older than one already seen", fmt.Sprint(res.Maps.Older), "0"},
 		{"on-sale bookings/s", fmt.Sprintf("%.0f", o.PerSecond()), ""},
 		{"booking p50", ms(o.Booking.P50), ""},
@@ -81,40 +83,29 @@ func pct(n, of int) float64 {
 	return 100 * float64(n) / float64(of)
 }
 
-func tps(res Results) string {
+// baseline formats a pgbench figure, or says it was skipped.
+func baseline(res Results, tps float64) string {
 	if !res.Options.Pgbench {
 		return skipped
 	}
-	return fmt.Sprintf("%.0f", res.PgbenchTPS)
+	return fmt.Sprintf("%.0f", tps)
 }
 
-func ratio(res Results) string {
-	if res.PgbenchTPS == 0 {
+// ratioOf formats x ÷ base, or n/a without a baseline.
+func ratioOf(x, base float64) string {
+	if base == 0 {
 		return noValue
 	}
-	return fmt.Sprintf("%.2f", res.Holds.WritesPerSecond()/res.PgbenchTPS)
+	return fmt.Sprintf("%.2f", x/base)
 }
 
-func readTPS(res Results) string {
-	if !res.Options.Pgbench {
-		return skipped
-	}
-	return fmt.Sprintf("%.0f", res.PgbenchReadTPS)
-}
-
-func readRatio(res Results) string {
-	if res.PgbenchReadTPS == 0 {
-		return noValue
-	}
-	return fmt.Sprintf("%.2f", res.Maps.PerSecond()/res.PgbenchReadTPS)
-}
-
-func readRatioTarget(res Results) string {
-	t := fmt.Sprintf(">= %.1f: ", TargetMapRatio)
-	if res.PgbenchReadTPS == 0 {
+// ratioTargetOf says whether x ÷ base reaches target.
+func ratioTargetOf(x, base, target float64) string {
+	t := fmt.Sprintf(">= %.1f: ", target)
+	if base == 0 {
 		return t + noValue
 	}
-	return t + metOrNot(res.Maps.PerSecond()/res.PgbenchReadTPS >= TargetMapRatio)
+	return t + metOrNot(x/base >= target)
 }
 
 func onOff(on bool) string {
@@ -133,14 +124,6 @@ func retried(h HoldResults) string {
 func retryTarget(h HoldResults) string {
 	return fmt.Sprintf("< %.0f%%: %s", 100*TargetRetryShare,
 		metOrNot(float64(h.HoldRetries+h.ReleaseRetries) < TargetRetryShare*float64(h.transactions())))
-}
-
-func ratioTarget(res Results) string {
-	t := fmt.Sprintf(">= %.1f: ", TargetRatio)
-	if res.PgbenchTPS == 0 {
-		return t + noValue
-	}
-	return t + metOrNot(res.Holds.WritesPerSecond()/res.PgbenchTPS >= TargetRatio)
 }
 
 func p99Target(res Results, p99 time.Duration) string {
