@@ -83,6 +83,11 @@ func TestHubFansOutByShowtime(t *testing.T) {
 		return heard[0].Load() == 2 && heard[1].Load() == 2 && heard[2].Load() == 1 && heard[3].Load() == 2
 	})
 	waitFor(t, "the publisher back", pub.IsConnected)
+	// The hub's subscriptions are sent again as its connection comes back; a round trip on that connection
+	// makes sure the server has them before the event is published (else the server has no one to send it to).
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	publish(t, pub, events.BookingCancelled(events.Booking{Region: "us-east1", ID: "use1_bk", ShowtimeID: b.ID}))
 	waitFor(t, "b's listener after the reconnect", func() bool { return heard[2].Load() == 2 })
 	h.Close()

@@ -268,7 +268,7 @@ func TestEnsureReplacesTheLegacyStream(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.js.CreateStream(ctx, jetstream.StreamConfig{Name: relay.LegacyStream, Subjects: []string{"marquee.>"}}); err != nil {
+	if err := relay.CreateStream(ctx, e.js, jetstream.StreamConfig{Name: relay.LegacyStream, Subjects: []string{"marquee.>"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := streams[0].Ensure(ctx, e.js); err != nil {

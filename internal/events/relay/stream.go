@@ -83,12 +83,12 @@ func (s Stream) Ensure(ctx context.Context, js jetstream.JetStream) error {
 	st, err := js.Stream(ctx, want.Name)
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
-		_, err = js.CreateStream(ctx, want)
+		err = CreateStream(ctx, js, want)
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 			return s.Ensure(ctx, js) // another process created it first, perhaps differently
 		}
 		if overlaps(err) && dropLegacy(ctx, js) {
-			_, err = js.CreateStream(ctx, want)
+			err = CreateStream(ctx, js, want)
 		}
 	case err == nil && !matches(st.CachedInfo().Config, want):
 		_, err = js.UpdateStream(ctx, want)
@@ -97,6 +97,25 @@ func (s Stream) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		return fmt.Errorf("relay.Stream(%s).Ensure: %w", s.Region, err)
 	}
 	return nil
+}
+
+// CreateStream creates a stream of cfg. Right after another stream of the account was deleted, nats-server
+// v2.15.2 may still be removing the account's stream directory and answer "error creating store for stream"
+// (its log: "could not create storage directory ... no such file or directory"); that answer is tried again
+// a few times, 50 ms apart.
+func CreateStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) error {
+	for attempt := 1; ; attempt++ {
+		_, err := js.CreateStream(ctx, cfg)
+		var apiErr *jetstream.APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode != jetstream.ErrorCode(10049) || attempt == 10 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // LegacyStream is the one stream of every region's events that data directories made before streams were
