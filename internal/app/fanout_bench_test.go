@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,10 +62,22 @@ func BenchmarkWatchSeatMapFanout(b *testing.B) {
 	var reached atomic.Int64 // streams that have seen latest
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
-	var open sync.WaitGroup
-	open.Add(n)
+	// Ten thousand streams need more descriptors than a default soft limit if the client dials many
+	// connections; and they are opened in waves, so that each wave rides the HTTP/2 connections already open
+	// instead of racing to dial new ones.
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+	const wave = 200
 	var wg sync.WaitGroup
-	for range n {
+	var open sync.WaitGroup
+	for i := range n {
+		if i%wave == 0 {
+			open.Wait()
+			open.Add(min(wave, n-i))
+		}
 		wg.Go(func() {
 			s, err := seats.WatchSeatMap(ctx, connect.NewRequest(&marqueev1.WatchSeatMapRequest{ShowtimeId: fix.Showtime.ID}))
 			if err != nil {
