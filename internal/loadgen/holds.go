@@ -26,7 +26,7 @@ type HoldResults struct {
 	// HoldRetries and ReleaseRetries are the hold and release transactions the server ran again after a
 	// serialization failure or deadlock (store.DB.Transact's retries of CreateHold and ReleaseHold).
 	HoldRetries, ReleaseRetries int
-	Stats   PhaseStats
+	Stats                       PhaseStats
 }
 
 // PerSecond returns successful holds per second.
