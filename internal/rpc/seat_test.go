@@ -198,3 +198,39 @@ func TestLimitCountsOnlyLiveHolds(t *testing.T) {
 	}
 	wantCode(t, hold("F1"), connect.CodeResourceExhausted)
 }
+
+// TestHoldRefusesSeatsBeingChanged: a seat whose row another transaction is changing right now (here, a
+// transaction that locked it and has not committed) is answered as taken at once, not waited for, and the
+// refused hold leaves nothing behind; once that transaction ends, the seat can be held.
+func TestHoldRefusesSeatsBeingChanged(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tx, err := e.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM showtime_seats WHERE region = $1 AND showtime_id = $2 AND seat_id = 'C1'
+		FOR UPDATE`, e.fix.Showtime.Region, e.fix.Showtime.ID); err != nil {
+		t.Fatal(err)
+	}
+	u := e.mustRegister(t)
+	start := time.Now()
+	_, err = e.seats.HoldSeats(ctx, as(u, &marqueev1.HoldSeatsRequest{ShowtimeId: e.fix.Showtime.ID, SeatIds: []string{"C1", "C2"}}))
+	if connect.CodeOf(err) != connect.CodeFailedPrecondition || !strings.Contains(err.Error(), "taken") {
+		t.Fatalf("holding a seat being changed: %v, want failed_precondition (taken)", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the refusal took %v: it waited for the other transaction", took)
+	}
+	if n := e.count(t, `SELECT count(*) FROM holds WHERE user_id = $1`, u.id); n != 0 {
+		t.Errorf("%d holds stored for the refused hold", n)
+	}
+	if n := e.count(t, `SELECT count(*) FROM showtime_seats WHERE showtime_id = $1 AND status <> 'available'`, e.fix.Showtime.ID); n != 0 {
+		t.Errorf("%d seats not available after the refused hold", n)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.mustHold(t, u, "C1", "C2")
+}
