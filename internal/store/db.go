@@ -93,56 +93,45 @@ func (db *DB) Migrate(ctx context.Context) error {
 // exponential backoff, as CockroachDB requires; fn must therefore have no effect outside the database.
 // It returns nil only when COMMIT succeeded.
 func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
-	backoff := time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, func(tx pgx.Tx) error {
+	return db.retrying(ctx, func() error {
+		return pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, func(tx pgx.Tx) error {
 			return fn(ctx, tx)
 		})
+	})
+}
+
+// retrying runs once until it succeeds, fails with an error that is not a lost race, or has run MaxAttempts
+// times, waiting a jittered, doubling backoff (1ms up to 64ms) between runs. It is called by Transact and
+// Pipelined only: OnRetry is told the name of their caller.
+func (db *DB) retrying(ctx context.Context, once func() error) error {
+	backoff := time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := once()
 		if err == nil || !retryable(err) || attempt >= db.MaxAttempts {
 			return err
 		}
 		if db.OnRetry != nil {
 			db.OnRetry(caller(), err)
 		}
-		if !db.backoff(ctx, &backoff) {
+		wait := backoff/2 + rand.N(backoff)
+		backoff = min(backoff*2, 64*time.Millisecond)
+		select {
+		case <-ctx.Done():
 			return ctx.Err()
+		case <-time.After(wait):
 		}
-	}
-}
-
-// backoff waits before a retry (jittered, doubling up to 64ms), reporting false when ctx ended first.
-func (db *DB) backoff(ctx context.Context, d *time.Duration) bool {
-	wait := *d/2 + rand.N(*d)
-	*d = min(*d*2, 64*time.Millisecond)
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(wait):
-		return true
 	}
 }
 
 // Pipelined is a SERIALIZABLE transaction whose BEGIN travels with its first statements and whose COMMIT
 // travels with its last, so that a short transaction costs two round trips instead of four: first queues the
-// opening statements (after BEGIN); then reads their results (and may query on c) and returns the closing
-// statements to send with COMMIT (nil for none). It is retried whole as Transact is, and returns nil only
+// opening statements (after BEGIN); then reads their results (and may query on c once it has closed br) and
+// returns the closing statements to send with COMMIT (nil for none). It is retried whole as Transact is, and returns nil only
 // when COMMIT succeeded. A connection left inside a transaction (an error, a cancelled context) is rolled
 // back, or closed by the pool.
 func (db *DB) Pipelined(ctx context.Context, first func(b *pgx.Batch),
 	then func(ctx context.Context, br pgx.BatchResults, c Querier) (*pgx.Batch, error)) error {
-	backoff := time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := db.pipelinedOnce(ctx, first, then)
-		if err == nil || !retryable(err) || attempt >= db.MaxAttempts {
-			return err
-		}
-		if db.OnRetry != nil {
-			db.OnRetry(caller(), err)
-		}
-		if !db.backoff(ctx, &backoff) {
-			return ctx.Err()
-		}
-	}
+	return db.retrying(ctx, func() error { return db.pipelinedOnce(ctx, first, then) })
 }
 
 // errRolledBack is a Pipelined transaction whose COMMIT rolled back, because a statement had failed.
@@ -209,9 +198,10 @@ func (db *DB) pipelinedOnce(ctx context.Context, first func(b *pgx.Batch),
 	return err
 }
 
-// caller names the function that called Transact, shortened to its package's last element.
+// caller names the function that called Transact or Pipelined, shortened to its package's last element. It
+// is called from retrying, inside their closure: frames are caller, retrying, Transact/Pipelined, theirs.
 func caller() string {
-	pc, _, _, ok := runtime.Caller(2)
+	pc, _, _, ok := runtime.Caller(3)
 	if !ok {
 		return "unknown"
 	}

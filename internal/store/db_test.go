@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -157,6 +158,18 @@ func mustExec(t *testing.T, db *store.DB, sql string) {
 // stays on call, and what Pipelined reports committed is what the database holds.
 func TestPipelinedWriteSkew(t *testing.T) {
 	db := storetest.NewDB(t, nil)
+	var mu sync.Mutex
+	var retried []string
+	db.OnRetry = func(tx string, err error) { mu.Lock(); retried = append(retried, tx); mu.Unlock() }
+	t.Cleanup(func() {
+		// Each retry is told the function that called Pipelined: this test's goroutine.
+		for _, tx := range retried {
+			if !strings.HasPrefix(tx, "store_test.TestPipelinedWriteSkew") {
+				t.Errorf("a retry was counted under %q, want the caller of Pipelined", tx)
+			}
+		}
+		t.Logf("%d retries", len(retried))
+	})
 	ctx := context.Background()
 	mustExec(t, db, `CREATE TABLE oncall (name TEXT PRIMARY KEY, on_call BOOLEAN NOT NULL)`)
 	for round := 0; round < 20; round++ {
