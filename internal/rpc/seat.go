@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"connectrpc.com/connect"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"google.golang.org/protobuf/proto"
 
 	marqueev1 "github.com/marqueehq/marquee/api/marquee/v1"
 	"github.com/marqueehq/marquee/api/marquee/v1/marqueev1connect"
@@ -15,43 +17,63 @@ import (
 type seatHandler struct {
 	svc   *inventory.Service
 	rooms *onsale.Service
-	// answers keeps, by showtime, the GetSeatMap answer of the last map version served (a *seatMapAnswer), so
-	// that readers of an unchanged map share one conversion. Answers are shared: never modified once stored.
-	answers sync.Map
+	// answers keeps the GetSeatMap and WatchSeatMap messages of the last map version served per showtime, so
+	// that readers of an unchanged map share one conversion and one encoding.
+	answers *answerCache
+}
+
+// maxAnswers bounds the showtimes whose last seat map message a process keeps.
+const maxAnswers = 2_000
+
+// answerCache keeps, by key, the last shared answer made and the versions it was made for; an answer
+// replaced or evicted is unshared. Answers are shared: never modified once made.
+type answerCache struct {
+	mu sync.Mutex
+	c  *lru.Cache[string, answer]
+}
+
+// answer is a shared message and the feed and map versions it shows.
+type answer struct {
+	version, mapVersion uint64
+	res                 proto.Message
+}
+
+func newAnswerCache(size int) *answerCache {
+	c, err := lru.NewWithEvict(size, func(_ string, a answer) { unshare(a.res) })
+	if err != nil {
+		panic(err) // size is a positive constant
+	}
+	return &answerCache{c: c}
+}
+
+// get returns key's answer for these versions, making (and sharing) it when the kept one is for others.
+func (a *answerCache) get(key string, version, mapVersion uint64, build func() proto.Message) proto.Message {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	old, ok := a.c.Get(key)
+	if ok && old.version == version && old.mapVersion == mapVersion {
+		return old.res
+	}
+	res := build()
+	share(res)
+	a.c.Add(key, answer{version: version, mapVersion: mapVersion, res: res})
+	if ok {
+		unshare(old.res) // replaced, not evicted: the cache does not call back
+	}
+	return res
 }
 
 // watched returns the WatchSeatMap message of m at the feed's version: every watcher of the showtime in this
 // process is sent the same version of the same map, so the message is made and encoded once for all of them.
 func (h *seatHandler) watched(m inventory.SeatMap, version uint64) *marqueev1.WatchSeatMapResponse {
-	key := "watch/" + m.Showtime.ID
-	if a, ok := h.answers.Load(key); ok {
-		if w := a.(*watchedAnswer); w.version == version && w.mapVersion == m.Version {
-			return w.res
-		}
-	}
-	res := watchedSeatMapToProto(m, version)
-	share(res)
-	if old, ok := h.answers.Swap(key, &watchedAnswer{version: version, mapVersion: m.Version, res: res}); ok {
-		unshare(old.(*watchedAnswer).res)
-	}
-	return res
-}
-
-// watchedAnswer is a WatchSeatMap message with the feed version and map version it was made for.
-type watchedAnswer struct {
-	version, mapVersion uint64
-	res                 *marqueev1.WatchSeatMapResponse
-}
-
-// seatMapAnswer is a GetSeatMap answer and the version of the map it was made from.
-type seatMapAnswer struct {
-	version uint64
-	res     *marqueev1.GetSeatMapResponse
+	return h.answers.get("watch/"+m.Showtime.ID, version, m.Version, func() proto.Message {
+		return watchedSeatMapToProto(m, version)
+	}).(*marqueev1.WatchSeatMapResponse)
 }
 
 // NewSeatHandler serves SeatService: seats and holds through svc, waiting rooms through rooms.
 func NewSeatHandler(svc *inventory.Service, rooms *onsale.Service) marqueev1connect.SeatServiceHandler {
-	return &seatHandler{svc: svc, rooms: rooms}
+	return &seatHandler{svc: svc, rooms: rooms, answers: newAnswerCache(maxAnswers)}
 }
 
 func (h *seatHandler) GetSeatMap(ctx context.Context, req *connect.Request[marqueev1.GetSeatMapRequest]) (*connect.Response[marqueev1.GetSeatMapResponse], error) {
@@ -59,15 +81,8 @@ func (h *seatHandler) GetSeatMap(ctx context.Context, req *connect.Request[marqu
 	if err != nil {
 		return nil, err
 	}
-	if a, ok := h.answers.Load(m.Showtime.ID); ok && a.(*seatMapAnswer).version == m.Version {
-		return connect.NewResponse(a.(*seatMapAnswer).res), nil
-	}
-	res := seatMapToProto(m)
-	share(res)
-	if old, ok := h.answers.Swap(m.Showtime.ID, &seatMapAnswer{version: m.Version, res: res}); ok {
-		unshare(old.(*seatMapAnswer).res)
-	}
-	return connect.NewResponse(res), nil
+	res := h.answers.get(m.Showtime.ID, 0, m.Version, func() proto.Message { return seatMapToProto(m) })
+	return connect.NewResponse(res.(*marqueev1.GetSeatMapResponse)), nil
 }
 
 func (h *seatHandler) HoldSeats(ctx context.Context, req *connect.Request[marqueev1.HoldSeatsRequest]) (*connect.Response[marqueev1.HoldSeatsResponse], error) {
